@@ -1,0 +1,17 @@
+namespace KvsInference.Benchmarks;
+
+/// <summary>End-to-end figure commands (each one file in this folder, one line here).</summary>
+internal static class BenchCommands
+{
+    private static readonly Dictionary<string, Func<string[], int>> Commands = new(StringComparer.OrdinalIgnoreCase)
+    {
+    };
+
+    public static bool TryRun(string[] args, out int exitCode)
+    {
+        exitCode = 0;
+        if (args.Length == 0 || !Commands.TryGetValue(args[0], out var run)) return false;
+        exitCode = run(args[1..]);
+        return true;
+    }
+}

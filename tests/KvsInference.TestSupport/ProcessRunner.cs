@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace KvsInference.TestSupport;
+
+/// <summary>Runs the external tools tests use to make real media (ffmpeg, mkvmerge, espeak-ng) and fails clearly.</summary>
+public static class ProcessRunner
+{
+    /// <summary>Runs a program to completion and returns its standard output; throws with stderr on a non-zero exit.</summary>
+    public static string Run(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    {
+        var psi = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {fileName}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{fileName} {string.Join(' ', psi.ArgumentList)} timed out");
+        }
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', psi.ArgumentList)} exited {p.ExitCode}: {stderr.Result}");
+        }
+        return stdout.Result;
+    }
+
+    /// <summary>Runs ffmpeg quietly with the given arguments (-y and -loglevel error are added).</summary>
+    public static void Ffmpeg(params string[] arguments) =>
+        Run("ffmpeg", new[] { "-hide_banner", "-loglevel", "error", "-y" }.Concat(arguments));
+}
