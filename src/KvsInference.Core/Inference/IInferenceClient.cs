@@ -1,0 +1,61 @@
+namespace KvsInference.Inference;
+
+/// <summary>
+/// Lip-sync weights of one video frame: the five VRM 1.0 visemes, the jaw opening and silence, each 0..1.
+/// </summary>
+/// <param name="Aa">Weight of the viseme <c>aa</c>.</param>
+/// <param name="Ih">Weight of the viseme <c>ih</c>.</param>
+/// <param name="Ou">Weight of the viseme <c>ou</c>.</param>
+/// <param name="Ee">Weight of the viseme <c>ee</c>.</param>
+/// <param name="Oh">Weight of the viseme <c>oh</c>.</param>
+/// <param name="JawOpen">Jaw opening, following loudness.</param>
+/// <param name="Silence">Weight of silence (mouth at rest).</param>
+public readonly record struct VisemeFrame(float Aa, float Ih, float Ou, float Ee, float Oh, float JawOpen, float Silence);
+
+/// <summary>One audio window to infer on: mono 16-bit PCM of one stream.</summary>
+public sealed class InferenceInstance
+{
+    /// <summary>Gets the caller's identifier, echoed in the matching <see cref="InferencePrediction"/>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>
+    /// Gets the key of the stream the window belongs to, or null. Windows of one stream are sent in order,
+    /// so a model may keep per-stream state under this key.
+    /// </summary>
+    public string? StreamKey { get; init; }
+
+    /// <summary>Gets the sample rate of <see cref="Pcm"/> in Hz.</summary>
+    public required int SampleRate { get; init; }
+
+    /// <summary>Gets the mono PCM samples.</summary>
+    public required ReadOnlyMemory<short> Pcm { get; init; }
+}
+
+/// <summary>The model's answer for one <see cref="InferenceInstance"/>.</summary>
+public sealed class InferencePrediction
+{
+    /// <summary>Gets the identifier of the instance this answers.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Gets the frame rate of <see cref="Frames"/> in frames per second.</summary>
+    public required double FrameRate { get; init; }
+
+    /// <summary>Gets the viseme frames covering the instance's audio.</summary>
+    public required IReadOnlyList<VisemeFrame> Frames { get; init; }
+}
+
+/// <summary>
+/// Runs the viseme model on a batch of audio windows, possibly from several streams:
+/// a SageMaker endpoint, or the model in process.
+/// </summary>
+public interface IInferenceClient
+{
+    /// <summary>Gets the model's name and version, written into each inference record.</summary>
+    string ModelName { get; }
+
+    /// <summary>Infers visemes for every instance of the batch.</summary>
+    /// <param name="instances">The windows; order within one stream is the stream's time order.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>One prediction per instance, matched by <see cref="InferencePrediction.Id"/>.</returns>
+    Task<IReadOnlyList<InferencePrediction>> InferAsync(IReadOnlyList<InferenceInstance> instances, CancellationToken cancellationToken);
+}

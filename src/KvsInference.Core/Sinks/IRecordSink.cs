@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+using KvsInference.Inference;
+
+namespace KvsInference.Sinks;
+
+/// <summary>
+/// One inference record (DESIGN.md contract, schema <c>kvs-inference/1</c>): the viseme frames of one
+/// group of audio windows of one stream. Kinesis partition key = <see cref="StreamName"/>.
+/// </summary>
+public sealed class InferenceRecord
+{
+    /// <summary>The schema identifier of this record shape.</summary>
+    public const string CurrentSchema = "kvs-inference/1";
+
+    /// <summary>Gets the schema identifier.</summary>
+    [JsonPropertyName("schema")] public string Schema { get; init; } = CurrentSchema;
+
+    /// <summary>Gets the KVS stream name.</summary>
+    [JsonPropertyName("streamName")] public required string StreamName { get; init; }
+
+    /// <summary>Gets the KVS fragment number the audio came from (the first one, if several).</summary>
+    [JsonPropertyName("fragmentNumber")] public required string FragmentNumber { get; init; }
+
+    /// <summary>Gets the fragment's producer timestamp in Unix milliseconds, when known.</summary>
+    [JsonPropertyName("producerTimestamp")] public long? ProducerTimestamp { get; init; }
+
+    /// <summary>Gets the fragment's server (ingest) timestamp in Unix milliseconds, when known.</summary>
+    [JsonPropertyName("serverTimestamp")] public long? ServerTimestamp { get; init; }
+
+    /// <summary>Gets the offset of the first frame from the start of the fragment, in milliseconds.</summary>
+    [JsonPropertyName("startOffsetMs")] public required double StartOffsetMs { get; init; }
+
+    /// <summary>Gets the frame rate of <see cref="Frames"/>.</summary>
+    [JsonPropertyName("frameRate")] public required double FrameRate { get; init; }
+
+    /// <summary>Gets the viseme frames.</summary>
+    [JsonPropertyName("frames")] public required IReadOnlyList<VisemeFrame> Frames { get; init; }
+
+    /// <summary>Gets the model name and version.</summary>
+    [JsonPropertyName("model")] public required string Model { get; init; }
+
+    /// <summary>Gets the time from the fragment's server timestamp to the record being produced, in milliseconds.</summary>
+    [JsonPropertyName("ingestToProcessMs")] public double? IngestToProcessMs { get; init; }
+
+    /// <summary>Gets the de-duplication key: stream, fragment number and offset.</summary>
+    [JsonPropertyName("recordId")] public required string RecordId { get; init; }
+
+    /// <summary>Builds the de-duplication key of a record.</summary>
+    public static string MakeRecordId(string streamName, string fragmentNumber, double startOffsetMs) =>
+        FormattableString.Invariant($"{streamName}/{fragmentNumber}/{startOffsetMs:0.###}");
+}
+
+/// <summary>Writes inference records durably: Kinesis PutRecords, a JSON-lines file, or the consumer's own.</summary>
+public interface IRecordSink
+{
+    /// <summary>
+    /// Writes the records, in order per stream, and completes only when every record is acknowledged,
+    /// so that the caller may checkpoint after it. Partial failures are retried inside the sink.
+    /// </summary>
+    /// <param name="records">The records to write.</param>
+    /// <param name="cancellationToken">Cancels the write; records may then be partly written.</param>
+    /// <exception cref="RecordSinkException">Some records could not be written after the sink's retries.</exception>
+    Task WriteAsync(IReadOnlyList<InferenceRecord> records, CancellationToken cancellationToken);
+}
+
+/// <summary>Thrown when a sink gives up on records.</summary>
+public sealed class RecordSinkException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public RecordSinkException(string message, Exception? inner = null) : base(message, inner) { }
+}
