@@ -49,7 +49,9 @@ public sealed unsafe class AacDecoder : IAudioDecoder
     {
         Config = config;
         OutputSampleRate = outputSampleRate;
-        OutputChannels = mono ? 1 : config.OutputChannels;
+        // libavcodec outputs stereo for a mono SBR stream, since PS may be signalled implicitly inside the frames;
+        // keep that stereo rather than fold it back, so nothing PS carries is lost.
+        OutputChannels = mono ? 1 : config.Sbr && config.Channels == 1 ? 2 : config.OutputChannels;
         if (OutputChannels > MaxOutputChannels)
         {
             throw new AudioDecodeException($"AAC stream has {OutputChannels} channels; at most {MaxOutputChannels} are supported (ask for mono).");
