@@ -35,7 +35,9 @@ public sealed unsafe class AacDecoder : IAudioDecoder
 
     private static readonly Lazy<string?> LoadError = new(() => Probe(LibAv.AvCodec, LibAv.AvUtil, LibAv.SwResample));
 
-    private readonly AvCodecContextHandle _context;
+    private readonly byte[] _audioSpecificConfig;
+    private readonly nint _codec;
+    private AvCodecContextHandle _context;
     private readonly AvFrameHandle _frame;
     private readonly AvPacketHandle _packet;
     private SwrContextHandle? _swr;
@@ -60,15 +62,16 @@ public sealed unsafe class AacDecoder : IAudioDecoder
         MaxSamplesPerPacket = (int)Math.Ceiling((double)config.FrameLength * outputSampleRate / config.SamplingFrequency) + ResamplerSlack;
         _lastInputFrameSamples = config.OutputFrameLength;
 
-        nint codec = LibAv.FindDecoder(LibAv.CodecIdAac);
-        if (codec == 0) throw new AudioDecodeException("libavcodec has no AAC decoder (avcodec_find_decoder(AV_CODEC_ID_AAC) returned NULL).");
-        _context = new AvCodecContextHandle(LibAv.AllocContext(codec));
+        _audioSpecificConfig = audioSpecificConfig.ToArray();
+        _codec = LibAv.FindDecoder(LibAv.CodecIdAac);
+        if (_codec == 0) throw new AudioDecodeException("libavcodec has no AAC decoder (avcodec_find_decoder(AV_CODEC_ID_AAC) returned NULL).");
+        _context = new AvCodecContextHandle(LibAv.AllocContext(_codec));
         _frame = new AvFrameHandle(LibAv.FrameAlloc());
         _packet = new AvPacketHandle(LibAv.PacketAlloc());
         try
         {
             if (_context.IsInvalid || _frame.IsInvalid || _packet.IsInvalid) throw new OutOfMemoryException("libav could not allocate the AAC decoder.");
-            Configure(codec, audioSpecificConfig);
+            Configure(_context);
             AllocatePacket(InitialPacketCapacity);
             Name = $"libavcodec {LibAv.VersionText(LibAv.AvCodecVersion())} aac ({config})";
         }
@@ -165,7 +168,8 @@ public sealed unsafe class AacDecoder : IAudioDecoder
         int ret = LibAv.SendPacket(ctx, pkt);
         if (ret < 0)
         {
-            throw new AudioDecodeException($"libavcodec rejected an AAC packet of {packet.Length} bytes: {LibAv.ErrorText(ret)}.");
+            // The AAC decoder decodes inside send_packet, so bitstream errors mostly surface here.
+            throw new AudioDecodeException($"libavcodec could not decode an AAC packet of {packet.Length} bytes: {LibAv.ErrorText(ret)}.");
         }
 
         int written = 0, error = 0, frames = 0;
@@ -237,10 +241,27 @@ public sealed unsafe class AacDecoder : IAudioDecoder
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Opens a new codec context from the AudioSpecificConfig rather than only flushing: in-band data (a program
+    /// config element, implicit SBR/PS) can reconfigure libavcodec, and a reset must forget that too.
+    /// </remarks>
+    /// <exception cref="AudioDecodeException">libavcodec refused to reopen the configuration.</exception>
     public void Reset()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        LibAv.FlushBuffers(_context.DangerousGetHandle());
+        var context = new AvCodecContextHandle(LibAv.AllocContext(_codec));
+        try
+        {
+            if (context.IsInvalid) throw new OutOfMemoryException("avcodec_alloc_context3 failed.");
+            Configure(context);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+        _context.Dispose();
+        _context = context;
         ResetResampler();
     }
 
@@ -282,8 +303,9 @@ public sealed unsafe class AacDecoder : IAudioDecoder
         }
     }
 
-    private void Configure(nint codec, ReadOnlySpan<byte> audioSpecificConfig)
+    private void Configure(AvCodecContextHandle context)
     {
+        ReadOnlySpan<byte> audioSpecificConfig = _audioSpecificConfig;
         // AVCodecParameters carries the extradata so that we never write into AVCodecContext's (large, changing) layout.
         nint par = LibAv.ParametersAlloc();
         if (par == 0) throw new OutOfMemoryException("avcodec_parameters_alloc failed.");
@@ -297,14 +319,14 @@ public sealed unsafe class AacDecoder : IAudioDecoder
             audioSpecificConfig.CopyTo(new Span<byte>((void*)extradata, audioSpecificConfig.Length));
             *(nint*)(p + LibAv.ParExtradata) = extradata; // owned by par from here on
             *(int*)(p + LibAv.ParExtradataSize) = audioSpecificConfig.Length;
-            int ret = LibAv.ParametersToContext(_context.DangerousGetHandle(), par);
+            int ret = LibAv.ParametersToContext(context.DangerousGetHandle(), par);
             if (ret < 0) throw new AudioDecodeException($"avcodec_parameters_to_context failed: {LibAv.ErrorText(ret)}.");
         }
         finally
         {
             LibAv.ParametersFree(&par);
         }
-        int open = LibAv.Open(_context.DangerousGetHandle(), codec, 0);
+        int open = LibAv.Open(context.DangerousGetHandle(), _codec, 0);
         if (open < 0)
         {
             throw new AudioDecodeException($"libavcodec refused the AAC configuration ({Config}): {LibAv.ErrorText(open)}.");
