@@ -118,10 +118,10 @@ public static class FleetSettingsReader
     public static string EnvironmentName(string key)
     {
         var name = new StringBuilder(EnvironmentPrefix);
+        key = key.Replace("MiB", "Mib", StringComparison.Ordinal); // one word: memoryMiB -> MEMORY_MIB
         for (var i = 0; i < key.Length; i++)
         {
-            // A capital starts a word, except inside an acronym run such as the "MiB" of memoryMiB.
-            if (char.IsUpper(key[i]) && i > 0 && !char.IsUpper(key[i - 1])) name.Append('_');
+            if (char.IsUpper(key[i]) && i > 0) name.Append('_');
             name.Append(char.ToUpperInvariant(key[i]));
         }
         return name.ToString();

@@ -209,7 +209,7 @@ public sealed class WorkerService : Construct
         if (settings.StreamPrefix is not null) env[WorkerContract.StreamPrefix] = settings.StreamPrefix;
         if (settings.StreamTagFilters.Count > 0)
         {
-            env[WorkerContract.StreamTagFilters] = string.Join(";", settings.StreamTagFilters.Select(t => $"{t.Key}={t.Value}"));
+            env[WorkerContract.StreamTagFilters] = string.Join(";", settings.StreamTagFilters.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
         }
         if (settings.EffectiveEndpointName is not null) env[WorkerContract.SageMakerEndpoint] = settings.EffectiveEndpointName;
         return env;
