@@ -15,9 +15,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app ./
-# 8080: SageMaker `serve` (/ping, /invocations); 8081: /healthz and /metrics.
-ENV ASPNETCORE_HTTP_PORTS=8080 \
-    DOTNET_gcServer=0
+# 8080: SageMaker `serve` (/ping, /invocations); 8081: the worker's /healthz and /metrics.
 EXPOSE 8080 8081
 # The non-root user the .NET images define (uid 1654).
 USER $APP_UID
