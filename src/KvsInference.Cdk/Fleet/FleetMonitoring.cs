@@ -102,7 +102,8 @@ public sealed class FleetMonitoring : Construct
 
         Dashboard = new Dashboard(this, "Dashboard", new DashboardProps
         {
-            DashboardName = service,
+            // Dashboard names are account-wide (their ARNs have no region): suffix the region.
+            DashboardName = Fn.Join("-", [service, Stack.Of(this).Region]),
             DefaultInterval = Duration.Hours(3),
         });
         string Search(string dimensions, string metricName, string stat) =>
@@ -166,7 +167,7 @@ public sealed class FleetMonitoring : Construct
     }
 
     /// <summary>Gets the dashboard.</summary>
-    /// <value>Set by the constructor; named after the service.</value>
+    /// <value>Set by the constructor; named <c>{serviceName}-{region}</c>.</value>
     public Dashboard Dashboard { get; }
 
     /// <summary>Gets the console URL of the dashboard.</summary>

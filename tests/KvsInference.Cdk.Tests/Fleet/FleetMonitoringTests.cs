@@ -58,7 +58,9 @@ public sealed class FleetMonitoringTests(FleetStacks stacks)
     public void Dashboard_Defaults_WorkerMetricsAndPerWorkerSearch()
     {
         stacks.Defaults.Template.ResourceCountIs("AWS::CloudWatch::Dashboard", 1);
-        stacks.Defaults.Template.HasResourceProperties("AWS::CloudWatch::Dashboard", O(("DashboardName", "kvs-inference")));
+        stacks.Defaults.Template.HasResourceProperties("AWS::CloudWatch::Dashboard", O(
+            ("DashboardName", O(("Fn::Join", new object[] { "-", new object[] { "kvs-inference", O(("Ref", "AWS::Region")) } })))));
+        stacks.Existing.Template.HasResourceProperties("AWS::CloudWatch::Dashboard", O(("DashboardName", "kvsi-existing-eu-west-1")));
         var body = stacks.Defaults.Single("AWS::CloudWatch::Dashboard").GetProperty("Properties").GetProperty("DashboardBody").GetRawText();
         foreach (var metric in new[]
         {
