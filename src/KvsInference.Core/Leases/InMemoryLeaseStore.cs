@@ -90,7 +90,7 @@ public sealed class InMemoryLeaseStore : ILeaseStore
         {
             if (!_leases.TryGetValue(lease.LeaseKey, out var stored)
                 || stored.LeaseCounter != lease.LeaseCounter
-                || (requireOwner && !string.Equals(stored.LeaseOwner, lease.LeaseOwner, StringComparison.Ordinal)))
+                || (requireOwner && (lease.LeaseOwner is null || !string.Equals(stored.LeaseOwner, lease.LeaseOwner, StringComparison.Ordinal))))
             {
                 return Task.FromResult(false);
             }
