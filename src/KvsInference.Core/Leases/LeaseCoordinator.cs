@@ -122,13 +122,21 @@ public sealed class LeaseCoordinator : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>A task that completes when the timers run.</returns>
     /// <exception cref="InvalidOperationException">Already started or stopped.</exception>
-    /// <exception cref="LeaseStoreException">The store could not be initialized (for example the table is missing and may not be created).</exception>
+    /// <remarks>Store errors here are logged and counted, not thrown; call <see cref="ILeaseStore.InitializeAsync"/> first to fail fast on a missing table.</remarks>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (_stopping || _renewTimer is not null) throw new InvalidOperationException($"The lease coordinator of worker '{WorkerId}' was already started or stopped.");
-        foreach (var resumed in await _renewer.InitializeAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            _notifications.Writer.TryWrite(resumed);
+            foreach (var resumed in await _renewer.InitializeAsync(cancellationToken).ConfigureAwait(false))
+            {
+                _notifications.Writer.TryWrite(resumed);
+            }
+        }
+        catch (LeaseStoreException e)
+        {
+            // A store outage at start must not stop the worker: its leases expire and are taken back by the take cycle.
+            CycleFailed(e, "initialize");
         }
         await RunTakeCycleAsync().ConfigureAwait(false);
         _renewTimer = _timeProvider.CreateTimer(_ => OnRenewTimer(), null, RenewInterval, RenewInterval);
