@@ -10,7 +10,7 @@ namespace KvsInference.Leases;
 /// <list type="number">
 /// <item>target = min(ceil(total / workers), MaxLeasesForWorker), workers = distinct owners of non-expired leases plus self.</item>
 /// <item>If this worker holds fewer than the target and expired leases exist, take up to the shortfall of them,
-/// unowned ones first, otherwise in random order; nothing is stolen in such a cycle.</item>
+/// unowned ones first, otherwise in random order, moving on to the next after a lost race; nothing is stolen in such a cycle.</item>
 /// <item>Otherwise steal from the most loaded other worker, at most MaxLeasesToStealAtOneTime and the shortfall, when that
 /// worker holds more than the target, or (so that counts end within one of each other) at least two more than this
 /// worker, then at most half the difference. Each steal strictly reduces the sum of squared counts, so stealing stops.</item>
@@ -91,8 +91,9 @@ public sealed class LeaseTaker : ILeaseTaker
             List<(Lease Lease, LeaseAcquisition How)> candidates;
             if (expired.Count > 0)
             {
+                // All expired leases are candidates: when a race for one is lost (another worker took it), the next is tried.
                 candidates = Shuffle(expired.Where(l => l.IsUnowned)).Concat(Shuffle(expired.Where(l => !l.IsUnowned)))
-                    .Take(shortfall).Select(l => (l, LeaseAcquisition.Taken)).ToList();
+                    .Select(l => (l, LeaseAcquisition.Taken)).ToList();
             }
             else
             {
@@ -102,6 +103,7 @@ public sealed class LeaseTaker : ILeaseTaker
             var taken = new List<TakenLease>();
             foreach (var (lease, how) in candidates)
             {
+                if (taken.Count >= shortfall) break;
                 var copy = lease.Copy();
                 var start = _timeProvider.GetTimestamp();
                 try
