@@ -10,7 +10,7 @@ namespace KvsInference.Leases;
 /// </summary>
 /// <remarks>
 /// <para>Timing (all from <see cref="LeaseCoordinatorOptions.FailoverTime"/> F and epsilon e = 25 ms): renew every
-/// F/3 - e, take every (F + e) * 2 (and once at start). A lease is expired for an observer when its counter has not
+/// F/3 - e, take every F/2 - e (and once at start), so a dead worker's leases move within 2F. A lease is expired for an observer when its counter has not
 /// changed for F on the observer's own monotonic clock (<see cref="TimeProvider.GetTimestamp"/>); wall clocks of other
 /// workers are never compared. An unowned lease (new, or released by a graceful shutdown) is takeable at once.</para>
 /// <para>Safety.
@@ -93,7 +93,7 @@ public sealed class LeaseCoordinator : IAsyncDisposable
     /// <summary>Gets the renew interval: failover / 3 - epsilon.</summary>
     public TimeSpan RenewInterval => _options.RenewInterval;
 
-    /// <summary>Gets the take interval: (failover + epsilon) * 2.</summary>
+    /// <summary>Gets the take interval: failover / 2 - epsilon.</summary>
     public TimeSpan TakeInterval => _options.TakeInterval;
 
     /// <summary>

@@ -13,7 +13,7 @@ public sealed class LeaseCoordinatorTests
     {
         var c = new LeaseCoordinator(new InMemoryLeaseStore(), new LeaseCoordinatorOptions { WorkerId = "w" }, new FakeTimeProvider(), NullLogger<LeaseCoordinator>.Instance);
         Assert.Equal(TimeSpan.FromMilliseconds(10_000.0 / 3 - 25), c.RenewInterval);
-        Assert.Equal(TimeSpan.FromMilliseconds(20_050), c.TakeInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(4_975), c.TakeInterval);
     }
 
     [Fact]
