@@ -281,7 +281,7 @@ public ref partial struct MkvReader
 
     private bool NeedMore(long position, long absolute)
     {
-        if (_isFinalBlock) ThrowHelper.ThrowMkvFormatException_TruncatedHeader(absolute + (_length - position));
+        if (_isFinalBlock) ThrowHelper.ThrowMkvFormatException_TruncatedHeader(absolute + (_length - position), absolute);
         return false;
     }
 

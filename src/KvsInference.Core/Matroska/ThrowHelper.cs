@@ -17,9 +17,9 @@ internal static class ThrowHelper
             position, elementOffset);
 
     [DoesNotReturn]
-    public static void ThrowMkvFormatException_TruncatedHeader(long position) =>
+    public static void ThrowMkvFormatException_TruncatedHeader(long position, long elementOffset) =>
         throw new MkvFormatException(
-            "Unexpected end of data inside an element header: expected an element ID and size.", position, position);
+            "Unexpected end of data inside an element header: expected an element ID and size.", position, elementOffset);
 
     [DoesNotReturn]
     public static void ThrowMkvFormatException_InvalidId(long position, byte first) =>
