@@ -5,6 +5,8 @@ internal static class BenchCommands
 {
     private static readonly Dictionary<string, Func<string[], int>> Commands = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["mkv-vs-ffmpeg"] = MkvVsFfmpegCommand.Run,
+        ["fuzz-mkv"] = FuzzMkvCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)
