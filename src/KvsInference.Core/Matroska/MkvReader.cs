@@ -134,7 +134,7 @@ public ref partial struct MkvReader
     /// <value>An offset from the start of the stream.</value>
     public readonly long AbsolutePosition => _baseOffset + _consumed;
 
-    /// <summary>Gets the position in the input sequence up to which the bytes are consumed; advance the PipeReader to it.</summary>
+    /// <summary>Gets the position in the input sequence up to which the bytes are consumed; advance the PipeReader to it (a span reader: use <see cref="BytesConsumed"/>).</summary>
     /// <value>A position in the sequence given to the constructor (default for a span reader).</value>
     public readonly SequencePosition Position => _sequence.GetPosition(_consumed);
 
