@@ -6,6 +6,8 @@ internal static class BenchCommands
     private static readonly Dictionary<string, Func<string[], int>> Commands = new(StringComparer.OrdinalIgnoreCase)
     {
         ["aac-vs-ffmpeg"] = AacVsFfmpegCommand.Run,
+        ["mkv-vs-ffmpeg"] = MkvVsFfmpegCommand.Run,
+        ["fuzz-mkv"] = FuzzMkvCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)
