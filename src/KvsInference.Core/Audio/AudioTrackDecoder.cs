@@ -308,9 +308,12 @@ public sealed class AudioTrackDecoder : IDisposable
     private static long SamplesToNs(long samples, int rate) =>
         (long)((Int128)samples * AudioConstants.NanosPerSecond / rate);
 
+    /// <summary>Converts a duration to whole samples, rounding down: a padding of 2.4 samples drops 2, so a stream of N
+    /// samples at 48 kHz keeps ceil(N / 3) at 16 kHz, the same count the resampler gives. The 1/1000-sample slack
+    /// absorbs the rounding of durations to whole nanoseconds.</summary>
     private static int NsToSamples(long ns, int rate)
     {
-        Int128 samples = (ns * (Int128)rate + AudioConstants.NanosPerSecond / 2) / AudioConstants.NanosPerSecond;
+        Int128 samples = (ns * (Int128)rate + AudioConstants.NanosPerSecond / 1000) / AudioConstants.NanosPerSecond;
         return samples > int.MaxValue ? int.MaxValue : (int)samples;
     }
 }

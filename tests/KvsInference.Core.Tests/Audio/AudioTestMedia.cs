@@ -33,7 +33,7 @@ internal static class AudioTestMedia
         var raw = Path.Combine(TestPaths.Scratch, "espeak.wav");
         ProcessRunner.Run("espeak-ng", ["-w", raw, "-s", "170", "Kinesis video streams carry the meeting audio to the avatar workers."]);
         // Trim to a length that is not a multiple of any Opus frame or of 3, to catch rounding.
-        ProcessRunner.Ffmpeg("-i", raw, "-ar", "48000", "-ac", "1", "-af", "atrim=end_sample=158417", "-c:a", "pcm_s16le", path);
+        ProcessRunner.Ffmpeg("-i", raw, "-ac", "1", "-af", "aresample=48000,atrim=end_sample=158417", "-c:a", "pcm_s16le", path);
     });
 
     /// <summary>The same speech in stereo, with different levels and a small delay between channels.</summary>
@@ -70,6 +70,42 @@ internal static class AudioTestMedia
     }) is var raw ? ReadS16(raw) : [];
 
     public static short[] ReadS16(string path) => MemoryMarshal.Cast<byte, short>(File.ReadAllBytes(path)).ToArray();
+
+    /// <summary>The best SNR over lags of up to <paramref name="maxLag"/> samples (decoders at different rates differ in delay).</summary>
+    public static (double SnrDb, int Lag) BestAlignedSnrDb(ReadOnlySpan<short> reference, ReadOnlySpan<short> actual, int maxLag)
+    {
+        (double, int) best = (double.NegativeInfinity, 0);
+        for (int lag = -maxLag; lag <= maxLag; lag++)
+        {
+            double snr = lag >= 0 ? SnrDb(reference[..^maxLag], actual[lag..]) : SnrDb(reference[(-lag)..^maxLag], actual);
+            if (snr > best.Item1) best = (snr, lag);
+        }
+        return best;
+    }
+
+    /// <summary>The best SNR of 16 kHz <paramref name="actual16k"/> against a 48 kHz reference shifted by whole 48 kHz
+    /// samples (a third of a 16 kHz sample) and then resampled with <see cref="KvsInference.Audio.Resampler"/>.</summary>
+    public static (double SnrDb, int Lag48k) BestAlignedSnrDb48To16(short[] reference48k, ReadOnlySpan<short> actual16k, int maxLag48k)
+    {
+        (double, int) best = (double.NegativeInfinity, 0);
+        for (int lag = -maxLag48k; lag <= maxLag48k; lag++)
+        {
+            var shifted = new short[reference48k.Length];
+            for (int i = 0; i < shifted.Length; i++)
+            {
+                int j = i - lag;
+                shifted[i] = j >= 0 && j < reference48k.Length ? reference48k[j] : (short)0;
+            }
+            var resampler = new KvsInference.Audio.Resampler(48000, 16000, 1);
+            var out16 = new short[resampler.GetMaxOutputFrames(shifted.Length)];
+            int n = resampler.Process(shifted, out16);
+            n += resampler.Flush(out16.AsSpan(n));
+            int margin = maxLag48k / 3 + 2;
+            double snr = SnrDb(out16.AsSpan(margin, n - 2 * margin), actual16k[margin..(n - margin)]);
+            if (snr > best.Item1) best = (snr, lag);
+        }
+        return best;
+    }
 
     public static MkvTrackInfo ToTrackInfo(WebmTestTrack t) => new()
     {
