@@ -89,6 +89,7 @@ public static class WavReader
         ushort format = 0, channels = 0, bits = 0;
         uint rate = 0;
         bool haveFormat = false;
+        int formatPos = 0;
         while (pos + 8 <= file.Length)
         {
             var id = file.Slice(pos, 4);
@@ -109,13 +110,14 @@ public static class WavReader
                     format = BinaryPrimitives.ReadUInt16LittleEndian(file[(body + 24)..]);
                 }
                 haveFormat = true;
+                formatPos = pos;
             }
             else if (id.SequenceEqual("data"u8))
             {
                 if (!haveFormat) throw new WavFormatException("'data' chunk comes before the 'fmt ' chunk", pos);
                 long available = file.Length - body;
                 long length = size == uint.MaxValue || size > available ? available : size;
-                return Decode(file.Slice(body, (int)length), format, channels, rate, bits, pos);
+                return Decode(file.Slice(body, (int)length), format, channels, rate, bits, formatPos);
             }
             long next = body + (long)size + (size & 1); // chunks are padded to an even size
             if (next > file.Length) break;
@@ -124,15 +126,15 @@ public static class WavReader
         throw new WavFormatException(haveFormat ? "No 'data' chunk" : "No 'fmt ' chunk", pos);
     }
 
-    private static WavAudio Decode(ReadOnlySpan<byte> data, ushort format, ushort channels, uint rate, ushort bits, int offset)
+    private static WavAudio Decode(ReadOnlySpan<byte> data, ushort format, ushort channels, uint rate, ushort bits, int formatOffset)
     {
-        if (channels == 0) throw new WavFormatException("Channel count is 0", offset);
-        if (rate == 0 || rate > 1_000_000) throw new WavFormatException($"Sample rate {rate} Hz is not usable", offset);
+        if (channels == 0) throw new WavFormatException("Channel count is 0", formatOffset);
+        if (rate == 0 || rate > 1_000_000) throw new WavFormatException($"Sample rate {rate} Hz is not usable", formatOffset);
         var encoding = format switch
         {
             FormatPcm => PcmEncoding.IntegerLittleEndian,
             FormatFloat => PcmEncoding.Float,
-            _ => throw new WavFormatException($"Format tag 0x{format:X4} is not supported (PCM 0x0001 and IEEE float 0x0003 are)", offset),
+            _ => throw new WavFormatException($"Format tag 0x{format:X4} is not supported (PCM 0x0001 and IEEE float 0x0003 are)", formatOffset),
         };
         PcmDecoder pcm;
         try
@@ -141,7 +143,7 @@ public static class WavReader
         }
         catch (AudioDecodeException ex)
         {
-            throw new WavFormatException(ex.Message, offset);
+            throw new WavFormatException(ex.Message, formatOffset);
         }
         int frameBytes = bits / 8 * channels;
         int frames = data.Length / frameBytes; // a trailing partial frame (a truncated file) is dropped
