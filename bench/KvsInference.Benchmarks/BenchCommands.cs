@@ -5,6 +5,7 @@ internal static class BenchCommands
 {
     private static readonly Dictionary<string, Func<string[], int>> Commands = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["opus-vs-libopus"] = Audio.OpusVsLibopusCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

@@ -305,8 +305,9 @@ public sealed class AudioTrackDecoder : IDisposable
         }
     }
 
+    /// <summary>Converts a sample count to ns, rounding down, exactly and without overflow (whole seconds first).</summary>
     private static long SamplesToNs(long samples, int rate) =>
-        (long)((Int128)samples * AudioConstants.NanosPerSecond / rate);
+        samples / rate * AudioConstants.NanosPerSecond + samples % rate * AudioConstants.NanosPerSecond / rate;
 
     /// <summary>Converts a duration to whole samples, rounding down: a padding of 2.4 samples drops 2, so a stream of N
     /// samples at 48 kHz keeps ceil(N / 3) at 16 kHz, the same count the resampler gives. The 1/1000-sample slack
