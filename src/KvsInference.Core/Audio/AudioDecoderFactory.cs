@@ -32,14 +32,15 @@ public delegate bool AudioDecoderCreator(MkvTrackInfo track, int outputSampleRat
 /// </remarks>
 public sealed partial class AudioDecoderFactory
 {
-    private static int s_loggedNative;
-    private static int s_loggedManaged;
+    private int _loggedNative;
+    private int _loggedManaged;
 
     private readonly ILogger _logger;
     private readonly List<(string CodecId, bool Prefix, AudioDecoderCreator Creator)> _creators = [];
 
     /// <summary>Creates a factory with the built-in codecs (Opus and PCM).</summary>
-    /// <param name="logger">Receives, once per process and implementation, which Opus decoder is in use.</param>
+    /// <param name="logger">Receives, once per factory and implementation, which Opus decoder is in use (register one
+    /// factory per process, for example as a singleton, to log it once).</param>
     /// <param name="opusBackend">Which Opus implementation to use.</param>
     public AudioDecoderFactory(ILogger<AudioDecoderFactory>? logger = null, OpusBackend opusBackend = OpusBackend.Auto)
     {
@@ -142,12 +143,12 @@ public sealed partial class AudioDecoderFactory
             // libopus decodes straight to the low rates; any other rate is reached by resampling from 48 kHz.
             int rate = LibOpusDecoder.IsSupportedRate(outputSampleRate) ? outputSampleRate : AudioConstants.OpusInternalSampleRate;
             decoder = new LibOpusDecoder(head, rate, mono);
-            if (Interlocked.Exchange(ref s_loggedNative, 1) == 0) LogNative(_logger, decoder.Name);
+            if (Interlocked.Exchange(ref _loggedNative, 1) == 0) LogNative(_logger, decoder.Name);
         }
         else
         {
             decoder = new ConcentusOpusDecoder(head, mono);
-            if (Interlocked.Exchange(ref s_loggedManaged, 1) == 0)
+            if (Interlocked.Exchange(ref _loggedManaged, 1) == 0)
             {
                 LogManaged(_logger, decoder.Name, OpusBackend == OpusBackend.Managed ? "the managed decoder was asked for" : "libopus.so.0 cannot be loaded");
             }

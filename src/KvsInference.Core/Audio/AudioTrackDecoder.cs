@@ -89,7 +89,26 @@ public sealed class AudioTrackDecoder : IDisposable
     public static bool TryCreate(MkvTrackInfo track, AudioTrackOptions options, IPcmSink sink, AudioDecoderFactory factory,
         out AudioTrackDecoder? decoder, out string? error)
     {
+        ArgumentNullException.ThrowIfNull(sink);
+        return TryCreate(track, options, (_, _) => sink, factory, out decoder, out error);
+    }
+
+    /// <summary>Creates the track decoder for a Matroska track, making the sink once the output format is known
+    /// (the channel count of a track kept in stereo depends on its codec data), or says why not.</summary>
+    /// <param name="track">The track.</param>
+    /// <param name="options">Output format and tolerance.</param>
+    /// <param name="createSink">Makes the sink from the output rate (Hz) and channel count, for example
+    /// <c>(rate, channels) => WavWriter.Create(path, rate, channels)</c>. Not called when the result is false.</param>
+    /// <param name="factory">Makes the codec decoder.</param>
+    /// <param name="decoder">The track decoder, when the result is true.</param>
+    /// <param name="error">Otherwise the reason, naming the codec (<c>unsupported codec A_VORBIS (track 2)</c>).</param>
+    /// <returns>Whether the track can be decoded.</returns>
+    /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are not valid.</exception>
+    public static bool TryCreate(MkvTrackInfo track, AudioTrackOptions options, Func<int, int, IPcmSink> createSink, AudioDecoderFactory factory,
+        out AudioTrackDecoder? decoder, out string? error)
+    {
         ArgumentNullException.ThrowIfNull(track);
+        ArgumentNullException.ThrowIfNull(createSink);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(factory);
         options.Validate();
@@ -108,6 +127,17 @@ public sealed class AudioTrackDecoder : IDisposable
         else
         {
             preSkip = (int)Math.Round((double)codecDelayNs * rate / AudioConstants.NanosPerSecond);
+        }
+        int channels = options.Mono ? 1 : codec.OutputChannels;
+        IPcmSink sink;
+        try
+        {
+            sink = createSink(options.OutputSampleRate, channels);
+        }
+        catch
+        {
+            codec.Dispose();
+            throw;
         }
         decoder = new AudioTrackDecoder(codec, preSkip, codecDelayNs, options, sink);
         return true;
