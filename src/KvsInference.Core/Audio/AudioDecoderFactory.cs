@@ -137,7 +137,7 @@ public sealed partial class AudioDecoderFactory
         {
             if (!LibOpusDecoder.IsAvailable)
             {
-                error = $"{"libopus.so.0"} cannot be loaded (install the libopus0 package) and the native Opus decoder was required";
+                error = "libopus.so.0 cannot be loaded (install the libopus0 package) and the native Opus decoder was required";
                 return false;
             }
             // libopus decodes straight to the low rates; any other rate is reached by resampling from 48 kHz.
