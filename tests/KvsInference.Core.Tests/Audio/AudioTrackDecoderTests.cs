@@ -102,6 +102,38 @@ public class AudioTrackDecoderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Decode_LostPacketsReplacedByEmptyOnes_ConcealsWithoutBreakingTheTimeline()
+    {
+        var (file, track) = Load(OpusVariant.HybridAudio24kMono);
+        var sink = new AudioTestMedia.CollectingSink();
+        using var decoder = Create(track, sink, 48000);
+        for (int i = 0; i < file.Frames.Count; i++)
+        {
+            var f = file.Frames[i];
+            decoder.Decode(f.TimestampNs, i is >= 40 and < 45 ? [] : f.Data, f.DiscardPaddingNs);
+        }
+        decoder.Complete();
+        Assert.Empty(sink.Discontinuities);
+        Assert.Equal(158417, sink.Samples.Count);
+    }
+
+    [Fact]
+    public void Decode_TimestampJumpsBack_ReportsADiscontinuityAndDecodesOn()
+    {
+        var (file, track) = Load(OpusVariant.CeltLowDelay64kStereo);
+        var sink = new AudioTestMedia.CollectingSink();
+        using var decoder = Create(track, sink, 16000);
+        var frames = file.Frames;
+        for (int i = 0; i < 60; i++) decoder.Decode(frames[i].TimestampNs, frames[i].Data);
+        for (int i = 20; i < 60; i++) decoder.Decode(frames[i].TimestampNs, frames[i].Data); // replayed, as after a lease switch
+        decoder.Complete();
+        var d = Assert.Single(sink.Discontinuities);
+        Assert.True(d.NextNs < d.EndNs);
+        Assert.Equal(frames[20].TimestampNs - (long)track.CodecDelayNs, d.NextNs);
+        Assert.Contains(sink.Calls, c => c.TimestampNs == d.NextNs); // output restarts exactly at the replayed block
+    }
+
+    [Fact]
     public void Decode_CorruptPacket_ThrowsAndTheHoleBecomesADiscontinuity()
     {
         var (file, track) = Load(OpusVariant.SilkVoip8kMono);
