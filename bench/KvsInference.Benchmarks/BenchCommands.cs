@@ -8,6 +8,7 @@ internal static class BenchCommands
         ["aac-vs-ffmpeg"] = AacVsFfmpegCommand.Run,
         ["mkv-vs-ffmpeg"] = MkvVsFfmpegCommand.Run,
         ["fuzz-mkv"] = FuzzMkvCommand.Run,
+        ["opus-vs-libopus"] = Audio.OpusVsLibopusCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

@@ -1,0 +1,128 @@
+using KvsInference.Audio;
+using Xunit.Abstractions;
+
+namespace KvsInference.Tests.Audio;
+
+public class ResamplerTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(8500)]
+    [InlineData(11000)]
+    [InlineData(15000)]
+    [InlineData(20000)]
+    public void Process_48kTo16kToneAboveNyquist_IsRejectedByMoreThan60Db(double frequency)
+    {
+        var input = Tone(48000, frequency, 48000, 16000);
+        var result = Convert(input, 48000, 16000);
+        // Whatever comes out is alias; measure all of it, away from the edges.
+        double level = Rms(result.AsSpan(1000, result.Length - 2000)) / Rms(input);
+        double db = 20 * Math.Log10(Math.Max(level, 1e-9));
+        output.WriteLine($"{frequency} Hz: output {db:F1} dB relative to input");
+        Assert.True(db < -60, $"{frequency} Hz aliases at {db:F1} dB");
+    }
+
+    [Theory]
+    [InlineData(48000, 16000, 1000)]
+    [InlineData(48000, 16000, 6000)]
+    [InlineData(44100, 16000, 3000)]
+    [InlineData(16000, 48000, 5000)]
+    [InlineData(8000, 44100, 2000)]
+    public void Process_TwoTonesInPassband_ArePreservedExactlyInLevelAndTime(int inRate, int outRate, double frequency)
+    {
+        // Two tones: the passband one and a low one; compare with the ideal tones at the output rate.
+        var input = new short[inRate];
+        for (int i = 0; i < input.Length; i++)
+        {
+            double t = (double)i / inRate;
+            input[i] = (short)Math.Round(8000 * Math.Sin(2 * Math.PI * frequency * t) + 6000 * Math.Sin(2 * Math.PI * 440 * t));
+        }
+        var result = Convert(input, inRate, outRate);
+        Assert.Equal((int)Math.Ceiling((double)input.Length * outRate / inRate), result.Length);
+        double noise = 0, signal = 0;
+        for (int i = outRate / 10; i < result.Length - outRate / 10; i++)
+        {
+            double t = (double)i / outRate;
+            double ideal = 8000 * Math.Sin(2 * Math.PI * frequency * t) + 6000 * Math.Sin(2 * Math.PI * 440 * t);
+            signal += ideal * ideal;
+            noise += (result[i] - ideal) * (result[i] - ideal);
+        }
+        double snr = 10 * Math.Log10(signal / noise);
+        output.WriteLine($"{inRate}->{outRate}, {frequency} Hz + 440 Hz: SNR vs ideal {snr:F1} dB");
+        Assert.True(snr > 60, $"SNR {snr:F1} dB");
+    }
+
+    [Fact]
+    public void Process_AnyChunking_GivesTheSameOutput()
+    {
+        var rng = new Random(7);
+        var input = new short[30000];
+        for (int i = 0; i < input.Length; i++) input[i] = (short)rng.Next(-20000, 20000);
+        var whole = Convert(input, 44100, 16000, channels: 2);
+
+        var resampler = new Resampler(44100, 16000, 2);
+        var pieces = new List<short>();
+        var buffer = new short[resampler.GetMaxOutputFrames(input.Length) * 2];
+        int pos = 0;
+        while (pos < input.Length)
+        {
+            int frames = Math.Min(rng.Next(0, 700), (input.Length - pos) / 2);
+            int n = resampler.Process(input.AsSpan(pos, frames * 2), buffer);
+            pieces.AddRange(buffer.AsSpan(0, n * 2).ToArray());
+            pos += frames * 2;
+        }
+        int m = resampler.Flush(buffer);
+        pieces.AddRange(buffer.AsSpan(0, m * 2).ToArray());
+        Assert.Equal(whole, pieces.ToArray());
+    }
+
+    [Fact]
+    public void Process_ConstantInput_StaysConstant()
+    {
+        var input = Enumerable.Repeat((short)12345, 9600).ToArray();
+        var result = Convert(input, 48000, 16000);
+        // Away from the start and end (silence is assumed outside the stream), a constant stays exactly constant.
+        Assert.All(result.AsSpan(200, result.Length - 400).ToArray(), v => Assert.Equal(12345, v));
+    }
+
+    [Fact]
+    public void Process_SteadyState_AllocatesNothing()
+    {
+        var resampler = new Resampler(48000, 16000, 1);
+        var input = Tone(960, 1000, 48000, 10000);
+        var buffer = new short[resampler.GetMaxOutputFrames(input.Length)];
+        resampler.Process(input, buffer);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 200; i++) resampler.Process(input, buffer);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Process_OddInterleavedLength_Throws()
+    {
+        var resampler = new Resampler(48000, 16000, 2);
+        Assert.Throws<ArgumentException>(() => resampler.Process(new short[3], new short[1000]));
+    }
+
+    internal static short[] Convert(short[] input, int inRate, int outRate, int channels = 1)
+    {
+        var resampler = new Resampler(inRate, outRate, channels);
+        var result = new short[(resampler.GetMaxOutputFrames(input.Length / channels) + resampler.GetMaxOutputFrames(0)) * channels];
+        int n = resampler.Process(input, result);
+        n += resampler.Flush(result.AsSpan(n * channels));
+        return result[..(n * channels)];
+    }
+
+    private static short[] Tone(int length, double frequency, int rate, double amplitude)
+    {
+        var x = new short[length];
+        for (int i = 0; i < length; i++) x[i] = (short)Math.Round(amplitude * Math.Sin(2 * Math.PI * frequency * i / rate));
+        return x;
+    }
+
+    private static double Rms(ReadOnlySpan<short> x)
+    {
+        double sum = 0;
+        foreach (var v in x) sum += (double)v * v;
+        return Math.Sqrt(sum / x.Length);
+    }
+}
