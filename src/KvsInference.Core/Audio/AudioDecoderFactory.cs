@@ -50,8 +50,8 @@ public sealed partial class AudioDecoderFactory
         Register(AudioConstants.CodecPcmIntLittle, TryCreatePcm);
         Register(AudioConstants.CodecPcmIntBig, TryCreatePcm);
         Register(AudioConstants.CodecPcmFloat, TryCreatePcm);
-        // AAC: the lead wires KvsInference.Audio.Aac.AacDecoder here once it is merged:
-        // Register(AudioConstants.CodecAac, Aac.AacDecoder.TryCreate, matchPrefix: true);
+        // AAC (A_AAC, A_AAC/MPEG4/LC, ...) through libavcodec; a missing library fails only AAC tracks, by name.
+        Register(AudioConstants.CodecAac, Aac.AacDecoder.TryCreate, matchPrefix: true);
     }
 
     /// <summary>Gets the Opus implementation this factory asks for.</summary>

@@ -1,0 +1,133 @@
+using System.CommandLine;
+using KvsInference.Audio;
+using KvsInference.Matroska;
+using Microsoft.Extensions.Logging;
+
+namespace KvsInference.Worker.Commands;
+
+/// <summary>
+/// <c>decode &lt;file|-&gt; -o out.wav [--rate 48000|16000] [--track N] [--mono]</c>: decodes one audio track of an
+/// MKV/WebM stream (Opus, AAC, PCM) to a 16-bit WAV file with the exact length of the original.
+/// </summary>
+internal static class DecodeCommand
+{
+    public const int ExitFormatError = 1;
+    public const int ExitInputError = 2;
+    public const int ExitNoTrack = 3;
+
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "An MKV/WebM file, or - for standard input." };
+        var output = new Option<string>("--output", "-o") { Description = "The WAV file to write.", Required = true };
+        var rate = new Option<int>("--rate") { Description = "Output sample rate: 48000 or 16000 (the model's).", DefaultValueFactory = _ => 48000 };
+        rate.AcceptOnlyFromAmong("48000", "16000");
+        var track = new Option<ulong?>("--track") { Description = "The track number to decode (default: the first audio track that can be decoded)." };
+        var mono = new Option<bool>("--mono") { Description = "Downmix to one channel." };
+        var command = new Command("decode", "Decodes an audio track of an MKV/WebM stream to a 16-bit WAV file.");
+        command.Arguments.Add(input);
+        command.Options.Add(output);
+        command.Options.Add(rate);
+        command.Options.Add(track);
+        command.Options.Add(mono);
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            string path = parseResult.GetValue(input)!;
+            Stream source;
+            try
+            {
+                source = path == "-" ? Console.OpenStandardInput() : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"decode: cannot open {path}: {e.Message}");
+                return ExitInputError;
+            }
+            await using (source)
+            {
+                return await RunAsync(source, parseResult.GetValue(output)!, parseResult.GetValue(rate), parseResult.GetValue(track), parseResult.GetValue(mono), Console.Error, cancellationToken);
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Decodes <paramref name="input"/> into <paramref name="wavPath"/>; returns the exit code and reports to <paramref name="log"/>.</summary>
+    public static async Task<int> RunAsync(Stream input, string wavPath, int sampleRate, ulong? trackNumber, bool mono, TextWriter log, CancellationToken cancellationToken)
+    {
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+        var factory = new AudioDecoderFactory(loggerFactory.CreateLogger<AudioDecoderFactory>());
+        var handler = new Handler(factory, wavPath, sampleRate, trackNumber, mono, log);
+        var exit = 0;
+        try
+        {
+            await new MkvStreamParser().ParseAsync(input, handler, cancellationToken);
+        }
+        catch (MkvFormatException e)
+        {
+            log.WriteLine($"decode: {e.Message} (audio before this point was written)");
+            exit = ExitFormatError;
+        }
+        catch (IOException e)
+        {
+            log.WriteLine($"decode: reading the input failed: {e.Message}");
+            exit = ExitInputError;
+        }
+        finally
+        {
+            handler.Complete();
+        }
+        if (handler.Decoder is null)
+        {
+            log.WriteLine(trackNumber is { } n ? $"decode: track {n} is not a decodable audio track." : "decode: no decodable audio track.");
+            return exit == 0 ? ExitNoTrack : exit;
+        }
+        log.WriteLine($"decode: track {handler.TrackNumber} ({handler.Decoder.DecoderName}) -> {wavPath}: {handler.Decoder.OutputSampleRate} Hz, {handler.Decoder.OutputChannels} ch, {handler.Frames} frames, {handler.Decoder.PacketsFailed} packets concealed");
+        return exit;
+    }
+
+    private sealed class Handler(AudioDecoderFactory factory, string wavPath, int sampleRate, ulong? wanted, bool mono, TextWriter log) : IMkvHandler
+    {
+        private readonly HashSet<ulong> _reported = new();
+
+        public AudioTrackDecoder? Decoder { get; private set; }
+        public ulong TrackNumber { get; private set; }
+        public long Frames { get; private set; }
+
+        public void OnTrack(MkvTrackInfo track)
+        {
+            // KVS repeats the Tracks element in every fragment: keep the decoder of the chosen track.
+            if (Decoder is not null || track.Type != MkvTrackType.Audio) return;
+            if (wanted is { } n && track.Number != n) return;
+            var options = new AudioTrackOptions { OutputSampleRate = sampleRate, Mono = mono };
+            if (AudioTrackDecoder.TryCreate(track, options, (rate, channels) => WavWriter.Create(wavPath, rate, channels), factory, out var decoder, out var error))
+            {
+                Decoder = decoder;
+                TrackNumber = track.Number;
+            }
+            else if (_reported.Add(track.Number))
+            {
+                log.WriteLine($"decode: skipping {error}");
+            }
+        }
+
+        public void OnFrame(in MkvFrame frame)
+        {
+            if (Decoder is null || frame.TrackNumber != TrackNumber) return;
+            try
+            {
+                if (frame.IsPayloadContiguous) Decoder.Decode(frame.TimestampNs, frame.PayloadSpan, frame.DiscardPaddingNs);
+                else Decoder.Decode(frame.TimestampNs, frame.PayloadSequence, frame.DiscardPaddingNs);
+            }
+            catch (AudioDecodeException e)
+            {
+                log.WriteLine($"decode: frame at {frame.TimestampNs / 1_000_000.0:0.###} ms: {e.Message}");
+            }
+            Frames++;
+        }
+
+        public void Complete()
+        {
+            Decoder?.Complete();
+            Decoder?.Dispose();
+        }
+    }
+}

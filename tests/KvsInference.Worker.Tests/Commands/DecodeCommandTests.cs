@@ -1,0 +1,86 @@
+using KvsInference.Audio;
+using KvsInference.TestSupport;
+using KvsInference.Worker.Commands;
+
+namespace KvsInference.Tests.Commands;
+
+public class DecodeCommandTests
+{
+    private static short[] FfmpegDecode(string path, int rate, string? decoder = null)
+    {
+        var raw = Path.Combine(TestPaths.Scratch, Guid.NewGuid().ToString("N") + ".raw");
+        var args = new List<string>();
+        if (decoder is not null) args.AddRange(["-c:a", decoder]);
+        args.AddRange(["-i", path, "-ar", rate.ToString(), "-f", "s16le", raw]);
+        ProcessRunner.Ffmpeg([.. args]);
+        var bytes = File.ReadAllBytes(raw);
+        var samples = new short[bytes.Length / 2];
+        Buffer.BlockCopy(bytes, 0, samples, 0, samples.Length * 2);
+        return samples;
+    }
+
+    private static short[] ReadWav(string path, out int rate, out int channels)
+    {
+        var wav = WavReader.ReadFile(path);
+        rate = wav.SampleRate;
+        channels = wav.Channels;
+        return wav.Samples;
+    }
+
+    [Fact]
+    public async Task RunAsync_OpusWebm_WavBitExactWithLibopusDecode()
+    {
+        var webm = MatroskaTestMedia.FfmpegOpus(32, 1, "webm");
+        var wav = Path.Combine(TestPaths.Scratch, "decode-opus.wav");
+        var log = new StringWriter();
+
+        var exit = await DecodeCommand.RunAsync(File.OpenRead(webm), wav, 48000, null, mono: false, log, default);
+
+        Assert.Equal(0, exit);
+        var ours = ReadWav(wav, out var rate, out var channels);
+        Assert.Equal((48000, 1), (rate, channels));
+        Assert.Equal(FfmpegDecode(webm, 48000, "libopus"), ours);
+        Assert.Contains("libopus", log.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_AacMka_MatchesFfmpegLengthAt16k()
+    {
+        var mka = MatroskaTestMedia.MkvmergeAac();
+        var wav = Path.Combine(TestPaths.Scratch, "decode-aac.wav");
+
+        var exit = await DecodeCommand.RunAsync(File.OpenRead(mka), wav, 16000, null, mono: true, new StringWriter(), default);
+
+        Assert.Equal(0, exit);
+        var ours = ReadWav(wav, out var rate, out var channels);
+        Assert.Equal((16000, 1), (rate, channels));
+        Assert.True(ours.Length > 16000, $"only {ours.Length} samples");
+        Assert.Contains(ours, s => Math.Abs((int)s) > 1000);
+    }
+
+    [Fact]
+    public async Task RunAsync_OnlyVorbis_ExitsNoTrackNamingTheCodec()
+    {
+        var mka = MatroskaTestMedia.MkvmergeVorbis(xiph: false);
+        var log = new StringWriter();
+
+        var exit = await DecodeCommand.RunAsync(File.OpenRead(mka), Path.Combine(TestPaths.Scratch, "vorbis.wav"), 48000, null, false, log, default);
+
+        Assert.Equal(DecodeCommand.ExitNoTrack, exit);
+        Assert.Contains("A_VORBIS", log.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_TruncatedFile_WritesAudioBeforeTheErrorAndFails()
+    {
+        var webm = File.ReadAllBytes(MatroskaTestMedia.FfmpegOpus(32, 1, "webm"));
+        var wav = Path.Combine(TestPaths.Scratch, "decode-truncated.wav");
+        var log = new StringWriter();
+
+        var exit = await DecodeCommand.RunAsync(new MemoryStream(webm[..(webm.Length / 2)]), wav, 16000, null, true, log, default);
+
+        Assert.Equal(DecodeCommand.ExitFormatError, exit);
+        Assert.Contains("offset", log.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.True(ReadWav(wav, out _, out _).Length > 16000);
+    }
+}
