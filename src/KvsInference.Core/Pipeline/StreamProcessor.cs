@@ -1,0 +1,533 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+using KvsInference.Audio;
+using KvsInference.Inference;
+using KvsInference.Leases;
+using KvsInference.Matroska;
+using KvsInference.Media;
+using KvsInference.Sinks;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace KvsInference.Pipeline;
+
+/// <summary>A fragment whose audio is fully processed and acknowledged by the sink: what a checkpoint stores.</summary>
+/// <param name="FragmentNumber">The KVS fragment number.</param>
+/// <param name="ProducerTimestamp">The fragment's producer timestamp, when known.</param>
+public sealed record FragmentCheckpoint(string FragmentNumber, DateTimeOffset? ProducerTimestamp);
+
+/// <summary>Stores a checkpoint; throws <see cref="LeaseLostException"/> when this worker no longer holds the stream.</summary>
+/// <param name="checkpoint">The fragment to checkpoint.</param>
+/// <param name="cancellationToken">Cancels the write.</param>
+public delegate Task CheckpointHandler(FragmentCheckpoint checkpoint, CancellationToken cancellationToken);
+
+/// <summary>
+/// Processes one stream while its lease is held: reads media from the checkpoint, decodes every audio frame as it
+/// arrives, cuts windows, has them inferred through the shared <see cref="InferenceBatcher"/>, writes the records
+/// and checkpoints each fragment once every record of it is acknowledged.
+/// </summary>
+/// <remarks>
+/// <para>Two stages joined by a bounded channel: the reader (parse, decode, window, submit for inference) and the
+/// writer (await predictions in order, write records, checkpoint). When the model or the sink is slow the channel
+/// fills and reading waits, so memory stays bounded.</para>
+/// <para>At least once, never skipped: a fragment is checkpointed only when the window holding its last sample has
+/// been acknowledged, counted in samples so that timestamp jumps cannot confuse it. After a reconnect or a lease
+/// hand-off reading resumes at the checkpointed fragment, whose frames are skipped; windows of later fragments may
+/// be written again and carry the same <see cref="InferenceRecord.RecordId"/>.</para>
+/// <para>Failures (dropped connection, corrupt media, inference or sink errors) end the connection; the stream
+/// reconnects from its last checkpoint with jittered exponential backoff. A lost lease stops the processor at once.</para>
+/// </remarks>
+public sealed class StreamProcessor
+{
+    private const int MaxRecordsPerWrite = 100;
+
+    private readonly IMediaSource _source;
+    private readonly AudioDecoderFactory _decoders;
+    private readonly InferenceBatcher _batcher;
+    private readonly IRecordSink _sink;
+    private readonly StreamProcessorOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _reconnect;
+
+    /// <summary>Creates the processor of one stream.</summary>
+    /// <param name="streamName">The stream name (also the Kinesis partition key of its records).</param>
+    /// <param name="source">Where media comes from.</param>
+    /// <param name="decoders">Makes audio decoders (one factory per process).</param>
+    /// <param name="batcher">The worker's shared inference batcher.</param>
+    /// <param name="sink">Where records go.</param>
+    /// <param name="options">Window, backpressure and reconnect settings.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">The logger.</param>
+    public StreamProcessor(string streamName, IMediaSource source, AudioDecoderFactory decoders, InferenceBatcher batcher,
+        IRecordSink sink, StreamProcessorOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamName);
+        options.Validate();
+        StreamName = streamName;
+        _source = source;
+        _decoders = decoders;
+        _batcher = batcher;
+        _sink = sink;
+        _options = options;
+        _time = timeProvider;
+        _logger = logger;
+        _reconnect = PipelineResilience.CreateReconnectPipeline(options, timeProvider, logger, streamName);
+    }
+
+    /// <summary>Gets the stream name.</summary>
+    public string StreamName { get; }
+
+    /// <summary>Gets live figures of this stream, for the status line and /metrics.</summary>
+    public StreamProcessorStats Stats { get; } = new();
+
+    /// <summary>Gets the last fragment checkpointed by this processor, or the one it started from.</summary>
+    public string? LastCheckpoint { get; private set; }
+
+    /// <summary>Runs until the media ends (files), the token is cancelled, or the lease is lost.</summary>
+    /// <param name="checkpoint">The stream's checkpoint (last fragment fully processed), or null for a new stream.</param>
+    /// <param name="checkpointer">Stores checkpoints.</param>
+    /// <param name="cancellationToken">Stops the processor; windows in flight are abandoned (they will be redone).</param>
+    /// <exception cref="LeaseLostException">The checkpoint found the lease taken by another worker.</exception>
+    public async Task RunAsync(string? checkpoint, CheckpointHandler checkpointer, CancellationToken cancellationToken)
+    {
+        LastCheckpoint = checkpoint;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var outcome = ConnectionOutcome.Ended;
+            try
+            {
+                outcome = await _reconnect.ExecuteAsync(
+                    async ct => await RunConnectionAsync(StartPosition(outcome: null), checkpointer, ct).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            if (!_source.IsLive) return;
+            _skipToNow = outcome == ConnectionOutcome.SkipToNow;
+            if (outcome == ConnectionOutcome.EndedEmpty)
+            {
+                // The source ended a connection without media: do not hammer it (KVS: 5 GetMedia calls/s per stream).
+                try { await Task.Delay(_options.ReconnectDelay, _time, cancellationToken).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    private bool _skipToNow;
+
+    private (MediaStart Start, string? SkipFragment) StartPosition(ConnectionOutcome? outcome)
+    {
+        if (_skipToNow)
+        {
+            _skipToNow = false;
+            return (MediaStart.Now, null);
+        }
+        if (LastCheckpoint is { } fragment) return (MediaStart.AtFragment(fragment), fragment);
+        return (new MediaStart(_options.InitialPosition, Timestamp: _options.InitialTimestamp), null);
+    }
+
+    private async Task<ConnectionOutcome> RunConnectionAsync((MediaStart Start, string? SkipFragment) position, CheckpointHandler checkpointer, CancellationToken cancellationToken)
+    {
+        Stats.SetState("connecting");
+        await using var media = await _source.OpenAsync(StreamName, position.Start, cancellationToken).ConfigureAwait(false);
+        Stats.SetState("reading");
+        var input = PipeReader.Create(media, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        var queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.MaxPendingWindows) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var writer = Task.Run(() => WriteLoopAsync(queue.Reader, checkpointer, stop.Token), CancellationToken.None);
+        var handler = new Handler(this, position.SkipFragment, stop.Token);
+        var parser = new MkvStreamParser();
+        Exception? readError = null;
+        try
+        {
+            while (true)
+            {
+                var read = await input.ReadAsync(stop.Token).ConfigureAwait(false);
+                handler.ArrivalTimestamp = _time.GetTimestamp();
+                SequencePosition consumed;
+                try
+                {
+                    consumed = parser.Feed(read.Buffer, read.IsCompleted, handler);
+                }
+                finally
+                {
+                    // Windows made before a format error are still written and checkpointed.
+                    await handler.DrainAsync(queue.Writer, stop.Token).ConfigureAwait(false);
+                }
+                input.AdvanceTo(consumed, read.Buffer.End);
+                if (read.IsCompleted || handler.SkipToNow || writer.IsCompleted) break;
+            }
+            if (!handler.SkipToNow && !writer.IsCompleted)
+            {
+                handler.Complete();
+                await handler.DrainAsync(queue.Writer, stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            readError = ex;
+        }
+        finally
+        {
+            queue.Writer.TryComplete();
+            handler.Dispose();
+            await input.CompleteAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            await writer.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not LeaseLostException && !cancellationToken.IsCancellationRequested)
+        {
+            PipelineMetrics.Error(ex is RecordSinkException ? "sink" : ex is InferenceException ? "inference" : "checkpoint");
+            throw;
+        }
+        if (readError is not null && !(readError is OperationCanceledException && writer.IsFaulted))
+        {
+            PipelineMetrics.Error(readError is MkvFormatException ? "format" : "media");
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(readError).Throw();
+        }
+        Stats.SetState("ended");
+        if (handler.SkipToNow) return ConnectionOutcome.SkipToNow;
+        return handler.FramesSeen > 0 ? ConnectionOutcome.Ended : ConnectionOutcome.EndedEmpty;
+    }
+
+    private async Task WriteLoopAsync(ChannelReader<Item> queue, CheckpointHandler checkpointer, CancellationToken cancellationToken)
+    {
+        var records = new List<InferenceRecord>(MaxRecordsPerWrite);
+        var written = new List<WindowItem>(MaxRecordsPerWrite);
+        var pendingCheckpoints = new Queue<FragmentEndItem>();
+        long ackedSamples = 0;
+        try
+        {
+            while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (records.Count < MaxRecordsPerWrite && queue.TryRead(out var item))
+                {
+                    if (item is FragmentEndItem end)
+                    {
+                        pendingCheckpoints.Enqueue(end);
+                        continue;
+                    }
+                    var window = (WindowItem)item;
+                    InferencePrediction prediction;
+                    try
+                    {
+                        prediction = await window.Prediction.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        window.ReturnPcm();
+                    }
+                    records.Add(MakeRecord(window, prediction));
+                    written.Add(window);
+                }
+
+                if (records.Count > 0)
+                {
+                    try
+                    {
+                        await _sink.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (RecordSinkException)
+                    {
+                        PipelineMetrics.RecordsFailed.Add(records.Count);
+                        throw;
+                    }
+                    PipelineMetrics.RecordsWritten.Add(records.Count);
+                    var now = _time.GetTimestamp();
+                    long frames = 0;
+                    foreach (var w in written)
+                    {
+                        var latency = _time.GetElapsedTime(w.ArrivalTimestamp, now).TotalMilliseconds;
+                        PipelineMetrics.ProcessLatency.Record(latency);
+                        Stats.RecordLatency(latency);
+                        frames += w.Frames;
+                        ackedSamples = w.CumulativeSamples;
+                    }
+                    foreach (var r in records)
+                    {
+                        if (r.IngestToProcessMs is { } ingest) PipelineMetrics.IngestToProcessLatency.Record(ingest);
+                    }
+                    PipelineMetrics.FramesProcessed.Add(frames);
+                    Stats.AddWritten(records.Count, frames);
+                    records.Clear();
+                    written.Clear();
+                }
+
+                while (pendingCheckpoints.TryPeek(out var fragment) && fragment.CumulativeSamples <= ackedSamples)
+                {
+                    await checkpointer(new FragmentCheckpoint(fragment.Fragment.Number, fragment.Fragment.ProducerTimestamp), cancellationToken).ConfigureAwait(false);
+                    pendingCheckpoints.Dequeue();
+                    LastCheckpoint = fragment.Fragment.Number;
+                    Stats.SetCheckpoint(fragment.Fragment.Number);
+                }
+            }
+        }
+        finally
+        {
+            // Predictions not consumed (error or cancellation): give their buffers back once the model is done.
+            while (queue.TryRead(out var item))
+            {
+                if (item is WindowItem w) _ = w.Prediction.ContinueWith(_ => w.ReturnPcm(), TaskScheduler.Default);
+            }
+        }
+    }
+
+    private InferenceRecord MakeRecord(WindowItem window, InferencePrediction prediction)
+    {
+        var fragment = window.Fragment;
+        double offsetMs = fragment.FirstPcmNs is { } first ? Math.Max(0, (window.TimestampNs - first) / 1_000_000.0) : 0;
+        double? ingestToProcess = null;
+        if (fragment.ServerTimestamp is { } server)
+        {
+            // The window's audio reached KVS about `offset` after the fragment's server timestamp (live streams).
+            ingestToProcess = Math.Max(0, (_time.GetUtcNow() - server).TotalMilliseconds - offsetMs);
+        }
+        return new InferenceRecord
+        {
+            StreamName = StreamName,
+            FragmentNumber = fragment.Number,
+            ProducerTimestamp = fragment.ProducerTimestamp?.ToUnixTimeMilliseconds(),
+            ServerTimestamp = fragment.ServerTimestamp?.ToUnixTimeMilliseconds(),
+            StartOffsetMs = Math.Round(offsetMs, 3),
+            FrameRate = prediction.FrameRate,
+            Frames = prediction.Frames,
+            Model = _batcher.ModelName,
+            IngestToProcessMs = ingestToProcess is { } v ? Math.Round(v, 1) : null,
+            RecordId = InferenceRecord.MakeRecordId(StreamName, fragment.Number, Math.Round(offsetMs, 3)),
+        };
+    }
+
+    private enum ConnectionOutcome
+    {
+        Ended,
+        EndedEmpty,
+        SkipToNow,
+    }
+
+    private sealed class FragmentInfo(string number, DateTimeOffset? producer, DateTimeOffset? server)
+    {
+        public string Number { get; } = number;
+        public DateTimeOffset? ProducerTimestamp { get; } = producer;
+        public DateTimeOffset? ServerTimestamp { get; } = server;
+        public long? FirstPcmNs { get; set; }
+    }
+
+    private abstract class Item;
+
+    private sealed class FragmentEndItem(FragmentInfo fragment, long cumulativeSamples) : Item
+    {
+        public FragmentInfo Fragment { get; } = fragment;
+        public long CumulativeSamples { get; } = cumulativeSamples;
+    }
+
+    private sealed class WindowItem : Item
+    {
+        private short[]? _pcm;
+
+        public WindowItem(FragmentInfo fragment, long timestampNs, long cumulativeSamples, long arrival, int frames, short[] pcm, Task<InferencePrediction> prediction)
+        {
+            Fragment = fragment;
+            TimestampNs = timestampNs;
+            CumulativeSamples = cumulativeSamples;
+            ArrivalTimestamp = arrival;
+            Frames = frames;
+            _pcm = pcm;
+            Prediction = prediction;
+        }
+
+        public FragmentInfo Fragment { get; }
+        public long TimestampNs { get; }
+        public long CumulativeSamples { get; }
+        public long ArrivalTimestamp { get; }
+        public int Frames { get; }
+        public Task<InferencePrediction> Prediction { get; }
+
+        public void ReturnPcm()
+        {
+            var pcm = Interlocked.Exchange(ref _pcm, null);
+            if (pcm is not null) ArrayPool<short>.Shared.Return(pcm);
+        }
+    }
+
+    // Runs inside MkvStreamParser.Feed: parse callbacks -> decoder -> windower -> inference submissions.
+    private sealed class Handler : IMkvHandler, IPcmSink, IDisposable
+    {
+        private readonly StreamProcessor _owner;
+        private readonly string? _skipFragment;
+        private readonly CancellationToken _cancellationToken;
+        private readonly List<Item> _ready = new();
+        private readonly PcmWindower _windower;
+        private AudioTrackDecoder? _decoder;
+        private MkvTrackInfo? _track;
+        private readonly HashSet<ulong> _unsupported = new();
+        private FragmentInfo _fragment = new("0", null, null);
+        private bool _fragmentHasFrames;
+        private bool _skipping;
+        private long _samplesIn;
+        private long _samplesWindowed;
+        private long _framesInWindow;
+        private long _windowSequence;
+
+        public Handler(StreamProcessor owner, string? skipFragment, CancellationToken cancellationToken)
+        {
+            _owner = owner;
+            _skipFragment = skipFragment;
+            _cancellationToken = cancellationToken;
+            _windower = new PcmWindower(owner._options.ModelSampleRate, 1,
+                new PcmWindowerOptions { WindowDuration = owner._options.WindowDuration, DeliverPartialWindows = true }, OnWindow);
+        }
+
+        public long ArrivalTimestamp { get; set; }
+        public bool SkipToNow { get; private set; }
+        public long FramesSeen { get; private set; }
+
+        public void OnFragmentMetadata(MkvFragmentMetadata metadata)
+        {
+            if (metadata.MillisBehindNow is { } behind)
+            {
+                PipelineMetrics.MillisBehindNow.Record(behind);
+                _owner.Stats.SetMillisBehindNow(behind);
+                if (_owner._options.SkipToNowWhenBehind is { } limit && behind > limit.TotalMilliseconds && !SkipToNow)
+                {
+                    _owner._logger.LogWarning("Stream {Stream} is {Behind} ms behind live (limit {Limit}): skipping ahead to now", _owner.StreamName, behind, limit.TotalMilliseconds);
+                    SkipToNow = true;
+                }
+            }
+            if (metadata.HasError)
+            {
+                PipelineMetrics.Error("media");
+                _owner._logger.LogWarning("Stream {Stream}: KVS reported error {Code} ({Id}) in fragment {Fragment}", _owner.StreamName, metadata.ErrorCode, metadata.ErrorId, metadata.FragmentNumber);
+            }
+            if (metadata.FragmentNumber is not { } number || number == _fragment.Number) return;
+            EndFragment();
+            _fragment = new FragmentInfo(number, metadata.ProducerTimestamp, metadata.ServerTimestamp);
+            _skipping = number == _skipFragment;
+        }
+
+        public void OnTrack(MkvTrackInfo track)
+        {
+            if (track.Type != MkvTrackType.Audio) return;
+            if (_owner._options.TrackNumber is { } wanted && track.Number != wanted) return;
+            if (_track is not null && track.Number != _track.Number) return;
+            if (_track is not null && SameCodec(_track, track)) return;  // KVS repeats Tracks in every fragment.
+            if (_unsupported.Contains(track.Number)) return;
+
+            var options = new AudioTrackOptions { OutputSampleRate = _owner._options.ModelSampleRate, Mono = true };
+            if (AudioTrackDecoder.TryCreate(track, options, this, _owner._decoders, out var decoder, out var error))
+            {
+                if (_decoder is not null)
+                {
+                    _decoder.Complete();
+                    _decoder.Dispose();
+                }
+                _decoder = decoder;
+                _track = track;
+            }
+            else
+            {
+                _unsupported.Add(track.Number);
+                PipelineMetrics.Error("decode");
+                _owner._logger.LogWarning("Stream {Stream}: {Error}; the track is skipped", _owner.StreamName, error);
+            }
+        }
+
+        private static bool SameCodec(MkvTrackInfo a, MkvTrackInfo b) =>
+            a.CodecId == b.CodecId && a.Channels == b.Channels && a.SamplingFrequency == b.SamplingFrequency
+            && (a.CodecPrivate ?? []).AsSpan().SequenceEqual(b.CodecPrivate ?? []);
+
+        public void OnFrame(in MkvFrame frame)
+        {
+            if (_decoder is null || _track is null || frame.TrackNumber != _track.Number) return;
+            FramesSeen++;
+            PipelineMetrics.FramesReceived.Add(1);
+            _owner.Stats.AddReceived(1);
+            if (_skipping)
+            {
+                return;
+            }
+            _fragmentHasFrames = true;
+            try
+            {
+                if (frame.IsPayloadContiguous) _decoder.Decode(frame.TimestampNs, frame.PayloadSpan, frame.DiscardPaddingNs);
+                else _decoder.Decode(frame.TimestampNs, frame.PayloadSequence, frame.DiscardPaddingNs);
+                _framesInWindow++;
+            }
+            catch (AudioDecodeException e)
+            {
+                PipelineMetrics.FramesDropped.Add(1);
+                PipelineMetrics.Error("decode");
+                _owner._logger.LogDebug("Stream {Stream}: frame at {Ms} ms not decoded: {Error}", _owner.StreamName, frame.TimestampNs / 1_000_000, e.Message);
+            }
+        }
+
+        void IPcmSink.OnPcm(ReadOnlySpan<short> samples, long timestampNs)
+        {
+            _fragment.FirstPcmNs ??= timestampNs;
+            _samplesIn += samples.Length;
+            _windower.OnPcm(samples, timestampNs);
+        }
+
+        void IPcmSink.OnDiscontinuity(long endNs, long nextStartNs) => _windower.OnDiscontinuity(endNs, nextStartNs);
+
+        void IPcmSink.OnEndOfStream() => _windower.OnEndOfStream();
+
+        private void OnWindow(PcmWindow window)
+        {
+            var pcm = ArrayPool<short>.Shared.Rent(window.Samples.Length);
+            window.Samples.CopyTo(pcm);
+            _samplesWindowed += window.Samples.Length;
+            var instance = new InferenceInstance
+            {
+                Id = string.Concat(_owner.StreamName, "#", (_windowSequence++).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                StreamKey = _owner.StreamName,
+                SampleRate = window.SampleRate,
+                Pcm = pcm.AsMemory(0, window.Samples.Length),
+            };
+            var prediction = _owner._batcher.InferAsync(instance, _cancellationToken);
+            // The window belongs to the fragment of its first sample; the fragment that is current now may be later.
+            _ready.Add(new WindowItem(_fragment.FirstPcmNs is { } first && window.TimestampNs < first && _previous is not null ? _previous : _fragment,
+                window.TimestampNs, _samplesWindowed, ArrivalTimestamp, (int)_framesInWindow, pcm, prediction));
+            _framesInWindow = 0;
+        }
+
+        private FragmentInfo? _previous;
+
+        private void EndFragment()
+        {
+            if (_fragmentHasFrames || _fragment.Number != "0")
+            {
+                _ready.Add(new FragmentEndItem(_fragment, _samplesIn));
+            }
+            _previous = _fragment;
+            _fragmentHasFrames = false;
+        }
+
+        public void Complete()
+        {
+            _decoder?.Complete();
+            EndFragment();
+        }
+
+        public async ValueTask DrainAsync(ChannelWriter<Item> writer, CancellationToken cancellationToken)
+        {
+            foreach (var item in _ready)
+            {
+                await writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
+            }
+            _ready.Clear();
+        }
+
+        public void Dispose()
+        {
+            _decoder?.Dispose();
+            _decoder = null;
+        }
+    }
+}
