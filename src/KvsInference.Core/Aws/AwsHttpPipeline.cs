@@ -18,6 +18,8 @@ internal sealed class AwsHttpPipeline : IDisposable
     private readonly ResiliencePipeline _retrying;
     private readonly ResiliencePipeline _single;
     private readonly ILogger _logger;
+    private readonly Lazy<Task<AWSCredentials>> _credentials;
+    private readonly TimeProvider _time;
 
     public AwsHttpPipeline(AwsServiceDescriptor service, AwsClientOptions options, TimeProvider? timeProvider, ILogger? logger)
     {
@@ -32,6 +34,9 @@ internal sealed class AwsHttpPipeline : IDisposable
         var credentials = new Lazy<Task<AWSCredentials>>(() => Task.Run(() => AwsCredentialsResolver.Resolve(options, Endpoint)));
         // Redirects are not followed: a followed redirect would not be re-signed (see SigV4SigningHandler remarks).
         var transport = options.Transport ?? new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        _credentials = credentials;
+        _time = time;
+        AttemptTimeout = options.Resilience.AttemptTimeout;
         var signer = new AwsSigningHandler(_ => credentials.Value, Region, service.SigningName, time, transport);
         // Timeouts come from the resilience pipeline; GetMedia bodies stream for hours, so the client itself never times out.
         _http = new HttpClient(signer, disposeHandler: options.Transport is null) { Timeout = Timeout.InfiniteTimeSpan };
@@ -51,6 +56,16 @@ internal sealed class AwsHttpPipeline : IDisposable
     public string Region { get; }
 
     public Uri Endpoint { get; }
+
+    public TimeSpan AttemptTimeout { get; }
+
+    /// <summary>Signs a request for calls that bypass <see cref="HttpClient"/> (the duplex PutMedia connection).</summary>
+    public async Task SignAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var credentials = await _credentials.Value.ConfigureAwait(false);
+        await AwsSigningHandler.SignAsync(request, credentials, Amazon.RegionEndpoint.GetBySystemName(Region), Service.SigningName,
+            _time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Sends a request built by <paramref name="createRequest"/> (called once per attempt) and returns the successful answer;

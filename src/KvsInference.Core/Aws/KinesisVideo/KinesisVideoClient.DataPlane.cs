@@ -176,32 +176,30 @@ public sealed partial class KinesisVideoClient
         var stream = request.StreamArn ?? request.StreamName!;
         return DataAsync(stream, KvsApiName.PutMedia, async endpoint =>
         {
-            var uri = AwsHttpPipeline.Combine(endpoint, "/putMedia");
-            var response = await _pipeline.SendAsync(Service + ":PutMedia", () =>
+            using var message = new HttpRequestMessage(HttpMethod.Post, AwsHttpPipeline.Combine(endpoint, "/putMedia"));
+            if (request.StreamName is not null) message.Headers.TryAddWithoutValidation("x-amzn-stream-name", request.StreamName);
+            if (request.StreamArn is not null) message.Headers.TryAddWithoutValidation("x-amzn-stream-arn", request.StreamArn);
+            message.Headers.TryAddWithoutValidation("x-amzn-fragment-timecode-type",
+                request.FragmentTimecodeType == KvsFragmentTimecodeType.Absolute ? "ABSOLUTE" : "RELATIVE");
+            if (request.ProducerStartTimestamp is { } t)
             {
-                var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StreamContent(request.Payload, 64 * 1024) };
-                // No Content-Length: the body is sent as it is produced, in chunks.
-                message.Headers.TransferEncodingChunked = true;
-                message.Options.Set(AwsSigningHandler.UnsignedPayloadOption, true);
-                if (request.StreamName is not null) message.Headers.TryAddWithoutValidation("x-amzn-stream-name", request.StreamName);
-                if (request.StreamArn is not null) message.Headers.TryAddWithoutValidation("x-amzn-stream-arn", request.StreamArn);
-                message.Headers.TryAddWithoutValidation("x-amzn-fragment-timecode-type",
-                    request.FragmentTimecodeType == KvsFragmentTimecodeType.Absolute ? "ABSOLUTE" : "RELATIVE");
-                if (request.ProducerStartTimestamp is { } t)
-                {
-                    message.Headers.TryAddWithoutValidation("x-amzn-producer-start-timestamp", AwsEpochSecondsConverter.Format(t));
-                }
-                return message;
-            }, streamResponse: true, retry: false, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                return new KvsPutMediaSession(response, body);
+                message.Headers.TryAddWithoutValidation("x-amzn-producer-start-timestamp", AwsEpochSecondsConverter.Format(t));
             }
-            catch
+            // The body is produced while it is sent, so it cannot be hashed ahead: signed as UNSIGNED-PAYLOAD.
+            message.Content = new ByteArrayContent([]);
+            message.Content.Headers.ContentType = null;
+            message.Options.Set(AwsSigningHandler.UnsignedPayloadOption, true);
+            await _pipeline.SignAsync(message, cancellationToken).ConfigureAwait(false);
+            var response = await AwsDuplexHttp.SendAsync(message, request.Payload, _pipeline.AttemptTimeout, cancellationToken).ConfigureAwait(false);
+            if ((int)response.StatusCode is >= 200 and < 300) return new KvsPutMediaSession(response);
+            await using (response.ConfigureAwait(false))
             {
-                response.Dispose();
-                throw;
+                var error = new byte[AwsConstants.MaxErrorBodyBytes];
+                var total = 0;
+                int n;
+                while (total < error.Length && (n = await response.Body.ReadAsync(error.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0) total += n;
+                throw AwsErrorMapper.Map(response.StatusCode, response.Header("x-amzn-ErrorType") ?? response.Header("x-amz-ErrorType"),
+                    response.Header("x-amzn-RequestId") ?? response.Header("x-amz-RequestId"), error.AsSpan(0, total), Service + ":PutMedia");
             }
         }, cancellationToken);
     }

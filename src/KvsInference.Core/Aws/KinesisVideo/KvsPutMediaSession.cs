@@ -11,14 +11,17 @@ namespace KvsInference.Aws.KinesisVideo;
 /// </summary>
 public sealed class KvsPutMediaSession : IAsyncDisposable
 {
-    private readonly HttpResponseMessage _response;
+    private readonly DuplexResponse _response;
     private readonly Stream _body;
 
-    internal KvsPutMediaSession(HttpResponseMessage response, Stream body)
+    internal KvsPutMediaSession(DuplexResponse response)
     {
         _response = response;
-        _body = body;
+        _body = response.Body;
     }
+
+    /// <summary>Gets a task that completes when the whole payload was sent (faults when the upload failed).</summary>
+    public Task UploadCompletion => _response.Upload;
 
     /// <summary>
     /// Yields each acknowledgement object of the answer (JSON objects, newline-separated on the wire, parsed incrementally)
@@ -71,8 +74,7 @@ public sealed class KvsPutMediaSession : IAsyncDisposable
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
-        await _body.DisposeAsync().ConfigureAwait(false);
-        _response.Dispose();
+        await _response.DisposeAsync().ConfigureAwait(false);
     }
 }
 

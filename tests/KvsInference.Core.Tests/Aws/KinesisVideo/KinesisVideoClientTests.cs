@@ -310,9 +310,8 @@ public sealed class KinesisVideoClientTests
             var output = c.Response.OutputStream;
             // Answer 200 at once, then one BUFFERING/PERSISTED pair per line ("fragment") as it arrives.
             await output.FlushAsync();
-            using var reader = new StreamReader(c.Request.InputStream);
             var n = 0;
-            while (await reader.ReadLineAsync() is { } line)
+            while (await ReadLineByteByByteAsync(c.Request.InputStream) is { } line)
             {
                 var number = "913438523331814323926820626077439201462" + (64 + n).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 var ack = line == "bad"
@@ -365,6 +364,50 @@ public sealed class KinesisVideoClientTests
         Assert.Equal("UNSIGNED-PAYLOAD", put.Headers["X-Amz-Content-SHA256"]);
         Assert.Contains("x-amzn-stream-name", put.Headers["Authorization"]);
         Assert.Equal("PUT_MEDIA", Assert.Single(seen, s => s.Path == "/getDataEndpoint").Json!["APIName"]!.GetValue<string>());
+    }
+
+    /// <summary>HttpListener's chunked request stream waits to fill large reads, so the stand-in reads one byte at a time.</summary>
+    private static async Task<string?> ReadLineByteByByteAsync(Stream input)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (await input.ReadAsync(one) == 1)
+        {
+            if (one[0] == (byte)'\n') return line.ToString();
+            line.Append((char)one[0]);
+        }
+        return line.Length > 0 ? line.ToString() : null;
+    }
+
+    [Fact]
+    public async Task PutMedia_StreamMissing_ThrowsResourceNotFound()
+    {
+        await using var server = new AwsLoopbackServer(async c =>
+        {
+            if (c.Request.Url!.AbsolutePath == "/getDataEndpoint")
+            {
+                await ReadJsonAsync(c);
+                await JsonAsync(c, new { DataEndpoint = Base(c) });
+                return;
+            }
+            c.Response.Headers["x-amzn-ErrorType"] = "ResourceNotFoundException";
+            c.Response.Headers["x-amzn-RequestId"] = "put-1";
+            await JsonAsync(c, new { Message = "Stream meet-9 not found" }, 404);
+        });
+        using var client = Client(server.Url);
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync("fragment-0\n"u8.ToArray());
+
+        var e = await Assert.ThrowsAsync<AwsResourceNotFoundException>(() => client.PutMediaAsync(new KvsPutMediaRequest
+        {
+            StreamName = "meet-9",
+            FragmentTimecodeType = KvsFragmentTimecodeType.Absolute,
+            Payload = pipe.Reader.AsStream(),
+        }, CancellationToken.None).WaitAsync(Patience));
+
+        Assert.Equal("put-1", e.RequestId);
+        Assert.Equal("Stream meet-9 not found", e.ServiceMessage);
+        Assert.Equal("kinesisvideo:PutMedia", e.Operation);
     }
 
     [Fact]
