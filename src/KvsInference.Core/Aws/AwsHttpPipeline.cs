@@ -16,7 +16,6 @@ internal sealed class AwsHttpPipeline : IDisposable
 {
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _retrying;
-    private readonly ResiliencePipeline _single;
     private readonly ILogger _logger;
     private readonly Lazy<Task<AWSCredentials>> _credentials;
     private readonly TimeProvider _time;
@@ -43,12 +42,6 @@ internal sealed class AwsHttpPipeline : IDisposable
         _retrying = AwsResilience.Build(options.Resilience, time, args =>
             _logger.LogWarning("{Service} call retried (attempt {Attempt}, delay {Delay}): {Error}",
                 service.SigningName, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception?.Message));
-        _single = AwsResilience.Build(new AwsResilienceOptions
-        {
-            MaxRetryAttempts = 0,
-            AttemptTimeout = options.Resilience.AttemptTimeout,
-            TotalTimeout = options.Resilience.AttemptTimeout,
-        }, time);
     }
 
     public AwsServiceDescriptor Service { get; }
@@ -71,12 +64,11 @@ internal sealed class AwsHttpPipeline : IDisposable
     /// Sends a request built by <paramref name="createRequest"/> (called once per attempt) and returns the successful answer;
     /// with <paramref name="streamResponse"/> the answer is returned as soon as its headers arrive and its body is not buffered.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(string operation, Func<HttpRequestMessage> createRequest, bool streamResponse, bool retry,
+    public async Task<HttpResponseMessage> SendAsync(string operation, Func<HttpRequestMessage> createRequest, bool streamResponse,
         CancellationToken cancellationToken)
     {
         var completion = streamResponse ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead;
-        var pipeline = retry ? _retrying : _single;
-        return await pipeline.ExecuteAsync(async ct =>
+        return await _retrying.ExecuteAsync(async ct =>
         {
             var request = createRequest();
             HttpResponseMessage response;
@@ -108,7 +100,7 @@ internal sealed class AwsHttpPipeline : IDisposable
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
             if (target is not null) request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
             return request;
-        }, streamResponse: false, retry: true, cancellationToken).ConfigureAwait(false);
+        }, streamResponse: false, cancellationToken).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -108,7 +108,7 @@ public sealed class KinesisRecordSink : IRecordSink
             {
                 throw new RecordSinkException($"PutRecords to '{_options.StreamName}' failed for {batch.Count} records (first '{batch[0].RecordId}'): {e.Message}", e);
             }
-            catch (Exception e) when (AwsResilience.IsTransient(e))
+            catch (Exception e) when (AwsResilience.IsTransient(e) || e is AwsProtocolException)
             {
                 throw new RecordSinkException($"PutRecords to '{_options.StreamName}' failed for {batch.Count} records (first '{batch[0].RecordId}'): {e.Message}", e);
             }

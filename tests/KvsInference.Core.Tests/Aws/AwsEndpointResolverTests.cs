@@ -63,3 +63,22 @@ public sealed class AwsEndpointResolverTests
         Assert.Equal("us-west-2", AwsRegionResolver.Resolve(Options(new() { ["AWS_DEFAULT_REGION"] = "us-west-2" })));
     }
 }
+
+public sealed class AwsCredentialsResolverTests
+{
+    [Fact]
+    public void Resolve_ExplicitCredentials_ReturnedAsIs()
+    {
+        var explicitCredentials = new Amazon.Runtime.BasicAWSCredentials("AKID", "secret");
+        Assert.Same(explicitCredentials, AwsCredentialsResolver.Resolve(new AwsClientOptions { Credentials = explicitCredentials }, new Uri("https://kinesis.us-east-1.amazonaws.com")));
+    }
+
+    [Theory]
+    [InlineData("https://kinesis.us-east-1.amazonaws.com", true)]
+    [InlineData("https://kinesis.cn-north-1.amazonaws.com.cn", true)]
+    [InlineData("http://127.0.0.1:4567", false)]
+    [InlineData("http://localhost.localstack.cloud:4566", false)]
+    [InlineData("https://amazonaws.com.evil.example", false)]
+    public void IsAwsHost_Endpoint_OnlyAwsDomains(string url, bool expected) =>
+        Assert.Equal(expected, AwsCredentialsResolver.IsAwsHost(new Uri(url)));
+}

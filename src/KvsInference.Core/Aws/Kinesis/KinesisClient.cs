@@ -25,6 +25,7 @@ public sealed class KinesisClient : IKinesisClient, IDisposable
 {
     private const string TargetPrefix = "Kinesis_20131202.";
     private readonly AwsHttpPipeline _pipeline;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the client.</summary>
     /// <param name="options">The settings.</param>
@@ -35,7 +36,8 @@ public sealed class KinesisClient : IKinesisClient, IDisposable
     public KinesisClient(KinesisClientOptions options, TimeProvider? timeProvider = null, ILogger<KinesisClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.Kinesis, options, timeProvider, logger);
+        _time = timeProvider ?? TimeProvider.System;
+        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.Kinesis, options, _time, logger);
     }
 
     /// <summary>Gets the endpoint in use.</summary>
@@ -84,13 +86,13 @@ public sealed class KinesisClient : IKinesisClient, IDisposable
     /// <exception cref="TimeoutException">The stream did not become active in time.</exception>
     public async Task WaitForActiveAsync(string streamName, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var deadline = _time.GetUtcNow() + timeout;
         while (true)
         {
             var summary = await DescribeStreamSummaryAsync(streamName, cancellationToken).ConfigureAwait(false);
             if (summary.StreamStatus == "ACTIVE") return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Kinesis stream '{streamName}' is still {summary.StreamStatus} after {timeout}.");
-            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            if (_time.GetUtcNow() > deadline) throw new TimeoutException($"Kinesis stream '{streamName}' is still {summary.StreamStatus} after {timeout}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -140,7 +140,7 @@ public sealed partial class KinesisVideoClient
 
     private async Task<KvsMediaResponse> OpenMediaAsync(string operation, Uri uri, byte[] body, CancellationToken cancellationToken)
     {
-        var response = await _pipeline.SendAsync(Service + ":" + operation, () => JsonPost(uri, body), streamResponse: true, retry: true, cancellationToken).ConfigureAwait(false);
+        var response = await _pipeline.SendAsync(Service + ":" + operation, () => JsonPost(uri, body), streamResponse: true, cancellationToken).ConfigureAwait(false);
         try
         {
             var payload = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);

@@ -87,7 +87,7 @@ public sealed class SageMakerRuntimeClient : IDisposable
             if (request.TargetModel is not null) message.Headers.TryAddWithoutValidation("X-Amzn-SageMaker-Target-Model", request.TargetModel);
             if (request.TargetVariant is not null) message.Headers.TryAddWithoutValidation("X-Amzn-SageMaker-Target-Variant", request.TargetVariant);
             return message;
-        }, streamResponse: false, retry: true, cancellationToken).ConfigureAwait(false);
+        }, streamResponse: false, cancellationToken).ConfigureAwait(false);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         return new SageMakerInvokeResponse(bytes, response.Content.Headers.ContentType?.ToString(),
             Header(response, "X-Amzn-Invoked-Production-Variant"), Header(response, "X-Amzn-SageMaker-Custom-Attributes"));
