@@ -1,0 +1,80 @@
+using KvsInference.Aws.Kinesis;
+using KvsInference.Aws.KinesisVideo;
+using KvsInference.Aws.SageMaker;
+using KvsInference.Media;
+using KvsInference.Sinks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace KvsInference.Aws;
+
+/// <summary>Registers the typed AWS clients and the Kinesis record sink as singletons (TimeProvider and loggers come from the container when present).</summary>
+public static class AwsServiceCollectionExtensions
+{
+    /// <summary>Registers <see cref="KinesisVideoClient"/>, also as <see cref="IStreamCatalog"/>.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options, or null for the defaults (environment and default chain).</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddKinesisVideoClient(this IServiceCollection services, Action<KinesisVideoClientOptions>? configure = null)
+    {
+        services.TryAddSingleton(sp =>
+        {
+            var options = new KinesisVideoClientOptions();
+            configure?.Invoke(options);
+            return new KinesisVideoClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisVideoClient>>());
+        });
+        services.TryAddSingleton<IStreamCatalog>(sp => sp.GetRequiredService<KinesisVideoClient>());
+        return services;
+    }
+
+    /// <summary>Registers <see cref="KinesisClient"/>, also as <see cref="IKinesisClient"/>.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options, or null for the defaults.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddKinesisClient(this IServiceCollection services, Action<KinesisClientOptions>? configure = null)
+    {
+        services.TryAddSingleton(sp =>
+        {
+            var options = new KinesisClientOptions();
+            configure?.Invoke(options);
+            return new KinesisClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisClient>>());
+        });
+        services.TryAddSingleton<IKinesisClient>(sp => sp.GetRequiredService<KinesisClient>());
+        return services;
+    }
+
+    /// <summary>Registers <see cref="SageMakerRuntimeClient"/>.</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the options, or null for the defaults.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddSageMakerRuntimeClient(this IServiceCollection services, Action<SageMakerRuntimeClientOptions>? configure = null)
+    {
+        services.TryAddSingleton(sp =>
+        {
+            var options = new SageMakerRuntimeClientOptions();
+            configure?.Invoke(options);
+            return new SageMakerRuntimeClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<SageMakerRuntimeClient>>());
+        });
+        return services;
+    }
+
+    /// <summary>Registers <see cref="KinesisRecordSink"/> as the <see cref="IRecordSink"/> (and the Kinesis client it needs).</summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Sets the sink options (the stream name at least).</param>
+    /// <param name="configureClient">Sets the Kinesis client options, or null for the defaults.</param>
+    /// <returns>The services.</returns>
+    public static IServiceCollection AddKinesisRecordSink(this IServiceCollection services, Action<KinesisRecordSinkOptions> configure,
+        Action<KinesisClientOptions>? configureClient = null)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddKinesisClient(configureClient);
+        services.TryAddSingleton<IRecordSink>(sp =>
+        {
+            var options = new KinesisRecordSinkOptions();
+            configure(options);
+            return new KinesisRecordSink(sp.GetRequiredService<IKinesisClient>(), options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisRecordSink>>());
+        });
+        return services;
+    }
+}
