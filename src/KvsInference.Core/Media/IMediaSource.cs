@@ -7,7 +7,7 @@ public enum MediaStartKind
     Now,
     /// <summary>The oldest fragment kept.</summary>
     Earliest,
-    /// <summary>The fragment with <see cref="MediaStart.FragmentNumber"/> (included).</summary>
+    /// <summary>The fragment after the one with <see cref="MediaStart.FragmentNumber"/> (KVS: "start with the chunk after a specific fragment").</summary>
     FragmentNumber,
     /// <summary>The first fragment whose server timestamp is at or after <see cref="MediaStart.Timestamp"/>.</summary>
     ServerTimestamp,
@@ -30,9 +30,9 @@ public readonly record struct MediaStart(MediaStartKind Kind, string? FragmentNu
     /// <summary>From the oldest fragment kept.</summary>
     public static MediaStart Earliest => new(MediaStartKind.Earliest);
 
-    /// <summary>From the given fragment, included.</summary>
+    /// <summary>From the fragment after the given one (readers skip the given one too, should a source include it).</summary>
     /// <param name="fragmentNumber">The fragment number.</param>
-    public static MediaStart AtFragment(string fragmentNumber) => new(MediaStartKind.FragmentNumber, FragmentNumber: fragmentNumber);
+    public static MediaStart AfterFragment(string fragmentNumber) => new(MediaStartKind.FragmentNumber, FragmentNumber: fragmentNumber);
 }
 
 /// <summary>

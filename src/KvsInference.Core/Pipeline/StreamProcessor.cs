@@ -85,33 +85,35 @@ public sealed class StreamProcessor
     /// <summary>Gets the last fragment checkpointed by this processor, or the one it started from.</summary>
     public string? LastCheckpoint { get; private set; }
 
-    /// <summary>Runs until the media ends (files), the token is cancelled, or the lease is lost.</summary>
+    /// <summary>Runs until the media ends (files), the token is cancelled, <paramref name="drain"/> is signalled, or the lease is lost.</summary>
     /// <param name="checkpoint">The stream's checkpoint (last fragment fully processed), or null for a new stream.</param>
     /// <param name="checkpointer">Stores checkpoints.</param>
-    /// <param name="cancellationToken">Stops the processor; windows in flight are abandoned (they will be redone).</param>
+    /// <param name="cancellationToken">Stops the processor at once; windows in flight are abandoned (they will be redone).</param>
+    /// <param name="drain">Graceful stop: reading stops, windows already read are inferred, written and checkpointed, then the method returns.</param>
     /// <exception cref="LeaseLostException">The checkpoint found the lease taken by another worker.</exception>
-    public async Task RunAsync(string? checkpoint, CheckpointHandler checkpointer, CancellationToken cancellationToken)
+    public async Task RunAsync(string? checkpoint, CheckpointHandler checkpointer, CancellationToken cancellationToken, CancellationToken drain = default)
     {
         LastCheckpoint = checkpoint;
-        while (!cancellationToken.IsCancellationRequested)
+        using var stopOrDrain = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drain);
+        while (!stopOrDrain.IsCancellationRequested)
         {
-            var outcome = ConnectionOutcome.Ended;
+            ConnectionOutcome outcome;
             try
             {
                 outcome = await _reconnect.ExecuteAsync(
-                    async ct => await RunConnectionAsync(StartPosition(outcome: null), checkpointer, ct).ConfigureAwait(false),
-                    cancellationToken).ConfigureAwait(false);
+                    async _ => await RunConnectionAsync(StartPosition(), checkpointer, cancellationToken, drain).ConfigureAwait(false),
+                    stopOrDrain.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stopOrDrain.IsCancellationRequested)
             {
                 return;
             }
-            if (!_source.IsLive) return;
+            if (!_source.IsLive || drain.IsCancellationRequested) return;
             _skipToNow = outcome == ConnectionOutcome.SkipToNow;
             if (outcome == ConnectionOutcome.EndedEmpty)
             {
                 // The source ended a connection without media: do not hammer it (KVS: 5 GetMedia calls/s per stream).
-                try { await Task.Delay(_options.ReconnectDelay, _time, cancellationToken).ConfigureAwait(false); }
+                try { await Task.Delay(_options.ReconnectDelay, _time, stopOrDrain.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return; }
             }
         }
@@ -119,18 +121,18 @@ public sealed class StreamProcessor
 
     private bool _skipToNow;
 
-    private (MediaStart Start, string? SkipFragment) StartPosition(ConnectionOutcome? outcome)
+    private (MediaStart Start, string? SkipFragment) StartPosition()
     {
         if (_skipToNow)
         {
             _skipToNow = false;
             return (MediaStart.Now, null);
         }
-        if (LastCheckpoint is { } fragment) return (MediaStart.AtFragment(fragment), fragment);
+        if (LastCheckpoint is { } fragment) return (MediaStart.AfterFragment(fragment), fragment);
         return (new MediaStart(_options.InitialPosition, Timestamp: _options.InitialTimestamp), null);
     }
 
-    private async Task<ConnectionOutcome> RunConnectionAsync((MediaStart Start, string? SkipFragment) position, CheckpointHandler checkpointer, CancellationToken cancellationToken)
+    private async Task<ConnectionOutcome> RunConnectionAsync((MediaStart Start, string? SkipFragment) position, CheckpointHandler checkpointer, CancellationToken cancellationToken, CancellationToken drain)
     {
         Stats.SetState("connecting");
         await using var media = await _source.OpenAsync(StreamName, position.Start, cancellationToken).ConfigureAwait(false);
@@ -139,6 +141,7 @@ public sealed class StreamProcessor
         var queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.MaxPendingWindows) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var writer = Task.Run(() => WriteLoopAsync(queue.Reader, checkpointer, stop.Token), CancellationToken.None);
+        using var readStop = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, drain);
         var handler = new Handler(this, position.SkipFragment, stop.Token);
         var parser = new MkvStreamParser();
         Exception? readError = null;
@@ -146,7 +149,7 @@ public sealed class StreamProcessor
         {
             while (true)
             {
-                var read = await input.ReadAsync(stop.Token).ConfigureAwait(false);
+                var read = await input.ReadAsync(readStop.Token).ConfigureAwait(false);
                 handler.ArrivalTimestamp = _time.GetTimestamp();
                 SequencePosition consumed;
                 try
@@ -156,7 +159,7 @@ public sealed class StreamProcessor
                 finally
                 {
                     // Windows made before a format error are still written and checkpointed.
-                    await handler.DrainAsync(queue.Writer, stop.Token).ConfigureAwait(false);
+                    await handler.DrainAsync(queue.Writer, readStop.Token).ConfigureAwait(false);
                 }
                 input.AdvanceTo(consumed, read.Buffer.End);
                 if (read.IsCompleted || handler.SkipToNow || writer.IsCompleted) break;
@@ -166,6 +169,10 @@ public sealed class StreamProcessor
                 handler.Complete();
                 await handler.DrainAsync(queue.Writer, stop.Token).ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (drain.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Graceful stop: what was read is still written and checkpointed below.
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -1,0 +1,61 @@
+using KvsInference.Aws.KinesisVideo;
+
+namespace KvsInference.Media;
+
+/// <summary>Live media from Kinesis Video Streams (AWS or the local media store) through GetMedia.</summary>
+public sealed class KvsMediaSource : IMediaSource
+{
+    private readonly KinesisVideoClient _client;
+
+    /// <summary>Creates the source.</summary>
+    /// <param name="client">The Kinesis Video client (it caches data endpoints per stream).</param>
+    public KvsMediaSource(KinesisVideoClient client) => _client = client ?? throw new ArgumentNullException(nameof(client));
+
+    /// <inheritdoc />
+    public bool IsLive => true;
+
+    /// <inheritdoc />
+    public async Task<Stream> OpenAsync(string streamName, MediaStart start, CancellationToken cancellationToken)
+    {
+        var selector = start.Kind switch
+        {
+            MediaStartKind.Now => KvsStartSelector.Now(),
+            MediaStartKind.Earliest => KvsStartSelector.Earliest(),
+            MediaStartKind.FragmentNumber => KvsStartSelector.AfterFragment(start.FragmentNumber ?? throw new ArgumentException("FragmentNumber is required.", nameof(start))),
+            MediaStartKind.ServerTimestamp => KvsStartSelector.ServerTime(start.Timestamp ?? throw new ArgumentException("Timestamp is required.", nameof(start))),
+            MediaStartKind.ProducerTimestamp => KvsStartSelector.ProducerTime(start.Timestamp ?? throw new ArgumentException("Timestamp is required.", nameof(start))),
+            MediaStartKind.ContinuationToken => KvsStartSelector.Continuation(start.ContinuationToken ?? throw new ArgumentException("ContinuationToken is required.", nameof(start))),
+            _ => throw new ArgumentOutOfRangeException(nameof(start), start.Kind, "Unknown start selector."),
+        };
+        var response = await _client.GetMediaAsync(streamName, selector, cancellationToken).ConfigureAwait(false);
+        return new OwningStream(response);
+    }
+
+    // The response owns the HTTP message; disposing the stream disposes both.
+    private sealed class OwningStream(KvsMediaResponse response) : Stream
+    {
+        private readonly Stream _inner = response.Payload;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) response.Dispose();
+            base.Dispose(disposing);
+        }
+        public override async ValueTask DisposeAsync()
+        {
+            await response.DisposeAsync().ConfigureAwait(false);
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using KvsInference.Audio;
+using KvsInference.Inference;
+using KvsInference.Leases;
+using KvsInference.Media;
+using KvsInference.Pipeline;
+using KvsInference.Sinks;
+using KvsInference.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KvsInference.Tests.Pipeline;
+
+public class StreamProcessorTests
+{
+    // A model stand-in with a checkable answer: one frame per 1/60 s of audio, jawOpen = RMS of the window.
+    private sealed class LoudnessModel : IInferenceClient
+    {
+        public string ModelName => "loudness-test";
+
+        public Task<IReadOnlyList<InferencePrediction>> InferAsync(IReadOnlyList<InferenceInstance> instances, CancellationToken cancellationToken)
+        {
+            var result = instances.Select(i =>
+            {
+                var pcm = i.Pcm.Span;
+                double sum = 0;
+                foreach (var s in pcm) sum += (double)s * s;
+                float rms = pcm.Length == 0 ? 0 : (float)(Math.Sqrt(sum / pcm.Length) / 32768);
+                int frames = (int)Math.Round(pcm.Length * 60.0 / i.SampleRate);
+                return new InferencePrediction { Id = i.Id, FrameRate = 60, Frames = Enumerable.Repeat(new VisemeFrame(0, 0, 0, 0, 0, rms, 0), frames).ToArray() };
+            }).ToList();
+            return Task.FromResult<IReadOnlyList<InferencePrediction>>(result);
+        }
+    }
+
+    private sealed class RecordingSink : IRecordSink
+    {
+        public ConcurrentQueue<string> Events { get; } = new();
+        public List<InferenceRecord> Records { get; } = new();
+        public string? FailOnceOnFragment { get; set; }
+
+        public Task WriteAsync(IReadOnlyList<InferenceRecord> records, CancellationToken cancellationToken)
+        {
+            if (FailOnceOnFragment is { } failing && records.Any(r => r.FragmentNumber == failing))
+            {
+                FailOnceOnFragment = null;
+                throw new RecordSinkException("injected sink failure");
+            }
+            lock (Records) Records.AddRange(records);
+            foreach (var r in records) Events.Enqueue("record " + r.FragmentNumber);
+            return Task.CompletedTask;
+        }
+    }
+
+    // Serves KVS-shaped media: fragments after the requested one, then ends (or blocks, for a live tail).
+    private sealed class FragmentSource(List<KvsTestMedia.Fragment> fragments, bool live = false, bool blockAtEnd = false) : IMediaSource
+    {
+        public ConcurrentQueue<MediaStart> Opens { get; } = new();
+        public bool IsLive => live;
+
+        public Task<Stream> OpenAsync(string streamName, MediaStart start, CancellationToken cancellationToken)
+        {
+            Opens.Enqueue(start);
+            int first = start.Kind == MediaStartKind.FragmentNumber ? fragments.FindIndex(f => f.Number == start.FragmentNumber) + 1 : 0;
+            var bytes = fragments.Skip(first).SelectMany(f => f.Bytes).ToArray();
+            Stream stream = blockAtEnd ? new BlockingAtEndStream(bytes) : new MemoryStream(bytes);
+            return Task.FromResult(stream);
+        }
+    }
+
+    // A live connection: the bytes, then nothing until cancelled.
+    private sealed class BlockingAtEndStream(byte[] bytes) : Stream
+    {
+        private readonly MemoryStream _inner = new(bytes);
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            int n = _inner.Read(buffer.Span);
+            if (n > 0) return n;
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private static readonly Lazy<string> Speech = new(() => MatroskaTestMedia.FfmpegOpus(32, 1, "webm"));
+
+    private static (StreamProcessor Processor, InferenceBatcher Batcher) Create(IMediaSource source, IRecordSink sink, Action<StreamProcessorOptions>? configure = null)
+    {
+        var options = new StreamProcessorOptions { InitialPosition = MediaStartKind.Earliest, ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxReconnectDelay = TimeSpan.FromMilliseconds(50) };
+        configure?.Invoke(options);
+        var batcher = new InferenceBatcher(new LoudnessModel(), new InferenceBatcherOptions { MaxWait = TimeSpan.FromMilliseconds(2) }, TimeProvider.System, NullLogger<InferenceBatcher>.Instance);
+        var processor = new StreamProcessor("speaker-1", source, new AudioDecoderFactory(), batcher, sink, options, TimeProvider.System, NullLogger.Instance);
+        return (processor, batcher);
+    }
+
+    private static int ExpectedWindows(string webm)
+    {
+        var decoded = Path.Combine(TestPaths.Scratch, Guid.NewGuid().ToString("N") + ".raw");
+        ProcessRunner.Ffmpeg("-c:a", "libopus", "-i", webm, "-ar", "16000", "-ac", "1", "-f", "s16le", decoded);
+        long samples = new FileInfo(decoded).Length / 2;
+        return (int)((samples + 3199) / 3200);
+    }
+
+    [Fact]
+    public async Task RunAsync_FileSource_EveryWindowWrittenInOrderWithLoudness()
+    {
+        var sink = new RecordingSink();
+        var (processor, batcher) = Create(new SpeechPath(), sink);
+        await using var _ = batcher;
+
+        await processor.RunAsync(null, (_, _) => Task.CompletedTask, default).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(ExpectedWindows(Speech.Value), sink.Records.Count);
+        Assert.All(sink.Records.Zip(sink.Records.Skip(1)), p => Assert.True(p.Second.StartOffsetMs > p.First.StartOffsetMs));
+        Assert.Equal(Enumerable.Range(0, sink.Records.Count).Select(i => i * 200.0), sink.Records.Select(r => Math.Round(r.StartOffsetMs)));
+        Assert.Contains(sink.Records, r => r.Frames[0].JawOpen > 0.01);
+        Assert.All(sink.Records.SkipLast(1), r => Assert.Equal(12, r.Frames.Count));
+        Assert.Equal(sink.Records.Count, sink.Records.Select(r => r.RecordId).Distinct().Count());
+        Assert.Equal(WebmTestFile.Read(Speech.Value).Frames.Count, processor.Stats.FramesProcessed);
+    }
+
+    private sealed class SpeechPath : IMediaSource
+    {
+        public bool IsLive => false;
+        public Task<Stream> OpenAsync(string streamName, MediaStart start, CancellationToken cancellationToken) => Task.FromResult<Stream>(File.OpenRead(Speech.Value));
+    }
+
+    [Fact]
+    public async Task RunAsync_KvsFragments_CheckpointsEachFragmentOnlyAfterItsRecords()
+    {
+        var fragments = KvsTestMedia.Fragments(Speech.Value, 1000);
+        var sink = new RecordingSink();
+        var (processor, batcher) = Create(new FragmentSource(fragments), sink);
+        await using var _ = batcher;
+
+        await processor.RunAsync(null, (cp, _) => { sink.Events.Enqueue("checkpoint " + cp.FragmentNumber); return Task.CompletedTask; }, default)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        var events = sink.Events.ToList();
+        var checkpoints = events.Where(e => e.StartsWith("checkpoint ")).Select(e => e[11..]).ToList();
+        Assert.Equal(fragments.Select(f => f.Number), checkpoints);
+        foreach (var f in fragments)
+        {
+            int checkpointAt = events.IndexOf("checkpoint " + f.Number);
+            Assert.True(events.FindLastIndex(e => e == "record " + f.Number) < checkpointAt, $"fragment {f.Number} checkpointed before its last record");
+        }
+        Assert.Equal(ExpectedWindows(Speech.Value), sink.Records.Count);
+        Assert.All(sink.Records, r => Assert.NotNull(r.ServerTimestamp));
+        Assert.Equal(fragments.Last().Number, processor.LastCheckpoint);
+    }
+
+    [Fact]
+    public async Task RunAsync_FromCheckpoint_AsksForNextFragmentAndSkipsTheCheckpointedOne()
+    {
+        var fragments = KvsTestMedia.Fragments(Speech.Value, 1000);
+        var source = new FragmentSource(fragments);
+        var sink = new RecordingSink();
+        var (processor, batcher) = Create(source, sink);
+        await using var _ = batcher;
+
+        await processor.RunAsync(fragments[1].Number, (_, _) => Task.CompletedTask, default).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(MediaStart.AfterFragment(fragments[1].Number), source.Opens.Single());
+        Assert.DoesNotContain(sink.Records, r => r.FragmentNumber == fragments[0].Number || r.FragmentNumber == fragments[1].Number);
+        Assert.Contains(sink.Records, r => r.FragmentNumber == fragments[2].Number);
+    }
+
+    [Fact]
+    public async Task RunAsync_SinkFailsOnce_ReconnectsFromCheckpointAndNoFragmentIsMissing()
+    {
+        var fragments = KvsTestMedia.Fragments(Speech.Value, 1000);
+        var source = new FragmentSource(fragments, live: true);
+        var sink = new RecordingSink { FailOnceOnFragment = fragments[2].Number };
+        var (processor, batcher) = Create(source, sink);
+        await using var _ = batcher;
+        using var done = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var checkpoints = new List<string>();
+
+        await processor.RunAsync(null, (cp, _) =>
+        {
+            checkpoints.Add(cp.FragmentNumber);
+            if (cp.FragmentNumber == fragments.Last().Number) done.Cancel();
+            return Task.CompletedTask;
+        }, done.Token);
+
+        Assert.True(source.Opens.Count >= 2);
+        Assert.Equal(fragments.Select(f => f.Number), checkpoints);
+        Assert.All(fragments, f => Assert.Contains(sink.Records, r => r.FragmentNumber == f.Number));
+    }
+
+    [Fact]
+    public async Task RunAsync_LeaseLostOnCheckpoint_StopsWithLeaseLost()
+    {
+        var fragments = KvsTestMedia.Fragments(Speech.Value, 1000);
+        var sink = new RecordingSink();
+        var (processor, batcher) = Create(new FragmentSource(fragments, live: true), sink);
+        await using var _ = batcher;
+
+        await Assert.ThrowsAsync<LeaseLostException>(() => processor.RunAsync(null,
+            (_, _) => throw new LeaseLostException("speaker-1", "worker-1"), default).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task RunAsync_Drain_WritesWhatWasReadCheckpointsAndReturns()
+    {
+        var fragments = KvsTestMedia.Fragments(Speech.Value, 1000);
+        var sink = new RecordingSink();
+        var (processor, batcher) = Create(new FragmentSource(fragments.Take(3).ToList(), live: true, blockAtEnd: true), sink);
+        await using var _ = batcher;
+        using var drain = new CancellationTokenSource();
+        var checkpoints = new List<string>();
+
+        var run = processor.RunAsync(null, (cp, _) => { checkpoints.Add(cp.FragmentNumber); return Task.CompletedTask; }, default, drain.Token);
+        for (int i = 0; i < 200 && checkpoints.Count < 2; i++) await Task.Delay(10);
+        drain.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The third fragment never ended (no fourth one began), so it is not checkpointed.
+        Assert.Equal(fragments.Take(2).Select(f => f.Number), checkpoints);
+        Assert.Contains(sink.Records, r => r.FragmentNumber == fragments[2].Number);
+    }
+}
