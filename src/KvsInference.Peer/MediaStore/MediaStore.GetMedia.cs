@@ -57,8 +57,10 @@ public sealed partial class MediaStore
                         throw KvsServiceException.InvalidArgument($"StartSelector.StartTimestamp is required for {selector.Type}.");
                     }
                     bool producer = selector.Type == StartSelectorType.ProducerTimestamp;
-                    // The fragment whose span holds the time, else the next one; if none yet, the next one to arrive.
-                    StoredFragment? first = stream.Fragments.Find(f => (producer ? f.ProducerTimestamp : f.ServerTimestamp) + f.Duration > start);
+                    // Producer time: the fragment whose span holds the time, else the next one. Server time: the first
+                    // fragment received at or after it (uploads faster than real time make server spans overlap).
+                    // If none is kept yet, the next one to arrive.
+                    StoredFragment? first = stream.Fragments.Find(f => producer ? f.ProducerTimestamp + f.Duration > start : f.ServerTimestamp >= start);
                     if (first is not null) session.From = first.FragmentNumber;
                     else session.After = stream.Fragments.Count > 0 ? stream.Fragments[^1].FragmentNumber : null;
                     break;

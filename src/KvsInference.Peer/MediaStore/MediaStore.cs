@@ -452,6 +452,19 @@ public sealed partial class MediaStore : IStreamCatalog, IDisposable
         }
     }
 
+    /// <summary>Server timestamps of a stream strictly increase (by at least 1 ms), so SERVER_TIMESTAMP selects one fragment.</summary>
+    internal DateTimeOffset NextServerTimestamp(MediaStream stream)
+    {
+        lock (stream.Gate)
+        {
+            DateTimeOffset now = Time.GetUtcNow();
+            now = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
+            if (stream.LastServerTimestamp is { } last && now <= last) now = last.AddMilliseconds(1);
+            stream.LastServerTimestamp = now;
+            return now;
+        }
+    }
+
     internal void CommitFragment(MediaStream stream, StoredFragment fragment, string tempPath)
     {
         lock (stream.Gate)

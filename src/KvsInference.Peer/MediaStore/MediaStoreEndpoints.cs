@@ -223,9 +223,11 @@ public static class MediaStoreEndpoints
         using (session)
         {
             context.Response.ContentType = "video/webm";
-            await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
             try
             {
+                // Headers go out at once (StartAsync alone does not flush them), so a live reader sees 200 before the first fragment.
+                await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
                 await session.WriteToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or IOException)
@@ -308,6 +310,7 @@ public static class MediaStoreEndpoints
             context.Response.ContentType = "application/json";
             // The acks go out while the upload is still being read (HTTP/1.1 chunked both ways, as KVS does).
             await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
             await store.RunPutMediaAsync(stream, request.BodyReader, type, producerStart, async ack =>
             {
                 line.SetLength(0);

@@ -27,6 +27,7 @@ internal sealed class MediaStream
     /// <summary>Fragments in fragment-number order (which is arrival order).</summary>
     public List<StoredFragment> Fragments { get; } = [];
     public long LastSequence { get; set; }
+    public DateTimeOffset? LastServerTimestamp { get; set; }
     public bool Deleted { get; set; }
     public int GetMediaConnections { get; set; }
     public int PutMediaConnections { get; set; }
@@ -138,6 +139,7 @@ internal sealed class MediaStream
                     continue;
                 }
                 stream.Fragments.Add(entry.ToFragment());
+                stream.LastServerTimestamp = stream.Fragments[^1].ServerTimestamp;
             }
         }
         if (dropped) stream.RewriteIndex();

@@ -297,7 +297,7 @@ internal sealed class PutMediaIngest
         file.Write(ClusterId);
         // An 8-byte size, patched when the Cluster ends (the upload's may be unknown).
         file.Write([0x01, 0, 0, 0, 0, 0, 0, 0]);
-        _fragment = new OpenFragment(path, file, clusterOffset, dataOffset, _time.GetUtcNow());
+        _fragment = new OpenFragment(path, file, clusterOffset, dataOffset, _store.NextServerTimestamp(_stream));
         BeginCapture(file, dataOffset);
     }
 
