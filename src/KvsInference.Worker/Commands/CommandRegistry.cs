@@ -9,5 +9,6 @@ internal static class CommandRegistry
     {
         yield return InspectCommand.Create();
         yield return DecodeCommand.Create();
+        yield return MediaCommand.Create();
     }
 }

@@ -1,0 +1,521 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using KvsInference.Matroska;
+
+namespace KvsInference.Peer.MediaStore;
+
+/// <summary>
+/// One PutMedia upload: reads the MKV as it arrives, cuts a fragment at every Cluster, writes each to disk as it
+/// streams (never holding a whole fragment or upload in memory), and reports the KVS acknowledgements.
+/// </summary>
+/// <remarks>
+/// Each stored fragment is self-contained: the upload's own EBML header, a Segment of unknown size, the raw Info
+/// and Tracks elements of the Segment it came from, and the Cluster with its size written (Chromium's unknown-size
+/// Clusters get a known size). Cluster children are copied byte for byte, so frames come back exactly as sent.
+/// </remarks>
+internal sealed class PutMediaIngest
+{
+    private static readonly byte[] SegmentStart = [0x18, 0x53, 0x80, 0x67, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+    private static readonly byte[] ClusterId = [0x1F, 0x43, 0xB6, 0x75];
+
+    private readonly MediaStore _store;
+    private readonly MediaStream _stream;
+    private readonly MediaStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly FragmentTimecodeType _timecodeType;
+    private readonly long _producerStartMs;
+    private readonly List<PutMediaAck> _pending = [];
+
+    private MkvReaderState _state;
+    private ReadOnlySequence<byte> _buffer;
+    private long _batchStart;
+
+    // Raw capture of a byte range that may span several reads.
+    private Stream? _captureTarget;
+    private long _captureFrom;
+
+    private MemoryStream? _ebml;
+    private byte[]? _ebmlBytes;
+    private byte[]? _infoBytes;
+    private byte[]? _tracksBytes;
+    private bool _inInfo;
+    private ulong _timestampScaleNs = 1_000_000;
+    private TrackDeclaration? _currentTrack;
+    private List<TrackDeclaration> _segmentTracks = [];
+    private List<TrackDeclaration>? _uploadTracks;
+    private long? _previousTimecodeMs;
+
+    private OpenFragment? _fragment;
+
+    public PutMediaIngest(MediaStore store, MediaStream stream, FragmentTimecodeType timecodeType, DateTimeOffset? producerStart)
+    {
+        _store = store;
+        _stream = stream;
+        _options = store.Options;
+        _time = store.Time;
+        _timecodeType = timecodeType;
+        _producerStartMs = producerStart?.ToUnixTimeMilliseconds() ?? 0;
+        long cap = Math.Clamp(_options.MaxFragmentSizeBytes + 1, 1024, 1024L * 1024 * 1024);
+        _state = new MkvReaderState(new MkvReaderOptions { MaxElementSizeBytes = cap });
+    }
+
+    /// <summary>Reads the upload to its end, sending acknowledgements through <paramref name="emit"/>; returns the ERROR ack if it failed.</summary>
+    public async Task<PutMediaAck?> RunAsync(PipeReader input, Func<PutMediaAck, ValueTask> emit, CancellationToken cancellationToken)
+    {
+        using var readTimeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, readTimeout.Token);
+        PutMediaAck? error = null;
+        try
+        {
+            while (true)
+            {
+                readTimeout.CancelAfter(_options.PutMediaReadTimeout);
+                ReadResult result = await input.ReadAsync(linked.Token).ConfigureAwait(false);
+                readTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
+                SequencePosition consumed = Process(result.Buffer, result.IsCompleted);
+                input.AdvanceTo(consumed, result.Buffer.End);
+                await EmitPendingAsync(emit).ConfigureAwait(false);
+                if (result.IsCompleted) break;
+            }
+        }
+        catch (OperationCanceledException) when (readTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            error = Error(PutMediaErrorIds.StreamReadError, $"No bytes arrived for {_options.PutMediaReadTimeout.TotalSeconds:0.###} s; the upload was closed.");
+        }
+        catch (MkvFormatException e)
+        {
+            error = _fragment is not null && e.Message.Contains("MaxElementSizeBytes", StringComparison.Ordinal)
+                ? Error(PutMediaErrorIds.MaxFragmentSizeReached, $"A block of the fragment is larger than the fragment limit of {_options.MaxFragmentSizeBytes} bytes. {e.Message}")
+                : Error(PutMediaErrorIds.InvalidMkvData, "The upload is not valid MKV/WebM: " + e.Message);
+        }
+        catch (PutMediaException e)
+        {
+            error = new PutMediaAck(PutMediaAckEventType.Error, e.FragmentTimecodeMs ?? _fragment?.TimecodeMs, _fragment?.FragmentNumber, e.ErrorId, e.Message);
+        }
+        catch (Exception e) when (e is IOException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+        {
+            error = Error(PutMediaErrorIds.StreamReadError, "Reading the upload failed: " + e.Message);
+        }
+        finally
+        {
+            AbortFragment();
+        }
+
+        if (error is not null)
+        {
+            // Acks already produced (earlier fragments PERSISTED in this read) go out before the error.
+            _pending.Add(error);
+            try
+            {
+                await EmitPendingAsync(emit).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The producer is gone; nothing persisted is affected.
+            }
+        }
+        return error;
+    }
+
+    private PutMediaAck Error(int errorId, string message) =>
+        new(PutMediaAckEventType.Error, _fragment?.TimecodeMs ?? _previousTimecodeMs, _fragment?.FragmentNumber, errorId, message);
+
+    private async ValueTask EmitPendingAsync(Func<PutMediaAck, ValueTask> emit)
+    {
+        foreach (PutMediaAck ack in _pending) await emit(ack).ConfigureAwait(false);
+        _pending.Clear();
+    }
+
+    private SequencePosition Process(ReadOnlySequence<byte> buffer, bool isFinalBlock)
+    {
+        _buffer = buffer;
+        _batchStart = _state.BytesConsumed;
+        var reader = new MkvReader(buffer, isFinalBlock, _state);
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case MkvTokenType.StartElement:
+                    OnStart(ref reader);
+                    break;
+                case MkvTokenType.EndElement:
+                    OnEnd(ref reader);
+                    break;
+                case MkvTokenType.Value:
+                    OnValue(ref reader);
+                    break;
+            }
+        }
+        FlushCapture(reader.AbsolutePosition);
+        if (_fragment is not null) CheckFragmentSize(reader.AbsolutePosition);
+        _state = reader.CurrentState;
+        return reader.Position;
+    }
+
+    private void OnStart(ref MkvReader reader)
+    {
+        switch (reader.ElementId)
+        {
+            case MkvElementIds.Ebml:
+                _ebml = new MemoryStream();
+                BeginCapture(_ebml, reader.ElementOffset);
+                break;
+            case MkvElementIds.Segment:
+                _infoBytes = null;
+                _tracksBytes = null;
+                _timestampScaleNs = 1_000_000;
+                _segmentTracks = [];
+                break;
+            case MkvElementIds.Info:
+                _inInfo = true;
+                BeginCapture(new MemoryStream(), reader.ElementOffset);
+                break;
+            case MkvElementIds.Tracks:
+                _segmentTracks = [];
+                BeginCapture(new MemoryStream(), reader.ElementOffset);
+                break;
+            case MkvElementIds.TrackEntry:
+                _currentTrack = new TrackDeclaration();
+                break;
+            case MkvElementIds.Cluster:
+                StartFragment(reader.DataOffset, reader.ElementOffset);
+                break;
+        }
+    }
+
+    private void OnEnd(ref MkvReader reader)
+    {
+        switch (reader.ElementId)
+        {
+            case MkvElementIds.Ebml:
+                _ebmlBytes = EndCapture(reader.AbsolutePosition);
+                break;
+            case MkvElementIds.Info:
+                _inInfo = false;
+                _infoBytes = EndCapture(reader.AbsolutePosition);
+                break;
+            case MkvElementIds.TrackEntry:
+                if (_currentTrack is not null) _segmentTracks.Add(_currentTrack);
+                _currentTrack = null;
+                break;
+            case MkvElementIds.Tracks:
+                _tracksBytes = EndCapture(reader.AbsolutePosition);
+                CheckTracks();
+                break;
+            case MkvElementIds.Cluster:
+                FlushCapture(reader.AbsolutePosition);
+                CompleteFragment();
+                break;
+        }
+    }
+
+    private void OnValue(ref MkvReader reader)
+    {
+        uint id = reader.ElementId;
+        if (_fragment is { } fragment)
+        {
+            switch (id)
+            {
+                case MkvElementIds.Timestamp:
+                    OnClusterTimestamp(fragment, reader.GetUInt64());
+                    break;
+                case MkvElementIds.SimpleBlock:
+                case MkvElementIds.BlockGroup:
+                    OnBlock(fragment, ref reader);
+                    break;
+            }
+            CheckFragmentSize(reader.AbsolutePosition);
+            return;
+        }
+        if (_inInfo && id == MkvElementIds.TimestampScale)
+        {
+            ulong scale = reader.GetUInt64();
+            if (scale is 0 or > 1_000_000_000) throw new PutMediaException(PutMediaErrorIds.InvalidMkvData, $"TimestampScale {scale} is out of range (1..1e9 ns).");
+            _timestampScaleNs = scale;
+            return;
+        }
+        if (_currentTrack is { } track)
+        {
+            switch (id)
+            {
+                case MkvElementIds.TrackNumber: track.Number = reader.GetUInt64(); break;
+                case MkvElementIds.CodecId: track.CodecId = reader.GetString(); break;
+                case MkvElementIds.CodecPrivate: track.CodecPrivate = reader.GetBytes(); break;
+            }
+        }
+    }
+
+    private void CheckTracks()
+    {
+        if (_segmentTracks.Count == 0) throw new PutMediaException(PutMediaErrorIds.InvalidMkvData, "The Tracks element declares no track.");
+        if (_segmentTracks.Count > MediaStoreConstants.MaxTracks)
+        {
+            throw new PutMediaException(PutMediaErrorIds.MoreThanAllowedTracksFound,
+                $"The Tracks element declares {_segmentTracks.Count} tracks; at most {MediaStoreConstants.MaxTracks} are allowed.");
+        }
+        if (_uploadTracks is null)
+        {
+            _uploadTracks = _segmentTracks;
+            return;
+        }
+        // A producer may repeat the EBML header and Tracks (the producer SDK does per session); the codec must not change within one upload.
+        foreach (TrackDeclaration track in _segmentTracks)
+        {
+            TrackDeclaration? before = _uploadTracks.Find(t => t.Number == track.Number);
+            if (before is null)
+            {
+                throw new PutMediaException(PutMediaErrorIds.TrackNumberMismatch, $"Track {track.Number} appeared mid-upload; the upload started with tracks {string.Join(", ", _uploadTracks.Select(t => t.Number))}.");
+            }
+            if (before.CodecId != track.CodecId)
+            {
+                throw new PutMediaException(PutMediaErrorIds.InvalidMkvData, $"The codec of track {track.Number} changed mid-upload from {before.CodecId} to {track.CodecId}.");
+            }
+            if (!(before.CodecPrivate ?? []).AsSpan().SequenceEqual(track.CodecPrivate ?? []))
+            {
+                throw new PutMediaException(PutMediaErrorIds.InvalidMkvData,
+                    $"The codec private data of track {track.Number} ({track.CodecId}) changed mid-upload ({before.CodecPrivate?.Length ?? 0} -> {track.CodecPrivate?.Length ?? 0} bytes); start a new PutMedia for a new codec configuration.");
+            }
+        }
+        _uploadTracks = _segmentTracks;
+    }
+
+    private void StartFragment(long dataOffset, long elementOffset)
+    {
+        if (_ebmlBytes is null || _infoBytes is null || _tracksBytes is null)
+        {
+            throw new PutMediaException(PutMediaErrorIds.InvalidMkvData,
+                $"A Cluster at offset {elementOffset} comes before the Segment's {(_infoBytes is null ? "Info" : "Tracks")} element.");
+        }
+        string path = Path.Combine(_stream.FragmentsDirectory, Guid.NewGuid().ToString("N") + ".tmp");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 64 * 1024);
+        file.Write(_ebmlBytes);
+        file.Write(SegmentStart);
+        file.Write(_infoBytes);
+        file.Write(_tracksBytes);
+        long clusterOffset = file.Position;
+        file.Write(ClusterId);
+        // An 8-byte size, patched when the Cluster ends (the upload's may be unknown).
+        file.Write([0x01, 0, 0, 0, 0, 0, 0, 0]);
+        _fragment = new OpenFragment(path, file, clusterOffset, dataOffset, _store.NextServerTimestamp(_stream));
+        BeginCapture(file, dataOffset);
+    }
+
+    private void OnClusterTimestamp(OpenFragment fragment, ulong timestamp)
+    {
+        if (fragment.TimestampNs is not null) return;
+        if (timestamp > long.MaxValue / 1_000_000_000UL)
+        {
+            throw new PutMediaException(PutMediaErrorIds.InvalidProducerTimestamp, $"The Cluster timestamp {timestamp} is out of range.");
+        }
+        long timestampNs = (long)(timestamp * _timestampScaleNs);
+        long timecodeMs = timestampNs / 1_000_000;
+        fragment.TimestampNs = timestampNs;
+        fragment.TimecodeMs = timecodeMs;
+        if (_previousTimecodeMs is { } previous && timecodeMs < previous)
+        {
+            throw new PutMediaException(PutMediaErrorIds.FragmentTimecodeLesserThanPrevious,
+                $"The fragment timecode {timecodeMs} ms is lower than the previous fragment's {previous} ms.", timecodeMs);
+        }
+        long producerMs = (_timecodeType == FragmentTimecodeType.Relative ? _producerStartMs : 0) + timecodeMs;
+        if (producerMs < 0 || producerMs > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds())
+        {
+            throw new PutMediaException(PutMediaErrorIds.InvalidProducerTimestamp, $"The producer timestamp {producerMs} ms is out of range.", timecodeMs);
+        }
+        fragment.ProducerTimestamp = DateTimeOffset.FromUnixTimeMilliseconds(producerMs);
+        fragment.FragmentNumber = _store.NextFragmentNumber(_stream);
+        _pending.Add(new PutMediaAck(PutMediaAckEventType.Buffering, timecodeMs, fragment.FragmentNumber));
+    }
+
+    private void OnBlock(OpenFragment fragment, ref MkvReader reader)
+    {
+        if (fragment.TimestampNs is not { } clusterNs)
+        {
+            throw new PutMediaException(PutMediaErrorIds.InvalidMkvData, $"A block at offset {reader.ElementOffset} comes before the Cluster Timestamp.");
+        }
+        Span<byte> head = stackalloc byte[256];
+        int length;
+        if (reader.HasValueSequence)
+        {
+            ReadOnlySequence<byte> value = reader.ValueSequence;
+            length = (int)Math.Min(value.Length, head.Length);
+            value.Slice(0, length).CopyTo(head);
+        }
+        else
+        {
+            length = Math.Min(reader.ValueSpan.Length, head.Length);
+            reader.ValueSpan.Slice(0, length).CopyTo(head);
+        }
+        ReadOnlySpan<byte> block = head.Slice(0, length);
+        if (reader.ElementId == MkvElementIds.BlockGroup && !TryFindBlock(ref block))
+        {
+            throw new PutMediaException(PutMediaErrorIds.InvalidMkvData, $"The BlockGroup at offset {reader.ElementOffset} holds no Block in its first {head.Length} bytes.");
+        }
+        if (!TryReadVint(block, out ulong trackNumber, out int vintLength) || block.Length < vintLength + 3)
+        {
+            throw new PutMediaException(PutMediaErrorIds.InvalidMkvData, $"The block at offset {reader.ElementOffset} has no valid header.");
+        }
+        if (_uploadTracks is null || !_uploadTracks.Exists(t => t.Number == trackNumber))
+        {
+            throw new PutMediaException(PutMediaErrorIds.TrackNumberMismatch, $"The block at offset {reader.ElementOffset} is for track {trackNumber}, which the Tracks element does not declare.");
+        }
+        short relative = BinaryPrimitives.ReadInt16BigEndian(block.Slice(vintLength, 2));
+        long frameNs = clusterNs + relative * (long)_timestampScaleNs;
+        fragment.AddFrame(frameNs);
+        if (fragment.MaxFrameNs - clusterNs > _options.MaxFragmentDuration.Ticks * 100)
+        {
+            throw new PutMediaException(PutMediaErrorIds.MaxFragmentDurationReached,
+                $"The fragment lasts more than the limit of {_options.MaxFragmentDuration.TotalSeconds:0.###} s (a frame at +{(fragment.MaxFrameNs - clusterNs) / 1_000_000} ms).");
+        }
+    }
+
+    private void CheckFragmentSize(long absolutePosition)
+    {
+        if (_fragment is { } fragment && absolutePosition - fragment.DataOffset > _options.MaxFragmentSizeBytes)
+        {
+            throw new PutMediaException(PutMediaErrorIds.MaxFragmentSizeReached,
+                $"The fragment (Cluster at offset {fragment.DataOffset}) is larger than the limit of {_options.MaxFragmentSizeBytes} bytes.");
+        }
+    }
+
+    private void CompleteFragment()
+    {
+        OpenFragment fragment = _fragment!;
+        _captureTarget = null;
+        if (fragment.FragmentNumber is null || fragment.ProducerTimestamp is not { } producer)
+        {
+            throw new PutMediaException(PutMediaErrorIds.InvalidMkvData, $"The Cluster at offset {fragment.DataOffset} has no Timestamp.");
+        }
+        long bodyLength = fragment.File.Position - fragment.ClusterOffset - 12;
+        fragment.File.Position = fragment.ClusterOffset + 4;
+        Span<byte> size = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(size, bodyLength);
+        size[0] = 0x01;
+        fragment.File.Write(size);
+        long fileSize = fragment.File.Length;
+        _pending.Add(new PutMediaAck(PutMediaAckEventType.Received, fragment.TimecodeMs, fragment.FragmentNumber));
+        try
+        {
+            fragment.File.Flush(flushToDisk: true);
+            fragment.File.Dispose();
+            var stored = new StoredFragment(fragment.FragmentNumber, producer, fragment.ServerTimestamp,
+                TimeSpan.FromTicks(fragment.DurationNs / 100), fileSize, fragment.ClusterOffset, fragment.TimecodeMs);
+            _store.CommitFragment(_stream, stored, fragment.TempPath);
+        }
+        catch (IOException e)
+        {
+            throw new PutMediaException(PutMediaErrorIds.ArchivalError, "Storing the fragment failed: " + e.Message, fragment.TimecodeMs);
+        }
+        _fragment = null;
+        _previousTimecodeMs = fragment.TimecodeMs;
+        _pending.Add(new PutMediaAck(PutMediaAckEventType.Persisted, fragment.TimecodeMs, fragment.FragmentNumber));
+    }
+
+    private void AbortFragment()
+    {
+        if (_fragment is not { } fragment) return;
+        _fragment = null;
+        _captureTarget = null;
+        fragment.File.Dispose();
+        try
+        {
+            File.Delete(fragment.TempPath);
+        }
+        catch (IOException)
+        {
+            // Removed at the next load.
+        }
+    }
+
+    private void BeginCapture(Stream target, long from)
+    {
+        _captureTarget = target;
+        _captureFrom = from;
+    }
+
+    private byte[] EndCapture(long upTo)
+    {
+        FlushCapture(upTo);
+        var memory = (MemoryStream)_captureTarget!;
+        _captureTarget = null;
+        return memory.ToArray();
+    }
+
+    private void FlushCapture(long upTo)
+    {
+        if (_captureTarget is null || upTo <= _captureFrom) return;
+        foreach (ReadOnlyMemory<byte> segment in _buffer.Slice(_captureFrom - _batchStart, upTo - _captureFrom))
+        {
+            _captureTarget.Write(segment.Span);
+        }
+        _captureFrom = upTo;
+    }
+
+    /// <summary>Moves <paramref name="span"/> to the body of the Block (0xA1) child of a BlockGroup body.</summary>
+    private static bool TryFindBlock(ref ReadOnlySpan<byte> span)
+    {
+        while (span.Length > 0)
+        {
+            if (!TryReadVint(span, out _, out int idLength, keepMarker: true)) return false;
+            uint id = 0;
+            for (int i = 0; i < idLength; i++) id = (id << 8) | span[i];
+            if (!TryReadVint(span.Slice(idLength), out ulong size, out int sizeLength)) return false;
+            int header = idLength + sizeLength;
+            if (id == 0xA1)
+            {
+                span = span.Slice(header);
+                return true;
+            }
+            if (size > (ulong)(span.Length - header)) return false;
+            span = span.Slice(header + (int)size);
+        }
+        return false;
+    }
+
+    private static bool TryReadVint(ReadOnlySpan<byte> span, out ulong value, out int length, bool keepMarker = false)
+    {
+        value = 0;
+        length = 0;
+        if (span.IsEmpty || span[0] == 0) return false;
+        length = System.Numerics.BitOperations.LeadingZeroCount((uint)span[0]) - 23;
+        if (length > 8 || span.Length < length) return false;
+        value = keepMarker ? span[0] : (ulong)(span[0] & (0xFF >> length));
+        for (int i = 1; i < length; i++) value = (value << 8) | span[i];
+        return true;
+    }
+
+    private sealed class TrackDeclaration
+    {
+        public ulong Number;
+        public string CodecId = "";
+        public byte[]? CodecPrivate;
+    }
+
+    private sealed class OpenFragment(string tempPath, FileStream file, long clusterOffset, long dataOffset, DateTimeOffset serverTimestamp)
+    {
+        public string TempPath { get; } = tempPath;
+        public FileStream File { get; } = file;
+        public long ClusterOffset { get; } = clusterOffset;
+        public long DataOffset { get; } = dataOffset;
+        public DateTimeOffset ServerTimestamp { get; } = serverTimestamp;
+        public long? TimestampNs { get; set; }
+        public long TimecodeMs { get; set; }
+        public DateTimeOffset? ProducerTimestamp { get; set; }
+        public string? FragmentNumber { get; set; }
+        public long MinFrameNs { get; private set; } = long.MaxValue;
+        public long MaxFrameNs { get; private set; } = long.MinValue;
+        private long _lastDeltaNs;
+        private long _lastFrameNs = long.MinValue;
+
+        public void AddFrame(long frameNs)
+        {
+            if (_lastFrameNs != long.MinValue && frameNs > _lastFrameNs) _lastDeltaNs = frameNs - _lastFrameNs;
+            _lastFrameNs = frameNs;
+            MinFrameNs = Math.Min(MinFrameNs, frameNs);
+            MaxFrameNs = Math.Max(MaxFrameNs, frameNs);
+        }
+
+        /// <summary>From the first frame to the end of the last one; the last frame lasts as long as the gap before it.</summary>
+        public long DurationNs => MinFrameNs == long.MaxValue ? 0 : MaxFrameNs - MinFrameNs + _lastDeltaNs;
+    }
+}
