@@ -41,7 +41,8 @@ public sealed partial class MediaStore
                     {
                         throw KvsServiceException.InvalidArgument("StartSelector.AfterFragmentNumber must be a fragment number (decimal digits) for FRAGMENT_NUMBER.");
                     }
-                    session.From = selector.AfterFragmentNumber;
+                    // "Start with the chunk after a specific fragment" (KVS StartSelector documentation).
+                    session.After = selector.AfterFragmentNumber;
                     break;
                 case StartSelectorType.ContinuationToken:
                     if (!FragmentNumber.IsDecimal(selector.ContinuationToken))

@@ -308,6 +308,8 @@ public static class MediaStoreEndpoints
         {
             var line = new MemoryStream();
             context.Response.ContentType = "application/json";
+            // An upload that ends in an error leaves request bytes unread; the connection must not be reused after it.
+            context.Response.Headers.Connection = "close";
             // The acks go out while the upload is still being read (HTTP/1.1 chunked both ways, as KVS does).
             await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
             await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);

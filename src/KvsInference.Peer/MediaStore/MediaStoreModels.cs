@@ -45,7 +45,7 @@ public enum StartSelectorType
     Now,
     /// <summary>Start with the oldest fragment kept.</summary>
     Earliest,
-    /// <summary>Start at the fragment AfterFragmentNumber names (inclusive, as KVS does), or the next one kept.</summary>
+    /// <summary>Start with the fragment after the one AfterFragmentNumber names (the KVS StartSelector documentation).</summary>
     FragmentNumber,
     /// <summary>Start with the fragment whose server time span holds StartTimestamp, or the next one.</summary>
     ServerTimestamp,

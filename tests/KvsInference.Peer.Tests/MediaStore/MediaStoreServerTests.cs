@@ -87,7 +87,7 @@ public sealed class MediaStoreServerTests
         async Task<List<string>> Read(object selector) => (await kit.GetMediaAsync("speech", selector)).Select(f => f.Metadata!.FragmentNumber!).ToList();
 
         Assert.Equal(numbers, await Read(new { StartSelectorType = "EARLIEST" }));
-        Assert.Equal(numbers.Skip(2), await Read(new { StartSelectorType = "FRAGMENT_NUMBER", AfterFragmentNumber = numbers[2] }));
+        Assert.Equal(numbers.Skip(3), await Read(new { StartSelectorType = "FRAGMENT_NUMBER", AfterFragmentNumber = numbers[2] }));
         Assert.Equal(numbers.Skip(3), await Read(new { StartSelectorType = "CONTINUATION_TOKEN", ContinuationToken = numbers[2] }));
         Assert.Equal(numbers.Skip(2), await Read(new { StartSelectorType = "PRODUCER_TIMESTAMP", StartTimestamp = third.GetProperty("ProducerTimestamp").GetDecimal() + 0.010m }));
         Assert.Equal(numbers.Skip(2), await Read(new { StartSelectorType = "SERVER_TIMESTAMP", StartTimestamp = third.GetProperty("ServerTimestamp").GetDecimal() }));
