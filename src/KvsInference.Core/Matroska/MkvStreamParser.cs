@@ -155,6 +155,47 @@ public sealed partial class MkvStreamParser
         }
     }
 
+    /// <summary>
+    /// Reads a Stream to its end on the calling thread, in pieces of <see cref="MkvReaderOptions.StreamBufferSizeBytes"/>.
+    /// For command-line tools reading a file or standard input: no PipeReader, no thread pool, no async state machines,
+    /// which a short-lived process would otherwise pay for in start-up and JIT time.
+    /// </summary>
+    /// <typeparam name="THandler">The handler type.</typeparam>
+    /// <param name="input">The input; left open. It is read forward only: no Position, Length or Seek.</param>
+    /// <param name="handler">Receives the events.</param>
+    /// <exception cref="MkvFormatException">The stream is not valid Matroska or is truncated.</exception>
+    /// <exception cref="IOException">Reading the input failed.</exception>
+    public void Parse<THandler>(Stream input, THandler handler)
+        where THandler : IMkvHandler
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        byte[] buffer = new byte[_options.StreamBufferSizeBytes];
+        int start = 0, end = 0;
+        while (true)
+        {
+            if (end == buffer.Length)
+            {
+                if (start > 0)
+                {
+                    // Keep only the unconsumed tail (a block cut by the previous read) and read after it.
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+                else
+                {
+                    // One element larger than the buffer must be held whole; the reader's MaxElementSizeBytes caps it,
+                    // so this growth is bounded.
+                    Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
+                }
+            }
+            int read = input.Read(buffer, end, buffer.Length - end);
+            end += read;
+            start += Feed(buffer.AsSpan(start, end - start), isFinalBlock: read == 0, handler);
+            if (read == 0) return;
+        }
+    }
+
     private void BeginFeed(bool isFinalBlock)
     {
         if (_faulted) ThrowHelper.ThrowInvalidOperationException_ParserFaulted();

@@ -255,6 +255,59 @@ public class MkvStreamParserTests
     }
 
     [Fact]
+    public void ParseStream_NonSeekableShortReads_SameEventsAsWhole()
+    {
+        byte[] data = File.ReadAllBytes(MatroskaTestMedia.FfmpegOpus(32, 1, "mka"));
+        var handler = new MkvRecordingHandler();
+
+        // A 4 KiB buffer: many refills, each leaving a cut block to move to the front.
+        new MkvStreamParser(new MkvReaderOptions { StreamBufferSizeBytes = 4096 }).Parse(new ForwardOnlyStream(data), handler);
+
+        Assert.Equal(MkvRecordingHandler.ParseWhole(data).Handler.Events, handler.Events);
+    }
+
+    [Fact]
+    public void ParseStream_BlockLargerThanBuffer_GrowsAndDeliversIt()
+    {
+        byte[] data = Concat(Header(), Master(0x18538067, OpusTracks(), Master(0x1F43B675, UInt(0xE7, 0),
+            SimpleBlock(1, 0, Payload(1, 30)), SimpleBlock(1, 20, Payload(2, 50_000)), SimpleBlock(1, 40, Payload(3, 10)))));
+        var handler = new MkvRecordingHandler();
+
+        new MkvStreamParser(new MkvReaderOptions { StreamBufferSizeBytes = 4096 }).Parse(new ForwardOnlyStream(data), handler);
+
+        Assert.Equal(MkvRecordingHandler.ParseWhole(data).Handler.Events, handler.Events);
+        Assert.Equal([30, 50_000, 10], handler.Frames.Select(f => f.Size));
+    }
+
+    [Fact]
+    public void ParseStream_BlockOverCap_ThrowsInsteadOfGrowing()
+    {
+        byte[] data = Concat(Header(), Master(0x18538067, OpusTracks(), Master(0x1F43B675, UInt(0xE7, 0),
+            SimpleBlock(1, 0, Payload(1, 30)), SimpleBlock(1, 20, Payload(2, 200_000)))));
+        var handler = new MkvRecordingHandler();
+        var parser = new MkvStreamParser(new MkvReaderOptions { StreamBufferSizeBytes = 4096, MaxElementSizeBytes = 64 * 1024 });
+
+        var e = Assert.Throws<MkvFormatException>(() => parser.Parse(new ForwardOnlyStream(data), handler));
+
+        Assert.Contains("more than the configured maximum of 65536 bytes", e.Message);
+        Assert.Single(handler.Frames);
+    }
+
+    [Fact]
+    public void ParseStream_Truncated_ThrowsAtEndWithFramesBefore()
+    {
+        byte[] data = File.ReadAllBytes(MatroskaTestMedia.FfmpegOpus(32, 1, "webm"));
+        byte[] truncated = data[..(data.Length / 2)];
+        var handler = new MkvRecordingHandler();
+
+        var e = Assert.Throws<MkvFormatException>(() => new MkvStreamParser().Parse(new ForwardOnlyStream(truncated), handler));
+
+        Assert.Equal(truncated.Length, e.BytePosition);
+        Assert.NotEmpty(handler.Frames);
+        Assert.Equal(MkvRecordingHandler.ParseWhole(data).Handler.Frames.Take(handler.Frames.Count), handler.Frames);
+    }
+
+    [Fact]
     public void Parse_LargeAttachmentInSmallChunks_IsSkippedWithoutBuffering()
     {
         byte[] attachment = Master(0x1941A469, Binary(0x61A7, new byte[20 * 1024 * 1024]));

@@ -8,12 +8,12 @@ namespace KvsInference.Tests.Commands;
 public class InspectCommandTests
 {
     [Fact]
-    public async Task RunAsync_Summary_CountsFramesAndBytesLikeFfprobe()
+    public void Run_Summary_CountsFramesAndBytesLikeFfprobe()
     {
         string path = MatroskaTestMedia.FfmpegOpus(48, 2, "webm");
         var packets = MatroskaTestMedia.FfprobePackets(path);
 
-        var (exit, text) = await Inspect(File.ReadAllBytes(path), summary: true);
+        var (exit, text) = Inspect(File.ReadAllBytes(path), summary: true);
 
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(text);
@@ -28,11 +28,11 @@ public class InspectCommandTests
     }
 
     [Fact]
-    public async Task RunAsync_KvsFragments_SummaryHasOneEntryPerFragment()
+    public void Run_KvsFragments_SummaryHasOneEntryPerFragment()
     {
         byte[] data = Ebml.KvsGetMedia(3, 4, out var numbers);
 
-        var (exit, text) = await Inspect(data, summary: true);
+        var (exit, text) = Inspect(data, summary: true);
 
         Assert.Equal(0, exit);
         using var doc = JsonDocument.Parse(text);
@@ -44,11 +44,11 @@ public class InspectCommandTests
     }
 
     [Fact]
-    public async Task RunAsync_Events_OneJsonLinePerTrackFrameAndFragment()
+    public void Run_Events_OneJsonLinePerTrackFrameAndFragment()
     {
         byte[] data = Ebml.KvsGetMedia(2, 3, out _);
 
-        var (exit, text) = await Inspect(data, summary: false);
+        var (exit, text) = Inspect(data, summary: false);
 
         Assert.Equal(0, exit);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -62,12 +62,12 @@ public class InspectCommandTests
     }
 
     [Fact]
-    public async Task RunAsync_TruncatedFile_PrintsPartialSummaryAndErrorWithNonZeroExit()
+    public void Run_TruncatedFile_PrintsPartialSummaryAndErrorWithNonZeroExit()
     {
         byte[] data = File.ReadAllBytes(MatroskaTestMedia.FfmpegOpus(48, 2, "webm"));
         byte[] truncated = data[..(data.Length / 2)];
 
-        var (exit, text) = await Inspect(truncated, summary: true);
+        var (exit, text) = Inspect(truncated, summary: true);
 
         Assert.Equal(InspectCommand.ExitFormatError, exit);
         using var doc = JsonDocument.Parse(text);
@@ -92,10 +92,10 @@ public class InspectCommandTests
         Assert.Equal(MatroskaTestMedia.FfprobePackets(path).Count, doc.RootElement.GetProperty("tracks")[0].GetProperty("frames").GetInt32());
     }
 
-    private static async Task<(int Exit, string Text)> Inspect(byte[] data, bool summary)
+    private static (int Exit, string Text) Inspect(byte[] data, bool summary)
     {
         using var output = new MemoryStream();
-        int exit = await InspectCommand.RunAsync(new MemoryStream(data), output, summary, CancellationToken.None);
+        int exit = InspectCommand.Run(new MemoryStream(data), output, summary);
         return (exit, System.Text.Encoding.UTF8.GetString(output.ToArray()));
     }
 }
