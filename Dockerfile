@@ -8,7 +8,7 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
 WORKDIR /src
 # .dockerignore sends only global.json, Directory.*.props and src/ (without the CDK app, bin/ and obj/).
 COPY . .
-RUN dotnet publish src/KvsInference.Worker -c Release -o /app
+RUN dotnet publish src/KvsInference.Worker -c Release -r linux-x64 --self-contained false -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble AS dotnet
 

@@ -79,7 +79,7 @@ public sealed class CdkSynthTests
     {
         var dockerfile = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "Dockerfile"));
         Assert.Contains("FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build", dockerfile);
-        Assert.Contains("RUN dotnet publish src/KvsInference.Worker -c Release -o /app", dockerfile);
+        Assert.Contains("RUN dotnet publish src/KvsInference.Worker -c Release -r linux-x64 --self-contained false -o /app", dockerfile);
         // Debian 12 runtime: the native libraries are the ones the tests load (libavcodec 59's struct layout).
         Assert.Contains("FROM debian:bookworm-slim AS runtime", dockerfile);
         Assert.Contains("COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet", dockerfile);
