@@ -1,0 +1,201 @@
+using System.Collections;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using KvsInference.Avatar.Model;
+using KvsInference.Avatar.Serving;
+using KvsInference.Aws.Kinesis;
+using KvsInference.Aws.KinesisVideo;
+using KvsInference.Aws.SageMaker;
+using KvsInference.Inference;
+using KvsInference.Leases;
+using KvsInference.Media;
+using KvsInference.Metrics;
+using KvsInference.Peer.MediaStore;
+using KvsInference.Pipeline;
+using KvsInference.Sinks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace KvsInference.Worker.Hosting;
+
+/// <summary>
+/// Composes and runs the worker: in AWS mode from the configured services, in local mode (no AWS settings) the whole
+/// system in one process: the local media store fed in real time with sample speech, in-memory leases, the in-process
+/// model and records to a JSON-lines file.
+/// </summary>
+internal static class WorkerHost
+{
+    public const int ExitConfigurationError = 2;
+
+    public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.Configuration.AddInMemoryCollection(overrides);
+        var settings = WorkerSettings.Bind(builder.Configuration);
+        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+        bool local = settings.IsLocal(environment);
+        var errors = settings.Validate(local);
+        if (errors.Count > 0)
+        {
+            Console.Error.WriteLine("Invalid configuration:");
+            foreach (var e in errors) Console.Error.WriteLine("  " + e);
+            return ExitConfigurationError;
+        }
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        string opsHost = settings.Metrics.Host ?? (local ? "127.0.0.1" : "0.0.0.0");
+        builder.WebHost.UseUrls($"http://{opsHost}:{settings.Metrics.Port}");
+
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).AddFilter("Microsoft", LogLevel.Warning));
+        var log = loggerFactory.CreateLogger("KvsInference.Worker");
+        var time = TimeProvider.System;
+        await using var localSystem = local ? await LocalSystem.StartAsync(settings, loggerFactory, cancellationToken) : null;
+
+        var kvsOptions = new KinesisVideoClientOptions();
+        if (localSystem is not null)
+        {
+            kvsOptions.ServiceUrl = new Uri(localSystem.Url);
+            kvsOptions.Region = "us-east-1";
+            kvsOptions.Credentials = new BasicAWSCredentials("local", "local");
+        }
+        var kvs = new KinesisVideoClient(kvsOptions, time, loggerFactory.CreateLogger<KinesisVideoClient>());
+        builder.Services.AddSingleton(kvs);
+        builder.Services.AddSingleton<IStreamCatalog>(kvs);
+        builder.Services.AddSingleton<IMediaSource>(new KvsMediaSource(kvs));
+        builder.Services.AddSingleton<ILeaseStore>(_ => CreateLeaseStore(settings, time, loggerFactory));
+        builder.Services.AddSingleton<IInferenceClient>(_ => CreateInferenceClient(settings, time, loggerFactory));
+        builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
+        builder.Services.AddKvsInference(o => Configure(o, settings, localSystem));
+        builder.Services.AddSingleton(sp => sp.GetServices<IHostedService>().OfType<KvsInferenceHostedService>().Single());
+        builder.Services.AddHostedService(sp => new StatusReporter(sp.GetRequiredService<KvsInferenceHostedService>(),
+            TimeSpan.FromSeconds(settings.Metrics.StatusSeconds), Console.Out, time));
+        if (localSystem is not null)
+        {
+            builder.Services.AddHostedService(sp => new SampleFeeder(kvs, localSystem.Streams, localSystem.SampleMedia, time, loggerFactory.CreateLogger<SampleFeeder>()));
+        }
+
+        EmfMetricsExporter? emf = null;
+        if (settings.Metrics.Emf ?? !local)
+        {
+            var emfOptions = new EmfExporterOptions { Namespace = settings.Metrics.Namespace, Interval = TimeSpan.FromSeconds(settings.Metrics.EmfIntervalSeconds) };
+            emfOptions.Dimensions["ServiceName"] = settings.Metrics.ServiceName;
+            emf = new EmfMetricsExporter(emfOptions, Console.Out, time);
+            emf.Start();
+        }
+
+        var app = builder.Build();
+        var service = app.Services.GetRequiredService<KvsInferenceHostedService>();
+        app.MapGet("/healthz", () => service.Worker is null ? Results.Json(new { status = "starting" }, statusCode: 503) : Results.Json(new { status = "ok", worker = service.Worker.WorkerId }));
+        app.MapGet("/metrics", () => Results.Json(Snapshot(service)));
+
+        log.LogInformation("KvsInference worker ({Mode}): {Settings}", local ? "local" : "AWS", settings);
+        if (localSystem is not null)
+        {
+            log.LogInformation("Local media store at {Url}; streams {Streams}; records to {File}", localSystem.Url, string.Join(", ", localSystem.Streams), Path.GetFullPath(settings.Sink.File));
+        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (settings.DurationSeconds > 0) stop.CancelAfter(TimeSpan.FromSeconds(settings.DurationSeconds));
+        try
+        {
+            await app.RunAsync(stop.Token);
+        }
+        finally
+        {
+            emf?.Flush();
+            emf?.Dispose();
+            if (app.Services.GetService<IInferenceClient>() is IDisposable d) d.Dispose();
+        }
+        return 0;
+    }
+
+    private static void Configure(KvsInferenceOptions o, WorkerSettings s, LocalSystem? localSystem)
+    {
+        if (localSystem is not null)
+        {
+            o.Discovery.NamePrefix = s.Local.StreamPrefix;
+            o.Discovery.RefreshPeriod = TimeSpan.FromSeconds(Math.Min(s.Streams.RefreshSeconds, 5));
+        }
+        else
+        {
+            foreach (var name in WorkerSettings.SplitNames(s.Streams.Names)) o.Discovery.StreamNames.Add(name);
+            if (!string.IsNullOrEmpty(s.Streams.Prefix)) o.Discovery.NamePrefix = s.Streams.Prefix;
+            WorkerSettings.TryParseTagFilters(s.Streams.TagFilters, out var tags);
+            foreach (var (k, v) in tags) o.Discovery.TagFilters[k] = v;
+            o.Discovery.RefreshPeriod = TimeSpan.FromSeconds(s.Streams.RefreshSeconds);
+        }
+        o.Leases.FailoverTime = TimeSpan.FromSeconds(s.Leases.FailoverSeconds);
+        if (!string.IsNullOrEmpty(s.Leases.WorkerId)) o.Leases.WorkerId = s.Leases.WorkerId;
+        WorkerSettings.TryParseStart(s.Streams.InitialPosition, out var start);
+        o.Processing.InitialPosition = start;
+        o.Processing.InitialTimestamp = s.Streams.InitialTimestamp;
+        o.Processing.WindowDuration = TimeSpan.FromMilliseconds(s.Processing.WindowMs);
+        o.Processing.MaxPendingWindows = s.Processing.MaxPendingWindows;
+        if (s.Processing.SkipToNowWhenBehindMs > 0) o.Processing.SkipToNowWhenBehind = TimeSpan.FromMilliseconds(s.Processing.SkipToNowWhenBehindMs);
+        o.Batching.MaxBatchWindows = s.Inference.MaxBatchWindows;
+        o.Batching.MaxWait = TimeSpan.FromMilliseconds(s.Inference.MaxWaitMs);
+        o.Batching.MaxConcurrentBatches = s.Inference.MaxConcurrentBatches;
+    }
+
+    private static ILeaseStore CreateLeaseStore(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrEmpty(s.Leases.TableName)) return new InMemoryLeaseStore();
+        var config = new AmazonDynamoDBConfig { MaxErrorRetry = 0 };
+        var endpoint = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_DYNAMODB") ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
+        if (!string.IsNullOrEmpty(endpoint)) config.ServiceURL = endpoint;
+        var region = Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION");
+        if (!string.IsNullOrEmpty(region)) config.AuthenticationRegion = region;
+        if (string.IsNullOrEmpty(endpoint) && !string.IsNullOrEmpty(region)) config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
+        var client = new AmazonDynamoDBClient(config);
+        return new DynamoDbLeaseStore(client, new DynamoDbLeaseStoreOptions { TableName = s.Leases.TableName, CreateTableIfMissing = s.Leases.CreateTable }, time, loggers.CreateLogger<DynamoDbLeaseStore>());
+    }
+
+    private static IInferenceClient CreateInferenceClient(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrEmpty(s.Inference.SageMakerEndpoint)) return new LocalVisemeInferenceClient(VisemeModel.LoadDefault(), time);
+        var runtime = new SageMakerRuntimeClient(new SageMakerRuntimeClientOptions(), time, loggers.CreateLogger<SageMakerRuntimeClient>());
+        return new SageMakerInferenceClient(runtime, s.Inference.SageMakerEndpoint, s.Inference.Accept);
+    }
+
+    private static IRecordSink CreateSink(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrEmpty(s.Sink.KinesisStreamName))
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(s.Sink.File));
+            if (directory is not null) Directory.CreateDirectory(directory);
+            return new JsonLinesFileSink(s.Sink.File);
+        }
+        var kinesis = new KinesisClient(new KinesisClientOptions(), time, loggers.CreateLogger<KinesisClient>());
+        var sink = new KinesisRecordSink(kinesis, new KinesisRecordSinkOptions { StreamName = s.Sink.KinesisStreamName }, time, loggers.CreateLogger<KinesisRecordSink>());
+        return new CoalescingRecordSink(sink, new CoalescingRecordSinkOptions(), time);
+    }
+
+    private static object Snapshot(KvsInferenceHostedService service)
+    {
+        var processors = service.Worker?.Processors ?? [];
+        return new
+        {
+            worker = service.Worker?.WorkerId,
+            streams = processors.Select(p => new
+            {
+                stream = p.StreamName,
+                state = p.Stats.State,
+                framesReceived = p.Stats.FramesReceived,
+                framesProcessed = p.Stats.FramesProcessed,
+                recordsWritten = p.Stats.RecordsWritten,
+                lastLatencyMs = p.Stats.LastLatencyMs,
+                millisBehindNow = p.Stats.MillisBehindNow,
+                checkpoint = p.Stats.Checkpoint,
+            }),
+        };
+    }
+}

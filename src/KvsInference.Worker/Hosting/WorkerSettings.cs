@@ -1,0 +1,180 @@
+using System.Globalization;
+using KvsInference.Media;
+using Microsoft.Extensions.Configuration;
+
+namespace KvsInference.Worker.Hosting;
+
+/// <summary>
+/// The worker's settings, bound from the <c>KVSI</c> configuration section (appsettings.json, environment variables
+/// <c>KVSI__Section__Key</c>, command-line options). KIT's names are accepted where they map: <c>streamNames</c>,
+/// <c>tagFilters</c>, <c>sageMakerEndpoint</c>, <c>endPointAcceptContentType</c>, <c>kdsStreamName</c>.
+/// </summary>
+internal sealed class WorkerSettings
+{
+    public StreamSettings Streams { get; set; } = new();
+    public LeaseSettings Leases { get; set; } = new();
+    public SinkSettings Sink { get; set; } = new();
+    public InferenceSettings Inference { get; set; } = new();
+    public ProcessingSettings Processing { get; set; } = new();
+    public MetricsSettings Metrics { get; set; } = new();
+    public LocalSettings Local { get; set; } = new();
+
+    /// <summary>Seconds after which the worker stops by itself (0: run until stopped); for demos and tests.</summary>
+    public double DurationSeconds { get; set; }
+
+    internal sealed class StreamSettings
+    {
+        /// <summary>Comma-separated stream names.</summary>
+        public string? Names { get; set; }
+        public string? Prefix { get; set; }
+        /// <summary>Tag filters as <c>key=value;key2=value2</c>.</summary>
+        public string? TagFilters { get; set; }
+        /// <summary>Where new streams start: NOW, EARLIEST, SERVER_TIMESTAMP or PRODUCER_TIMESTAMP.</summary>
+        public string InitialPosition { get; set; } = "NOW";
+        public DateTimeOffset? InitialTimestamp { get; set; }
+        public double RefreshSeconds { get; set; } = 60;
+    }
+
+    internal sealed class LeaseSettings
+    {
+        /// <summary>The DynamoDB lease table; empty keeps leases in memory (one worker process).</summary>
+        public string? TableName { get; set; }
+        public bool CreateTable { get; set; } = true;
+        public double FailoverSeconds { get; set; } = 10;
+        public string? WorkerId { get; set; }
+    }
+
+    internal sealed class SinkSettings
+    {
+        /// <summary>The Kinesis Data Stream for records; empty writes JSON lines to <see cref="File"/>.</summary>
+        public string? KinesisStreamName { get; set; }
+        public string File { get; set; } = "out/records.jsonl";
+    }
+
+    internal sealed class InferenceSettings
+    {
+        /// <summary>The SageMaker endpoint; empty runs the model in process.</summary>
+        public string? SageMakerEndpoint { get; set; }
+        public string ContentType { get; set; } = "application/json";
+        public string Accept { get; set; } = "application/json";
+        public int MaxBatchWindows { get; set; } = 64;
+        public double MaxWaitMs { get; set; } = 20;
+        public int MaxConcurrentBatches { get; set; } = 2;
+    }
+
+    internal sealed class ProcessingSettings
+    {
+        public double WindowMs { get; set; } = 200;
+        public int MaxPendingWindows { get; set; } = 32;
+        /// <summary>Skip ahead to now when a stream is this far behind live (0: never).</summary>
+        public double SkipToNowWhenBehindMs { get; set; }
+    }
+
+    internal sealed class MetricsSettings
+    {
+        public string ServiceName { get; set; } = "kvs-inference";
+        public string Namespace { get; set; } = "KvsInference";
+        /// <summary>Port of /healthz and /metrics (0: none).</summary>
+        public int Port { get; set; } = 8081;
+        /// <summary>Host of /healthz and /metrics; 0.0.0.0 in containers (ECS health checks), 127.0.0.1 locally.</summary>
+        public string? Host { get; set; }
+        /// <summary>CloudWatch EMF lines on stdout: true, false, or null (on in AWS mode).</summary>
+        public bool? Emf { get; set; }
+        public double EmfIntervalSeconds { get; set; } = 60;
+        /// <summary>Seconds between status lines on the console (0: none).</summary>
+        public double StatusSeconds { get; set; } = 2;
+    }
+
+    internal sealed class LocalSettings
+    {
+        /// <summary>Run the embedded local system: null decides by the environment (no AWS settings -> local).</summary>
+        public bool? Enabled { get; set; }
+        public int SampleStreams { get; set; } = 1;
+        public string SampleFile { get; set; } = "samples/media/speech.webm";
+        public string StreamPrefix { get; set; } = "avatar-demo-";
+        public int MediaStorePort { get; set; }
+        public string? DataDirectory { get; set; }
+    }
+
+    public static WorkerSettings Bind(IConfiguration configuration)
+    {
+        var settings = new WorkerSettings();
+        configuration.GetSection("KVSI").Bind(settings);
+        // KIT's top-level names fill what our own keys leave empty.
+        string? Kit(string key) => configuration[key] is { Length: > 0 } value ? value : null;
+        if (string.IsNullOrEmpty(settings.Streams.Names)) settings.Streams.Names = Kit("streamNames");
+        if (string.IsNullOrEmpty(settings.Streams.TagFilters)) settings.Streams.TagFilters = Kit("tagFilters");
+        if (string.IsNullOrEmpty(settings.Inference.SageMakerEndpoint)) settings.Inference.SageMakerEndpoint = Kit("sageMakerEndpoint");
+        if (Kit("endPointAcceptContentType") is { } accept && configuration["KVSI:Inference:Accept"] is null) settings.Inference.Accept = accept;
+        if (string.IsNullOrEmpty(settings.Sink.KinesisStreamName)) settings.Sink.KinesisStreamName = Kit("kdsStreamName");
+        return settings;
+    }
+
+    /// <summary>True when nothing points at AWS or an emulator: run the embedded local system.</summary>
+    public bool IsLocal(IDictionary<string, string?> environment)
+    {
+        if (Local.Enabled is { } explicitly) return explicitly;
+        if (!string.IsNullOrEmpty(Streams.Names) || !string.IsNullOrEmpty(Streams.Prefix) || !string.IsNullOrEmpty(Streams.TagFilters)) return false;
+        string[] awsVariables = ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KINESIS_VIDEO", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"];
+        return !awsVariables.Any(v => environment.TryGetValue(v, out var value) && !string.IsNullOrEmpty(value));
+    }
+
+    /// <summary>Checks the settings and returns every problem, named by its configuration key.</summary>
+    public List<string> Validate(bool local)
+    {
+        var errors = new List<string>();
+        if (!local && string.IsNullOrEmpty(Streams.Names) && string.IsNullOrEmpty(Streams.Prefix) && string.IsNullOrEmpty(Streams.TagFilters))
+        {
+            errors.Add("KVSI:Streams: set Names (or KIT's streamNames), Prefix, or TagFilters (or KIT's tagFilters) to choose the streams to process.");
+        }
+        if (TryParseTagFilters(Streams.TagFilters, out _) is { } tagError) errors.Add("KVSI:Streams:TagFilters: " + tagError);
+        if (!TryParseStart(Streams.InitialPosition, out var start)) errors.Add($"KVSI:Streams:InitialPosition: '{Streams.InitialPosition}' is not NOW, EARLIEST, SERVER_TIMESTAMP or PRODUCER_TIMESTAMP.");
+        else if (start is MediaStartKind.ServerTimestamp or MediaStartKind.ProducerTimestamp && Streams.InitialTimestamp is null) errors.Add("KVSI:Streams:InitialTimestamp is required with a timestamp InitialPosition.");
+        if (Streams.RefreshSeconds is < 1 or > 86_400) errors.Add("KVSI:Streams:RefreshSeconds must be between 1 and 86400.");
+        if (Leases.FailoverSeconds is < 1 or > 3600) errors.Add("KVSI:Leases:FailoverSeconds must be between 1 and 3600.");
+        if (Processing.WindowMs is < 20 or > 60_000) errors.Add("KVSI:Processing:WindowMs must be between 20 and 60000.");
+        if (Processing.MaxPendingWindows is < 1 or > 10_000) errors.Add("KVSI:Processing:MaxPendingWindows must be between 1 and 10000.");
+        if (Inference.MaxBatchWindows is < 1 or > 10_000) errors.Add("KVSI:Inference:MaxBatchWindows must be between 1 and 10000.");
+        if (Inference.MaxWaitMs is < 0 or > 10_000) errors.Add("KVSI:Inference:MaxWaitMs must be between 0 and 10000.");
+        if (Inference.MaxConcurrentBatches is < 1 or > 256) errors.Add("KVSI:Inference:MaxConcurrentBatches must be between 1 and 256.");
+        if (Inference.ContentType is not ("application/json" or "audio/wav")) errors.Add($"KVSI:Inference:ContentType '{Inference.ContentType}' is not supported (application/json; audio/wav is single-window only).");
+        if (Inference.ContentType == "audio/wav") errors.Add("KVSI:Inference:ContentType audio/wav carries one window per call and cannot batch; use application/json.");
+        if (Metrics.Port is < 0 or > 65535) errors.Add("KVSI:Metrics:Port must be between 0 and 65535.");
+        if (Local.SampleStreams is < 0 or > 10_000) errors.Add("KVSI:Local:SampleStreams must be between 0 and 10000.");
+        if (DurationSeconds < 0) errors.Add("KVSI:DurationSeconds must not be negative.");
+        return errors;
+    }
+
+    public static bool TryParseStart(string text, out MediaStartKind kind)
+    {
+        kind = text.ToUpperInvariant() switch
+        {
+            "NOW" => MediaStartKind.Now,
+            "EARLIEST" => MediaStartKind.Earliest,
+            "SERVER_TIMESTAMP" => MediaStartKind.ServerTimestamp,
+            "PRODUCER_TIMESTAMP" => MediaStartKind.ProducerTimestamp,
+            _ => (MediaStartKind)(-1),
+        };
+        return (int)kind >= 0;
+    }
+
+    /// <summary>Parses <c>key=value;key2=value2</c> (commas also separate); returns an error text or null.</summary>
+    public static string? TryParseTagFilters(string? text, out Dictionary<string, string> tags)
+    {
+        tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        foreach (var part in text.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = part.IndexOf('=');
+            if (eq <= 0) return $"'{part}' is not key=value.";
+            tags[part[..eq]] = part[(eq + 1)..];
+        }
+        return null;
+    }
+
+    public static IEnumerable<string> SplitNames(string? names) =>
+        (names ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"streams={Streams.Names ?? Streams.Prefix ?? Streams.TagFilters}, leases={(string.IsNullOrEmpty(Leases.TableName) ? "memory" : Leases.TableName)}, sink={Sink.KinesisStreamName ?? Sink.File}, model={Inference.SageMakerEndpoint ?? "in-process"}");
+}
