@@ -7,6 +7,7 @@ internal static class CommandRegistry
 {
     public static IEnumerable<Command> All()
     {
-        yield break;
+        yield return TrainModelCommand.Create();
+        yield return EvalModelCommand.Create();
     }
 }
