@@ -9,5 +9,7 @@ internal static class CommandRegistry
     {
         yield return TrainModelCommand.Create();
         yield return EvalModelCommand.Create();
+        yield return ServeCommand.Create();
+        yield return AnimateCommand.Create();
     }
 }
