@@ -5,6 +5,7 @@ internal static class BenchCommands
 {
     private static readonly Dictionary<string, Func<string[], int>> Commands = new(StringComparer.OrdinalIgnoreCase)
     {
+        ["model-speed"] = ModelSpeedCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

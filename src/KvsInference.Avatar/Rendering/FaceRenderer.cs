@@ -167,7 +167,7 @@ public sealed class FaceRenderer : IDisposable
         }
         float jaw = Math.Clamp(f.JawOpen, 0, 1);
         float halfWidth = 55 * s * w;
-        float opening = 44 * s * h * jaw; // the jaw opens the mouth; the viseme decides how far it can
+        float opening = 50 * s * h * (0.3f + 0.7f * jaw); // the viseme decides the shape, the jaw how far it opens
         float mouthY = _cy + 105 * s;
         var lip = new SKColor(0xB5, 0x4A, 0x4F);
         if (opening < 2 * s)

@@ -52,6 +52,10 @@ internal static unsafe partial class EspeakNative
     [LibraryImport(Library, EntryPoint = "espeak_Synth")]
     public static partial int Synth(byte* text, nuint size, uint position, int positionType, uint endPosition, uint flags, uint* uniqueIdentifier, void* userData);
 
+    /// <summary>libc srand: espeak-ng draws noise (fricatives, breath) from rand() and seeds it from the clock.</summary>
+    [LibraryImport("libc.so.6", EntryPoint = "srand")]
+    public static partial void SeedLibcRandom(uint seed);
+
     [LibraryImport(Library, EntryPoint = "espeak_Synchronize")]
     public static partial int Synchronize();
 }

@@ -49,6 +49,8 @@ internal static unsafe class EspeakSynthesizer
             EspeakNative.SetParameter(EspeakNative.ParameterPitch, voice.Pitch, 0);
             _samples = new List<short>(_sampleRate * 4);
             _events = [];
+            // Same text and voice, same samples: training must be reproducible byte for byte.
+            EspeakNative.SeedLibcRandom(1);
             var bytes = Encoding.UTF8.GetBytes(text + "\0");
             fixed (byte* p = bytes)
             {

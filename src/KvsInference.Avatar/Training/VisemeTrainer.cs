@@ -22,13 +22,13 @@ public static class VisemeTrainer
         var log = options.Log ?? TextWriter.Null;
         var rng = new Random(options.Seed);
         var clock = Stopwatch.StartNew();
-        var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.TrainCorpus);
+        var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.TrainCorpus).Take(options.MaxSentences).ToList();
 
         // 1. Speech -> augmented copies -> log-mel frames and per-decision labels.
         var utterances = new List<(float[] Frames, byte[] Labels)>();
         double audioSeconds = 0;
         int unknown = 0;
-        foreach (var voice in TrainingRecipe.TrainVoices)
+        foreach (var voice in TrainingRecipe.TrainVoices.Take(options.MaxVoices))
         {
             foreach (var text in corpus)
             {

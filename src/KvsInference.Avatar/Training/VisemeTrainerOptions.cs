@@ -31,6 +31,14 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 1.</value>
     public int CopiesPerUtterance { get; set; } = 1;
 
+    /// <summary>Gets or sets how many of the recipe's training voices are used (for quick checks).</summary>
+    /// <value>The default value is all of them.</value>
+    public int MaxVoices { get; set; } = int.MaxValue;
+
+    /// <summary>Gets or sets how many corpus sentences are used per voice (for quick checks).</summary>
+    /// <value>The default value is all of them.</value>
+    public int MaxSentences { get; set; } = int.MaxValue;
+
     /// <summary>Gets or sets where progress lines go; null for none.</summary>
     public TextWriter? Log { get; set; }
 }
