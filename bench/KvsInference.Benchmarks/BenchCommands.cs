@@ -9,6 +9,7 @@ internal static class BenchCommands
         ["mkv-vs-ffmpeg"] = MkvVsFfmpegCommand.Run,
         ["fuzz-mkv"] = FuzzMkvCommand.Run,
         ["opus-vs-libopus"] = Audio.OpusVsLibopusCommand.Run,
+        ["model-speed"] = ModelSpeedCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

@@ -42,6 +42,13 @@ public sealed class InferencePrediction
 
     /// <summary>Gets the viseme frames covering the instance's audio.</summary>
     public required IReadOnlyList<VisemeFrame> Frames { get; init; }
+
+    /// <summary>
+    /// Gets the index of the first of <see cref="Frames"/> counted from the start of the stream (frame k stands
+    /// for time k / <see cref="FrameRate"/> after the stream's first sample), or 0 for a window without a stream.
+    /// </summary>
+    /// <value>The default value is 0. On the wire: the optional field <c>firstFrame</c>.</value>
+    public long FirstFrame { get; init; }
 }
 
 /// <summary>

@@ -10,5 +10,9 @@ internal static class CommandRegistry
         yield return InspectCommand.Create();
         yield return DecodeCommand.Create();
         yield return MediaCommand.Create();
+        yield return TrainModelCommand.Create();
+        yield return EvalModelCommand.Create();
+        yield return ServeCommand.Create();
+        yield return AnimateCommand.Create();
     }
 }

@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using KvsInference.Avatar.Features;
+
+namespace KvsInference.Avatar.Model;
+
+/// <summary>
+/// The trained classifier: per-band normalisation of the log-mel features, then a small multilayer
+/// perceptron (stacked context frames -> ReLU hidden layer -> softmax over the six <see cref="VisemeClass"/>es).
+/// </summary>
+/// <remarks>
+/// File format (little-endian): magic "KVSV", format version (int32 = 1), context frames, mel bands,
+/// hidden units, classes (int32 each), then float32 arrays: band mean, band 1/std, W1 (hidden x input,
+/// row-major), b1, W2 (classes x hidden), b2. About 40 KB for the shipped size.
+/// </remarks>
+public sealed class VisemeNetwork
+{
+    private const uint Magic = 0x5653564B; // "KVSV"
+    private const int FormatVersion = 1;
+
+    internal VisemeNetwork(int contextFrames, int hiddenUnits)
+    {
+        if (contextFrames is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(contextFrames), contextFrames, "context frames must be 1..32");
+        if (hiddenUnits is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 1..1024");
+        ContextFrames = contextFrames;
+        HiddenUnits = hiddenUnits;
+        Mean = new float[FeatureConstants.MelBands];
+        InvStd = new float[FeatureConstants.MelBands];
+        W1 = new float[hiddenUnits * InputSize];
+        B1 = new float[hiddenUnits];
+        W2 = new float[ClassCount * hiddenUnits];
+        B2 = new float[ClassCount];
+    }
+
+    /// <summary>The number of output classes.</summary>
+    public const int ClassCount = 6;
+
+    /// <summary>Gets how many consecutive analysis frames (10 ms apart) the classifier sees.</summary>
+    public int ContextFrames { get; }
+
+    /// <summary>Gets the width of the hidden layer.</summary>
+    public int HiddenUnits { get; }
+
+    /// <summary>Gets the input width: context frames x mel bands.</summary>
+    public int InputSize => ContextFrames * FeatureConstants.MelBands;
+
+    internal float[] Mean { get; }
+    internal float[] InvStd { get; }
+    internal float[] W1 { get; }
+    internal float[] B1 { get; }
+    internal float[] W2 { get; }
+    internal float[] B2 { get; }
+
+    /// <summary>Runs the network: <paramref name="input"/> (normalised, <see cref="InputSize"/>) -> class probabilities.</summary>
+    internal void Forward(ReadOnlySpan<float> input, Span<float> hidden, Span<float> probabilities)
+    {
+        int inputSize = InputSize;
+        var w1 = W1.AsSpan();
+        for (int h = 0; h < HiddenUnits; h++)
+        {
+            float z = B1[h] + DenseMath.Dot(w1.Slice(h * inputSize, inputSize), input);
+            hidden[h] = z > 0 ? z : 0;
+        }
+        var w2 = W2.AsSpan();
+        for (int c = 0; c < ClassCount; c++)
+        {
+            probabilities[c] = B2[c] + DenseMath.Dot(w2.Slice(c * HiddenUnits, HiddenUnits), hidden);
+        }
+        DenseMath.Softmax(probabilities[..ClassCount]);
+    }
+
+    /// <summary>Normalises one frame of log-mel bands in place with the trained mean and deviation.</summary>
+    internal void Normalise(Span<float> logMel)
+    {
+        for (int b = 0; b < logMel.Length; b++) logMel[b] = (logMel[b] - Mean[b]) * InvStd[b];
+    }
+
+    /// <summary>Gets a short fingerprint of the weights (first hex digits of its SHA-256), used in the model name.</summary>
+    /// <returns>Eight hex digits.</returns>
+    public string Fingerprint()
+    {
+        using var ms = new MemoryStream();
+        Save(ms);
+        return Convert.ToHexStringLower(SHA256.HashData(ms.ToArray()))[..8];
+    }
+
+    /// <summary>Writes the weights in the format described in the remarks.</summary>
+    /// <param name="stream">The destination.</param>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Span<byte> header = stackalloc byte[24];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], ContextFrames);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], FeatureConstants.MelBands);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], HiddenUnits);
+        BinaryPrimitives.WriteInt32LittleEndian(header[20..], ClassCount);
+        stream.Write(header);
+        foreach (var array in new[] { Mean, InvStd, W1, B1, W2, B2 })
+        {
+            var bytes = new byte[array.Length * 4];
+            for (int i = 0; i < array.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), array[i]);
+            stream.Write(bytes);
+        }
+    }
+
+    /// <summary>Reads weights written by <see cref="Save"/>.</summary>
+    /// <param name="stream">The source.</param>
+    /// <returns>The network.</returns>
+    /// <exception cref="InvalidDataException">The data is not a viseme weights file of this version, or is truncated or holds non-finite values.</exception>
+    public static VisemeNetwork Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Span<byte> header = stackalloc byte[24];
+        ReadExactly(stream, header, "header");
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic) throw new InvalidDataException("not a viseme weights file (magic 'KVSV' missing)");
+        int version = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        if (version != FormatVersion) throw new InvalidDataException($"viseme weights format version {version} is not supported (expected {FormatVersion})");
+        int context = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+        int bands = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
+        int hidden = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
+        int classes = BinaryPrimitives.ReadInt32LittleEndian(header[20..]);
+        if (bands != FeatureConstants.MelBands) throw new InvalidDataException($"weights were trained on {bands} mel bands; this front end has {FeatureConstants.MelBands}");
+        if (classes != ClassCount) throw new InvalidDataException($"weights have {classes} classes; expected {ClassCount}");
+        if (context is < 1 or > 32 || hidden is < 1 or > 1024) throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}");
+        var network = new VisemeNetwork(context, hidden);
+        foreach (var (array, name) in new[] { (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
+        {
+            var bytes = new byte[array.Length * 4];
+            ReadExactly(stream, bytes, name);
+            for (int i = 0; i < array.Length; i++)
+            {
+                float v = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * 4));
+                if (!float.IsFinite(v)) throw new InvalidDataException($"weights array {name}[{i}] is not finite");
+                array[i] = v;
+            }
+        }
+        return network;
+    }
+
+    private static void ReadExactly(Stream stream, Span<byte> buffer, string what)
+    {
+        int total = 0;
+        while (total < buffer.Length)
+        {
+            int n = stream.Read(buffer[total..]);
+            if (n == 0) throw new InvalidDataException($"viseme weights file truncated in {what}");
+            total += n;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using KvsInference.Avatar.Features;
+using KvsInference.Avatar.Model;
+using KvsInference.Inference;
+
+namespace KvsInference.Avatar.Serving;
+
+/// <summary>
+/// Runs the viseme model in process behind <see cref="IInferenceClient"/>, keeping a
+/// <see cref="VisemeStreamState"/> per <see cref="InferenceInstance.StreamKey"/> so that consecutive windows
+/// of a stream give exactly the frames of the whole audio. Thread-safe: batches may run concurrently;
+/// windows of one stream are processed one at a time, in the order the batches reach the stream.
+/// </summary>
+/// <remarks>
+/// A window with a stream key returns the frames that became complete (they lag the audio by the model's
+/// 25 ms look-ahead; <see cref="InferencePrediction.FirstFrame"/> says where they start). A window without
+/// a stream key is a whole clip: ceil(duration x frame rate) frames from frame 0. A stream idle for
+/// <see cref="IdleTimeout"/> is forgotten; its next window starts a new stream (frames are right again
+/// after the model's 80 ms context has filled). Windows at other rates than 16 kHz are resampled window by
+/// window (8..48 kHz), so exact window/whole equivalence holds for 16 kHz input.
+/// </remarks>
+public sealed class LocalVisemeInferenceClient : IInferenceClient
+{
+    /// <summary>The default idle time after which a stream's state is dropped: 60 s.</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly VisemeModel _model;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, VisemeStreamState> _streams = new(StringComparer.Ordinal);
+    private long _lastSweep;
+
+    /// <summary>Creates the client.</summary>
+    /// <param name="model">The model; <see cref="VisemeModel.LoadDefault"/> for the shipped one.</param>
+    /// <param name="timeProvider">The clock for idle eviction; null for the system clock.</param>
+    /// <param name="idleTimeout">How long an unused stream state is kept; null for <see cref="DefaultIdleTimeout"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="idleTimeout"/> is not positive.</exception>
+    public LocalVisemeInferenceClient(VisemeModel model, TimeProvider? timeProvider = null, TimeSpan? idleTimeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model;
+        _time = timeProvider ?? TimeProvider.System;
+        IdleTimeout = idleTimeout ?? DefaultIdleTimeout;
+        if (IdleTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(idleTimeout), idleTimeout, "the idle timeout must be positive");
+        _lastSweep = _time.GetTimestamp();
+    }
+
+    /// <inheritdoc />
+    public string ModelName => _model.Name;
+
+    /// <summary>Gets the model.</summary>
+    public VisemeModel Model => _model;
+
+    /// <summary>Gets how long an unused stream state is kept.</summary>
+    /// <value>The default value is 60 s.</value>
+    public TimeSpan IdleTimeout { get; }
+
+    /// <summary>Gets the number of streams whose state is held.</summary>
+    public int ActiveStreams => _streams.Count;
+
+    /// <summary>Tells whether a sample rate is accepted (16 kHz, or 8..48 kHz with a reduced ratio of at most 1000 phases to 16 kHz).</summary>
+    /// <param name="sampleRate">The rate in Hz.</param>
+    /// <returns>True when windows at that rate can be processed.</returns>
+    public static bool IsSupportedSampleRate(int sampleRate) =>
+        sampleRate == FeatureConstants.SampleRate || PcmResampler.CanResample(sampleRate, FeatureConstants.SampleRate);
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">An instance has an unsupported sample rate; nothing of the batch was processed.</exception>
+    public Task<IReadOnlyList<InferencePrediction>> InferAsync(IReadOnlyList<InferenceInstance> instances, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(instances);
+        for (int i = 0; i < instances.Count; i++)
+        {
+            if (!IsSupportedSampleRate(instances[i].SampleRate))
+            {
+                throw new ArgumentException($"instance {i} ('{instances[i].Id}'): sample rate {instances[i].SampleRate} Hz is not supported (16000 Hz, or 8000..48000 Hz resampled)", nameof(instances));
+            }
+        }
+        var predictions = new InferencePrediction[instances.Count];
+        for (int i = 0; i < instances.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            predictions[i] = Infer(instances[i]);
+        }
+        SweepIdle();
+        return Task.FromResult<IReadOnlyList<InferencePrediction>>(predictions);
+    }
+
+    /// <summary>Forgets a stream's state (for example when its lease is released).</summary>
+    /// <param name="streamKey">The stream key.</param>
+    /// <returns>True when a state was held.</returns>
+    public bool RemoveStream(string streamKey) => _streams.TryRemove(streamKey, out _);
+
+    private InferencePrediction Infer(InferenceInstance instance)
+    {
+        var pcm = instance.SampleRate == FeatureConstants.SampleRate
+            ? instance.Pcm
+            : PcmResampler.For(instance.SampleRate, FeatureConstants.SampleRate).Resample(instance.Pcm.Span);
+        if (instance.StreamKey is null)
+        {
+            return new InferencePrediction { Id = instance.Id, FrameRate = _model.FrameRate, Frames = _model.ProcessClip(pcm.Span), FirstFrame = 0 };
+        }
+        var state = _streams.GetOrAdd(instance.StreamKey, static (_, self) =>
+        {
+            var created = self._model.CreateState();
+            created.LastUsedTimestamp = self._time.GetTimestamp(); // so that a concurrent sweep does not drop it before first use
+            return created;
+        }, this);
+        lock (state)
+        {
+            state.LastUsedTimestamp = _time.GetTimestamp();
+            long first = state.NextFrameIndex;
+            var frames = new VisemeFrame[_model.GetMaxFrameCount(pcm.Length)];
+            int n = _model.Process(pcm.Span, state, frames);
+            return new InferencePrediction { Id = instance.Id, FrameRate = _model.FrameRate, Frames = n == frames.Length ? frames : frames[..n], FirstFrame = first };
+        }
+    }
+
+    private void SweepIdle()
+    {
+        long now = _time.GetTimestamp();
+        long last = Interlocked.Read(ref _lastSweep);
+        // Sweep at most once a second; a full scan of the dictionary is cheap at that rate.
+        if (_time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1) || Interlocked.CompareExchange(ref _lastSweep, now, last) != last) return;
+        foreach (var (key, state) in _streams)
+        {
+            if (_time.GetElapsedTime(state.LastUsedTimestamp, now) > IdleTimeout)
+            {
+                _streams.TryRemove(new KeyValuePair<string, VisemeStreamState>(key, state));
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using KvsInference.Avatar.Features;
+using KvsInference.Avatar.Model;
+
+namespace KvsInference.Avatar.Training;
+
+/// <summary>
+/// 16 kHz speech with a viseme class for every instant, made from espeak-ng's phoneme events.
+/// </summary>
+internal sealed class LabelledSpeech
+{
+    private readonly long[] _starts;
+    private readonly VisemeClass[] _classes;
+
+    private LabelledSpeech(short[] pcm, long[] starts, VisemeClass[] classes, int unknownPhonemes)
+    {
+        Pcm = pcm;
+        _starts = starts;
+        _classes = classes;
+        UnknownPhonemes = unknownPhonemes;
+    }
+
+    /// <summary>The audio at 16 kHz.</summary>
+    public short[] Pcm { get; }
+
+    /// <summary>How many phonemes had no entry in <see cref="PhonemeVisemeMap"/> (labelled like the previous one).</summary>
+    public int UnknownPhonemes { get; }
+
+    /// <summary>The class at a 16 kHz sample position (silence before the first phoneme and outside the audio).</summary>
+    public VisemeClass LabelAt(long sample)
+    {
+        if (sample < 0 || sample >= Pcm.Length) return VisemeClass.Silence;
+        int i = Array.BinarySearch(_starts, sample);
+        if (i < 0) i = ~i - 1;
+        return i < 0 ? VisemeClass.Silence : _classes[i];
+    }
+
+    /// <summary>
+    /// Speaks <paramref name="text"/>, resamples to 16 kHz, adds <paramref name="leadSamples"/> and
+    /// <paramref name="tailSamples"/> of silence, and converts the phoneme events to class segments.
+    /// </summary>
+    public static LabelledSpeech Synthesize(string text, SpeechVoice voice, int leadSamples = 0, int tailSamples = 0)
+    {
+        var speech = EspeakSynthesizer.Speak(text, voice);
+        var resampled = PcmResampler.For(speech.SampleRate, FeatureConstants.SampleRate).Resample(speech.Samples);
+        var pcm = new short[leadSamples + resampled.Length + tailSamples];
+        resampled.CopyTo(pcm, leadSamples);
+        var starts = new List<long>(speech.Phonemes.Count);
+        var classes = new List<VisemeClass>(speech.Phonemes.Count);
+        int unknown = 0;
+        double scale = (double)FeatureConstants.SampleRate / speech.SampleRate;
+        foreach (var phoneme in speech.Phonemes)
+        {
+            if (!PhonemeVisemeMap.TryMap(phoneme.Name, out var viseme))
+            {
+                unknown++;
+                viseme = classes.Count > 0 ? classes[^1] : VisemeClass.Silence;
+            }
+            long start = leadSamples + (long)Math.Round(phoneme.StartSample * scale);
+            if (starts.Count > 0 && start <= starts[^1])
+            {
+                // Two events at one position: the later one wins (espeak reports zero-length pauses).
+                classes[^1] = viseme;
+                continue;
+            }
+            starts.Add(start);
+            classes.Add(viseme);
+        }
+        // The synthesizer's trailing samples after the last event belong to that event (a pause); the added tail is silence.
+        starts.Add(leadSamples + resampled.Length);
+        classes.Add(VisemeClass.Silence);
+        return new LabelledSpeech(pcm, [.. starts], [.. classes], unknown);
+    }
+
+    /// <summary>Reads a corpus embedded in this assembly: one sentence a line, '#' lines are comments.</summary>
+    public static IReadOnlyList<string> LoadCorpus(string name)
+    {
+        using var stream = typeof(LabelledSpeech).Assembly.GetManifestResourceStream("KvsInference.Avatar.Training." + name)
+            ?? throw new InvalidOperationException($"corpus {name} is not embedded");
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            line = line.Trim();
+            if (line.Length > 0 && !line.StartsWith('#')) lines.Add(line);
+        }
+        return lines;
+    }
+}

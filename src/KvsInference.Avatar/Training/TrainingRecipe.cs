@@ -1,0 +1,43 @@
+namespace KvsInference.Avatar.Training;
+
+/// <summary>
+/// The fixed data recipe: which voices, rates and pitches speak which corpus. Training and evaluation use
+/// disjoint voices (language variant and voice variant both differ) and disjoint texts.
+/// </summary>
+internal static class TrainingRecipe
+{
+    /// <summary>The training corpus (embedded from Training/corpus-train.txt).</summary>
+    public const string TrainCorpus = "corpus-train.txt";
+
+    /// <summary>The held-out corpus (embedded from Training/corpus-eval.txt).</summary>
+    public const string EvalCorpus = "corpus-eval.txt";
+
+    /// <summary>Training voices: five accents (en is British English), male and female variants, rates 130..220 wpm, pitches 30..75.</summary>
+    public static readonly IReadOnlyList<SpeechVoice> TrainVoices =
+    [
+        new("en-us", 175, 50),
+        new("en-us+f3", 150, 60),
+        new("en-us+m3", 210, 40),
+        new("en-us+f2", 190, 75),
+        new("en-us+m5", 165, 30),
+        new("en+f2", 185, 65),
+        new("en+m1", 140, 45),
+        new("en+f4", 200, 55),
+        new("en+m4", 170, 35),
+        new("en-gb-scotland+f4", 170, 55),
+        new("en-gb-scotland+m3", 155, 45),
+        new("en-gb-x-gbclan+m7", 195, 35),
+        new("en-gb-x-gbclan+f3", 145, 65),
+        new("en-gb-x-gbcwmd+f1", 160, 70),
+        new("en-gb-x-gbcwmd+m8", 220, 50),
+        new("en-us+m1", 130, 55),
+    ];
+
+    /// <summary>Held-out voices: accents and variants absent from <see cref="TrainVoices"/>.</summary>
+    public static readonly IReadOnlyList<SpeechVoice> EvalVoices =
+    [
+        new("en-gb-x-rp+m2", 170, 50),
+        new("en-029+f5", 185, 60),
+        new("en-us+m6", 160, 45),
+    ];
+}

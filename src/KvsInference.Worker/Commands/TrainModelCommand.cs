@@ -1,0 +1,38 @@
+using System.CommandLine;
+using KvsInference.Avatar.Training;
+
+namespace KvsInference.Worker.Commands;
+
+/// <summary>`train-model -o path`: trains the viseme classifier from espeak-ng speech and writes the weights file.</summary>
+internal static class TrainModelCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<FileInfo>("--output", "-o")
+        {
+            Description = "Where to write the weights (the shipped file is src/KvsInference.Avatar/Model/visemes.weights).",
+            Required = true,
+        };
+        var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => new VisemeTrainerOptions().Seed };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => new VisemeTrainerOptions().Epochs };
+        var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => new VisemeTrainerOptions().HiddenUnits };
+        var context = new Option<int>("--context") { Description = "Context frames (10 ms apart).", DefaultValueFactory = _ => new VisemeTrainerOptions().ContextFrames };
+        var copies = new Option<int>("--copies") { Description = "Augmented copies per utterance.", DefaultValueFactory = _ => new VisemeTrainerOptions().CopiesPerUtterance };
+        var command = new Command("train-model", "Train the talking-face (viseme) model from espeak-ng speech with exact phoneme timing.") { output, seed, epochs, hidden, context, copies };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetValue(output)!;
+            var options = new VisemeTrainerOptions { Seed = parse.GetValue(seed), Epochs = parse.GetValue(epochs), Log = Console.Out };
+            options.HiddenUnits = parse.GetValue(hidden);
+            options.ContextFrames = parse.GetValue(context);
+            options.CopiesPerUtterance = parse.GetValue(copies);
+            Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
+            var network = VisemeTrainer.Train(options);
+            file.Directory?.Create();
+            using (var stream = file.Create()) network.Save(stream);
+            Console.WriteLine($"wrote {file.FullName} ({new FileInfo(file.FullName).Length} bytes, fingerprint {network.Fingerprint()})");
+            return 0;
+        });
+        return command;
+    }
+}

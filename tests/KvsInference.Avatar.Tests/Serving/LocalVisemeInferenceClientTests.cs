@@ -1,0 +1,102 @@
+using KvsInference.Avatar.Model;
+using KvsInference.Avatar.Serving;
+using KvsInference.Avatar.Training;
+using KvsInference.Inference;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KvsInference.Tests.Serving;
+
+public class LocalVisemeInferenceClientTests
+{
+    private static readonly Lazy<short[]> Speech = new(() =>
+        LabelledSpeech.Synthesize("The cat had a bad habit of grabbing hats.", new SpeechVoice("en-us", 175, 50), 2000, 2000).Pcm);
+
+    private static VisemeModel Model() => VisemeModel.LoadDefault(modelDirectory: "/nonexistent");
+
+    [Fact]
+    public async Task InferAsync_StreamWindowsAcrossBatches_ContinueTheStream()
+    {
+        var model = Model();
+        var client = new LocalVisemeInferenceClient(model);
+        var pcm = Speech.Value;
+        var all = new List<VisemeFrame>();
+        long expectedFirst = 0;
+        for (int start = 0, i = 0; start < pcm.Length; start += 3200, i++)
+        {
+            var window = pcm.AsMemory(start, Math.Min(3200, pcm.Length - start));
+            var result = await client.InferAsync([new InferenceInstance { Id = $"w{i}", StreamKey = "s1", SampleRate = 16000, Pcm = window }], default);
+            Assert.Equal($"w{i}", result[0].Id);
+            Assert.Equal(expectedFirst, result[0].FirstFrame);
+            expectedFirst += result[0].Frames.Count;
+            all.AddRange(result[0].Frames);
+        }
+        var whole = model.ProcessClip(pcm);
+        Assert.Equal(whole.Take(all.Count), all);
+        Assert.True(all.Count >= whole.Length - 4);
+    }
+
+    [Fact]
+    public async Task InferAsync_NoStreamKey_IsAWholeClip()
+    {
+        var model = Model();
+        var client = new LocalVisemeInferenceClient(model);
+        var result = await client.InferAsync([new InferenceInstance { Id = "a", SampleRate = 16000, Pcm = Speech.Value }], default);
+        Assert.Equal(model.ProcessClip(Speech.Value), result[0].Frames);
+        Assert.Equal(0, client.ActiveStreams);
+    }
+
+    [Fact]
+    public async Task InferAsync_ConcurrentBatchesOfManyStreams_EachStreamMatchesItsWholeClip()
+    {
+        var model = Model();
+        var client = new LocalVisemeInferenceClient(model);
+        var pcm = Speech.Value;
+        var perStream = new List<VisemeFrame>[6];
+        await Task.WhenAll(Enumerable.Range(0, perStream.Length).Select(s => Task.Run(async () =>
+        {
+            perStream[s] = [];
+            for (int start = 0; start < pcm.Length; start += 1600)
+            {
+                var window = pcm.AsMemory(start, Math.Min(1600, pcm.Length - start));
+                var r = await client.InferAsync([new InferenceInstance { Id = "x", StreamKey = $"stream-{s}", SampleRate = 16000, Pcm = window }], default);
+                perStream[s].AddRange(r[0].Frames);
+            }
+        })));
+        var whole = model.ProcessClip(pcm);
+        Assert.All(perStream, frames => Assert.Equal(whole.Take(frames.Count), frames));
+        Assert.Equal(6, client.ActiveStreams);
+    }
+
+    [Fact]
+    public async Task InferAsync_StreamIdleLongerThanTimeout_IsForgotten()
+    {
+        var time = new FakeTimeProvider();
+        var client = new LocalVisemeInferenceClient(Model(), time, TimeSpan.FromSeconds(60));
+        await client.InferAsync([new InferenceInstance { Id = "1", StreamKey = "old", SampleRate = 16000, Pcm = new short[1600] }], default);
+        time.Advance(TimeSpan.FromSeconds(30));
+        await client.InferAsync([new InferenceInstance { Id = "2", StreamKey = "new", SampleRate = 16000, Pcm = new short[1600] }], default);
+        Assert.Equal(2, client.ActiveStreams);
+        time.Advance(TimeSpan.FromSeconds(45));
+        var r = await client.InferAsync([new InferenceInstance { Id = "3", StreamKey = "new", SampleRate = 16000, Pcm = new short[1600] }], default);
+        Assert.Equal(1, client.ActiveStreams); // "old" idle 75 s, dropped; "new" kept
+        Assert.True(r[0].FirstFrame > 0);
+    }
+
+    [Fact]
+    public async Task InferAsync_48kHzWindow_IsResampled()
+    {
+        var pcm48 = Features.PcmResamplerTestsAccess.Upsample3(Speech.Value);
+        var client = new LocalVisemeInferenceClient(Model());
+        var r = await client.InferAsync([new InferenceInstance { Id = "a", SampleRate = 48000, Pcm = pcm48 }], default);
+        Assert.Equal((int)Math.Ceiling(Speech.Value.Length * 60 / 16000.0), r[0].Frames.Count);
+    }
+
+    [Fact]
+    public async Task InferAsync_UnsupportedRate_ThrowsNamingTheInstance()
+    {
+        var client = new LocalVisemeInferenceClient(Model());
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.InferAsync([new InferenceInstance { Id = "odd", SampleRate = 12345, Pcm = new short[100] }], default));
+        Assert.Contains("odd", e.Message);
+        Assert.Contains("12345", e.Message);
+    }
+}
