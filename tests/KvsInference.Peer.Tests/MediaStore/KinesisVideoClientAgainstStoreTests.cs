@@ -245,17 +245,29 @@ public sealed class KinesisVideoClientAgainstStoreTests
     {
         await using MediaStoreServer server = await StartStoreAsync();
         var attempts = new CountingHandler();
-        using KinesisVideoClient client = Client(server, o => o.Transport = attempts);
+        using KinesisVideoClient client = Client(server, o =>
+        {
+            o.Transport = attempts;
+            o.PageSize = 1000;
+        });
         await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "many", DataRetentionInHours = 24 }, CancellationToken.None);
-        List<string> numbers = Persisted(await PutAsync(client, "many", StoreMedia.UnknownSizeWebm(null, 0, 1000, 2000)));
+        // 1002 fragments of 180 ms (3 frames each), one every 200 ms: about 1.5 s to ingest.
+        List<string> numbers = Persisted(await PutAsync(client, "many", StoreMedia.UnknownSizeWebm(null, [.. Enumerable.Range(0, 1002).Select(i => i * 200L)])));
 
-        // The store holds three fragments; 1002 entries (repeats allowed by KVS) make the client split 1000 + 2.
-        List<string> asked = [.. Enumerable.Range(0, 1002).Select(i => numbers[i % 3])];
-        await using KvsMediaResponse media = await client.OpenFragmentsAsync("many", asked, CancellationToken.None);
+        IReadOnlyList<KvsFragment> listed = await client.ListFragmentsAsync("many", null, null, KvsTimestampOrigin.Server, CancellationToken.None);
+        await using KvsMediaResponse media = await client.OpenFragmentsAsync("many", [.. listed.Select(f => f.FragmentNumber)], CancellationToken.None);
         List<ReadFragment> read = await ParseAsync(media);
 
-        Assert.Equal(asked, Numbers(read));
+        Assert.Equal(1002, numbers.Count);
+        Assert.Equal(numbers, listed.Select(f => f.FragmentNumber));
+        Assert.Equal(2, attempts.Count("/listFragments"));
+        // The store refuses lists over 1000 (as KVS), so the client made two calls: 1000 + 2.
+        var refused = Assert.Throws<KvsServiceException>(() => server.Store.ResolveFragmentList("many", null, numbers.Take(1001).ToList()));
+        Assert.Equal(KvsErrorTypes.InvalidArgument, refused.ErrorType);
         Assert.Equal(2, attempts.Count("/getMediaForFragmentList"));
+        Assert.Equal(numbers, Numbers(read));
+        Assert.All(read, f => Assert.Equal(3, f.Frames.Count));
+        Assert.Equal(Enumerable.Range(0, 1002).Select(i => i * 200L), read.Select(f => f.Frames[0].TimestampNs / 1_000_000));
     }
 
     [Fact]
