@@ -33,7 +33,9 @@ public static class KvsInferenceServiceCollectionExtensions
         services.TryAddSingleton(sp => new AudioDecoderFactory(sp.GetService<ILogger<AudioDecoderFactory>>()));
         services.TryAddSingleton(sp => new InferenceBatcher(sp.GetRequiredService<IInferenceClient>(), options.Batching,
             sp.GetRequiredService<TimeProvider>(), Logger<InferenceBatcher>(sp)));
-        services.AddHostedService<KvsInferenceHostedService>();
+        // One instance, reachable both as a hosted service and by type (status pages read its Worker).
+        services.TryAddSingleton<KvsInferenceHostedService>();
+        services.AddHostedService(sp => sp.GetRequiredService<KvsInferenceHostedService>());
         return services;
     }
 

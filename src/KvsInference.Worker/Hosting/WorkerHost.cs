@@ -76,7 +76,6 @@ internal static class WorkerHost
         builder.Services.AddSingleton<IInferenceClient>(_ => CreateInferenceClient(settings, time, loggerFactory));
         builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
         builder.Services.AddKvsInference(o => Configure(o, settings, localSystem));
-        builder.Services.AddSingleton(sp => sp.GetServices<IHostedService>().OfType<KvsInferenceHostedService>().Single());
         builder.Services.AddHostedService(sp => new StatusReporter(sp.GetRequiredService<KvsInferenceHostedService>(),
             TimeSpan.FromSeconds(settings.Metrics.StatusSeconds), Console.Out, time));
         if (localSystem is not null)
@@ -113,7 +112,6 @@ internal static class WorkerHost
         {
             emf?.Flush();
             emf?.Dispose();
-            if (app.Services.GetService<IInferenceClient>() is IDisposable d) d.Dispose();
         }
         return 0;
     }
