@@ -94,7 +94,7 @@ public class ModelServerTests : IAsyncLifetime
     [InlineData("", "application/json", 400, "empty_body", null)]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000,\"pcm16\":\"@@@\"}]}", "application/json", 400, "bad_request", "instances[0].pcm16")]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000}]}", "application/json", 400, "bad_request", "instances[0].pcm16")]
-    [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":12345,\"pcm16\":\"AAAA\"}]}", "application/json", 400, "unsupported_sample_rate", "instances[0].sampleRate")]
+    [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":12345,\"pcm16\":\"AAAAAA==\"}]}", "application/json", 400, "unsupported_sample_rate", "instances[0].sampleRate")]
     [InlineData("{\"instances\":[", "application/json", 400, "bad_request", "$")]
     [InlineData("hello", "text/plain", 415, "unsupported_media_type", null)]
     [InlineData("hello", null, 415, "unsupported_media_type", null)]
