@@ -18,7 +18,9 @@ internal static class TrainModelCommand
         var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => new VisemeTrainerOptions().HiddenUnits };
         var context = new Option<int>("--context") { Description = "Context frames (10 ms apart).", DefaultValueFactory = _ => new VisemeTrainerOptions().ContextFrames };
         var copies = new Option<int>("--copies") { Description = "Augmented copies per utterance.", DefaultValueFactory = _ => new VisemeTrainerOptions().CopiesPerUtterance };
-        var command = new Command("train-model", "Train the talking-face (viseme) model from espeak-ng speech with exact phoneme timing.") { output, seed, epochs, hidden, context, copies };
+        var maxVoices = new Option<int>("--max-voices") { Description = "Use only the first N training voices (quick checks).", DefaultValueFactory = _ => int.MaxValue };
+        var maxSentences = new Option<int>("--max-sentences") { Description = "Use only the first N sentences (quick checks).", DefaultValueFactory = _ => int.MaxValue };
+        var command = new Command("train-model", "Train the talking-face (viseme) model from espeak-ng speech with exact phoneme timing.") { output, seed, epochs, hidden, context, copies, maxVoices, maxSentences };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(output)!;
@@ -26,6 +28,8 @@ internal static class TrainModelCommand
             options.HiddenUnits = parse.GetValue(hidden);
             options.ContextFrames = parse.GetValue(context);
             options.CopiesPerUtterance = parse.GetValue(copies);
+            options.MaxVoices = parse.GetValue(maxVoices);
+            options.MaxSentences = parse.GetValue(maxSentences);
             Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
             var network = VisemeTrainer.Train(options);
             file.Directory?.Create();

@@ -13,12 +13,23 @@ public class VisemeTrainerTests
         return ms.ToArray();
     }
 
-    [Fact]
-    public void Train_SameSeed_GivesIdenticalWeights()
+    private static byte[] TrainInProcess(int seed)
     {
-        var first = TrainTiny(5);
-        Assert.Equal(first, TrainTiny(5));
-        Assert.NotEqual(first, TrainTiny(6));
+        // espeak-ng keeps synthesizer state between utterances, so reproducibility is per fresh process, as the command runs.
+        var configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+        var dll = Path.Combine(KvsInference.TestSupport.TestPaths.RepoRoot, "src", "KvsInference.Worker", "bin", configuration, "net10.0", "KvsInference.Worker.dll");
+        var output = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"tiny-{seed}-{Guid.NewGuid():N}.weights");
+        KvsInference.TestSupport.ProcessRunner.Run("dotnet", [dll, "train-model", "-o", output, "--seed", seed.ToString(), "--epochs", "2",
+            "--hidden", "8", "--max-voices", "2", "--max-sentences", "4"]);
+        return File.ReadAllBytes(output);
+    }
+
+    [Fact]
+    public void TrainModelCommand_SameSeed_GivesIdenticalWeights()
+    {
+        var first = TrainInProcess(5);
+        Assert.Equal(first, TrainInProcess(5));
+        Assert.NotEqual(first, TrainInProcess(6));
     }
 
     [Fact]
