@@ -190,7 +190,7 @@ public class AudioTrackDecoderTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("A_VORBIS", MkvTrackType.Audio)]
-    [InlineData("A_AAC", MkvTrackType.Audio)]
+    [InlineData("A_AC3", MkvTrackType.Audio)]
     [InlineData("V_VP8", MkvTrackType.Video)]
     public void TryCreate_UnsupportedCodec_ReportsTheCodecByName(string codecId, MkvTrackType type)
     {
@@ -199,6 +199,17 @@ public class AudioTrackDecoderTests(ITestOutputHelper output)
         Assert.False(ok);
         Assert.Null(decoder);
         Assert.Equal($"unsupported codec {codecId} (track 2)", error);
+    }
+
+    [Fact]
+    public void TryCreate_AacWithoutCodecPrivate_FailsNamingTheAacProblemNotUnsupported()
+    {
+        var track = new MkvTrackInfo { Number = 2, CodecId = "A_AAC", Type = MkvTrackType.Audio };
+        bool ok = AudioTrackDecoder.TryCreate(track, new AudioTrackOptions(), new CountingSink(), new AudioDecoderFactory(), out var decoder, out var error);
+        Assert.False(ok);
+        Assert.Null(decoder);
+        Assert.DoesNotContain("unsupported codec", error);
+        Assert.Contains("AAC", error, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

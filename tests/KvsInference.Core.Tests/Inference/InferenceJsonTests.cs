@@ -68,7 +68,7 @@ public class InferenceJsonTests
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":\"16000\",\"pcm16\":\"\"}]}", "instances[0].sampleRate")]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":-1,\"pcm16\":\"\"}]}", "instances[0].sampleRate")]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000,\"pcm16\":\"!!!!\"}]}", "instances[0].pcm16")]
-    [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000,\"pcm16\":\"AAA=\"}]}", "instances[0].pcm16")]
+    [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000,\"pcm16\":\"AA==\"}]}", "instances[0].pcm16")]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000,\"pcm16\":5}]}", "instances[0].pcm16")]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"stream\":1,\"sampleRate\":16000,\"pcm16\":\"\"}]}", "instances[0].stream")]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000,\"pcm16\":\"\"}", "$")]
