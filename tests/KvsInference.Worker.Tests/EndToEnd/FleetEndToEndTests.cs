@@ -200,7 +200,11 @@ public class FleetEndToEndTests(ITestOutputHelper output)
             Assert.True(missing.Count == 0, $"{s}: {missing.Count} of {fragments.Count} persisted fragments have no record: {string.Join(", ", missing)}");
             var unknown = parsed.Select(p => p.Fragment).Except(fragments).Distinct().ToList();
             Assert.True(unknown.Count == 0, $"{s}: records name fragments never persisted: {string.Join(", ", unknown)}");
-            replays += AssertInOrder(s, parsed, fragments, starts.Where(x => x.Stream == s).Select(x => x.Checkpoint).ToList(), reconnects.Count(r => r == s));
+            foreach (var replay in AssertInOrder(s, parsed, fragments, starts.Where(x => x.Stream == s).Select(x => x.Checkpoint).ToList(), reconnects.Count(r => r == s)))
+            {
+                replays++;
+                output.WriteLine($"  replay in {s}: {replay}");
+            }
         }
         output.WriteLine($"{total} records, {duplicates} duplicates by recordId, {replays} replays after hand-offs");
 
@@ -226,12 +230,13 @@ public class FleetEndToEndTests(ITestOutputHelper output)
     /// first window (offset 0) of a fragment already reached, and, after a lease was taken, exactly to the fragment
     /// after the checkpoint that processor logged. Each start or reconnect explains at most one step back.
     /// </summary>
-    private static int AssertInOrder(string stream, List<ParsedRecord> records, List<string> fragments, List<string> startCheckpoints, int reconnects)
+    private static List<string> AssertInOrder(string stream, List<ParsedRecord> records, List<string> fragments, List<string> startCheckpoints, int reconnects)
     {
         var index = fragments.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
         var unexplainedStarts = startCheckpoints.Select(c => c == "(none)" ? fragments[0] : index.TryGetValue(c, out var i) && i + 1 < fragments.Count ? fragments[i + 1] : null)
             .OfType<string>().ToList();
-        int replays = 0, reachedIndex = -1;
+        var replays = new List<string>();
+        int reachedIndex = -1;
         for (int n = 0; n < records.Count; n++)
         {
             var r = records[n];
@@ -243,7 +248,8 @@ public class FleetEndToEndTests(ITestOutputHelper output)
                 bool advances = at > before || (at == before && r.OffsetMs > p.OffsetMs);
                 if (!advances)
                 {
-                    replays++;
+                    replays.Add($"{p.RecordId} -> {r.RecordId}, then {string.Join(", ", records.Skip(n + 1).Take(6).Select(x => x.RecordId[(stream.Length + 1)..]))}; "
+                        + $"before: {string.Join(", ", records.Take(n).Where(x => x.Fragment == r.Fragment).Select(x => x.OffsetMs))}");
                     Assert.True(r.OffsetMs == 0, $"{stream}: record {n} ({r.RecordId}) steps back from {p.RecordId} but does not start a fragment");
                     Assert.True(at <= reachedIndex, $"{stream}: record {n} ({r.RecordId}) steps back to a fragment never reached");
                     if (!unexplainedStarts.Remove(r.Fragment))
