@@ -200,6 +200,15 @@ public class FleetEndToEndTests(ITestOutputHelper output)
             Assert.True(missing.Count == 0, $"{s}: {missing.Count} of {fragments.Count} persisted fragments have no record: {string.Join(", ", missing)}");
             var unknown = parsed.Select(p => p.Fragment).Except(fragments).Distinct().ToList();
             Assert.True(unknown.Count == 0, $"{s}: records name fragments never persisted: {string.Join(", ", unknown)}");
+            // De-duplicated by recordId (first occurrence kept), what a consumer sees advances strictly.
+            var index = fragments.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
+            var unique = parsed.DistinctBy(p => p.RecordId).ToList();
+            for (int n = 1; n < unique.Count; n++)
+            {
+                var (p, r) = (unique[n - 1], unique[n]);
+                Assert.True(index[r.Fragment] > index[p.Fragment] || (r.Fragment == p.Fragment && r.OffsetMs > p.OffsetMs),
+                    $"{s}: after de-duplication by recordId, {r.RecordId} follows {p.RecordId}");
+            }
             foreach (var replay in AssertInOrder(s, parsed, fragments, starts.Where(x => x.Stream == s).Select(x => x.Checkpoint).ToList(), reconnects.Count(r => r == s)))
             {
                 replays++;
