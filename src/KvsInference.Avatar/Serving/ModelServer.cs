@@ -73,6 +73,9 @@ public sealed class ModelServer : IAsyncDisposable
         var server = new ModelServer(app, options, client);
         app.MapGet("/ping", server.PingAsync);
         app.MapPost("/invocations", server.InvokeAsync);
+        // SageMaker Runtime's InvokeEndpoint path: with AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME pointing here, the container
+        // stands in for the endpoint (local runs, end-to-end tests) and any endpoint name reaches the one model.
+        app.MapPost("/endpoints/{endpointName}/invocations", server.InvokeAsync);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         return server;
     }

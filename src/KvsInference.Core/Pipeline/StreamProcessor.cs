@@ -34,7 +34,8 @@ public delegate Task CheckpointHandler(FragmentCheckpoint checkpoint, Cancellati
 /// <para>At least once, never skipped: a fragment is checkpointed only when the window holding its last sample has
 /// been acknowledged, counted in samples so that timestamp jumps cannot confuse it. After a reconnect or a lease
 /// hand-off reading resumes at the checkpointed fragment, whose frames are skipped; windows of later fragments may
-/// be written again and carry the same <see cref="InferenceRecord.RecordId"/>.</para>
+/// be written again and carry the same <see cref="InferenceRecord.RecordId"/>: windows restart at every fragment's first
+/// sample (the last window of a fragment may be shorter), so the windows of a fragment do not depend on where reading began.</para>
 /// <para>Failures (dropped connection, corrupt media, inference or sink errors) end the connection; the stream
 /// reconnects from its last checkpoint with jittered exponential backoff. A lost lease stops the processor at once.</para>
 /// </remarks>
@@ -413,6 +414,9 @@ public sealed class StreamProcessor
                 _owner._logger.LogWarning("Stream {Stream}: KVS reported error {Code} ({Id}) in fragment {Fragment}", _owner.StreamName, metadata.ErrorCode, metadata.ErrorId, metadata.FragmentNumber);
             }
             if (metadata.FragmentNumber is not { } number || number == _fragment.Number) return;
+            // Windows never span fragments: each fragment's windows start at its first sample, so a processor resuming
+            // after a checkpoint cuts the very windows (and record ids) its predecessor cut, and consumers can de-duplicate.
+            _windower.Flush();
             EndFragment();
             _fragment = new FragmentInfo(number, metadata.ProducerTimestamp, metadata.ServerTimestamp);
             _skipping = number == _skipFragment;

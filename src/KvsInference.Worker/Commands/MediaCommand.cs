@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace KvsInference.Worker.Commands;
 
 /// <summary>
-/// <c>media serve [--host 127.0.0.1] [--port 4567] [--data-dir DIR] [--retention HOURS] [--auto-create]</c>: runs the local
+/// <c>media serve [--host 127.0.0.1] [--port 4567] [--data-dir DIR] [--retention HOURS] [--auto-create] [--get-media-idle-seconds S]</c>: runs the local
 /// KVS-compatible media store alone until Ctrl+C.
 /// </summary>
 internal static class MediaCommand
@@ -20,6 +20,10 @@ internal static class MediaCommand
             DefaultValueFactory = _ => Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "kvsinference", "media"),
         };
         var retention = new Option<int?>("--retention") { Description = "Hours to keep fragments of every stream, instead of each stream's DataRetentionInHours." };
+        var idle = new Option<double?>("--get-media-idle-seconds")
+        {
+            Description = "Seconds a GetMedia response waits for a new fragment before it ends (default 20; KVS times a read out after 3 s without fragments).",
+        };
         var autoCreate = new Option<bool>("--auto-create") { Description = "Create a stream on its first PutMedia or GetMedia instead of answering ResourceNotFoundException." };
         var serve = new Command("serve", "Serves the KVS control plane, PutMedia/GetMedia and archived media (ListFragments, GetMediaForFragmentList) over HTTP.");
         serve.Options.Add(host);
@@ -27,6 +31,7 @@ internal static class MediaCommand
         serve.Options.Add(dataDir);
         serve.Options.Add(retention);
         serve.Options.Add(autoCreate);
+        serve.Options.Add(idle);
         serve.SetAction(async (parseResult, cancellationToken) =>
         {
             var options = new MediaStoreOptions
@@ -37,6 +42,15 @@ internal static class MediaCommand
                 RetentionOverrideHours = parseResult.GetValue(retention),
                 AutoCreateStreams = parseResult.GetValue(autoCreate),
             };
+            if (parseResult.GetValue(idle) is { } idleSeconds)
+            {
+                if (!double.IsFinite(idleSeconds) || idleSeconds is < 0.01 or > 86_400)
+                {
+                    Console.Error.WriteLine($"media serve: --get-media-idle-seconds {idleSeconds} is not between 0.01 and 86400.");
+                    return 2;
+                }
+                options.GetMediaIdleTimeout = TimeSpan.FromSeconds(idleSeconds);
+            }
             using ILoggerFactory logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information)
                 .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
             MediaStoreServer server;
