@@ -57,6 +57,20 @@ public sealed class MeetingTokens
     /// <returns>null when valid, otherwise why not.</returns>
     public string? Validate(string token, string channelArn, SignalingRole role, string? clientId)
     {
+        var why = Read(token, channelArn, out var claims);
+        if (why is not null) return why;
+        if (claims!.Role != (role == SignalingRole.Master ? "MASTER" : "VIEWER")) return $"the meeting token does not allow the {role} role";
+        if (claims.Cid is not null && claims.Cid != clientId) return "the meeting token is for another client id";
+        return null;
+    }
+
+    /// <summary>Checks that a token is genuine, unexpired and for this channel (any role): what API calls about the channel need.</summary>
+    /// <returns>null when valid, otherwise why not.</returns>
+    public string? ValidateForChannel(string token, string channelArn) => Read(token, channelArn, out _);
+
+    private string? Read(string token, string channelArn, out Claims? claims)
+    {
+        claims = null;
         var dot = token.IndexOf('.');
         if (dot <= 0) return "the meeting token is malformed";
         byte[] json, mac;
@@ -73,7 +87,6 @@ public sealed class MeetingTokens
         {
             return "the meeting token's signature does not match";
         }
-        Claims? claims;
         try
         {
             claims = JsonSerializer.Deserialize(json, ClaimsContext.Default.Claims);
@@ -85,8 +98,6 @@ public sealed class MeetingTokens
         if (claims is null) return "the meeting token has no claims";
         if (claims.Exp < _time.GetUtcNow().ToUnixTimeSeconds()) return "the meeting token has expired";
         if (claims.Ch != channelArn) return "the meeting token is for another channel";
-        if (claims.Role != (role == SignalingRole.Master ? "MASTER" : "VIEWER")) return $"the meeting token does not allow the {role} role";
-        if (claims.Cid is not null && claims.Cid != clientId) return "the meeting token is for another client id";
         return null;
     }
 

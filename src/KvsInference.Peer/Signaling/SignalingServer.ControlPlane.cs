@@ -179,9 +179,8 @@ public sealed partial class SignalingServer
             // A meeting token opens the calls about its own channel, whichever role it was issued for.
             var token = authorization["Bearer ".Length..].Trim();
             if (arn is null) return (403, "A meeting token only authorizes calls that name its ChannelARN.");
-            var asMaster = Tokens.Validate(token, arn, SignalingRole.Master, null);
-            var asViewer = Tokens.Validate(token, arn, SignalingRole.Viewer, null);
-            return asMaster is null || asViewer is null ? null : (403, asMaster);
+            var why = Tokens.ValidateForChannel(token, arn);
+            return why is null ? null : (403, why);
         }
         return Options.AllowAnonymous ? null : (401, "The request carries neither a SigV4 Authorization header nor a Bearer meeting token.");
     }
