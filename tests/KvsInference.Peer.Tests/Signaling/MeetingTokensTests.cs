@@ -25,9 +25,9 @@ public sealed class MeetingTokensTests
         var other = new MeetingTokens(Enumerable.Repeat((byte)7, 32).ToArray(), TimeProvider.System);
         var token = tokens.Issue(Arn, SignalingRole.Viewer, "v1", TimeSpan.FromMinutes(10));
         Assert.Equal("the meeting token's signature does not match", other.Validate(token, Arn, SignalingRole.Viewer, "v1"));
-        var forged = other.Issue(Arn, SignalingRole.Viewer, "v1", TimeSpan.FromMinutes(10));
+        var forged = other.Issue(Arn, SignalingRole.Viewer, "v2", TimeSpan.FromMinutes(10));
         var spliced = forged[..forged.IndexOf('.')] + token[token.IndexOf('.')..];
-        Assert.Equal("the meeting token's signature does not match", tokens.Validate(spliced, Arn, SignalingRole.Viewer, "v1"));
+        Assert.Equal("the meeting token's signature does not match", tokens.Validate(spliced, Arn, SignalingRole.Viewer, "v2"));
         Assert.Equal("the meeting token is for another client id", tokens.Validate(token, Arn, SignalingRole.Viewer, "v2"));
         Assert.Null(tokens.ValidateForChannel(token, Arn));
     }
