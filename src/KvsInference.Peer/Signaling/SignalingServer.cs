@@ -48,6 +48,9 @@ public sealed partial class SignalingServer
         Tokens = new MeetingTokens(options.MeetingTokenKey, _time);
     }
 
+    /// <summary>The WebSocket query parameter that carries a meeting token instead of a SigV4 signature.</summary>
+    public const string MeetingTokenQueryParameter = SignalingConstants.MeetingTokenParameter;
+
     /// <summary>Gets the options in force.</summary>
     public SignalingOptions Options { get; }
 

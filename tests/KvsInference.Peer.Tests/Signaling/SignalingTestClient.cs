@@ -53,7 +53,7 @@ internal sealed class SignalingTestClient : IAsyncDisposable
         }
         var query = "X-Amz-ChannelARN=" + Uri.EscapeDataString(channel.Arn);
         if (clientId is not null) query += "&X-Amz-ClientId=" + Uri.EscapeDataString(clientId);
-        if (token is not null) query += "&" + SignalingConstantsForTests.TokenParameter + "=" + Uri.EscapeDataString(token);
+        if (token is not null) query += "&" + SignalingServer.MeetingTokenQueryParameter + "=" + Uri.EscapeDataString(token);
         return new UriBuilder(host.WebSocketUrl!) { Query = query }.Uri;
     }
 
@@ -121,9 +121,4 @@ internal sealed class SignalingTestClient : IAsyncDisposable
         }
         _socket.Dispose();
     }
-}
-
-internal static class SignalingConstantsForTests
-{
-    public const string TokenParameter = "X-KvsInference-Token";
 }
