@@ -175,6 +175,38 @@ public sealed class SignalingServerTests
     }
 
     [Fact]
+    public async Task ReceiveLoop_FrameFarOverLimit_GoAwayAndClosed()
+    {
+        await using var host = await StartAsync();
+        var channel = host.Server.CreateChannel("one");
+        await using var viewer = await SignalingTestClient.ConnectAsync(host, channel, "v");
+        await viewer.SendAsync("SDP_OFFER", new string('A', 40_000), correlationId: "huge");
+        Assert.Equal("GO_AWAY", (await viewer.ReceiveAsync())!.Value.GetProperty("messageType").GetString());
+        Assert.Null(await viewer.ReceiveAsync());
+        Assert.Contains("exceeded", viewer.CloseDescription);
+    }
+
+    [Fact]
+    public async Task HandleApi_OverTls_AdvertisesWssEndpoint()
+    {
+        var options = new SignalingOptions { AllowAnonymous = true };
+        await using var host = await SignalingHost.StartAsync(options);
+        var channel = host.Server.CreateChannel("tls");
+        var thumbprint = host.Certificate!.Thumbprint;
+        using var handler = new HttpClientHandler
+        {
+            // Trust exactly our development certificate, nothing else.
+            ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == thumbprint,
+        };
+        using var client = new HttpClient(handler) { BaseAddress = host.TlsEndpoint };
+        using var response = await client.PostAsync("getSignalingChannelEndpoint",
+            new StringContent(JsonSerializer.Serialize(new { ChannelARN = channel.Arn }), System.Text.Encoding.UTF8, "application/json"));
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var wss = doc.RootElement.GetProperty("ResourceEndpointList").EnumerateArray().Single(e => e.GetProperty("Protocol").GetString() == "WSS");
+        Assert.Equal($"wss://127.0.0.1:{host.TlsEndpoint!.Port}", wss.GetProperty("ResourceEndpoint").GetString());
+    }
+
+    [Fact]
     public async Task HandleMessage_DefaultLimit_TenKilobytesAccepted()
     {
         await using var host = await StartAsync();
