@@ -14,5 +14,6 @@ internal static class CommandRegistry
         yield return EvalModelCommand.Create();
         yield return ServeCommand.Create();
         yield return AnimateCommand.Create();
+        yield return PeerCommand.Create();
     }
 }
