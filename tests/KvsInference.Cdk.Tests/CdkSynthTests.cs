@@ -68,6 +68,8 @@ public sealed class CdkSynthTests
         {
             Assert.True(File.Exists(Path.Combine(asset, project)), $"{project} missing from the Docker context");
         }
+        // The worker project copies the embedded default's sample speech to its output: without it the publish fails.
+        Assert.True(File.Exists(Path.Combine(asset, "samples", "media", "speech.webm")), "samples/media/speech.webm missing from the Docker context");
         Assert.False(Directory.Exists(Path.Combine(asset, "src", "KvsInference.Cdk")));
         Assert.False(Directory.Exists(Path.Combine(asset, "tests")));
         Assert.Empty(Directory.GetDirectories(asset, "bin", SearchOption.AllDirectories));
