@@ -10,6 +10,7 @@ internal static class BenchCommands
         ["fuzz-mkv"] = FuzzMkvCommand.Run,
         ["opus-vs-libopus"] = Audio.OpusVsLibopusCommand.Run,
         ["model-speed"] = ModelSpeedCommand.Run,
+        ["load"] = LoadCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

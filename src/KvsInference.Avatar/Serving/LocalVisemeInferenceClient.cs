@@ -75,6 +75,13 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
                 throw new ArgumentException($"instance {i} ('{instances[i].Id}'): sample rate {instances[i].SampleRate} Hz is not supported (16000 Hz, or 8000..48000 Hz resampled)", nameof(instances));
             }
         }
+        // The model runs on the thread pool rather than in the caller: the worker's InferenceBatcher calls this from its
+        // dispatch loop, which must go on filling the next batch (and may start a second one) while this one computes.
+        return Task.Run(() => InferAll(instances, cancellationToken), cancellationToken);
+    }
+
+    private IReadOnlyList<InferencePrediction> InferAll(IReadOnlyList<InferenceInstance> instances, CancellationToken cancellationToken)
+    {
         var predictions = new InferencePrediction[instances.Count];
         for (int i = 0; i < instances.Count; i++)
         {
@@ -82,7 +89,7 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
             predictions[i] = Infer(instances[i]);
         }
         SweepIdle();
-        return Task.FromResult<IReadOnlyList<InferencePrediction>>(predictions);
+        return predictions;
     }
 
     /// <summary>Forgets a stream's state (for example when its lease is released).</summary>
