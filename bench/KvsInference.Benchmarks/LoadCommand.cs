@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using KvsInference.Audio;
+using KvsInference.Aws.KinesisVideo;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
 using KvsInference.Inference;
@@ -372,7 +373,7 @@ internal static class LoadCommand
 
         public bool IsLive => true;
 
-        public Task<Stream> OpenAsync(string streamName, MediaStart start, CancellationToken cancellationToken)
+        public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _opens);
             int index = int.Parse(streamName.AsSpan("load-".Length), CultureInfo.InvariantCulture);

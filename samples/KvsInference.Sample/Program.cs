@@ -1,5 +1,6 @@
 // A consumer of the KvsInference.Core NuGet package with its own model: the jaw follows loudness.
 // Usage: dotnet run --project samples/KvsInference.Sample -- speech.webm [records.jsonl]
+using KvsInference.Aws.KinesisVideo;
 using KvsInference.Inference;
 using KvsInference.Media;
 using KvsInference.Pipeline;
@@ -16,7 +17,7 @@ builder.Services.AddSingleton<IRecordSink>(new JsonLinesFileSink(args.Length > 1
 builder.Services.AddKvsInference(o =>
 {
     o.Discovery.StreamNames.Add(file);
-    o.Processing.InitialPosition = MediaStartKind.Earliest;
+    o.Processing.InitialPosition = KvsStartSelectorType.Earliest;
 });
 await builder.Build().RunAsync();
 

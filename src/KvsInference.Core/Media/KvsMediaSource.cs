@@ -15,19 +15,9 @@ public sealed class KvsMediaSource : IMediaSource
     public bool IsLive => true;
 
     /// <inheritdoc />
-    public async Task<Stream> OpenAsync(string streamName, MediaStart start, CancellationToken cancellationToken)
+    public async Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken)
     {
-        var selector = start.Kind switch
-        {
-            MediaStartKind.Now => KvsStartSelector.Now(),
-            MediaStartKind.Earliest => KvsStartSelector.Earliest(),
-            MediaStartKind.FragmentNumber => KvsStartSelector.AfterFragment(start.FragmentNumber ?? throw new ArgumentException("FragmentNumber is required.", nameof(start))),
-            MediaStartKind.ServerTimestamp => KvsStartSelector.ServerTime(start.Timestamp ?? throw new ArgumentException("Timestamp is required.", nameof(start))),
-            MediaStartKind.ProducerTimestamp => KvsStartSelector.ProducerTime(start.Timestamp ?? throw new ArgumentException("Timestamp is required.", nameof(start))),
-            MediaStartKind.ContinuationToken => KvsStartSelector.Continuation(start.ContinuationToken ?? throw new ArgumentException("ContinuationToken is required.", nameof(start))),
-            _ => throw new ArgumentOutOfRangeException(nameof(start), start.Kind, "Unknown start selector."),
-        };
-        var response = await _client.GetMediaAsync(streamName, selector, cancellationToken).ConfigureAwait(false);
+        var response = await _client.GetMediaAsync(streamName, start, cancellationToken).ConfigureAwait(false);
         return new OwningStream(response);
     }
 

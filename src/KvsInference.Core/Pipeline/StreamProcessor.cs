@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using KvsInference.Audio;
+using KvsInference.Aws.KinesisVideo;
 using KvsInference.Inference;
 using KvsInference.Leases;
 using KvsInference.Matroska;
@@ -122,18 +123,25 @@ public sealed class StreamProcessor
 
     private bool _skipToNow;
 
-    private (MediaStart Start, string? SkipFragment) StartPosition()
+    private (KvsStartSelector Start, string? SkipFragment) StartPosition()
     {
         if (_skipToNow)
         {
             _skipToNow = false;
-            return (MediaStart.Now, null);
+            return (KvsStartSelector.Now(), null);
         }
-        if (LastCheckpoint is { } fragment) return (MediaStart.AfterFragment(fragment), fragment);
-        return (new MediaStart(_options.InitialPosition, Timestamp: _options.InitialTimestamp), null);
+        if (LastCheckpoint is { } fragment) return (KvsStartSelector.AfterFragment(fragment), fragment);
+        var start = _options.InitialPosition switch
+        {
+            KvsStartSelectorType.Earliest => KvsStartSelector.Earliest(),
+            KvsStartSelectorType.ServerTimestamp => KvsStartSelector.ServerTime(_options.InitialTimestamp!.Value),
+            KvsStartSelectorType.ProducerTimestamp => KvsStartSelector.ProducerTime(_options.InitialTimestamp!.Value),
+            _ => KvsStartSelector.Now(),
+        };
+        return (start, null);
     }
 
-    private async Task<ConnectionOutcome> RunConnectionAsync((MediaStart Start, string? SkipFragment) position, CheckpointHandler checkpointer, CancellationToken cancellationToken, CancellationToken drain)
+    private async Task<ConnectionOutcome> RunConnectionAsync((KvsStartSelector Start, string? SkipFragment) position, CheckpointHandler checkpointer, CancellationToken cancellationToken, CancellationToken drain)
     {
         Stats.SetState("connecting");
         await using var media = await _source.OpenAsync(StreamName, position.Start, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using KvsInference.Media;
+using KvsInference.Aws.KinesisVideo;
 
 namespace KvsInference.Pipeline;
 
@@ -22,8 +22,8 @@ public sealed class StreamProcessorOptions
     public int MaxPendingWindows { get; set; } = 32;
 
     /// <summary>Gets or sets where a stream without a checkpoint starts.</summary>
-    /// <value>The default value is <see cref="MediaStartKind.Now"/>.</value>
-    public MediaStartKind InitialPosition { get; set; } = MediaStartKind.Now;
+    /// <value>The default value is <see cref="KvsStartSelectorType.Now"/>.</value>
+    public KvsStartSelectorType InitialPosition { get; set; } = KvsStartSelectorType.Now;
 
     /// <summary>Gets or sets the start timestamp when <see cref="InitialPosition"/> is a timestamp selector.</summary>
     public DateTimeOffset? InitialTimestamp { get; set; }
@@ -52,11 +52,11 @@ public sealed class StreamProcessorOptions
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
         if (MaxReconnectDelay < ReconnectDelay) results.Add(new ValidationResult("MaxReconnectDelay must not be less than ReconnectDelay."));
-        if (InitialPosition is MediaStartKind.ServerTimestamp or MediaStartKind.ProducerTimestamp && InitialTimestamp is null)
+        if (InitialPosition is KvsStartSelectorType.ServerTimestamp or KvsStartSelectorType.ProducerTimestamp && InitialTimestamp is null)
         {
             results.Add(new ValidationResult($"InitialPosition {InitialPosition} needs InitialTimestamp."));
         }
-        if (InitialPosition is MediaStartKind.FragmentNumber or MediaStartKind.ContinuationToken)
+        if (InitialPosition is KvsStartSelectorType.FragmentNumber or KvsStartSelectorType.ContinuationToken)
         {
             results.Add(new ValidationResult($"InitialPosition {InitialPosition} is not a valid start for streams without a checkpoint (use Now, Earliest or a timestamp)."));
         }

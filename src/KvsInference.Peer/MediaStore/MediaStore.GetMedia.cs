@@ -1,3 +1,4 @@
+using KvsInference.Aws.KinesisVideo;
 namespace KvsInference.Peer.MediaStore;
 
 public sealed partial class MediaStore
@@ -30,13 +31,13 @@ public sealed partial class MediaStore
             var session = new GetMediaSession(this, stream);
             switch (selector.Type)
             {
-                case StartSelectorType.Now:
+                case KvsStartSelectorType.Now:
                     session.After = stream.Fragments.Count > 0 ? stream.Fragments[^1].FragmentNumber : null;
                     session.Tail = true;
                     break;
-                case StartSelectorType.Earliest:
+                case KvsStartSelectorType.Earliest:
                     break;
-                case StartSelectorType.FragmentNumber:
+                case KvsStartSelectorType.FragmentNumber:
                     if (!FragmentNumber.IsDecimal(selector.AfterFragmentNumber))
                     {
                         throw KvsServiceException.InvalidArgument("StartSelector.AfterFragmentNumber must be a fragment number (decimal digits) for FRAGMENT_NUMBER.");
@@ -44,20 +45,20 @@ public sealed partial class MediaStore
                     // "Start with the chunk after a specific fragment" (KVS StartSelector documentation).
                     session.After = selector.AfterFragmentNumber;
                     break;
-                case StartSelectorType.ContinuationToken:
+                case KvsStartSelectorType.ContinuationToken:
                     if (!FragmentNumber.IsDecimal(selector.ContinuationToken))
                     {
                         throw KvsServiceException.InvalidArgument("StartSelector.ContinuationToken must be a token from AWS_KINESISVIDEO_CONTINUATION_TOKEN.");
                     }
                     session.After = selector.ContinuationToken;
                     break;
-                case StartSelectorType.ServerTimestamp:
-                case StartSelectorType.ProducerTimestamp:
+                case KvsStartSelectorType.ServerTimestamp:
+                case KvsStartSelectorType.ProducerTimestamp:
                     if (selector.StartTimestamp is not { } start)
                     {
                         throw KvsServiceException.InvalidArgument($"StartSelector.StartTimestamp is required for {selector.Type}.");
                     }
-                    bool producer = selector.Type == StartSelectorType.ProducerTimestamp;
+                    bool producer = selector.Type == KvsStartSelectorType.ProducerTimestamp;
                     // Producer time: the fragment whose span holds the time, else the next one. Server time: the first
                     // fragment received at or after it (uploads faster than real time make server spans overlap).
                     // If none is kept yet, the next one to arrive.
@@ -66,7 +67,7 @@ public sealed partial class MediaStore
                     else session.After = stream.Fragments.Count > 0 ? stream.Fragments[^1].FragmentNumber : null;
                     break;
                 default:
-                    throw KvsServiceException.InvalidArgument($"Unknown StartSelectorType {selector.Type}.");
+                    throw KvsServiceException.InvalidArgument($"Unknown KvsStartSelectorType {selector.Type}.");
             }
             stream.GetMediaConnections++;
             return session;

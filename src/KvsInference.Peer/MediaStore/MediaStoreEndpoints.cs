@@ -1,3 +1,4 @@
+using KvsInference.Aws.KinesisVideo;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -202,12 +203,12 @@ public static class MediaStoreEndpoints
             var startSelector = new StartSelector(
                 type switch
                 {
-                    "NOW" => StartSelectorType.Now,
-                    "EARLIEST" => StartSelectorType.Earliest,
-                    "FRAGMENT_NUMBER" => StartSelectorType.FragmentNumber,
-                    "SERVER_TIMESTAMP" => StartSelectorType.ServerTimestamp,
-                    "PRODUCER_TIMESTAMP" => StartSelectorType.ProducerTimestamp,
-                    "CONTINUATION_TOKEN" => StartSelectorType.ContinuationToken,
+                    "NOW" => KvsStartSelectorType.Now,
+                    "EARLIEST" => KvsStartSelectorType.Earliest,
+                    "FRAGMENT_NUMBER" => KvsStartSelectorType.FragmentNumber,
+                    "SERVER_TIMESTAMP" => KvsStartSelectorType.ServerTimestamp,
+                    "PRODUCER_TIMESTAMP" => KvsStartSelectorType.ProducerTimestamp,
+                    "CONTINUATION_TOKEN" => KvsStartSelectorType.ContinuationToken,
                     _ => throw KvsServiceException.InvalidArgument($"StartSelectorType {type} is not one of NOW, EARLIEST, FRAGMENT_NUMBER, SERVER_TIMESTAMP, PRODUCER_TIMESTAMP, CONTINUATION_TOKEN."),
                 },
                 OptionalString(selector, "AfterFragmentNumber"),

@@ -1,3 +1,4 @@
+using KvsInference.Aws.KinesisVideo;
 namespace KvsInference.Peer.MediaStore;
 
 /// <summary>One stored fragment (one Cluster of a PutMedia upload), as ListFragments reports it.</summary>
@@ -38,30 +39,13 @@ public sealed record KvsStreamDescription(
     string Version,
     DateTimeOffset CreationTime);
 
-/// <summary>The KVS GetMedia StartSelectorType values.</summary>
-public enum StartSelectorType
-{
-    /// <summary>Start with the next fragment persisted after the call (the live tip).</summary>
-    Now,
-    /// <summary>Start with the oldest fragment kept.</summary>
-    Earliest,
-    /// <summary>Start with the fragment after the one AfterFragmentNumber names (the KVS StartSelector documentation).</summary>
-    FragmentNumber,
-    /// <summary>Start with the fragment whose server time span holds StartTimestamp, or the next one.</summary>
-    ServerTimestamp,
-    /// <summary>Start with the fragment whose producer time span holds StartTimestamp, or the next one.</summary>
-    ProducerTimestamp,
-    /// <summary>Start with the fragment after the one the token names.</summary>
-    ContinuationToken,
-}
-
 /// <summary>A GetMedia StartSelector.</summary>
 /// <param name="Type">Where to start.</param>
 /// <param name="AfterFragmentNumber">For <see cref="StartSelectorType.FragmentNumber"/>.</param>
 /// <param name="StartTimestamp">For the timestamp selectors.</param>
 /// <param name="ContinuationToken">For <see cref="StartSelectorType.ContinuationToken"/>: the AWS_KINESISVIDEO_CONTINUATION_TOKEN of a fragment.</param>
 public sealed record StartSelector(
-    StartSelectorType Type,
+    KvsStartSelectorType Type,
     string? AfterFragmentNumber = null,
     DateTimeOffset? StartTimestamp = null,
     string? ContinuationToken = null);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using KvsInference.Media;
+using KvsInference.Aws.KinesisVideo;
 using Microsoft.Extensions.Configuration;
 
 namespace KvsInference.Worker.Hosting;
@@ -129,7 +129,7 @@ internal sealed class WorkerSettings
         }
         if (TryParseTagFilters(Streams.TagFilters, out _) is { } tagError) errors.Add("KVSI:Streams:TagFilters: " + tagError);
         if (!TryParseStart(Streams.InitialPosition, out var start)) errors.Add($"KVSI:Streams:InitialPosition: '{Streams.InitialPosition}' is not NOW, EARLIEST, SERVER_TIMESTAMP or PRODUCER_TIMESTAMP.");
-        else if (start is MediaStartKind.ServerTimestamp or MediaStartKind.ProducerTimestamp && Streams.InitialTimestamp is null) errors.Add("KVSI:Streams:InitialTimestamp is required with a timestamp InitialPosition.");
+        else if (start is KvsStartSelectorType.ServerTimestamp or KvsStartSelectorType.ProducerTimestamp && Streams.InitialTimestamp is null) errors.Add("KVSI:Streams:InitialTimestamp is required with a timestamp InitialPosition.");
         if (Streams.RefreshSeconds is < 1 or > 86_400) errors.Add("KVSI:Streams:RefreshSeconds must be between 1 and 86400.");
         if (Leases.FailoverSeconds is < 1 or > 3600) errors.Add("KVSI:Leases:FailoverSeconds must be between 1 and 3600.");
         if (Processing.WindowMs is < 20 or > 60_000) errors.Add("KVSI:Processing:WindowMs must be between 20 and 60000.");
@@ -145,15 +145,15 @@ internal sealed class WorkerSettings
         return errors;
     }
 
-    public static bool TryParseStart(string text, out MediaStartKind kind)
+    public static bool TryParseStart(string text, out KvsStartSelectorType kind)
     {
         kind = text.ToUpperInvariant() switch
         {
-            "NOW" => MediaStartKind.Now,
-            "EARLIEST" => MediaStartKind.Earliest,
-            "SERVER_TIMESTAMP" => MediaStartKind.ServerTimestamp,
-            "PRODUCER_TIMESTAMP" => MediaStartKind.ProducerTimestamp,
-            _ => (MediaStartKind)(-1),
+            "NOW" => KvsStartSelectorType.Now,
+            "EARLIEST" => KvsStartSelectorType.Earliest,
+            "SERVER_TIMESTAMP" => KvsStartSelectorType.ServerTimestamp,
+            "PRODUCER_TIMESTAMP" => KvsStartSelectorType.ProducerTimestamp,
+            _ => (KvsStartSelectorType)(-1),
         };
         return (int)kind >= 0;
     }

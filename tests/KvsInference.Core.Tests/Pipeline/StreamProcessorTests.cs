@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using KvsInference.Audio;
+using KvsInference.Aws.KinesisVideo;
 using KvsInference.Inference;
 using KvsInference.Leases;
 using KvsInference.Media;
@@ -54,13 +55,13 @@ public class StreamProcessorTests
     // Serves KVS-shaped media: fragments after the requested one, then ends (or blocks, for a live tail).
     private sealed class FragmentSource(List<KvsTestMedia.Fragment> fragments, bool live = false, bool blockAtEnd = false) : IMediaSource
     {
-        public ConcurrentQueue<MediaStart> Opens { get; } = new();
+        public ConcurrentQueue<KvsStartSelector> Opens { get; } = new();
         public bool IsLive => live;
 
-        public Task<Stream> OpenAsync(string streamName, MediaStart start, CancellationToken cancellationToken)
+        public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken)
         {
             Opens.Enqueue(start);
-            int first = start.Kind == MediaStartKind.FragmentNumber ? fragments.FindIndex(f => f.Number == start.FragmentNumber) + 1 : 0;
+            int first = start.Type == KvsStartSelectorType.FragmentNumber ? fragments.FindIndex(f => f.Number == start.AfterFragmentNumber) + 1 : 0;
             var bytes = fragments.Skip(first).SelectMany(f => f.Bytes).ToArray();
             Stream stream = blockAtEnd ? new BlockingAtEndStream(bytes) : new MemoryStream(bytes);
             return Task.FromResult(stream);
@@ -94,7 +95,7 @@ public class StreamProcessorTests
 
     private static (StreamProcessor Processor, InferenceBatcher Batcher) Create(IMediaSource source, IRecordSink sink, Action<StreamProcessorOptions>? configure = null)
     {
-        var options = new StreamProcessorOptions { InitialPosition = MediaStartKind.Earliest, ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxReconnectDelay = TimeSpan.FromMilliseconds(50) };
+        var options = new StreamProcessorOptions { InitialPosition = KvsStartSelectorType.Earliest, ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxReconnectDelay = TimeSpan.FromMilliseconds(50) };
         configure?.Invoke(options);
         var batcher = new InferenceBatcher(new LoudnessModel(), new InferenceBatcherOptions { MaxWait = TimeSpan.FromMilliseconds(2) }, TimeProvider.System, NullLogger<InferenceBatcher>.Instance);
         var processor = new StreamProcessor("speaker-1", source, new AudioDecoderFactory(), batcher, sink, options, TimeProvider.System, NullLogger.Instance);
@@ -130,7 +131,7 @@ public class StreamProcessorTests
     private sealed class SpeechPath : IMediaSource
     {
         public bool IsLive => false;
-        public Task<Stream> OpenAsync(string streamName, MediaStart start, CancellationToken cancellationToken) => Task.FromResult<Stream>(File.OpenRead(Speech.Value));
+        public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken) => Task.FromResult<Stream>(File.OpenRead(Speech.Value));
     }
 
     [Fact]
@@ -173,7 +174,8 @@ public class StreamProcessorTests
 
         await processor.RunAsync(fragments[1].Number, (_, _) => Task.CompletedTask, default).WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(MediaStart.AfterFragment(fragments[1].Number), source.Opens.Single());
+        var open = Assert.Single(source.Opens);
+        Assert.Equal((KvsStartSelectorType.FragmentNumber, fragments[1].Number), (open.Type, open.AfterFragmentNumber));
         Assert.DoesNotContain(sink.Records, r => r.FragmentNumber == fragments[0].Number || r.FragmentNumber == fragments[1].Number);
         Assert.Contains(sink.Records, r => r.FragmentNumber == fragments[2].Number);
     }

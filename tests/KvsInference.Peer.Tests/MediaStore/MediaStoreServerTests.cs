@@ -1,3 +1,4 @@
+using KvsInference.Aws.KinesisVideo;
 using System.Net;
 using System.Text.Json;
 using KvsInference.Peer.MediaStore;
