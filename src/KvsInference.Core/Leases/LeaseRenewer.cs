@@ -179,7 +179,8 @@ public sealed class LeaseRenewer : ILeaseRenewer
                     throw new ArgumentOutOfRangeException(nameof(checkpoint), checkpoint,
                         $"The checkpoint of lease '{leaseKey}' would move backwards from {current} to {checkpoint}.");
                 }
-                if (order == 0 && held.Lease.CheckpointProducerTimestamp == producerTimestamp) return CheckpointOutcome.Succeeded;
+                // An unchanged checkpoint is still written: success must prove that this worker holds the lease now
+                // (a thief's steal is only visible in the store), or the processor would go on as a second writer.
             }
             var copy = held.Lease.Copy();
             if (await _store.UpdateCheckpointAsync(copy, checkpoint, producerTimestamp, cancellationToken).ConfigureAwait(false))

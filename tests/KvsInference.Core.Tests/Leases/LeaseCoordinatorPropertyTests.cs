@@ -24,6 +24,15 @@ public sealed class LeaseCoordinatorPropertyTests
             .Sample(t => Run(t.Item1, t.Item2, t.Item3).GetAwaiter().GetResult(), iter: 200, threads: 1);
     }
 
+    /// <summary>The interleaving that found an unchanged checkpoint reported as written after a steal.</summary>
+    [Fact]
+    public void RandomInterleavings_SeedOfUnwrittenCheckpointAfterSteal_Holds()
+    {
+        var op = Gen.Select(Gen.Int[0, 9], Gen.Int[0, 4], Gen.Int[0, 99]);
+        Gen.Select(Gen.Int[2, 5], op.Array[10, 60], Gen.Int[0, 1000])
+            .Sample(t => Run(t.Item1, t.Item2, t.Item3).GetAwaiter().GetResult(), seed: "9joZqMu0N421", iter: 1, threads: 1);
+    }
+
     private static async Task Run(int workerCount, (int Kind, int Worker, int Arg)[] ops, int seed)
     {
         var time = new FakeTimeProvider();
