@@ -134,6 +134,21 @@ async function main() {
     if (!(std(speechJaw) > 0.08)) failures.push(`the mouth does not move during speech (jawOpen std ${std(speechJaw).toFixed(3)})`);
     if (!(mean(silenceJaw) < 0.05)) failures.push(`the mouth does not rest in silence (jawOpen mean ${mean(silenceJaw).toFixed(3)})`);
 
+    // Alignment on the master's own clock (no video transport): microphone loudness at time t vs the jaw drawn for t.
+    const grid = [], micGrid = [], jawGrid = [];
+    const rendered = m.samples.filter(s => s.speechT >= measureStart - m.delayMs);
+    if (rendered.length > 100) {
+      for (let t = rendered[0].speechT; t < rendered[rendered.length - 1].speechT; t += 20) grid.push(t);
+      let ri = 0, mi = 0;
+      for (const t of grid) {
+        while (ri + 1 < rendered.length && Math.abs(rendered[ri + 1].speechT - t) <= Math.abs(rendered[ri].speechT - t)) ri++;
+        while (mi + 1 < mic.length && Math.abs(mic[mi + 1].t - t) <= Math.abs(mic[mi].t - t)) mi++;
+        jawGrid.push(rendered[ri].jawOpen); micGrid.push(mic[mi].rms);
+      }
+      const best = bestLag(micGrid, jawGrid, 40);
+      result.masterLipSync = { offsetMs: best.lag * 20, correlation: +best.r.toFixed(3), note: 'model + scheduling only; positive = mouth after audio' };
+    }
+
     // Lip sync as the viewer sees it: received audio loudness vs received mouth opening, sampled together every 20 ms.
     const vs = v.samples.filter(s => s.t >= measureStart && s.mouth >= 0);
     const video = vs.map(s => s.mouth), audio = vs.map(s => s.rms);
@@ -142,6 +157,11 @@ async function main() {
     if (vs.length > 100) {
       const best = bestLag(audio, video, 40); // +-800 ms in 20 ms steps; positive: the mouth comes after the sound
       result.viewerLipSync = { offsetMs: best.lag * 20, correlation: +best.r.toFixed(3), note: 'positive = mouth after audio' };
+      // ITU-R BT.1359: sound at most 45 ms before the picture, at most 125 ms after it.
+      if (!(best.r > 0.4)) failures.push(`received audio and mouth do not correlate (r ${best.r.toFixed(3)})`);
+      else if (best.lag * 20 > 45 || best.lag * 20 < -125) failures.push(`lip-sync offset ${best.lag * 20} ms is outside -125..+45 ms (positive: audio ahead)`);
+    } else {
+      failures.push(`too few viewer samples (${vs.length})`);
     }
   } catch (e) {
     failures.push(String(e && e.stack || e));

@@ -14,6 +14,9 @@
     meeting: null,
     delayMs: Number(params.get('delay')) || 0, // 0: automatic (the measured avatar latency + a margin)
     autoDelay: !Number(params.get('delay')),
+    // The voice is held back this much more than the avatar's delay: the mouth lags the sound by a constant ~60-80 ms
+    // (the model's analysis window and smoothing, the canvas -> video encode/decode path), measured by the browser test.
+    audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 60,
     stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], viewers: 0, signalingErrors: [] },
     samples: [],   // master: rendered frames { t, speechT, jawOpen, opening }; viewer: { t, rms, mouth }
     micLevels: [], // master: { t, rms } of the microphone as spoken (not delayed)
@@ -72,12 +75,12 @@
     setInterval(() => push(state.micLevels, { t: Date.now(), rms: rms(analyser, levelBuffer) }), 20);
     // What viewers hear: the voice delayed by the avatar's latency, so that it meets the mouth drawn for it.
     const delay = ctx.createDelay(10);
-    delay.delayTime.value = (state.delayMs || 1000) / 1000;
     if (!state.delayMs) state.delayMs = 1000;
+    delay.delayTime.value = (state.delayMs + state.audioLagMs) / 1000;
     source.connect(delay);
     const out = ctx.createMediaStreamDestination();
     delay.connect(out);
-    const setDelay = ms => { state.delayMs = ms; delay.delayTime.setTargetAtTime(ms / 1000, ctx.currentTime, 0.05); };
+    const setDelay = ms => { state.delayMs = ms; delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05); };
 
     startIngest(m, mic);
     const queue = [];
