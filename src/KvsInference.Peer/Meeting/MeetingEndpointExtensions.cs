@@ -169,7 +169,8 @@ public static class MeetingEndpointExtensions
             await sendLock.WaitAsync(ct);
             try
             {
-                if (socket.State == WebSocketState.Open) await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
+                // After the client's Close (CloseReceived) the last acknowledgements still go out.
+                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived) await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
             }
             finally
             {
