@@ -19,6 +19,7 @@ internal sealed class LocalSystem : IAsyncDisposable
     }
 
     public string Url => _server.Url;
+    public MediaStore Store => _server.Store;
     public IReadOnlyList<string> Streams { get; }
     public byte[] SampleMedia { get; }
 

@@ -11,11 +11,15 @@ using KvsInference.Inference;
 using KvsInference.Leases;
 using KvsInference.Media;
 using KvsInference.Metrics;
+using KvsInference.Peer.Meeting;
 using KvsInference.Peer.MediaStore;
+using KvsInference.Peer.Signaling;
 using KvsInference.Pipeline;
 using KvsInference.Sinks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,7 +78,21 @@ internal static class WorkerHost
         builder.Services.AddSingleton<IMediaSource>(new KvsMediaSource(kvs));
         builder.Services.AddSingleton<ILeaseStore>(_ => CreateLeaseStore(settings, time, loggerFactory));
         builder.Services.AddSingleton<IInferenceClient>(_ => CreateInferenceClient(settings, time, loggerFactory));
-        builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
+        if (localSystem is null)
+        {
+            builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
+        }
+        else
+        {
+            // The meeting web app: the page, signaling, the master's audio into the local store, and the records of each
+            // meeting's stream handed to its page by a tee around the worker's sink.
+            builder.Services.AddSingleton(_ => new RecordBroadcaster(CreateSink(settings, time, loggerFactory)));
+            builder.Services.AddSingleton<IRecordSink>(sp => sp.GetRequiredService<RecordBroadcaster>());
+            builder.Services.AddSingleton(localSystem.Store);
+            // Chromium's offers (audio + video, every codec) are larger than KVS's 10 KB payload limit once base64'd.
+            builder.Services.AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024);
+            builder.Services.AddKvsMeeting(o => o.StreamPrefix = settings.Local.StreamPrefix + "meeting-");
+        }
         builder.Services.AddKvsInference(o => Configure(o, settings, localSystem));
         builder.Services.AddHostedService(sp => new StatusReporter(sp.GetRequiredService<KvsInferenceHostedService>(),
             TimeSpan.FromSeconds(settings.Metrics.StatusSeconds), Console.Out, time));
@@ -96,6 +114,17 @@ internal static class WorkerHost
         var service = app.Services.GetRequiredService<KvsInferenceHostedService>();
         app.MapGet("/healthz", () => service.Worker is null ? Results.Json(new { status = "starting" }, statusCode: 503) : Results.Json(new { status = "ok", worker = service.Worker.WorkerId }));
         app.MapGet("/metrics", () => Results.Json(Snapshot(service)));
+        if (localSystem is not null)
+        {
+            app.UseWebSockets();
+            app.MapKvsSignaling(app.Services.GetRequiredService<MeetingOptions>().SignalingPath);
+            app.MapKvsMeeting();
+            app.Lifetime.ApplicationStarted.Register(() =>
+            {
+                var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+                foreach (var address in addresses) log.LogInformation("Meeting page: {Url}/", address.TrimEnd('/'));
+            });
+        }
 
         log.LogInformation("KvsInference worker ({Mode}): {Settings}", local ? "local" : "AWS", settings);
         if (localSystem is not null)

@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace KvsInference.Peer.Meeting;
+
+/// <summary>Defaults of <see cref="MeetingOptions"/>.</summary>
+internal static class MeetingConstants
+{
+    public const string DefaultStreamPrefix = "meeting-";
+    public const string DefaultSignalingPath = "/kvs";
+    public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromHours(4);
+    public const int DefaultMaxMeetings = 100;
+    public const int DefaultMaxIngestMessageBytes = 1024 * 1024;
+    public const int DefaultRecordQueueLength = 256;
+    public const int DefaultStreamRetentionHours = 1;
+}
+
+/// <summary>Settings of the meeting web app (<see cref="MeetingEndpointExtensions.MapKvsMeeting"/>).</summary>
+public sealed class MeetingOptions
+{
+    /// <summary>Gets or sets the prefix of the KVS stream name of each meeting (the worker must discover it).</summary>
+    /// <value>The default value is <c>meeting-</c>.</value>
+    [Required, RegularExpression("^[a-zA-Z0-9_.-]{0,200}$")]
+    public string StreamPrefix { get; set; } = MeetingConstants.DefaultStreamPrefix;
+
+    /// <summary>Gets or sets the path the signaling server is mapped at (<c>MapKvsSignaling</c>), as the page connects to it.</summary>
+    /// <value>The default value is <c>/kvs</c>.</value>
+    [Required]
+    public string SignalingPath { get; set; } = MeetingConstants.DefaultSignalingPath;
+
+    /// <summary>Gets or sets how long the master and viewer tokens of a new meeting are valid.</summary>
+    /// <value>The default value is 4 hours.</value>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan TokenLifetime { get; set; } = MeetingConstants.DefaultTokenLifetime;
+
+    /// <summary>Gets or sets how many meetings may exist at once (each holds a signaling channel and a stream).</summary>
+    /// <value>The default value is 100.</value>
+    [Range(1, 100_000)]
+    public int MaxMeetings { get; set; } = MeetingConstants.DefaultMaxMeetings;
+
+    /// <summary>Gets or sets the largest WebSocket message the ingest accepts (one MediaRecorder chunk).</summary>
+    /// <value>The default value is 1 MiB.</value>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxIngestMessageBytes { get; set; } = MeetingConstants.DefaultMaxIngestMessageBytes;
+
+    /// <summary>Gets or sets how many records wait for a slow page before the oldest are dropped (the avatar is live).</summary>
+    /// <value>The default value is 256.</value>
+    [Range(1, 100_000)]
+    public int RecordQueueLength { get; set; } = MeetingConstants.DefaultRecordQueueLength;
+
+    /// <summary>Gets or sets the data retention of the meetings' streams.</summary>
+    /// <value>The default value is 1 hour.</value>
+    [Range(0, 87_600)]
+    public int StreamRetentionHours { get; set; } = MeetingConstants.DefaultStreamRetentionHours;
+
+    /// <summary>Checks the options.</summary>
+    /// <exception cref="ValidationException">Some values are out of range; the message lists every one.</exception>
+    public void Validate()
+    {
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        {
+            throw new ValidationException("Invalid MeetingOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+        }
+        if (!SignalingPath.StartsWith('/')) throw new ValidationException("Invalid MeetingOptions: SignalingPath must start with '/'.");
+    }
+}

@@ -1,0 +1,241 @@
+// The meeting page. Master: creates a meeting, streams its microphone (MediaRecorder WebM/Opus) to the KVS stream the
+// workers read, draws the avatar from the meeting's inference records, and sends the avatar video plus its own audio,
+// delayed by the avatar's latency so that mouth and voice stay in sync, to the viewers over WebRTC. Viewer: joins with
+// the link, receives audio and video. Signaling is the KVS WebRTC signaling protocol (base64 JSON payloads).
+'use strict';
+(function () {
+  const params = new URLSearchParams(location.search);
+  const $ = id => document.getElementById(id);
+  const wsBase = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
+  const FRAME_MS = 33;
+  const MAX_HISTORY = 6000;
+  const state = {
+    role: params.get('role') === 'viewer' ? 'viewer' : 'master',
+    meeting: null,
+    delayMs: Number(params.get('delay')) || 0, // 0: automatic (the measured avatar latency + a margin)
+    autoDelay: !Number(params.get('delay')),
+    // The voice is held back this much more than the avatar's delay: the mouth lags the sound by a constant ~60-80 ms
+    // (the model's analysis window and smoothing, the canvas -> video encode/decode path), measured by the browser test.
+    audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 60,
+    stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], viewers: 0, signalingErrors: [] },
+    samples: [],   // master: rendered frames { t, speechT, jawOpen, opening }; viewer: { t, rms, mouth }
+    micLevels: [], // master: { t, rms } of the microphone as spoken (not delayed)
+    peers: new Map(),
+  };
+  window.kvsMeeting = state;
+
+  const push = (list, item) => { list.push(item); if (list.length > MAX_HISTORY) list.splice(0, list.length - MAX_HISTORY); };
+  const encode = obj => btoa(JSON.stringify(obj));
+  const decode = text => JSON.parse(atob(text));
+  function status() {
+    const s = state.stats;
+    $('status').textContent = `${state.role} ${state.meeting ? state.meeting.streamName || '' : ''}\n` +
+      `chunks ${s.chunksSent} (${s.bytesSent} B), persisted ${s.persisted}, records ${s.records}, frames ${s.frames} (late ${s.lateFrames})\n` +
+      `avatar delay ${Math.round(state.delayMs)} ms, viewers ${s.viewers}`;
+  }
+  function rms(analyser, buffer) {
+    analyser.getFloatTimeDomainData(buffer);
+    let sum = 0;
+    for (const v of buffer) sum += v * v;
+    return Math.sqrt(sum / buffer.length);
+  }
+
+  function signaling(query, onMessage) {
+    const ws = new WebSocket(`${wsBase}${state.meeting.signalingPath}?${query}`);
+    ws.onmessage = e => {
+      const msg = JSON.parse(e.data);
+      if (msg.messageType === 'STATUS_RESPONSE' || msg.messageType === 'GO_AWAY') { state.stats.signalingErrors.push(msg); return; }
+      onMessage(msg.messageType, msg.messagePayload ? decode(msg.messagePayload) : null, msg.senderClientId);
+    };
+    ws.onerror = () => state.stats.signalingErrors.push({ messageType: 'SOCKET_ERROR' });
+    const opened = new Promise((resolve, reject) => { ws.onopen = resolve; ws.onclose = e => reject(new Error('signaling closed ' + e.code)); });
+    const send = (action, payload, recipientClientId) =>
+      ws.send(JSON.stringify({ action, messagePayload: encode(payload), recipientClientId, correlationId: String(Date.now()) }));
+    return { ws, opened, send };
+  }
+
+  // ------------------------------------------------------------------ master
+  async function startMaster() {
+    const video = $('video').checked;
+    const created = await fetch('/meeting/api/meetings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ video }) });
+    if (!created.ok) throw new Error('creating the meeting failed: ' + created.status + ' ' + await created.text());
+    const m = state.meeting = await created.json();
+    const join = new URL(m.joinPath, location.href).href;
+    $('joinLink').href = join; $('joinLink').textContent = join; $('joinBox').classList.remove('hidden');
+
+    // Raw microphone: the model wants the voice as spoken, not gated by echo cancellation or noise suppression.
+    const mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
+    const ctx = new AudioContext();
+    await ctx.resume();
+    const source = ctx.createMediaStreamSource(mic);
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 1024;
+    source.connect(analyser);
+    const levelBuffer = new Float32Array(analyser.fftSize);
+    setInterval(() => push(state.micLevels, { t: Date.now(), rms: rms(analyser, levelBuffer) }), 20);
+    // What viewers hear: the voice delayed by the avatar's latency, so that it meets the mouth drawn for it.
+    const delay = ctx.createDelay(10);
+    if (!state.delayMs) state.delayMs = 1000;
+    delay.delayTime.value = (state.delayMs + state.audioLagMs) / 1000;
+    source.connect(delay);
+    const out = ctx.createMediaStreamDestination();
+    delay.connect(out);
+    const setDelay = ms => { state.delayMs = ms; delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05); };
+
+    startIngest(m, mic);
+    const queue = [];
+    receiveRecords(m, queue, setDelay);
+    const canvas = $('face');
+    const rest = { aa: 0, ih: 0, ou: 0, ee: 0, oh: 0, jawOpen: 0, silence: 1 };
+    let current = rest, currentT = 0;
+    const started = Date.now();
+    setInterval(() => {
+      const now = Date.now(), speechT = now - state.delayMs;
+      while (queue.length > 0 && queue[0].t <= speechT) { const f = queue.shift(); current = f.frame; currentT = f.t; }
+      // No frame for this moment (the stream stopped, or nothing yet): rest rather than freeze mid-word.
+      const frame = speechT - currentT > 250 ? rest : current;
+      const opening = KvsFace.drawFace(canvas, frame, (now - started) / 1000);
+      push(state.samples, { t: now, speechT, jawOpen: frame.jawOpen, opening });
+    }, FRAME_MS);
+
+    const outStream = new MediaStream(out.stream.getAudioTracks());
+    if (video) outStream.addTrack(canvas.captureStream(30).getVideoTracks()[0]);
+    const sig = signaling(`X-Amz-ChannelARN=${encodeURIComponent(m.channelArn)}&X-KvsInference-Token=${encodeURIComponent(m.masterToken)}`,
+      (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId));
+    await sig.opened;
+    status();
+    setInterval(status, 500);
+  }
+
+  function masterMessage(sig, outStream, type, payload, viewerId) {
+    let peer = state.peers.get(viewerId);
+    if (type === 'SDP_OFFER') {
+      if (peer) peer.pc.close();
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      // Every step of one viewer runs in order: candidates wait for the remote description.
+      peer = { pc, chain: Promise.resolve() };
+      state.peers.set(viewerId, peer);
+      state.stats.viewers = state.peers.size;
+      for (const track of outStream.getTracks()) pc.addTrack(track, outStream);
+      pc.onicecandidate = e => { if (e.candidate) sig.send('ICE_CANDIDATE', e.candidate.toJSON(), viewerId); };
+      peer.chain = peer.chain.then(async () => {
+        await pc.setRemoteDescription(payload);
+        await pc.setLocalDescription(await pc.createAnswer());
+        sig.send('SDP_ANSWER', pc.localDescription.toJSON(), viewerId);
+      });
+    } else if (type === 'ICE_CANDIDATE' && peer) {
+      peer.chain = peer.chain.then(() => peer.pc.addIceCandidate(payload));
+    }
+    if (peer) peer.chain = peer.chain.catch(e => state.stats.signalingErrors.push({ viewerId, error: String(e) }));
+  }
+
+  function startIngest(m, mic) {
+    const producerStart = Date.now();
+    const ws = new WebSocket(`${wsBase}/meeting/ingest?stream=${encodeURIComponent(m.streamName)}&token=${encodeURIComponent(m.masterToken)}&producerStart=${producerStart}`);
+    ws.binaryType = 'arraybuffer';
+    ws.onmessage = e => {
+      const ack = JSON.parse(e.data);
+      if (ack.EventType === 'PERSISTED') state.stats.persisted++;
+      else if (ack.EventType === 'ERROR') state.stats.ingestErrors.push(ack);
+    };
+    ws.onopen = () => {
+      const recorder = new MediaRecorder(mic, { mimeType: 'audio/webm;codecs=opus', audioBitsPerSecond: 32000 });
+      // Cluster timecodes count from the recording's start: its offset from producerStart places every frame on this clock.
+      recorder.onstart = () => { state.recordingOffsetMs = Date.now() - producerStart; };
+      recorder.ondataavailable = async e => {
+        if (e.data.size === 0 || ws.readyState !== WebSocket.OPEN) return;
+        const bytes = await e.data.arrayBuffer();
+        ws.send(bytes);
+        state.stats.chunksSent++;
+        state.stats.bytesSent += bytes.byteLength;
+      };
+      recorder.start(250);
+      state.recorder = recorder;
+    };
+    state.producerStart = producerStart;
+  }
+
+  function receiveRecords(m, queue, setDelay) {
+    const events = new EventSource(`/meeting/records?stream=${encodeURIComponent(m.streamName)}&token=${encodeURIComponent(m.masterToken)}`);
+    events.onmessage = e => {
+      const record = JSON.parse(e.data);
+      const now = Date.now();
+      // The speech time of frame i on this page's clock: the fragment's producer timestamp counts from producerStart.
+      const base = record.producerTimestamp + (state.recordingOffsetMs || 0) + record.startOffsetMs;
+      const step = 1000 / record.frameRate;
+      const latency = now - base;
+      state.stats.records++;
+      push(state.stats.latencyMs, latency);
+      if (state.autoDelay && latency + 100 > state.delayMs) setDelay(Math.min(latency + 100, 9000));
+      record.frames.forEach((frame, i) => {
+        const t = base + i * step;
+        state.stats.frames++;
+        if (t + state.delayMs < now) state.stats.lateFrames++;
+        queue.push({ t, frame });
+      });
+    };
+  }
+
+  // ------------------------------------------------------------------ viewer
+  async function startViewer() {
+    state.meeting = { channelArn: params.get('channel'), signalingPath: params.get('signaling') || '/kvs' };
+    const clientId = 'viewer-' + Math.random().toString(36).slice(2, 10);
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    state.pc = pc;
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+    const remote = $('remote');
+    let measuring = false;
+    pc.ontrack = e => {
+      remote.srcObject = e.streams[0];
+      remote.play().catch(err => state.stats.signalingErrors.push({ error: 'play: ' + err }));
+      if (!measuring && e.streams[0].getAudioTracks().length > 0) { measuring = true; measureViewer(e.streams[0], remote); }
+    };
+    const sig = signaling(`X-Amz-ChannelARN=${encodeURIComponent(state.meeting.channelArn)}&X-Amz-ClientId=${clientId}&X-KvsInference-Token=${encodeURIComponent(params.get('token'))}`,
+      async (type, payload) => {
+        if (type === 'SDP_ANSWER') await pc.setRemoteDescription(payload);
+        else if (type === 'ICE_CANDIDATE') await pc.addIceCandidate(payload).catch(e => state.stats.signalingErrors.push({ error: String(e) }));
+      });
+    pc.onicecandidate = e => { if (e.candidate) sig.send('ICE_CANDIDATE', e.candidate.toJSON()); };
+    await sig.opened;
+    await pc.setLocalDescription(await pc.createOffer());
+    sig.send('SDP_OFFER', pc.localDescription.toJSON());
+    setInterval(() => { $('status').textContent = `viewer ${clientId}: ${pc.connectionState}`; }, 500);
+  }
+
+  // What the viewer gets, sampled together every 20 ms: the loudness of the received audio and how open the received
+  // avatar's mouth is (dark mouth-interior pixels in the mouth region), for lip-sync measurement.
+  function measureViewer(stream, video) {
+    const ctx = new AudioContext();
+    ctx.resume();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 1024;
+    ctx.createMediaStreamSource(stream).connect(analyser);
+    const buffer = new Float32Array(analyser.fftSize);
+    const grab = document.createElement('canvas');
+    grab.width = 640; grab.height = 480;
+    const g = grab.getContext('2d', { willReadFrequently: true });
+    setInterval(() => {
+      let mouth = -1;
+      if (video.videoWidth > 0) {
+        g.drawImage(video, 0, 0, 640, 480);
+        const px = g.getImageData(240, 295, 160, 110).data;
+        mouth = 0;
+        for (let i = 0; i < px.length; i += 4) if (px[i] + px[i + 1] + px[i + 2] < 200 && px[i] > px[i + 1] + 15) mouth++;
+      }
+      push(state.samples, { t: Date.now(), rms: rms(analyser, buffer), mouth });
+    }, 20);
+  }
+
+  // ------------------------------------------------------------------ start
+  const fail = e => { $('status').textContent = 'error: ' + (e && e.message || e); state.error = String(e && e.message || e); };
+  if (state.role === 'master') {
+    $('master').classList.remove('hidden');
+    $('title').textContent = 'KvsInference meeting: master';
+    $('create').onclick = () => { $('create').disabled = true; startMaster().catch(fail); };
+  } else {
+    $('viewer').classList.remove('hidden');
+    $('title').textContent = 'KvsInference meeting: viewer';
+    $('join').onclick = () => { $('join').disabled = true; startViewer().catch(fail); };
+  }
+})();

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using KvsInference.TestSupport;
+using KvsInference.Tests.EndToEnd;
+using Xunit.Abstractions;
+
+namespace KvsInference.Tests.Meeting;
+
+/// <summary>
+/// The meeting web app end to end: the worker in local mode (as <c>dotnet run --project src/KvsInference.Worker</c>),
+/// Debian's headless Chromium driven by tools/node-tests/meeting-e2e.js with espeak-ng speech as the master's
+/// microphone, a viewer joining over our signaling.
+/// </summary>
+public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task MasterAndViewer_SpeechThroughWorker_AvatarMovesInSyncAndRecordsAppear()
+    {
+        var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
+        Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "playwright-core")), $"run `npm ci` in {toolDir} (scripts/setup does it)");
+        Assert.True(File.Exists("/usr/bin/chromium"), "Debian's chromium is needed (scripts/setup installs it)");
+
+        // Speech then 2.5 s of silence; Chromium's fake microphone plays the file in a loop.
+        var dir = Directory.CreateTempSubdirectory("kvsi-meeting-").FullName;
+        var raw = Path.Combine(dir, "speech.wav");
+        var wav = Path.Combine(dir, "speech48k.wav");
+        ProcessRunner.Run("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, "Hello everyone. Welcome to the meeting. Today we talk about the avatar and how its mouth follows my voice."]);
+        ProcessRunner.Run("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", wav, "pad", "0", "2.5"]);
+
+        using var harness = new FleetHarness();
+        var records = Path.Combine(dir, "records.jsonl");
+        using var worker = harness.StartWorkerProcess("worker", [], new Dictionary<string, string>
+        {
+            ["KVSI__Local__Enabled"] = "true",
+            ["KVSI__Local__SampleStreams"] = "0",
+            ["KVSI__Local__DataDirectory"] = Path.Combine(dir, "store"),
+            ["KVSI__Metrics__Port"] = FleetHarness.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KVSI__Metrics__StatusSeconds"] = "0",
+            ["KVSI__Sink__File"] = records,
+        });
+        var page = (await worker.WaitForLineAsync(PageLine(), TimeSpan.FromSeconds(30))).Groups[1].Value;
+
+        var artifacts = Path.Combine(TestPaths.Scratch, "meeting");
+        var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "meeting-e2e.js", page, wav, artifacts, "12" }) psi.ArgumentList.Add(a);
+        using var node = Process.Start(psi)!;
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(80));
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            throw new TimeoutException("meeting-e2e.js did not finish within 80 s:\n" + string.Join('\n', worker.Tail(20)));
+        }
+        var text = await stdout + await stderr;
+        output.WriteLine(text);
+        output.WriteLine($"screenshots: {Path.Combine(artifacts, "meeting-master.png")} {Path.Combine(artifacts, "meeting-viewer.png")}");
+        Assert.True(node.ExitCode == 0, text + "\nworker:\n" + string.Join('\n', worker.Tail(20)));
+
+        var result = JsonDocument.Parse(text.Split('\n').Single(l => l.StartsWith("RESULT ", StringComparison.Ordinal))["RESULT ".Length..]).RootElement;
+        var stream = result.GetProperty("streamName").GetString()!;
+        Assert.StartsWith("avatar-demo-meeting-", stream);
+        // The worker wrote records of the meeting's stream to its durable sink, not only to the page.
+        var written = File.ReadLines(records).Count(l => JsonDocument.Parse(l).RootElement.GetProperty("streamName").GetString() == stream);
+        Assert.True(written >= 10, $"only {written} records of {stream} in {records}");
+        Assert.True(File.Exists(Path.Combine(artifacts, "meeting-master.png")) && File.Exists(Path.Combine(artifacts, "meeting-viewer.png")));
+    }
+
+    [GeneratedRegex(@"Meeting page: (http://127\.0\.0\.1:\d+/)")]
+    private static partial Regex PageLine();
+}

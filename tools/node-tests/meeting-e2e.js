@@ -1,0 +1,177 @@
+// Browser end to end of the meeting web app in Debian's headless Chromium (playwright-core, no browser download):
+// a master creates a meeting with a fake microphone playing an espeak-ng WAV, a viewer joins with the link; checks that
+// the viewer receives audio and the avatar video (inbound-rtp packets), that records arrive for the meeting's stream,
+// that the avatar's mouth moves while speech plays and rests in silence, and measures the lip-sync offset the viewer
+// sees (cross-correlation of received audio loudness and received mouth opening). Saves screenshots.
+// Usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds]
+// Prints one JSON line `RESULT {...}` and exits 0 when every check passed, 1 otherwise.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const [url, wav, outDir, secondsArg] = process.argv.slice(2);
+if (!url || !wav || !outDir) {
+  console.error('usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds]');
+  process.exit(2);
+}
+const measureSeconds = Number(secondsArg ?? '14');
+const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
+
+async function waitFor(page, fn, what, timeoutMs) {
+  try {
+    await page.waitForFunction(fn, null, { timeout: timeoutMs, polling: 100 });
+  } catch (e) {
+    const state = await page.evaluate(() => JSON.stringify({ error: window.kvsMeeting?.error, stats: window.kvsMeeting?.stats })).catch(() => '?');
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; page state ${state}`);
+  }
+}
+
+const mean = a => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
+const std = a => { const m = mean(a); return Math.sqrt(mean(a.map(v => (v - m) ** 2))); };
+
+// Pearson correlation of x[i] with y[i + lag] for each lag (in samples); returns the best lag and its correlation.
+function bestLag(x, y, maxLag) {
+  let best = { lag: 0, r: -2 };
+  for (let lag = -maxLag; lag <= maxLag; lag++) {
+    const xs = [], ys = [];
+    for (let i = 0; i < x.length; i++) { const j = i + lag; if (j >= 0 && j < y.length) { xs.push(x[i]); ys.push(y[j]); } }
+    const mx = mean(xs), my = mean(ys);
+    let sxy = 0, sxx = 0, syy = 0;
+    for (let i = 0; i < xs.length; i++) { sxy += (xs[i] - mx) * (ys[i] - my); sxx += (xs[i] - mx) ** 2; syy += (ys[i] - my) ** 2; }
+    const r = sxy / Math.sqrt(sxx * syy || 1);
+    if (r > best.r) best = { lag, r };
+  }
+  return best;
+}
+
+async function main() {
+  fs.mkdirSync(outDir, { recursive: true });
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-e2e-'));
+  const failures = [];
+  const result = {};
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      headless: true,
+      viewport: { width: 760, height: 820 },
+      args: [
+        '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+        `--use-file-for-fake-audio-capture=${path.resolve(wav)}`, '--allow-loopback-in-peer-connection',
+        '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling',
+        '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+      ],
+    });
+    const master = context.pages()[0] ?? await context.newPage();
+    master.on('pageerror', e => failures.push('master page error: ' + e.message));
+    await master.goto(url);
+    await master.click('#create');
+    await waitFor(master, () => document.getElementById('joinLink').href.includes('role=viewer'), 'the join link', 15000);
+    const join = await master.getAttribute('#joinLink', 'href');
+    log('meeting created; join link', join.slice(0, 120) + '...');
+
+    const viewer = await context.newPage();
+    viewer.on('pageerror', e => failures.push('viewer page error: ' + e.message));
+    await viewer.goto(join);
+    await viewer.click('#join');
+    await waitFor(viewer, () => window.kvsMeeting?.pc?.connectionState === 'connected', 'the viewer peer connection', 20000);
+    log('viewer connected');
+    const speakingSince = Date.now();
+    await waitFor(master, () => window.kvsMeeting.stats.records > 0, 'the first inference record', 30000);
+    result.firstRecordAfterMs = Date.now() - speakingSince;
+    log('first record after', result.firstRecordAfterMs, 'ms');
+
+    await master.waitForTimeout(measureSeconds * 1000);
+    const measureStart = Date.now() - measureSeconds * 1000;
+
+    const m = await master.evaluate(() => ({ stats: window.kvsMeeting.stats, samples: window.kvsMeeting.samples, mic: window.kvsMeeting.micLevels, delayMs: window.kvsMeeting.delayMs, streamName: window.kvsMeeting.meeting.streamName }));
+    const v = await viewer.evaluate(async () => {
+      const stats = await window.kvsMeeting.pc.getStats();
+      const inbound = {};
+      stats.forEach(s => { if (s.type === 'inbound-rtp') inbound[s.kind] = { packets: s.packetsReceived, bytes: s.bytesReceived, frames: s.framesDecoded, jitterBufferDelay: s.jitterBufferDelay, emitted: s.jitterBufferEmittedCount }; });
+      return { inbound, samples: window.kvsMeeting.samples };
+    });
+    await master.screenshot({ path: path.join(outDir, 'meeting-master.png') });
+    await viewer.screenshot({ path: path.join(outDir, 'meeting-viewer.png') });
+    result.screenshots = [path.join(outDir, 'meeting-master.png'), path.join(outDir, 'meeting-viewer.png')];
+
+    result.streamName = m.streamName;
+    result.records = m.stats.records;
+    result.persistedFragments = m.stats.persisted;
+    result.ingestErrors = m.stats.ingestErrors;
+    result.avatarDelayMs = Math.round(m.delayMs);
+    const lat = m.stats.latencyMs.slice(Math.min(5, m.stats.latencyMs.length - 1)).sort((a, b) => a - b);
+    result.avatarLatencyMs = { min: Math.round(lat[0]), median: Math.round(lat[lat.length >> 1]), p95: Math.round(lat[Math.floor(lat.length * 0.95)]), max: Math.round(lat[lat.length - 1]) };
+    result.lateFrames = m.stats.lateFrames;
+    result.frames = m.stats.frames;
+    result.inbound = v.inbound;
+    if (!(v.inbound.audio?.packets > 0)) failures.push('the viewer received no audio packets');
+    if (!(v.inbound.video?.packets > 0)) failures.push('the viewer received no video packets');
+    if (m.stats.ingestErrors.length > 0) failures.push('ingest errors: ' + JSON.stringify(m.stats.ingestErrors));
+    if (m.stats.persisted === 0) failures.push('no fragment was persisted');
+
+    // Mouth vs speech on the master: each rendered frame shows the speech of time speechT; the microphone level at that
+    // time says whether speech was playing (with a margin around the edges of speech).
+    const mic = m.mic;
+    const levelAround = (t, radius) => { const near = mic.filter(p => Math.abs(p.t - t) <= radius).map(p => p.rms); return near.length ? near : null; };
+    const speechJaw = [], silenceJaw = [];
+    for (const s of m.samples) {
+      if (s.speechT < measureStart - m.delayMs) continue;
+      const near = levelAround(s.speechT, 150);
+      if (!near) continue;
+      if (Math.min(...near) > 0.01) speechJaw.push(s.jawOpen);
+      else if (Math.max(...near) < 0.002) silenceJaw.push(s.jawOpen);
+    }
+    result.mouth = {
+      speechFrames: speechJaw.length, speechJawMean: +mean(speechJaw).toFixed(3), speechJawStd: +std(speechJaw).toFixed(3),
+      silenceFrames: silenceJaw.length, silenceJawMean: +mean(silenceJaw).toFixed(3), silenceJawMax: +Math.max(0, ...silenceJaw).toFixed(3),
+    };
+    if (speechJaw.length < 20) failures.push(`too few rendered frames during speech (${speechJaw.length})`);
+    if (silenceJaw.length < 20) failures.push(`too few rendered frames during silence (${silenceJaw.length})`);
+    if (!(std(speechJaw) > 0.08)) failures.push(`the mouth does not move during speech (jawOpen std ${std(speechJaw).toFixed(3)})`);
+    if (!(mean(silenceJaw) < 0.05)) failures.push(`the mouth does not rest in silence (jawOpen mean ${mean(silenceJaw).toFixed(3)})`);
+
+    // Alignment on the master's own clock (no video transport): microphone loudness at time t vs the jaw drawn for t.
+    const grid = [], micGrid = [], jawGrid = [];
+    const rendered = m.samples.filter(s => s.speechT >= measureStart - m.delayMs);
+    if (rendered.length > 100) {
+      for (let t = rendered[0].speechT; t < rendered[rendered.length - 1].speechT; t += 20) grid.push(t);
+      let ri = 0, mi = 0;
+      for (const t of grid) {
+        while (ri + 1 < rendered.length && Math.abs(rendered[ri + 1].speechT - t) <= Math.abs(rendered[ri].speechT - t)) ri++;
+        while (mi + 1 < mic.length && Math.abs(mic[mi + 1].t - t) <= Math.abs(mic[mi].t - t)) mi++;
+        jawGrid.push(rendered[ri].jawOpen); micGrid.push(mic[mi].rms);
+      }
+      const best = bestLag(micGrid, jawGrid, 40);
+      result.masterLipSync = { offsetMs: best.lag * 20, correlation: +best.r.toFixed(3), note: 'model + scheduling only; positive = mouth after audio' };
+    }
+
+    // Lip sync as the viewer sees it: received audio loudness vs received mouth opening, sampled together every 20 ms.
+    const vs = v.samples.filter(s => s.t >= measureStart && s.mouth >= 0);
+    const video = vs.map(s => s.mouth), audio = vs.map(s => s.rms);
+    result.viewerMouth = { samples: vs.length, pixelsStd: +std(video).toFixed(1), max: Math.max(0, ...video) };
+    if (!(std(video) > 20)) failures.push(`the avatar's mouth does not move in the viewer's video (pixel std ${std(video).toFixed(1)})`);
+    if (vs.length > 100) {
+      const best = bestLag(audio, video, 40); // +-800 ms in 20 ms steps; positive: the mouth comes after the sound
+      result.viewerLipSync = { offsetMs: best.lag * 20, correlation: +best.r.toFixed(3), note: 'positive = mouth after audio' };
+      // ITU-R BT.1359: sound at most 45 ms before the picture, at most 125 ms after it.
+      if (!(best.r > 0.4)) failures.push(`received audio and mouth do not correlate (r ${best.r.toFixed(3)})`);
+      else if (best.lag * 20 > 45 || best.lag * 20 < -125) failures.push(`lip-sync offset ${best.lag * 20} ms is outside -125..+45 ms (positive: audio ahead)`);
+    } else {
+      failures.push(`too few viewer samples (${vs.length})`);
+    }
+  } catch (e) {
+    failures.push(String(e && e.stack || e));
+  } finally {
+    if (context) await context.close().catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  result.failures = failures;
+  console.log('RESULT ' + JSON.stringify(result));
+  process.exit(failures.length === 0 ? 0 : 1);
+}
+
+main();
