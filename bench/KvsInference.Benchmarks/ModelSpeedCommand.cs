@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KvsInference.Avatar.Features;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Rendering;
 using KvsInference.Inference;
@@ -20,16 +21,21 @@ internal static class ModelSpeedCommand
         const int window = 3200; // 200 ms windows, as the worker sends them
         var frames = new VisemeFrame[model.GetMaxFrameCount(window)];
 
-        // Warm up (JIT, tiering), then measure.
-        Run(model, audio.AsSpan(0, 16000 * 5), window, frames);
+        // Warm up for a wall-clock second, not a count: tiered JIT promotes hot methods to optimised code only
+        // after a quiet period of ~100 ms, so a short warm-up would measure tier-0 code.
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.ElapsedMilliseconds < 1000) Run(model, model.CreateState(), audio.AsSpan(0, 16000 * 5), window, frames);
+        var state = model.CreateState();
         long before = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
-        int produced = Run(model, audio, window, frames);
+        int produced = Run(model, state, audio, window, frames);
         clock.Stop();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         double realTime = seconds / clock.Elapsed.TotalSeconds;
         Console.WriteLine($"viseme model: {seconds} s of audio in {clock.Elapsed.TotalMilliseconds:F0} ms = {realTime:F0}x real time on one core " +
-                          $"({produced} frames at {model.FrameRate} fps; {allocated} bytes allocated in total, excluding the state)");
+                          $"({produced} frames at {model.FrameRate} fps; {allocated} bytes allocated in total)");
+
+        PrintStages(model, audio);
 
         using var renderer = new FaceRenderer();
         var rgba = new byte[renderer.FrameBytes];
@@ -48,9 +54,44 @@ internal static class ModelSpeedCommand
         return 0;
     }
 
-    private static int Run(VisemeModel model, ReadOnlySpan<short> audio, int window, VisemeFrame[] frames)
+    /// <summary>Per-decision cost of each stage, every one timed in this run on the same audio.</summary>
+    private static void PrintStages(VisemeModel model, short[] audio)
     {
-        var state = model.CreateState();
+        const int decisions = 20000;
+        var network = model.Network;
+        var samples = new float[FeatureConstants.WindowSamples];
+        var scratch = new LogMelSpectrogram.Scratch();
+        var logMel = new float[FeatureConstants.MelBands];
+        var input = new float[network.InputSize];
+        var hidden = new float[network.HiddenUnits];
+        var probabilities = new float[VisemeNetwork.ClassCount];
+        var fft = new RealFft(FeatureConstants.FftSize);
+        void LoadWindow(int d)
+        {
+            int start = d * FeatureConstants.HopSamples % (audio.Length - FeatureConstants.WindowSamples);
+            for (int i = 0; i < samples.Length; i++) samples[i] = audio[start + i] / 32768f;
+        }
+        double Time(Action<int> body)
+        {
+            var warmUp = Stopwatch.StartNew();
+            while (warmUp.ElapsedMilliseconds < 500) body(0); // past tiered JIT
+            var clock = Stopwatch.StartNew();
+            for (int d = 0; d < decisions; d++) body(d);
+            return clock.Elapsed.TotalMicroseconds / decisions;
+        }
+        double load = Time(LoadWindow);
+        double fftOnly = Time(d => { LoadWindow(d); fft.PowerSpectrum(scratch.Frame, scratch.Re, scratch.Im, scratch.Power); }) - load;
+        double features = Time(d => { LoadWindow(d); LogMelSpectrogram.Shared.Compute(samples, scratch, logMel); }) - load;
+        for (int i = 0; i < input.Length; i++) input[i] = MathF.Sin(i);
+        double forward = Time(_ => network.Forward(input, hidden, probabilities));
+        double reference = Time(_ => network.ForwardReference(input, hidden, probabilities));
+        Console.WriteLine($"per 10 ms decision: log-mel {features:F2} us (of which FFT {fftOnly:F2} us), MLP {forward:F2} us " +
+                          $"(the plain row-by-row reference MLP: {reference:F2} us, {reference / forward:F1}x slower); " +
+                          $"features + MLP = {10000 / (features + forward):F0}x real time");
+    }
+
+    private static int Run(VisemeModel model, VisemeStreamState state, ReadOnlySpan<short> audio, int window, VisemeFrame[] frames)
+    {
         int total = 0;
         for (int start = 0; start < audio.Length; start += window)
         {

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace KvsInference.Avatar.Features;
 
 /// <summary>
@@ -11,7 +13,7 @@ internal sealed class RealFft
     private readonly int _size;
     private readonly int _half;
     private readonly int[] _bitReverse;
-    private readonly float[] _twiddleRe;  // for the half-size complex FFT
+    private readonly float[] _twiddleRe;  // for the half-size complex FFT, stage by stage: stage len at [len/2 - 1, len - 1)
     private readonly float[] _twiddleIm;
     private readonly float[] _splitRe;    // e^{-2*pi*i*k/N} for the real split, k = 0..N/2
     private readonly float[] _splitIm;
@@ -29,13 +31,19 @@ internal sealed class RealFft
             for (int b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
             _bitReverse[i] = r;
         }
-        _twiddleRe = new float[_half / 2];
-        _twiddleIm = new float[_half / 2];
-        for (int k = 0; k < _half / 2; k++)
+        // Each stage's twiddles e^{-2*pi*i*j/len}, j < len/2, are stored contiguously so that the butterflies of
+        // a stage read them in order and, from len = 2 x vector width on, a whole vector at a time.
+        _twiddleRe = new float[Math.Max(1, _half - 1)];
+        _twiddleIm = new float[Math.Max(1, _half - 1)];
+        for (int len = 2; len <= _half; len <<= 1)
         {
-            double a = -2 * Math.PI * k / _half;
-            _twiddleRe[k] = (float)Math.Cos(a);
-            _twiddleIm[k] = (float)Math.Sin(a);
+            int offset = len / 2 - 1;
+            for (int j = 0; j < len / 2; j++)
+            {
+                double a = -2 * Math.PI * j / len;
+                _twiddleRe[offset + j] = (float)Math.Cos(a);
+                _twiddleIm[offset + j] = (float)Math.Sin(a);
+            }
         }
         _splitRe = new float[_half + 1];
         _splitIm = new float[_half + 1];
@@ -68,15 +76,41 @@ internal sealed class RealFft
             re[r] = frame[2 * i];
             im[r] = frame[2 * i + 1];
         }
+        int width = Vector<float>.Count;
         for (int len = 2; len <= m; len <<= 1)
         {
             int halfLen = len >> 1;
-            int step = m / len;
+            var wRe = _twiddleRe.AsSpan(halfLen - 1, halfLen);
+            var wIm = _twiddleIm.AsSpan(halfLen - 1, halfLen);
+            if (Vector.IsHardwareAccelerated && halfLen >= width)
+            {
+                // halfLen is a power of two >= the vector width, so every stage splits into whole vectors.
+                for (int start = 0; start < m; start += len)
+                {
+                    for (int j = 0; j < halfLen; j += width)
+                    {
+                        int p = start + j, q = p + halfLen;
+                        var wr = new Vector<float>(wRe[j..]);
+                        var wi = new Vector<float>(wIm[j..]);
+                        var qr = new Vector<float>(re[q..]);
+                        var qi = new Vector<float>(im[q..]);
+                        var pr = new Vector<float>(re[p..]);
+                        var pi = new Vector<float>(im[p..]);
+                        var tr = qr * wr - qi * wi;
+                        var ti = qr * wi + qi * wr;
+                        (pr - tr).CopyTo(re[q..]);
+                        (pi - ti).CopyTo(im[q..]);
+                        (pr + tr).CopyTo(re[p..]);
+                        (pi + ti).CopyTo(im[p..]);
+                    }
+                }
+                continue;
+            }
             for (int start = 0; start < m; start += len)
             {
                 for (int j = 0; j < halfLen; j++)
                 {
-                    float wr = _twiddleRe[j * step], wi = _twiddleIm[j * step];
+                    float wr = wRe[j], wi = wIm[j];
                     int p = start + j, q = p + halfLen;
                     float tr = re[q] * wr - im[q] * wi;
                     float ti = re[q] * wi + im[q] * wr;

@@ -6,7 +6,7 @@ namespace KvsInference.Avatar.Model;
 
 /// <summary>
 /// The talking-face model: 16 kHz mono PCM in, <see cref="VisemeFrame"/>s out at a fixed frame rate.
-/// Log-mel features every 10 ms (25 ms Hann windows), a trained MLP over six context frames, exponential
+/// Log-mel features every 10 ms (25 ms Hann windows), a trained MLP over the last <see cref="VisemeNetwork.ContextFrames"/> feature frames, exponential
 /// smoothing of the class weights, and a loudness-driven jaw.
 /// </summary>
 /// <remarks>

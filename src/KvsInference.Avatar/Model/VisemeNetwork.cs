@@ -11,7 +11,7 @@ namespace KvsInference.Avatar.Model;
 /// <remarks>
 /// File format (little-endian): magic "KVSV", format version (int32 = 1), context frames, mel bands,
 /// hidden units, classes (int32 each), then float32 arrays: band mean, band 1/std, W1 (hidden x input,
-/// row-major), b1, W2 (classes x hidden), b2. About 40 KB for the shipped size.
+/// row-major), b1, W2 (classes x hidden), b2. About 135 KB for the shipped size (10 context frames, 128 hidden units).
 /// </remarks>
 public sealed class VisemeNetwork
 {
@@ -54,17 +54,29 @@ public sealed class VisemeNetwork
     /// <summary>Runs the network: <paramref name="input"/> (normalised, <see cref="InputSize"/>) -> class probabilities.</summary>
     internal void Forward(ReadOnlySpan<float> input, Span<float> hidden, Span<float> probabilities)
     {
+        var h = hidden[..HiddenUnits];
+        DenseMath.Affine(W1, B1, input[..InputSize], h);
+        DenseMath.Relu(h);
+        var p = probabilities[..ClassCount];
+        DenseMath.Affine(W2, B2, h, p);
+        DenseMath.Softmax(p);
+    }
+
+    /// <summary>The plain form of <see cref="Forward"/> (one dot product per row): the oracle of the tests and the baseline of the speed figure.</summary>
+    internal void ForwardReference(ReadOnlySpan<float> input, Span<float> hidden, Span<float> probabilities)
+    {
         int inputSize = InputSize;
-        var w1 = W1.AsSpan();
         for (int h = 0; h < HiddenUnits; h++)
         {
-            float z = B1[h] + DenseMath.Dot(w1.Slice(h * inputSize, inputSize), input);
+            float z = B1[h];
+            for (int i = 0; i < inputSize; i++) z += W1[h * inputSize + i] * input[i];
             hidden[h] = z > 0 ? z : 0;
         }
-        var w2 = W2.AsSpan();
         for (int c = 0; c < ClassCount; c++)
         {
-            probabilities[c] = B2[c] + DenseMath.Dot(w2.Slice(c * HiddenUnits, HiddenUnits), hidden);
+            float z = B2[c];
+            for (int i = 0; i < HiddenUnits; i++) z += W2[c * HiddenUnits + i] * hidden[i];
+            probabilities[c] = z;
         }
         DenseMath.Softmax(probabilities[..ClassCount]);
     }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using MkvAudioTrackReader = KvsInference.Audio.MkvAudioTrackReader;
 using KvsInference.Avatar.Features;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
+using KvsInference.Matroska;
 
 namespace KvsInference.Avatar.Rendering;
 
@@ -13,20 +15,20 @@ public sealed record TalkingFaceVideoResult(int Frames, double AudioSeconds, Tim
 
 /// <summary>
 /// The local path end to end: audio file -> 16 kHz PCM -> viseme model -> face frames -> ffmpeg (H.264 +
-/// AAC of the original audio) -> MP4. WAV is read in process; other containers (.webm, .mkv, ...) are
-/// decoded to 16 kHz mono WAV by ffmpeg first.
+/// AAC of the original audio) -> MP4. WAV is read in process; any other file is read as MKV/WebM and its first
+/// decodable audio track (Opus, AAC, PCM) decoded in process by <see cref="MkvAudioTrackReader"/>. ffmpeg only encodes.
 /// </summary>
 public static class TalkingFaceVideo
 {
     /// <summary>Renders <paramref name="inputPath"/> as a talking-face MP4.</summary>
-    /// <param name="inputPath">A WAV, WebM or MKV file (anything ffmpeg decodes).</param>
+    /// <param name="inputPath">A WAV file (by its .wav extension), or a WebM/MKV file with an Opus, AAC or PCM track.</param>
     /// <param name="outputPath">The MP4 to write (overwritten).</param>
     /// <param name="model">The model; null for <see cref="VisemeModel.LoadDefault"/> at the renderer's frame rate.</param>
     /// <param name="rendererOptions">Frame size and rate; null for 640x480 at 60 fps.</param>
     /// <param name="cancellationToken">Cancels the run (ffmpeg is killed).</param>
     /// <returns>Counts and timing.</returns>
     /// <exception cref="FileNotFoundException">The input does not exist.</exception>
-    /// <exception cref="InvalidDataException">The audio cannot be read or has an unsupported rate.</exception>
+    /// <exception cref="InvalidDataException">The audio cannot be read (not WAV/MKV, no decodable audio track) or has an unsupported rate.</exception>
     /// <exception cref="InvalidOperationException">ffmpeg is missing or failed; the message holds its error output.</exception>
     public static async Task<TalkingFaceVideoResult> WriteMp4Async(string inputPath, string outputPath, VisemeModel? model = null,
         FaceRendererOptions? rendererOptions = null, CancellationToken cancellationToken = default)
@@ -108,25 +110,14 @@ public static class TalkingFaceVideo
         }
         else
         {
-            // Containers with compressed audio: ffmpeg decodes to 16 kHz mono WAV on its stdout.
-            var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "-hide_banner", "-loglevel", "error", "-i", path, "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", "-f", "wav", "-" })
-            {
-                psi.ArgumentList.Add(a);
-            }
-            using var ffmpeg = StartProcess(psi);
-            var stderr = ffmpeg.StandardError.ReadToEndAsync(cancellationToken);
-            using var wav = new MemoryStream();
-            await ffmpeg.StandardOutput.BaseStream.CopyToAsync(wav, cancellationToken).ConfigureAwait(false);
-            await ffmpeg.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            if (ffmpeg.ExitCode != 0) throw new InvalidDataException($"ffmpeg could not decode {path}: {await stderr.ConfigureAwait(false)}");
+            // MKV/WebM (Opus, AAC, PCM tracks): decoded in process to 16 kHz mono, as the worker decodes streams.
             try
             {
-                (samples, rate) = WavPcmReader.Read(wav.GetBuffer().AsSpan(0, (int)wav.Length));
+                (samples, rate) = await MkvAudioTrackReader.ReadAllAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
             }
-            catch (WavFormatException e)
+            catch (MkvFormatException e)
             {
-                throw new InvalidDataException($"{path}: ffmpeg's output: {e.Message}", e);
+                throw new InvalidDataException($"{path}: not a readable MKV/WebM file: {e.Message}", e);
             }
         }
         if (rate == FeatureConstants.SampleRate) return samples;

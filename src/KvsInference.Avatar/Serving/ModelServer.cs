@@ -28,7 +28,7 @@ namespace KvsInference.Avatar.Serving;
 /// <see cref="ModelServerOptions.MaxBodyBytes"/>; 415 other content types and WAV sample rates that cannot be
 /// resampled (16 kHz, or 8..48 kHz resampled). Stream state lives in this process: behind several
 /// endpoint instances a stream needs sticky routing for continuity; without its state a window still gets
-/// right frames after the 80 ms context has filled.</para>
+/// right frames after the model context (100 ms shipped) has filled.</para>
 /// </remarks>
 public sealed class ModelServer : IAsyncDisposable
 {

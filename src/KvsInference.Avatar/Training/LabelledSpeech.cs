@@ -38,16 +38,25 @@ internal sealed class LabelledSpeech
     /// Speaks <paramref name="text"/>, resamples to 16 kHz, adds <paramref name="leadSamples"/> and
     /// <paramref name="tailSamples"/> of silence, and converts the phoneme events to class segments.
     /// </summary>
-    public static LabelledSpeech Synthesize(string text, SpeechVoice voice, int leadSamples = 0, int tailSamples = 0)
+    public static LabelledSpeech Synthesize(string text, SpeechVoice voice, int leadSamples = 0, int tailSamples = 0) =>
+        FromSpeech(EspeakSynthesizer.Speak(text, voice), leadSamples, tailSamples);
+
+    /// <summary>
+    /// Labels synthesized speech as <see cref="Synthesize"/> does. With <paramref name="playbackRate"/> the samples
+    /// are taken as recorded at that rate instead of the synthesizer's: a rate below it lowers every formant and
+    /// slows the speech by the same factor (a longer vocal tract), above it the reverse. That is vocal-tract-length
+    /// perturbation, with labels that stay exact because the phoneme times scale with the audio.
+    /// </summary>
+    public static LabelledSpeech FromSpeech(SynthesizedSpeech speech, int leadSamples = 0, int tailSamples = 0, int? playbackRate = null)
     {
-        var speech = EspeakSynthesizer.Speak(text, voice);
-        var resampled = PcmResampler.For(speech.SampleRate, FeatureConstants.SampleRate).Resample(speech.Samples);
+        int sourceRate = playbackRate ?? speech.SampleRate;
+        var resampled = PcmResampler.For(sourceRate, FeatureConstants.SampleRate).Resample(speech.Samples);
         var pcm = new short[leadSamples + resampled.Length + tailSamples];
         resampled.CopyTo(pcm, leadSamples);
         var starts = new List<long>(speech.Phonemes.Count);
         var classes = new List<VisemeClass>(speech.Phonemes.Count);
         int unknown = 0;
-        double scale = (double)FeatureConstants.SampleRate / speech.SampleRate;
+        double scale = (double)FeatureConstants.SampleRate / sourceRate;
         foreach (var phoneme in speech.Phonemes)
         {
             if (!PhonemeVisemeMap.TryMap(phoneme.Name, out var viseme))

@@ -33,6 +33,12 @@ internal static class TrainingRecipe
         new("en-us+m1", 130, 55),
     ];
 
+    /// <summary>
+    /// The rates espeak-ng's 22.05 kHz speech is taken to be at in the perturbed training copies (vocal-tract-length
+    /// perturbation: formants and tempo x 0.91, 0.95, 1.04, 1.09); each converts to 16 kHz with at most 16 polyphase branches.
+    /// </summary>
+    public static readonly IReadOnlyList<int> WarpPlaybackRates = [20000, 21000, 23000, 24000];
+
     /// <summary>Held-out voices: accents and variants absent from <see cref="TrainVoices"/>.</summary>
     public static readonly IReadOnlyList<SpeechVoice> EvalVoices =
     [

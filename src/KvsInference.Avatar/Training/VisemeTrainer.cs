@@ -32,10 +32,14 @@ public static class VisemeTrainer
         {
             foreach (var text in corpus)
             {
-                var speech = LabelledSpeech.Synthesize(text, voice);
-                unknown += speech.UnknownPhonemes;
+                var synthesized = EspeakSynthesizer.Speak(text, voice);
                 for (int copy = 0; copy < options.CopiesPerUtterance; copy++)
                 {
+                    // The first copy is the voice as espeak-ng made it; the others are vocal-tract-length
+                    // perturbed (formants and tempo scaled by 0.91..1.09) to stand for speakers not in the recipe.
+                    int? playbackRate = copy == 0 ? null : TrainingRecipe.WarpPlaybackRates[rng.Next(TrainingRecipe.WarpPlaybackRates.Count)];
+                    var speech = LabelledSpeech.FromSpeech(synthesized, playbackRate: playbackRate);
+                    if (copy == 0) unknown += speech.UnknownPhonemes;
                     var (pcm, lead) = Augment(speech.Pcm, rng);
                     audioSeconds += (double)pcm.Length / FeatureConstants.SampleRate;
                     var frames = LogMelFrames.Compute(pcm);

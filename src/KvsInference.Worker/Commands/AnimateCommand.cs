@@ -8,7 +8,7 @@ internal static class AnimateCommand
 {
     public static Command Create()
     {
-        var input = new Argument<FileInfo>("audio") { Description = "A WAV file, or a WebM/MKV file (decoded by ffmpeg)." };
+        var input = new Argument<FileInfo>("audio") { Description = "A WAV file, or a WebM/MKV file (Opus, AAC or PCM audio, decoded in process)." };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The MP4 to write.", Required = true };
         var frameRate = new Option<double>("--frame-rate") { Description = "Video frames per second.", DefaultValueFactory = _ => 60 };
         var command = new Command("animate", "Render a talking-face video from speech.") { input, output, frameRate };

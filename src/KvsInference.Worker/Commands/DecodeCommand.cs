@@ -55,11 +55,13 @@ internal static class DecodeCommand
     {
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
         var factory = new AudioDecoderFactory(loggerFactory.CreateLogger<AudioDecoderFactory>());
-        var handler = new Handler(factory, wavPath, sampleRate, trackNumber, mono, log);
+        var options = new AudioTrackOptions { OutputSampleRate = sampleRate, Mono = mono };
+        using var reader = new MkvAudioTrackReader(factory, options, (rate, channels) => WavWriter.Create(wavPath, rate, channels), trackNumber,
+            message => log.WriteLine($"decode: {message}"));
         var exit = 0;
         try
         {
-            await new MkvStreamParser().ParseAsync(input, handler, cancellationToken);
+            await reader.ReadAsync(input, cancellationToken);
         }
         catch (MkvFormatException e)
         {
@@ -73,61 +75,14 @@ internal static class DecodeCommand
         }
         finally
         {
-            handler.Complete();
+            reader.Complete();
         }
-        if (handler.Decoder is null)
+        if (reader.Decoder is not { } decoder)
         {
             log.WriteLine(trackNumber is { } n ? $"decode: track {n} is not a decodable audio track." : "decode: no decodable audio track.");
             return exit == 0 ? ExitNoTrack : exit;
         }
-        log.WriteLine($"decode: track {handler.TrackNumber} ({handler.Decoder.DecoderName}) -> {wavPath}: {handler.Decoder.OutputSampleRate} Hz, {handler.Decoder.OutputChannels} ch, {handler.Frames} frames, {handler.Decoder.PacketsFailed} packets concealed");
+        log.WriteLine($"decode: track {reader.TrackNumber} ({decoder.DecoderName}) -> {wavPath}: {decoder.OutputSampleRate} Hz, {decoder.OutputChannels} ch, {reader.Frames} frames, {decoder.PacketsFailed} packets concealed");
         return exit;
-    }
-
-    private sealed class Handler(AudioDecoderFactory factory, string wavPath, int sampleRate, ulong? wanted, bool mono, TextWriter log) : IMkvHandler
-    {
-        private readonly HashSet<ulong> _reported = new();
-
-        public AudioTrackDecoder? Decoder { get; private set; }
-        public ulong TrackNumber { get; private set; }
-        public long Frames { get; private set; }
-
-        public void OnTrack(MkvTrackInfo track)
-        {
-            // KVS repeats the Tracks element in every fragment: keep the decoder of the chosen track.
-            if (Decoder is not null || track.Type != MkvTrackType.Audio) return;
-            if (wanted is { } n && track.Number != n) return;
-            var options = new AudioTrackOptions { OutputSampleRate = sampleRate, Mono = mono };
-            if (AudioTrackDecoder.TryCreate(track, options, (rate, channels) => WavWriter.Create(wavPath, rate, channels), factory, out var decoder, out var error))
-            {
-                Decoder = decoder;
-                TrackNumber = track.Number;
-            }
-            else if (_reported.Add(track.Number))
-            {
-                log.WriteLine($"decode: skipping {error}");
-            }
-        }
-
-        public void OnFrame(in MkvFrame frame)
-        {
-            if (Decoder is null || frame.TrackNumber != TrackNumber) return;
-            try
-            {
-                if (frame.IsPayloadContiguous) Decoder.Decode(frame.TimestampNs, frame.PayloadSpan, frame.DiscardPaddingNs);
-                else Decoder.Decode(frame.TimestampNs, frame.PayloadSequence, frame.DiscardPaddingNs);
-            }
-            catch (AudioDecodeException e)
-            {
-                log.WriteLine($"decode: frame at {frame.TimestampNs / 1_000_000.0:0.###} ms: {e.Message}");
-            }
-            Frames++;
-        }
-
-        public void Complete()
-        {
-            Decoder?.Complete();
-            Decoder?.Dispose();
-        }
     }
 }

@@ -4,21 +4,25 @@ namespace KvsInference.Tests.Features;
 
 public class RealFftTests
 {
-    [Fact]
-    public void PowerSpectrum_RandomFrame_MatchesDirectDft()
+    [Theory]
+    [InlineData(4)]
+    [InlineData(16)]
+    [InlineData(64)]
+    [InlineData(512)] // the model's size: scalar and vector stages
+    public void PowerSpectrum_RandomFrame_MatchesDirectDft(int n)
     {
-        var rng = new Random(1);
-        var frame = Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
-        var fft = new RealFft(64);
-        var power = new float[33];
-        fft.PowerSpectrum(frame, new float[32], new float[32], power);
-        for (int k = 0; k <= 32; k++)
+        var rng = new Random(n);
+        var frame = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var fft = new RealFft(n);
+        var power = new float[n / 2 + 1];
+        fft.PowerSpectrum(frame, new float[n / 2], new float[n / 2], power);
+        for (int k = 0; k <= n / 2; k++)
         {
             double re = 0, im = 0;
-            for (int n = 0; n < 64; n++)
+            for (int t = 0; t < n; t++)
             {
-                re += frame[n] * Math.Cos(2 * Math.PI * k * n / 64);
-                im -= frame[n] * Math.Sin(2 * Math.PI * k * n / 64);
+                re += frame[t] * Math.Cos(2 * Math.PI * k * t / n);
+                im -= frame[t] * Math.Sin(2 * Math.PI * k * t / n);
             }
             Assert.Equal(re * re + im * im, power[k], 1e-3 * Math.Max(1, re * re + im * im));
         }

@@ -45,4 +45,25 @@ public class VisemeNetworkTests
         Assert.Equal(embedded.Fingerprint(), model.Network.Fingerprint());
         Assert.NotEqual(VisemeModel.LoadEmbeddedNetwork().Fingerprint(), model.Network.Fingerprint());
     }
+
+    [Theory]
+    [InlineData(8, 96)]   // the shipped shape
+    [InlineData(3, 7)]    // odd sizes: row and column tails
+    [InlineData(1, 1)]
+    public void Forward_AnyShape_MatchesThePlainReference(int context, int hidden)
+    {
+        var network = new VisemeNetwork(context, hidden);
+        var rng = new Random(context * 100 + hidden);
+        foreach (var array in new[] { network.W1, network.B1, network.W2, network.B2 })
+        {
+            for (int i = 0; i < array.Length; i++) array[i] = (float)(rng.NextDouble() * 2 - 1) * 0.3f;
+        }
+        var input = Enumerable.Range(0, network.InputSize).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        float[] hiddenFast = new float[hidden], hiddenPlain = new float[hidden], fast = new float[6], plain = new float[6];
+        network.Forward(input, hiddenFast, fast);
+        network.ForwardReference(input, hiddenPlain, plain);
+        for (int u = 0; u < hidden; u++) Assert.Equal(hiddenPlain[u], hiddenFast[u], 1e-4f);
+        for (int c = 0; c < 6; c++) Assert.Equal(plain[c], fast[c], 1e-5f);
+        Assert.Equal(1f, fast.Sum(), 1e-5f);
+    }
 }

@@ -27,7 +27,7 @@ public class TalkingFaceVideoTests
     }
 
     [Fact]
-    public async Task WriteMp4Async_WebmOpus_IsDecodedByFfmpeg()
+    public async Task WriteMp4Async_WebmOpus_IsDecodedInProcess()
     {
         var webm = Path.Combine(TestPaths.Scratch, "speech.webm");
         ProcessRunner.Ffmpeg("-i", AvatarSpeech.Wav("A short clip in a web m file."), "-c:a", "libopus", "-b:a", "32k", webm);
@@ -42,4 +42,29 @@ public class TalkingFaceVideoTests
     [Fact]
     public async Task WriteMp4Async_MissingInput_ThrowsFileNotFound() =>
         await Assert.ThrowsAsync<FileNotFoundException>(() => TalkingFaceVideo.WriteMp4Async("/nonexistent.wav", Path.Combine(TestPaths.Scratch, "x.mp4")));
+
+    [Theory]
+    [InlineData("libopus", "webm", 0.03)]  // WebM signals Opus pre-skip: the same duration
+    [InlineData("aac", "mkv", 0.1)]        // ffmpeg's MKV has no CodecDelay for AAC: 1024 priming samples + final-frame padding remain
+    public async Task WriteMp4Async_CompressedContainer_GivesTheFramesOfTheSameSpeechAsWav(string codec, string container, double extraSeconds)
+    {
+        var wav = AvatarSpeech.Wav("The same words in two containers.");
+        var compressed = Path.Combine(TestPaths.Scratch, $"same-words-{codec}.{container}");
+        ProcessRunner.Ffmpeg("-i", wav, "-c:a", codec, "-b:a", "64k", compressed);
+        var options = new FaceRendererOptions { Width = 160, Height = 120, FrameRate = 30 };
+        var model = KvsInference.Avatar.Model.VisemeModel.LoadDefault(new() { FrameRate = 30 }, "/nonexistent");
+        var fromWav = await TalkingFaceVideo.WriteMp4Async(wav, Path.Combine(TestPaths.Scratch, $"same-wav-{codec}.mp4"), model, options);
+        var fromCompressed = await TalkingFaceVideo.WriteMp4Async(compressed, Path.Combine(TestPaths.Scratch, $"same-{codec}.mp4"), model, options);
+        Assert.InRange(fromCompressed.AudioSeconds, fromWav.AudioSeconds - 0.03, fromWav.AudioSeconds + extraSeconds);
+        Assert.Equal((int)Math.Ceiling(fromCompressed.AudioSeconds * 30 - 1e-9), fromCompressed.Frames);
+    }
+
+    [Fact]
+    public async Task WriteMp4Async_NotMatroska_ThrowsInvalidData()
+    {
+        var path = Path.Combine(TestPaths.Scratch, "not-audio.webm");
+        await File.WriteAllTextAsync(path, "this is not a WebM file");
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => TalkingFaceVideo.WriteMp4Async(path, Path.Combine(TestPaths.Scratch, "y.mp4")));
+        Assert.Contains("not-audio.webm", e.Message);
+    }
 }

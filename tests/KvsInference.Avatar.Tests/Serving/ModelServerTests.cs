@@ -40,7 +40,7 @@ public class ModelServerTests : IAsyncLifetime
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    [Fact(Skip = "Hangs in the xunit test host (serve itself answers; see report) - to investigate")]
+    [Fact]
     public async Task Ping_ModelLoaded_Answers200WithTheModelName()
     {
         var started = DateTime.UtcNow;
@@ -50,7 +50,7 @@ public class ModelServerTests : IAsyncLifetime
         Assert.StartsWith("kvsi-visemes-", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetString());
     }
 
-    [Fact(Skip = "Hangs in the xunit test host (serve itself answers; see report) - to investigate")]
+    [Fact]
     public async Task Invocations_JsonBatchOfTwoStreams_AnswersEachInstance()
     {
         var pcm = Enumerable.Range(0, 8000).Select(i => (short)(3000 * Math.Sin(i * 0.05))).ToArray();
@@ -84,7 +84,7 @@ public class ModelServerTests : IAsyncLifetime
         Assert.Equal(expected[0].GetProperty("frames").GetArrayLength(), actual[0].GetProperty("frames").GetArrayLength());
     }
 
-    [Fact(Skip = "Hangs in the xunit test host (serve itself answers; see report) - to investigate")]
+    [Fact]
     public async Task Invocations_WavBody_AnswersOnePredictionObject()
     {
         var wav = File.ReadAllBytes(AvatarSpeech.Wav("Hello there, how are you?"));
@@ -97,7 +97,7 @@ public class ModelServerTests : IAsyncLifetime
         Assert.Contains(prediction.Frames, f => f.Silence < 0.5f);
     }
 
-    [Fact(Skip = "Hangs in the xunit test host (serve itself answers; see report) - to investigate")]
+    [Fact]
     public async Task Invocations_OctetStreamWav_IsSniffed()
     {
         var wav = File.ReadAllBytes(AvatarSpeech.Wav("Hi"));
@@ -106,7 +106,7 @@ public class ModelServerTests : IAsyncLifetime
         Assert.True(json.GetProperty("frames").GetArrayLength() > 10);
     }
 
-    [Theory(Skip = "Hangs in the xunit test host (serve itself answers; see report) - to investigate")]
+    [Theory]
     [InlineData("", "application/json", 400, "empty_body", null)]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000,\"pcm16\":\"@@@\"}]}", "application/json", 400, "bad_request", "instances[0].pcm16")]
     [InlineData("{\"instances\":[{\"id\":\"a\",\"sampleRate\":16000}]}", "application/json", 400, "bad_request", "instances[0].pcm16")]
@@ -124,7 +124,7 @@ public class ModelServerTests : IAsyncLifetime
         if (field is not null) Assert.Equal(field, json.GetProperty("field").GetString());
     }
 
-    [Fact(Skip = "Hangs in the xunit test host (serve itself answers; see report) - to investigate")]
+    [Fact]
     public async Task Invocations_WavAtUnsupportedRate_Answers415()
     {
         var path = Path.Combine(TestPaths.Scratch, "odd-rate.wav");
@@ -134,7 +134,7 @@ public class ModelServerTests : IAsyncLifetime
         Assert.Contains("11111", json.GetProperty("message").GetString());
     }
 
-    [Fact(Skip = "Hangs in the xunit test host (serve itself answers; see report) - to investigate")]
+    [Fact]
     public async Task Invocations_BodyOverTheLimit_Answers413()
     {
         var (status, json) = await PostAsync(new byte[300 * 1024], "application/json");
@@ -149,7 +149,7 @@ public class ModelServerTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
     }
 
-    [Fact(Skip = "Hangs in the xunit test host (serve itself answers; see report) - to investigate")]
+    [Fact]
     public async Task Invocations_ConcurrentRequests_AllSucceed()
     {
         var wav = File.ReadAllBytes(AvatarSpeech.Wav("Concurrent requests are served in parallel."));

@@ -8,10 +8,10 @@ public class VisemeEvaluatorTests
     [Fact]
     public void Evaluate_ShippedModelOnHeldOutVoices_StaysAboveTheFloor()
     {
-        // The full harness (`KvsInference.Worker eval-model`) reaches the figure in README.md; this smaller run
-        // (4 sentences x 3 held-out voices) must stay within 10 points of it.
+        // The full harness (`KvsInference.Worker eval-model`) reaches the figure in README.md (83.1 %); this smaller
+        // run (4 sentences x 3 held-out voices, 81.7 % with the shipped weights) must stay within 5 points of it.
         var result = VisemeEvaluator.Evaluate(VisemeModel.LoadDefault(modelDirectory: "/nonexistent"), maxSentences: 4);
-        Assert.True(result.Accuracy >= 0.70, $"accuracy {result.Accuracy:P1}\n{result.FormatConfusion()}");
+        Assert.True(result.Accuracy >= 0.78, $"accuracy {result.Accuracy:P1}\n{result.FormatConfusion()}");
         Assert.True(result.Frames > 1000);
     }
 }
