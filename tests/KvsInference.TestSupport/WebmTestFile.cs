@@ -5,7 +5,22 @@ namespace KvsInference.TestSupport;
 
 /// <summary>One track of a test file, as the test-only reader below sees it.</summary>
 public sealed record WebmTestTrack(ulong Number, string CodecId, byte[]? CodecPrivate, ulong CodecDelayNs, ulong SeekPreRollNs,
-    double SamplingFrequency, int Channels, int BitDepth);
+    double SamplingFrequency, int Channels, int BitDepth)
+{
+    /// <summary>The production track description of this audio track, for the decoders under test.</summary>
+    public KvsInference.Matroska.MkvTrackInfo ToTrackInfo() => new()
+    {
+        Number = Number,
+        Type = KvsInference.Matroska.MkvTrackType.Audio,
+        CodecId = CodecId,
+        CodecPrivate = CodecPrivate,
+        CodecDelayNs = CodecDelayNs,
+        SeekPreRollNs = SeekPreRollNs,
+        SamplingFrequency = SamplingFrequency,
+        Channels = Channels,
+        BitDepth = BitDepth,
+    };
+}
 
 /// <summary>One block of a test file: absolute timestamp and discard padding in ns, and the frame bytes.</summary>
 public sealed record WebmTestFrame(ulong Track, long TimestampNs, byte[] Data, long DiscardPaddingNs);

@@ -27,17 +27,7 @@ internal static class BenchSpeechMedia
         }
         var file = WebmTestFile.Read(webm);
         var t = file.Tracks[0];
-        var track = new MkvTrackInfo
-        {
-            Number = t.Number,
-            Type = MkvTrackType.Audio,
-            CodecId = t.CodecId,
-            CodecPrivate = t.CodecPrivate,
-            CodecDelayNs = t.CodecDelayNs,
-            SeekPreRollNs = t.SeekPreRollNs,
-            SamplingFrequency = t.SamplingFrequency,
-            Channels = t.Channels,
-        };
+        var track = t.ToTrackInfo();
         return (track, file.FramesOf(t.Number).ToArray());
     }
 

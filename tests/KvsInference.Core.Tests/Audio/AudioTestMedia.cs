@@ -107,18 +107,6 @@ internal static class AudioTestMedia
         return best;
     }
 
-    public static MkvTrackInfo ToTrackInfo(WebmTestTrack t) => new()
-    {
-        Number = t.Number,
-        Type = MkvTrackType.Audio,
-        CodecId = t.CodecId,
-        CodecPrivate = t.CodecPrivate,
-        CodecDelayNs = t.CodecDelayNs,
-        SeekPreRollNs = t.SeekPreRollNs,
-        SamplingFrequency = t.SamplingFrequency,
-        Channels = t.Channels,
-        BitDepth = t.BitDepth,
-    };
 
     /// <summary>Signal-to-noise ratio of <paramref name="actual"/> against <paramref name="reference"/>, in dB, over the common length.</summary>
     public static double SnrDb(ReadOnlySpan<short> reference, ReadOnlySpan<short> actual)

@@ -252,7 +252,7 @@ public class AudioTrackDecoderTests(ITestOutputHelper output)
     private static (WebmTestFile File, MkvTrackInfo Track) Load(OpusVariant variant)
     {
         var file = WebmTestFile.Read(AudioTestMedia.OpusWebm(variant));
-        return (file, AudioTestMedia.ToTrackInfo(file.Tracks[0]));
+        return (file, file.Tracks[0].ToTrackInfo());
     }
 
     private static AudioTrackDecoder Create(MkvTrackInfo track, IPcmSink sink, int rate)

@@ -20,7 +20,7 @@ public class PcmDecoderTests
         ProcessRunner.Ffmpeg("-f", "lavfi", "-i", "aevalsrc=0.7*sin(2*PI*(200+2000*t)*t)|0.5*sin(2*PI*330*t):s=44100:d=1.3",
             "-c:a", ffmpegCodec, mka);
         var file = WebmTestFile.Read(mka);
-        var track = AudioTestMedia.ToTrackInfo(file.Tracks[0]);
+        var track = file.Tracks[0].ToTrackInfo();
         Assert.Equal(codecId, track.CodecId);
         Assert.Equal(bits, track.BitDepth);
 

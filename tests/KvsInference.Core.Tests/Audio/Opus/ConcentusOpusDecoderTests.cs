@@ -57,7 +57,7 @@ public class ConcentusOpusDecoderTests(ITestOutputHelper output)
     internal static short[] DecodeWithTrackDecoder(OpusVariant variant, int rate, bool mono, OpusBackend backend, out string name)
     {
         var file = WebmTestFile.Read(AudioTestMedia.OpusWebm(variant));
-        var track = AudioTestMedia.ToTrackInfo(file.Tracks[0]);
+        var track = file.Tracks[0].ToTrackInfo();
         var sink = new AudioTestMedia.CollectingSink();
         var options = new AudioTrackOptions { OutputSampleRate = rate, Mono = mono };
         Assert.True(AudioTrackDecoder.TryCreate(track, options, sink, new AudioDecoderFactory(opusBackend: backend), out var decoder, out var error), error);

@@ -14,7 +14,7 @@ public class LibOpusDecoderTests(ITestOutputHelper output)
     public void Decode_EveryVariantAt48k_MatchesFfmpegLibopusBitExact(OpusVariant variant)
     {
         var file = WebmTestFile.Read(AudioTestMedia.OpusWebm(variant));
-        var track = AudioTestMedia.ToTrackInfo(file.Tracks[0]);
+        var track = file.Tracks[0].ToTrackInfo();
         var sink = new AudioTestMedia.CollectingSink();
         var options = new AudioTrackOptions { OutputSampleRate = 48000, Mono = false };
         Assert.True(AudioTrackDecoder.TryCreate(track, options, sink, new AudioDecoderFactory(opusBackend: OpusBackend.Native), out var decoder, out var error), error);

@@ -66,7 +66,7 @@ public class MultistreamOpusTests(ITestOutputHelper output)
     {
         var logger = new ListLogger();
         var factory = new AudioDecoderFactory(logger, OpusBackend.Native);
-        var track = AudioTestMedia.ToTrackInfo(WebmTestFile.Read(s_surround.Value).Tracks[0]);
+        var track = WebmTestFile.Read(s_surround.Value).Tracks[0].ToTrackInfo();
         for (int i = 0; i < 3; i++)
         {
             Assert.True(factory.TryCreate(track, 16000, true, out var decoder, out var error), error);
@@ -91,7 +91,7 @@ public class MultistreamOpusTests(ITestOutputHelper output)
 
     private static short[] Decode(WebmTestFile file, OpusBackend backend, int rate, bool mono, out int channels)
     {
-        var track = AudioTestMedia.ToTrackInfo(file.Tracks[0]);
+        var track = file.Tracks[0].ToTrackInfo();
         var sink = new AudioTestMedia.CollectingSink();
         int ch = 0;
         Assert.True(AudioTrackDecoder.TryCreate(track, new AudioTrackOptions { OutputSampleRate = rate, Mono = mono },
