@@ -54,6 +54,9 @@ public sealed class FaceRenderer : IDisposable
     /// <summary>Gets the bytes of one RGBA frame (width x height x 4).</summary>
     public int FrameBytes => Width * Height * 4;
 
+    /// <summary>Gets the colour of the open mouth's interior (what <see cref="LipSyncMeter"/> counts as opening).</summary>
+    public static SKColor MouthInteriorColor { get; } = new(0x4A, 0x12, 0x1A);
+
     /// <summary>Gets the pixel rectangle the mouth is drawn in (whatever its shape).</summary>
     public SKRectI MouthRegion { get; }
 
@@ -182,7 +185,7 @@ public sealed class FaceRenderer : IDisposable
             return;
         }
         var rect = new SKRect(_cx - halfWidth, mouthY - opening * 0.45f, _cx + halfWidth, mouthY + opening * 0.55f);
-        _fill.Color = new SKColor(0x4A, 0x12, 0x1A);
+        _fill.Color = MouthInteriorColor;
         c.DrawOval(rect, _fill);
         // Upper teeth show when the mouth is wide (ee, ih, aa), tongue at the bottom when it is open.
         c.Save();

@@ -15,5 +15,6 @@ internal static class CommandRegistry
         yield return ServeCommand.Create();
         yield return AnimateCommand.Create();
         yield return PeerCommand.Create();
+        yield return LipSyncCommand.Create();
     }
 }
