@@ -24,9 +24,21 @@ internal sealed class SignalingTestClient : IAsyncDisposable
         var uri = BuildUri(host, channel, clientId, token);
         var socket = new ClientWebSocket();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var before = Registered(channel, clientId);
         await socket.ConnectAsync(uri, cts.Token);
+        // The server registers a connection just after the WebSocket handshake completes; wait for that, so that a
+        // message sent next is routed to it (as a KVS client would have its connection established first).
+        for (var i = 0; i < 200; i++)
+        {
+            var now = Registered(channel, clientId);
+            if (now is not null && !ReferenceEquals(now, before)) break;
+            await Task.Delay(10);
+        }
         return new SignalingTestClient(socket);
     }
+
+    private static object? Registered(SignalingChannel channel, string? clientId) =>
+        clientId is null ? channel.Master : channel.FindViewer(clientId);
 
     /// <summary>Tries to connect and returns the HTTP status the upgrade was refused with (101 when it succeeded).</summary>
     public static async Task<HttpStatusCode> TryConnectAsync(Uri uri)
