@@ -17,7 +17,7 @@ internal static class AvatarStreamCommand
         var records = new Option<FileInfo>("--records") { Description = "JSON-lines file of inference records (as the jsonl sink writes).", Required = true };
         var stream = new Option<string>("--stream") { Description = "The stream whose records are rendered.", Required = true };
         var audio = new Option<FileInfo?>("--audio") { Description = "The speech (WAV, or WebM/MKV); silence when absent." };
-        var rtmp = new Option<Uri?>("--rtmp") { Description = "rtmp:// or rtmps:// URL with stream key (used without Zoom credentials)." };
+        var rtmp = new Option<string?>("--rtmp") { Description = "rtmp:// or rtmps:// URL with stream key (used without Zoom credentials)." };
         var zoomSession = new Option<string?>("--zoom-session") { Description = "Zoom Video SDK session id to join as incoming live stream." };
         var frameRate = new Option<int>("--frame-rate") { Description = "Video frames per second.", DefaultValueFactory = _ => 25 };
         var command = new Command("avatar-stream", "Render the avatar from inference records and push it over RTMP (Zoom or any ingest).")
@@ -39,7 +39,7 @@ internal static class AvatarStreamCommand
                 var (pcm, rate) = await ReadAudioAsync(parse.GetValue(audio), cancellationToken);
 
                 using var http = new HttpClient();
-                var (url, ingestion) = await AvatarStreamTarget.ResolveAsync(zoom, parse.GetValue(zoomSession), parse.GetValue(rtmp), http, cancellationToken);
+                var (url, ingestion) = await AvatarStreamTarget.ResolveAsync(zoom, parse.GetValue(zoomSession), ParseUrl(parse.GetValue(rtmp)), http, cancellationToken);
                 if (ingestion is not null) Console.WriteLine($"avatar-stream: Zoom stream ingestion {ingestion.StreamId} started");
                 var options = new RtmpPublisherOptions { Url = url, FrameRate = parse.GetValue(frameRate) };
                 var publisher = new RtmpPublisher(options);
@@ -60,6 +60,11 @@ internal static class AvatarStreamCommand
         });
         return command;
     }
+
+    private static Uri? ParseUrl(string? text) =>
+        text is null ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var url) ? url
+        : throw new ArgumentException($"--rtmp: '{text}' is not an absolute URL (rtmp://host[:port]/app/key).");
 
     private static async Task<(short[] Pcm, int Rate)> ReadAudioAsync(FileInfo? file, CancellationToken cancellationToken)
     {

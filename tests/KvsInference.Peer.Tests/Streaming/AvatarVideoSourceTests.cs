@@ -17,7 +17,7 @@ public sealed class AvatarVideoSourceTests
 {
     private const string Stream = "avatar-test";
 
-    /// <summary>About 3 s of speech at 16 kHz followed by 0.6 s of silence, and its records (200 ms windows, one record each).</summary>
+    /// <summary>About 2.4 s of speech at 16 kHz followed by 0.6 s of silence, and its records (200 ms windows, one record each).</summary>
     private static async Task<(short[] Pcm, List<InferenceRecord> Records)> SpeechAndRecordsAsync()
     {
         var wav22k = AvatarSpeech.Wav("The avatar speaks to the meeting through Zoom.");
