@@ -16,5 +16,6 @@ internal static class CommandRegistry
         yield return AnimateCommand.Create();
         yield return PeerCommand.Create();
         yield return LipSyncCommand.Create();
+        yield return AvatarStreamCommand.Create();
     }
 }
