@@ -510,13 +510,10 @@ public sealed class StreamProcessor
                 Pcm = pcm.AsMemory(0, window.Samples.Length),
             };
             var prediction = _owner._batcher.InferAsync(instance, _cancellationToken);
-            // The window belongs to the fragment of its first sample; the fragment that is current now may be later.
-            _ready.Add(new WindowItem(_fragment.FirstPcmNs is { } first && window.TimestampNs < first && _previous is not null ? _previous : _fragment,
-                window.TimestampNs, _samplesWindowed, ArrivalTimestamp, (int)_framesInWindow, pcm, prediction));
+            // The windower is flushed at every fragment boundary, so a window always belongs to the current fragment.
+            _ready.Add(new WindowItem(_fragment, window.TimestampNs, _samplesWindowed, ArrivalTimestamp, (int)_framesInWindow, pcm, prediction));
             _framesInWindow = 0;
         }
-
-        private FragmentInfo? _previous;
 
         private void EndFragment()
         {
@@ -524,7 +521,6 @@ public sealed class StreamProcessor
             {
                 _ready.Add(new FragmentEndItem(_fragment, _samplesIn));
             }
-            _previous = _fragment;
             _fragmentHasFrames = false;
         }
 
