@@ -15,17 +15,16 @@ namespace KvsInference.Peer.Streaming;
 /// memory until ffmpeg has read it), and each carries the audio that plays during it.
 /// </summary>
 /// <remarks>
-/// The records are taken as contiguous: the first frame of the first record is time zero and each record continues
-/// where the previous one ended, as the worker writes them per stream. The output lasts as long as the longer of the
-/// visemes and the audio (the face rests after the last record; silence plays when the audio is shorter or absent).
+/// The records are placed by their timestamps (<see cref="VisemeTimeline"/>): the first frame of the first record is time
+/// zero, a gap between records (the stream paused, a record is missing) is drawn as the resting face, and records
+/// without timestamps continue where the previous one ended. The output lasts as long as the longer of the visemes and
+/// the audio (the face rests after the last record; silence plays when the audio is shorter or absent). For a live
+/// stream, <see cref="LiveAvatarSource"/> does the same against the clock.
 /// The publisher's ffmpeg reads as fast as it is fed, so with <c>realTime</c> the source itself paces the frames at
 /// the video rate, which a live RTMP ingest (Zoom) expects.
 /// </remarks>
 public sealed class AvatarVideoSource
 {
-    private static readonly VisemeFrame Rest = new(0, 0, 0, 0, 0, 0, 1);
-    private static readonly JsonSerializerOptions RecordJson = new(JsonSerializerDefaults.Web);
-
     private readonly RtmpPublisherOptions _options;
     private readonly bool _realTime;
     private readonly TimeProvider _time;
@@ -65,18 +64,18 @@ public sealed class AvatarVideoSource
 
         using var renderer = new FaceRenderer(new FaceRendererOptions { Width = o.Width, Height = o.Height, FrameRate = o.FrameRate });
         await using var source = records.GetAsyncEnumerator(cancellationToken);
-        // Viseme frames received and not yet passed: _visemes[0] is the frame at index `dropped` of the stream.
-        var visemes = new List<VisemeFrame>();
-        long dropped = 0;
-        double recordRate = 0;
+        var visemes = new VisemeTimeline();
+        double? recordRate = null;
+        double? originMs = null;
         bool recordsDone = false;
         long start = _time.GetTimestamp();
 
         for (long n = 0; ; n++)
         {
-            double t = (double)n / o.FrameRate;
-            // Pull records until the two viseme frames around t are known (or there are no more).
-            while (!recordsDone && (recordRate == 0 || dropped + visemes.Count <= (long)Math.Floor(t * recordRate) + 1))
+            double frameMs = n * 1000.0 / o.FrameRate;
+            // Pull records until the one after this frame's moment is known (or there are no more): a record that starts
+            // later leaves a gap, where the face rests.
+            while (!recordsDone && (originMs is null || !(visemes.EndMs > originMs + frameMs + 1000 / recordRate!.Value)))
             {
                 if (!await source.MoveNextAsync())
                 {
@@ -84,34 +83,19 @@ public sealed class AvatarVideoSource
                     break;
                 }
                 var record = source.Current;
-                if (!(record.FrameRate > 0) || (recordRate != 0 && record.FrameRate != recordRate))
+                if (recordRate is { } rate && record.FrameRate != rate)
                 {
-                    throw new InvalidDataException($"record {record.RecordId}: frame rate {record.FrameRate} " +
-                        (recordRate == 0 ? "is not positive" : $"differs from the stream's {recordRate}"));
+                    throw new InvalidDataException($"record {record.RecordId}: frame rate {record.FrameRate} differs from the stream's {rate}");
                 }
+                visemes.Add(record);
                 recordRate = record.FrameRate;
-                visemes.AddRange(record.Frames);
+                originMs ??= visemes.StartMs;
             }
-            long visemeCount = dropped + visemes.Count;
-            bool visemesLeft = recordRate > 0 && t * recordRate < visemeCount;
-            if (!visemesLeft && recordsDone && n >= audioFrames) yield break;
+            double t = (originMs ?? 0) + frameMs;
+            if (recordsDone && !(visemes.EndMs > t) && n >= audioFrames) yield break;
 
-            var face = Rest;
-            if (visemesLeft)
-            {
-                double p = t * recordRate;
-                long i = (long)Math.Floor(p);
-                var a = visemes[(int)(i - dropped)];
-                var b = i + 1 < visemeCount ? visemes[(int)(i + 1 - dropped)] : a;
-                face = Lerp(a, b, (float)(p - i));
-                // Frames before i are never needed again (t only grows).
-                int passed = (int)(i - dropped);
-                if (passed > 256)
-                {
-                    visemes.RemoveRange(0, passed);
-                    dropped += passed;
-                }
-            }
+            var face = visemes.Sample(t);
+            visemes.DropBefore(t - 1000);
 
             var rgba = new byte[o.FrameBytes];
             renderer.Render(face, n, rgba);
@@ -125,44 +109,11 @@ public sealed class AvatarVideoSource
 
             if (_realTime)
             {
-                var due = TimeSpan.FromSeconds(t) - _time.GetElapsedTime(start);
+                var due = TimeSpan.FromMilliseconds(frameMs) - _time.GetElapsedTime(start);
                 if (due > TimeSpan.Zero) await Task.Delay(due, _time, cancellationToken);
             }
             cancellationToken.ThrowIfCancellationRequested();
             yield return new AvFrame(rgba, pcmBytes);
-        }
-    }
-
-    /// <summary>Reads the records of one stream from a JSON-lines file (the shape <see cref="JsonLinesFileSink"/> writes), in file order.</summary>
-    /// <param name="path">The file.</param>
-    /// <param name="streamName">Only records of this stream are returned.</param>
-    /// <param name="cancellationToken">Stops the reading.</param>
-    /// <returns>The records.</returns>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">A line is not a valid record (the message names the line).</exception>
-    public static async IAsyncEnumerable<InferenceRecord> ReadRecordsAsync(string path, string streamName,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        ArgumentNullException.ThrowIfNull(streamName);
-        using var reader = new StreamReader(path);
-        int lineNumber = 0;
-        string? line;
-        while ((line = await reader.ReadLineAsync(cancellationToken)) is not null)
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            InferenceRecord? record;
-            try
-            {
-                record = JsonSerializer.Deserialize<InferenceRecord>(line, RecordJson);
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{path} line {lineNumber}: not an inference record: {e.Message}", e);
-            }
-            if (record is null) throw new InvalidDataException($"{path} line {lineNumber}: null instead of an inference record");
-            if (record.StreamName == streamName) yield return record;
         }
     }
 
@@ -176,8 +127,4 @@ public sealed class AvatarVideoSource
         written += resampler.Flush(output.AsSpan(written));
         return output[..written];
     }
-
-    private static VisemeFrame Lerp(in VisemeFrame a, in VisemeFrame b, float f) => new(
-        a.Aa + (b.Aa - a.Aa) * f, a.Ih + (b.Ih - a.Ih) * f, a.Ou + (b.Ou - a.Ou) * f, a.Ee + (b.Ee - a.Ee) * f,
-        a.Oh + (b.Oh - a.Oh) * f, a.JawOpen + (b.JawOpen - a.JawOpen) * f, a.Silence + (b.Silence - a.Silence) * f);
 }

@@ -1,14 +1,18 @@
 using System.CommandLine;
 using KvsInference.Audio;
+using KvsInference.Aws.KinesisVideo;
 using KvsInference.Matroska;
+using KvsInference.Media;
 using KvsInference.Peer.Streaming;
 
 namespace KvsInference.Worker.Commands;
 
 /// <summary>
-/// `avatar-stream --records r.jsonl --stream s [--audio a.wav|a.webm] --rtmp url [--zoom-session id]`: renders the avatar
+/// `avatar-stream --stream s --records r.jsonl [--audio a.wav|a.webm] --rtmp url [--zoom-session id]`: renders the avatar
 /// of one stream's records with its speech and pushes it over RTMP, in real time (to Zoom's stream ingestion when
 /// ZOOM_VIDEOSDK_API_KEY/ZOOM_VIDEOSDK_API_SECRET or ZOOM_ACCESS_TOKEN are set and a session is given).
+/// With `--follow` it streams live instead: the records a running worker appends to the file from now on, the speech
+/// read from the KVS stream (GetMedia; `--kvs-url` for the local media store), a fixed `--delay-ms` behind live.
 /// </summary>
 internal static class AvatarStreamCommand
 {
@@ -16,13 +20,17 @@ internal static class AvatarStreamCommand
     {
         var records = new Option<FileInfo>("--records") { Description = "JSON-lines file of inference records (as the jsonl sink writes).", Required = true };
         var stream = new Option<string>("--stream") { Description = "The stream whose records are rendered.", Required = true };
-        var audio = new Option<FileInfo?>("--audio") { Description = "The speech (WAV, or WebM/MKV); silence when absent." };
+        var audio = new Option<FileInfo?>("--audio") { Description = "The speech (WAV, or WebM/MKV); silence when absent. Not with --follow." };
+        var follow = new Option<bool>("--follow") { Description = "Live: follow the records file as a worker writes it; the speech comes from the KVS stream." };
+        var kvsUrl = new Option<string?>("--kvs-url") { Description = "With --follow: the KVS endpoint (the local media store's URL); AWS's from the environment when absent." };
+        var delay = new Option<int>("--delay-ms") { Description = "With --follow: how far behind the live speech the avatar plays.", DefaultValueFactory = _ => 1500 };
+        var seconds = new Option<double?>("--seconds") { Description = "With --follow: stop after this many seconds (default: until Ctrl+C)." };
         var rtmp = new Option<string?>("--rtmp") { Description = "rtmp:// or rtmps:// URL with stream key (used without Zoom credentials)." };
         var zoomSession = new Option<string?>("--zoom-session") { Description = "Zoom Video SDK session id to join as incoming live stream." };
         var frameRate = new Option<int>("--frame-rate") { Description = "Video frames per second.", DefaultValueFactory = _ => 25 };
         var command = new Command("avatar-stream", "Render the avatar from inference records and push it over RTMP (Zoom or any ingest).")
         {
-            records, stream, audio, rtmp, zoomSession, frameRate,
+            records, stream, audio, follow, kvsUrl, delay, seconds, rtmp, zoomSession, frameRate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -35,18 +43,38 @@ internal static class AvatarStreamCommand
                     AccessToken = Environment.GetEnvironmentVariable("ZOOM_ACCESS_TOKEN"),
                 };
                 var recordsFile = parse.GetValue(records)!;
-                if (!recordsFile.Exists) throw new FileNotFoundException($"records file {recordsFile.FullName} does not exist", recordsFile.FullName);
-                var (pcm, rate) = await ReadAudioAsync(parse.GetValue(audio), cancellationToken);
+                var streamName = parse.GetValue(stream)!;
+                bool live = parse.GetValue(follow);
+                if (live && parse.GetValue(audio) is not null) throw new ArgumentException("--audio cannot be used with --follow: live speech comes from the KVS stream.");
+                if (!live && !recordsFile.Exists) throw new FileNotFoundException($"records file {recordsFile.FullName} does not exist", recordsFile.FullName);
 
                 using var http = new HttpClient();
                 var (url, ingestion) = await AvatarStreamTarget.ResolveAsync(zoom, parse.GetValue(zoomSession), ParseUrl(parse.GetValue(rtmp)), http, cancellationToken);
                 if (ingestion is not null) Console.WriteLine($"avatar-stream: Zoom stream ingestion {ingestion.StreamId} started");
                 var options = new RtmpPublisherOptions { Url = url, FrameRate = parse.GetValue(frameRate) };
                 var publisher = new RtmpPublisher(options);
-                var source = new AvatarVideoSource(options, realTime: true);
-                var frames = source.FramesAsync(AvatarVideoSource.ReadRecordsAsync(recordsFile.FullName, parse.GetValue(stream)!, cancellationToken),
-                    pcm, rate, cancellationToken);
-                await publisher.RunAsync(frames, cancellationToken);
+                if (live)
+                {
+                    var liveOptions = new LiveAvatarOptions
+                    {
+                        Delay = TimeSpan.FromMilliseconds(parse.GetValue(delay)),
+                        Duration = parse.GetValue(seconds) is { } s ? TimeSpan.FromSeconds(s) : null,
+                    };
+                    using var kvs = new KinesisVideoClient(KvsOptions(parse.GetValue(kvsUrl)));
+                    var source = new LiveAvatarSource(options, liveOptions);
+                    var speech = new KvsAudioFeed(new KvsMediaSource(kvs), streamName, options.AudioSampleRate);
+                    Console.WriteLine($"avatar-stream: following {recordsFile.FullName} and the speech of {streamName}, {liveOptions.Delay.TotalMilliseconds:F0} ms behind live");
+                    await publisher.RunAsync(source.FramesAsync(RecordFiles.FollowAsync(recordsFile.FullName, streamName, cancellationToken: cancellationToken),
+                        speech.ReadAsync(cancellationToken), cancellationToken), cancellationToken);
+                    Console.WriteLine($"avatar-stream: {source.Stats}");
+                }
+                else
+                {
+                    var (pcm, rate) = await ReadAudioAsync(parse.GetValue(audio), cancellationToken);
+                    var source = new AvatarVideoSource(options, realTime: true);
+                    await publisher.RunAsync(source.FramesAsync(RecordFiles.ReadAsync(recordsFile.FullName, streamName, cancellationToken), pcm, rate, cancellationToken),
+                        cancellationToken);
+                }
                 Console.WriteLine($"avatar-stream: pushed {publisher.FramesWritten} frames ({publisher.FramesWritten / (double)options.FrameRate:F2} s) " +
                     $"in {publisher.SessionsStarted} session(s)");
                 return 0;
@@ -59,6 +87,21 @@ internal static class AvatarStreamCommand
             }
         });
         return command;
+    }
+
+    private static KinesisVideoClientOptions KvsOptions(string? url)
+    {
+        var options = new KinesisVideoClientOptions();
+        if (url is null) return options;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+        {
+            throw new ArgumentException($"--kvs-url: '{url}' is not an http(s) URL (the local media store's, e.g. http://127.0.0.1:PORT).");
+        }
+        // The local store checks SigV4 against its own development credentials.
+        options.ServiceUrl = endpoint;
+        options.Region = "us-east-1";
+        options.Credentials = new Amazon.Runtime.BasicAWSCredentials("local", "local");
+        return options;
     }
 
     private static Uri? ParseUrl(string? text) =>

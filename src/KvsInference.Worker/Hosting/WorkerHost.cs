@@ -78,16 +78,25 @@ internal static class WorkerHost
         builder.Services.AddSingleton<IMediaSource>(new KvsMediaSource(kvs));
         builder.Services.AddSingleton<ILeaseStore>(_ => CreateLeaseStore(settings, time, loggerFactory));
         builder.Services.AddSingleton<IInferenceClient>(_ => CreateInferenceClient(settings, time, loggerFactory));
-        if (localSystem is null)
+        // Records are handed, once the sink has them, to whoever watches a stream: the meeting pages and the RTMP avatar.
+        builder.Services.AddSingleton(_ => new RecordBroadcaster(CreateSink(settings, time, loggerFactory)));
+        builder.Services.AddSingleton<IRecordSink>(sp => sp.GetRequiredService<RecordBroadcaster>());
+        if (settings.Avatar.Enabled)
         {
-            builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
+            var avatarStream = settings.Avatar.Stream ?? localSystem?.Streams.FirstOrDefault() ?? settings.Local.StreamPrefix + "1";
+            var zoom = new Peer.Streaming.ZoomOptions
+            {
+                ApiKey = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_KEY"),
+                ApiSecret = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_SECRET"),
+                AccessToken = Environment.GetEnvironmentVariable("ZOOM_ACCESS_TOKEN"),
+            };
+            builder.Services.AddHostedService(sp => new AvatarPublisherService(settings.Avatar, avatarStream, sp.GetRequiredService<RecordBroadcaster>(),
+                sp.GetRequiredService<IMediaSource>(), zoom, time, loggerFactory));
         }
-        else
+        if (localSystem is not null)
         {
             // The meeting web app: the page, signaling, the master's audio into the local store, and the records of each
-            // meeting's stream handed to its page by a tee around the worker's sink.
-            builder.Services.AddSingleton(_ => new RecordBroadcaster(CreateSink(settings, time, loggerFactory)));
-            builder.Services.AddSingleton<IRecordSink>(sp => sp.GetRequiredService<RecordBroadcaster>());
+            // meeting's stream handed to its page by the broadcaster.
             builder.Services.AddSingleton(localSystem.Store);
             // Chromium's offers (audio + video, every codec) are larger than KVS's 10 KB payload limit once base64'd.
             builder.Services.AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024);

@@ -18,6 +18,7 @@ internal sealed class WorkerSettings
     public ProcessingSettings Processing { get; set; } = new();
     public MetricsSettings Metrics { get; set; } = new();
     public LocalSettings Local { get; set; } = new();
+    public AvatarSettings Avatar { get; set; } = new();
 
     /// <summary>Seconds after which the worker stops by itself (0: run until stopped); for demos and tests.</summary>
     public double DurationSeconds { get; set; }
@@ -96,6 +97,22 @@ internal sealed class WorkerSettings
         public string? DataDirectory { get; set; }
     }
 
+    /// <summary>The live avatar pushed over RTMP (to Zoom or any RTMP server) by the worker itself.</summary>
+    internal sealed class AvatarSettings
+    {
+        /// <summary>rtmp:// or rtmps:// URL with stream key; empty: no push (unless a Zoom session is set).</summary>
+        public string? Rtmp { get; set; }
+        /// <summary>Zoom Video SDK session to join as incoming live stream (credentials from ZOOM_VIDEOSDK_API_KEY/SECRET or ZOOM_ACCESS_TOKEN).</summary>
+        public string? ZoomSession { get; set; }
+        /// <summary>The stream whose avatar is pushed; default: the first local demo stream.</summary>
+        public string? Stream { get; set; }
+        /// <summary>How far behind the live speech the avatar plays (covers the model's latency).</summary>
+        public double DelayMs { get; set; } = 1500;
+        public int FrameRate { get; set; } = 25;
+
+        public bool Enabled => !string.IsNullOrEmpty(Rtmp) || !string.IsNullOrEmpty(ZoomSession);
+    }
+
     public static WorkerSettings Bind(IConfiguration configuration)
     {
         var settings = new WorkerSettings();
@@ -142,6 +159,13 @@ internal sealed class WorkerSettings
         if (Metrics.Port is < 0 or > 65535) errors.Add("KVSI:Metrics:Port must be between 0 and 65535.");
         if (Local.SampleStreams is < 0 or > 10_000) errors.Add("KVSI:Local:SampleStreams must be between 0 and 10000.");
         if (DurationSeconds < 0) errors.Add("KVSI:DurationSeconds must not be negative.");
+        if (!string.IsNullOrEmpty(Avatar.Rtmp) && !(Uri.TryCreate(Avatar.Rtmp, UriKind.Absolute, out var rtmp) && rtmp.Scheme is "rtmp" or "rtmps"))
+        {
+            errors.Add($"KVSI:Avatar:Rtmp '{Avatar.Rtmp}' is not an rtmp:// or rtmps:// URL.");
+        }
+        if (Avatar.Enabled && string.IsNullOrEmpty(Avatar.Stream) && !local) errors.Add("KVSI:Avatar:Stream is required to push an avatar in AWS mode.");
+        if (Avatar.DelayMs is < 100 or > 30_000) errors.Add("KVSI:Avatar:DelayMs must be between 100 and 30000.");
+        if (Avatar.FrameRate is not (10 or 12 or 15 or 16 or 20 or 24 or 25 or 30 or 32 or 40 or 48 or 50 or 60)) errors.Add("KVSI:Avatar:FrameRate must divide 48000 evenly (10-60: 15, 24, 25, 30, 50, 60...).");
         return errors;
     }
 

@@ -107,7 +107,7 @@ public sealed class AvatarVideoSourceTests
         var source = new AvatarVideoSource(options, realTime: true);
         var started = DateTime.UtcNow;
         await new RtmpPublisher(options).RunAsync(
-            Tee(source.FramesAsync(AvatarVideoSource.ReadRecordsAsync(file, Stream, timeout.Token), pcm, 16000, timeout.Token), frames, timeout.Token),
+            Tee(source.FramesAsync(RecordFiles.ReadAsync(file, Stream, timeout.Token), pcm, 16000, timeout.Token), frames, timeout.Token),
             timeout.Token);
         var elapsed = DateTime.UtcNow - started;
 
@@ -175,7 +175,7 @@ public sealed class AvatarVideoSourceTests
         await File.WriteAllLinesAsync(file, ["", "{not json"]);
         var e = await Assert.ThrowsAsync<InvalidDataException>(async () =>
         {
-            await foreach (var _ in AvatarVideoSource.ReadRecordsAsync(file, Stream))
+            await foreach (var _ in RecordFiles.ReadAsync(file, Stream))
             {
             }
         });
