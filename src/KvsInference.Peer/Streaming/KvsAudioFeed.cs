@@ -32,6 +32,7 @@ public sealed class KvsAudioFeed
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _reconnectDelay;
+    private readonly KvsStartSelector _start;
 
     /// <summary>Creates the feed.</summary>
     /// <param name="media">Where GetMedia goes (the KVS client or the local store's).</param>
@@ -41,8 +42,9 @@ public sealed class KvsAudioFeed
     /// <param name="time">The clock of the reconnect delay.</param>
     /// <param name="logger">Reconnections and decode problems are logged.</param>
     /// <param name="reconnectDelay">The pause before reopening GetMedia after it ended or failed; default 500 ms.</param>
+    /// <param name="start">Where the first GetMedia starts; default NOW (the live avatar has no use for the past).</param>
     public KvsAudioFeed(IMediaSource media, string streamName, int sampleRate, AudioDecoderFactory? decoders = null, TimeProvider? time = null,
-        ILogger? logger = null, TimeSpan? reconnectDelay = null)
+        ILogger? logger = null, TimeSpan? reconnectDelay = null, KvsStartSelector? start = null)
     {
         ArgumentNullException.ThrowIfNull(media);
         ArgumentException.ThrowIfNullOrEmpty(streamName);
@@ -55,6 +57,7 @@ public sealed class KvsAudioFeed
         _time = time ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _reconnectDelay = reconnectDelay ?? TimeSpan.FromMilliseconds(500);
+        _start = start ?? KvsStartSelector.Now();
     }
 
     /// <summary>Gets how many GetMedia connections were opened.</summary>
@@ -101,7 +104,7 @@ public sealed class KvsAudioFeed
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var start = lastFragment is null ? KvsStartSelector.Now() : KvsStartSelector.AfterFragment(lastFragment);
+                var start = lastFragment is null ? _start : KvsStartSelector.AfterFragment(lastFragment);
                 var handler = new Handler(this, queue);
                 try
                 {

@@ -19,6 +19,14 @@ public sealed class LiveAvatarOptions
     [Range(typeof(TimeSpan), "00:00:00.1", "00:00:30")]
     public TimeSpan Delay { get; set; } = TimeSpan.FromMilliseconds(1500);
 
+    /// <summary>
+    /// Gets or sets how much later than the mouth the voice plays. The model opens the mouth a little late (its analysis
+    /// window and smoothing): the live push measured the audio 25 ms ahead of the mouth without this, `animate` 13 ms.
+    /// </summary>
+    /// <value>The default value is 20 ms.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan AudioLag { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Gets or sets how long to stream; null to stream until cancelled or both feeds end.</summary>
     /// <value>The default value is null.</value>
     public TimeSpan? Duration { get; set; }
@@ -104,6 +112,7 @@ public sealed class LiveAvatarSource
         using var renderer = new FaceRenderer(new FaceRendererOptions { Width = o.Width, Height = o.Height, FrameRate = o.FrameRate });
         var mono = new short[samplesPerFrame];
         long start = _time.GetTimestamp();
+        double startMs = NowMs();
         long anchorFrame = 0;
         double? anchorMs = null;
         try
@@ -120,10 +129,12 @@ public sealed class LiveAvatarSource
                 bool done;
                 lock (_lock)
                 {
-                    // The moment this frame shows: fixed once the producer clock is known, then advancing with the frames.
+                    // The moment this frame shows: fixed once the producer clock is known, then advancing with the frames. It is
+                    // tied to when the frame is due, not to when the loop got to it, so a stalled loop catching up does not
+                    // move the playhead ahead of the delay.
                     if (anchorMs is null && _firstLagMs is { } lag)
                     {
-                        anchorMs = NowMs() - lag - _options.Delay.TotalMilliseconds;
+                        anchorMs = startMs + n * frameMs - lag - _options.Delay.TotalMilliseconds;
                         anchorFrame = n;
                         _logger.LogInformation("live avatar: first media {Lag:F0} ms behind the producer clock; drawing {Delay:F0} ms behind it", lag, _options.Delay.TotalMilliseconds);
                     }
@@ -131,9 +142,9 @@ public sealed class LiveAvatarSource
                     {
                         _playheadMs = anchor + (n - anchorFrame) * frameMs;
                         face = _visemes.Sample(_playheadMs);
-                        _audio.Read(_playheadMs, mono);
+                        _audio.Read(_playheadMs - _options.AudioLag.TotalMilliseconds, mono);
                         _visemes.DropBefore(_playheadMs - KeepBehindMs);
-                        _audio.DropBefore(_playheadMs - KeepBehindMs);
+                        _audio.DropBefore(_playheadMs - _options.AudioLag.TotalMilliseconds - KeepBehindMs);
                     }
                     else
                     {

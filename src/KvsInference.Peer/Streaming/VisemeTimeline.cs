@@ -27,9 +27,10 @@ public sealed class VisemeTimeline
     private readonly List<Segment> _segments = new();
     private double? _unstampedNextMs;
 
-    private readonly record struct Segment(double StartMs, double StepMs, IReadOnlyList<VisemeFrame> Frames)
+    private readonly record struct Segment(double StartMs, double FrameRate, IReadOnlyList<VisemeFrame> Frames)
     {
-        public double EndMs => StartMs + Frames.Count * StepMs;
+        // Computed as count / rate, not count x (1 / rate): 30 frames at 60 fps end at exactly 500 ms.
+        public double EndMs => StartMs + Frames.Count * 1000 / FrameRate;
     }
 
     /// <summary>Gets the time of the first frame kept, or null when empty.</summary>
@@ -64,9 +65,8 @@ public sealed class VisemeTimeline
         {
             throw new InvalidDataException($"record {record.RecordId}: frame rate {record.FrameRate} is not a positive number");
         }
-        double step = 1000 / record.FrameRate;
         double start = StartOf(record) ?? _unstampedNextMs ?? 0;
-        var segment = new Segment(start, step, record.Frames);
+        var segment = new Segment(start, record.FrameRate, record.Frames);
         _unstampedNextMs = segment.EndMs;
         if (record.Frames.Count == 0) return true;
 
@@ -91,7 +91,7 @@ public sealed class VisemeTimeline
         {
             var s = _segments[i];
             if (timeMs >= s.EndMs) continue;
-            double p = (timeMs - s.StartMs) / s.StepMs;
+            double p = (timeMs - s.StartMs) * s.FrameRate / 1000;
             int k = (int)Math.Floor(p);
             var a = s.Frames[k];
             VisemeFrame b;

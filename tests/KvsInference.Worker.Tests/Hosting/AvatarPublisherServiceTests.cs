@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using KvsInference.Avatar.Rendering;
+using KvsInference.TestSupport;
+using KvsInference.Tests.EndToEnd;
+using Xunit.Abstractions;
+
+namespace KvsInference.Tests.Hosting;
+
+/// <summary>
+/// The live avatar pushed by the worker itself (KVSI:Avatar:Rtmp): the worker in local mode plays the sample speech into
+/// its demo stream, infers it, and pushes the avatar of that stream with its speech to a local nginx-rtmp server.
+/// </summary>
+public sealed partial class AvatarPublisherServiceTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Worker_AvatarRtmpConfigured_PushesLiveAvatarInLipSyncToNginx()
+    {
+        Assert.True(NginxRtmpServer.IsInstalled, "nginx and libnginx-mod-rtmp are required (scripts/setup installs them)");
+        using var nginx = new NginxRtmpServer();
+        nginx.Start();
+        var dir = Directory.CreateTempSubdirectory("kvsi-avatar-live-").FullName;
+        using var harness = new FleetHarness();
+        using var worker = harness.StartWorkerProcess("worker", [], new Dictionary<string, string>
+        {
+            ["KVSI__Local__Enabled"] = "true",
+            ["KVSI__Local__SampleStreams"] = "1",
+            ["KVSI__Local__DataDirectory"] = Path.Combine(dir, "store"),
+            ["KVSI__Metrics__Port"] = FleetHarness.FreePort().ToString(CultureInfo.InvariantCulture),
+            ["KVSI__Metrics__StatusSeconds"] = "0",
+            ["KVSI__Sink__File"] = Path.Combine(dir, "records.jsonl"),
+            ["KVSI__Avatar__Rtmp"] = nginx.LiveUrl("worker-avatar").ToString(),
+            ["KVSI__DurationSeconds"] = "22",
+        });
+        Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(90)), "the worker did not stop by itself:\n" + harness.Diagnostics());
+        var log = string.Join('\n', worker.Lines);
+        output.WriteLine(string.Join('\n', worker.Lines.Where(l => l.Contains("avatar", StringComparison.Ordinal))));
+
+        var stats = StatsLine().Match(log);
+        Assert.True(stats.Success, "no avatar statistics in the worker's log:\n" + harness.Diagnostics(40));
+        long frames = long.Parse(stats.Groups["frames"].Value, CultureInfo.InvariantCulture);
+        long fromRecords = long.Parse(stats.Groups["fromRecords"].Value, CultureInfo.InvariantCulture);
+        long late = long.Parse(stats.Groups["late"].Value, CultureInfo.InvariantCulture);
+        Assert.True(frames >= 20 * 25 * 0.8, $"only {frames} frames pushed in a 22 s run");
+        Assert.True(fromRecords >= 8 * 25, $"only {fromRecords} frames were drawn from records");
+        Assert.True(late <= 2, $"{late} records arrived after their moment was drawn");
+
+        var recording = Assert.Single(nginx.Recordings());
+        var probe = ProcessRunner.Run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,width,height,r_frame_rate:format=duration", "-of", "json", recording],
+            TimeSpan.FromSeconds(20));
+        output.WriteLine(probe);
+        using var doc = JsonDocument.Parse(probe);
+        var codecs = doc.RootElement.GetProperty("streams").EnumerateArray().Select(s => s.GetProperty("codec_name").GetString()!).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(["aac", "h264"], codecs);
+        double duration = double.Parse(doc.RootElement.GetProperty("format").GetProperty("duration").GetString()!, CultureInfo.InvariantCulture);
+        Assert.True(duration >= 15, $"the recording lasts {duration:F1} s");
+
+        // The mouth drawn from the records against the speech read back from KVS, as a viewer of the stream sees them.
+        var sync = await LipSyncMeter.MeasureAsync(recording);
+        output.WriteLine("live avatar over RTMP: " + sync.Describe());
+        Assert.True(sync.Correlation > 0.3, "mouth and speech do not correlate: " + sync.Describe());
+        Assert.True(sync.WithinBt1359, sync.Describe());
+    }
+
+    [GeneratedRegex(@"avatar: (?<frames>\d+) frames \((?<fromRecords>\d+) from records\), (?<records>\d+) records \((?<late>\d+) late\)")]
+    private static partial Regex StatsLine();
+}
