@@ -191,6 +191,7 @@ public sealed class LiveAvatarSource
                     {
                         double endMs = startMs + record.Frames.Count * 1000 / record.FrameRate;
                         Observe(endMs);
+                        Stats.RecordLag(NowMs() - endMs);
                         if (endMs <= _playheadMs) Stats.RecordLate();
                     }
                 }
@@ -234,6 +235,10 @@ public sealed class LiveAvatarStats
     private long _lateRecords;
     private long _audioPieces;
     private long _lateAudioPieces;
+    private readonly object _lagLock = new();
+    private double _recordLagSumMs;
+    private double _recordLagMaxMs;
+    private long _recordLags;
 
     /// <summary>Gets the frames produced.</summary>
     public long Frames => Interlocked.Read(ref _frames);
@@ -261,7 +266,24 @@ public sealed class LiveAvatarStats
 
     internal void RecordReceived() => Interlocked.Increment(ref _records);
 
+    /// <summary>Gets the mean time from the end of a record's speech (producer clock) to its arrival (this machine's clock), in ms.</summary>
+    /// <value>The speaking-to-record latency when both clocks agree (one machine, or NTP); 0 before any record.</value>
+    public double MeanRecordLagMs { get { lock (_lagLock) return _recordLags == 0 ? 0 : _recordLagSumMs / _recordLags; } }
+
+    /// <summary>Gets the largest such lag, in ms: <see cref="LiveAvatarOptions.Delay"/> must exceed it.</summary>
+    public double MaxRecordLagMs { get { lock (_lagLock) return _recordLagMaxMs; } }
+
     internal void RecordLate() => Interlocked.Increment(ref _lateRecords);
+
+    internal void RecordLag(double ms)
+    {
+        lock (_lagLock)
+        {
+            _recordLagSumMs += ms;
+            _recordLagMaxMs = _recordLags == 0 ? ms : Math.Max(_recordLagMaxMs, ms);
+            _recordLags++;
+        }
+    }
 
     internal void AudioReceived(bool late)
     {
@@ -271,5 +293,7 @@ public sealed class LiveAvatarStats
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Frames} frames ({FramesFromRecords} from records), {Records} records ({LateRecords} late), {AudioPieces} audio pieces ({LateAudioPieces} late)";
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{Frames} frames ({FramesFromRecords} from records), {Records} records ({LateRecords} late), {AudioPieces} audio pieces ({LateAudioPieces} late), " +
+            $"record lag mean {MeanRecordLagMs:F0} ms, max {MaxRecordLagMs:F0} ms");
 }
