@@ -78,11 +78,29 @@ internal static class WorkerHost
         builder.Services.AddSingleton<IMediaSource>(new KvsMediaSource(kvs));
         builder.Services.AddSingleton<ILeaseStore>(_ => CreateLeaseStore(settings, time, loggerFactory));
         builder.Services.AddSingleton<IInferenceClient>(_ => CreateInferenceClient(settings, time, loggerFactory));
+        var meetingMode = settings.MeetingMode(local);
         if (localSystem is null)
         {
             builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
+            if (meetingMode == "aws")
+            {
+                // The meeting page on real KVS: records of every worker of the fleet come back from the Kinesis stream.
+                builder.Services.AddSingleton(_ => new RecordBroadcaster());
+                builder.Services.AddSingleton(sp => new KinesisRecordReader(
+                    new KinesisClient(new KinesisClientOptions(), time, loggerFactory.CreateLogger<KinesisClient>()),
+                    new KinesisRecordReaderOptions { StreamName = settings.Sink.KinesisStreamName! },
+                    sp.GetRequiredService<RecordBroadcaster>(), time, loggerFactory.CreateLogger<KinesisRecordReader>()));
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<KinesisRecordReader>());
+                builder.Services.AddKvsMeeting(o =>
+                {
+                    o.Mode = MeetingMode.Aws;
+                    o.StreamPrefix = settings.MeetingStreamPrefix;
+                    o.StreamRetentionHours = settings.Meeting.StreamRetentionHours;
+                    o.SignedUrlLifetime = TimeSpan.FromSeconds(settings.Meeting.SignedUrlSeconds);
+                });
+            }
         }
-        else
+        else if (meetingMode == "local")
         {
             // The meeting web app: the page, signaling, the master's audio into the local store, and the records of each
             // meeting's stream handed to its page by a tee around the worker's sink.
@@ -92,6 +110,10 @@ internal static class WorkerHost
             // Chromium's offers (audio + video, every codec) are larger than KVS's 10 KB payload limit once base64'd.
             builder.Services.AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024);
             builder.Services.AddKvsMeeting(o => o.StreamPrefix = settings.Local.StreamPrefix + "meeting-");
+        }
+        else
+        {
+            builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
         }
         builder.Services.AddKvsInference(o => Configure(o, settings, localSystem));
         builder.Services.AddHostedService(sp => new StatusReporter(sp.GetRequiredService<KvsInferenceHostedService>(),
@@ -114,10 +136,17 @@ internal static class WorkerHost
         var service = app.Services.GetRequiredService<KvsInferenceHostedService>();
         app.MapGet("/healthz", () => service.Worker is null ? Results.Json(new { status = "starting" }, statusCode: 503) : Results.Json(new { status = "ok", worker = service.Worker.WorkerId }));
         app.MapGet("/metrics", () => Results.Json(Snapshot(service)));
-        if (localSystem is not null)
+        if (meetingMode != "off")
         {
-            app.UseWebSockets();
-            app.MapKvsSignaling(app.Services.GetRequiredService<MeetingOptions>().SignalingPath);
+            if (meetingMode == "local")
+            {
+                app.UseWebSockets();
+                app.MapKvsSignaling(app.Services.GetRequiredService<MeetingOptions>().SignalingPath);
+            }
+            else if (opsHost is not ("127.0.0.1" or "localhost" or "::1"))
+            {
+                log.LogWarning("The meeting page creates KVS channels and streams for anyone who reaches {Host}:{Port}; set KVSI:Metrics:Host=127.0.0.1 unless that is intended.", opsHost, settings.Metrics.Port);
+            }
             app.MapKvsMeeting();
             app.Lifetime.ApplicationStarted.Register(() =>
             {
@@ -126,7 +155,7 @@ internal static class WorkerHost
             });
         }
 
-        log.LogInformation("KvsInference worker ({Mode}): {Settings}", local ? "local" : "AWS", settings);
+        log.LogInformation("KvsInference worker ({Mode}, meeting {Meeting}): {Settings}", local ? "local" : "AWS", meetingMode, settings);
         if (localSystem is not null)
         {
             log.LogInformation("Local media store at {Url}; streams {Streams}; records to {File}", localSystem.Url, string.Join(", ", localSystem.Streams), Path.GetFullPath(settings.Sink.File));
