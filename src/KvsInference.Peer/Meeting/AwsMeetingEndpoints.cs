@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using KvsInference.Aws;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,16 +18,19 @@ namespace KvsInference.Peer.Meeting;
 /// </summary>
 internal static class AwsMeetingEndpoints
 {
+    // Absent rather than null: the page passes ICE servers straight to RTCPeerConnection, which would read null as "null".
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/meeting/api/meetings", (HttpContext context, AwsMeetingService meetings) => CreateAsync(context, meetings));
         endpoints.MapPost("/meeting/api/meetings/{id}/connection", (HttpContext context, string id, AwsMeetingService meetings) =>
             Guarded(context, async () => await context.Response.WriteAsJsonAsync(
-                await meetings.ConnectAsync(id, Bearer(context), context.RequestAborted), MeetingEndpointExtensions.Json, context.RequestAborted)));
+                await meetings.ConnectAsync(id, Bearer(context), context.RequestAborted), Json, context.RequestAborted)));
         endpoints.MapPost("/meeting/api/meetings/{id}/storage-session", (HttpContext context, string id, AwsMeetingService meetings) =>
             Guarded(context, async () => await context.Response.WriteAsJsonAsync(
                 new { joined = true, channelArn = await meetings.JoinStorageSessionAsync(id, Bearer(context), context.RequestAborted) },
-                MeetingEndpointExtensions.Json, context.RequestAborted)));
+                Json, context.RequestAborted)));
         endpoints.MapGet("/meeting/records", async (HttpContext context, AwsMeetingService meetings) =>
         {
             var meeting = meetings.Authorize(context.Request.Query["stream"], context.Request.Query["token"], out var why);
@@ -57,7 +62,7 @@ internal static class AwsMeetingEndpoints
                 meeting.ViewerToken,
                 meeting.Video,
                 JoinPath = join,
-            }, MeetingEndpointExtensions.Json, context.RequestAborted);
+            }, Json, context.RequestAborted);
         });
     }
 
