@@ -170,8 +170,8 @@ public sealed class KinesisRecordReader : BackgroundService
         {
             try
             {
-                var record = JsonSerializer.Deserialize<InferenceRecord>(r.Data);
-                if (record is not null && record.Schema == InferenceRecord.CurrentSchema)
+                var record = InferenceRecordJson.Parse(r.Data);
+                if (record.Schema == InferenceRecord.CurrentSchema)
                 {
                     records.Add(record);
                     continue;
