@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Amazon.Runtime;
+using KvsInference.Aws;
 using KvsInference.Peer.Signaling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -52,8 +54,9 @@ internal sealed class KvsStandIn : IAsyncDisposable
     /// <summary>The channel ARNs of successful JoinStorageSession calls.</summary>
     public ConcurrentQueue<string> Joins { get; } = new();
 
-    /// <summary>Called after a successful JoinStorageSession with the channel ARN (a test may then play the storage session).</summary>
-    public Action<string>? OnJoin { get; set; }
+    /// <summary>After a successful JoinStorageSession: a presigned viewer URL of that channel for a test to play the storage session
+    /// (also served at <c>GET /standin/storage-session-url</c>).</summary>
+    public Uri? StorageSessionUrl { get; private set; }
 
     public (string Status, string? StreamArn) StorageOf(string channelArn) => _storage.GetValueOrDefault(channelArn, ("DISABLED", null));
 
@@ -81,6 +84,7 @@ internal sealed class KvsStandIn : IAsyncDisposable
         app.MapKvsSignaling("/kvs");
         app.MapPost("/cp/{operation}", (HttpContext c, string operation) => standIn.ControlAsync(c, operation));
         app.MapPost("/webrtc/joinStorageSession", (HttpContext c) => standIn.JoinAsync(c));
+        app.MapGet("/standin/storage-session-url", () => standIn.StorageSessionUrl is { } u ? Results.Text(u.ToString()) : Results.NotFound());
         await app.StartAsync();
         standIn.Url = new Uri(app.Urls.First());
         return standIn;
@@ -195,8 +199,12 @@ internal sealed class KvsStandIn : IAsyncDisposable
         // The stand-in's assumption of KVS: the storage session offers to the connected master, so there must be one.
         if (!channel.HasMaster) { await Error(c, 404, "ResourceNotFoundException", "No master is connected to the channel."); return; }
         Joins.Enqueue(channel.Arn);
+        // What the real storage session would do next is offer to the master as a peer of the channel; a test plays that
+        // peer with this URL (a viewer whose client id does not carry our viewers' prefix).
+        var ws = new Uri("ws" + Url.GetLeftPart(UriPartial.Authority)[4..] + "/kvs");
+        StorageSessionUrl = SigV4QueryPresigner.Presign(ws, [new("X-Amz-ChannelARN", channel.Arn), new("X-Amz-ClientId", "storage-session-stand-in")],
+            new ImmutableCredentials(AccessKeyId, SecretAccessKey, null), Region, "kinesisvideo", DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
         c.Response.StatusCode = 200;
-        OnJoin?.Invoke(channel.Arn);
     }
 
     private static Task Error(HttpContext c, int status, string type, string message)

@@ -159,7 +159,7 @@
   // session offers after the peer service calls JoinStorageSession, which needs this socket open first; when no offer
   // follows within 10 s the call is made again (each call sends one offer), at most 6 times.
   async function startAwsIngestion(m, conn, ingestStream) {
-    const ingest = state.ingest = { offers: 0, joins: 0, joinErrors: [], connectionState: 'new', codecs: {}, iceServers: conn.iceServers.length };
+    const ingest = state.ingest = { offers: 0, joins: 0, joinErrors: [], connectionState: 'new', iceServers: conn.iceServers.length };
     let pc = null;
     let chain = Promise.resolve();
     const sig = signalingAt(conn.url, (type, payload, senderId) => {
@@ -167,7 +167,7 @@
         ingest.offers++;
         ingest.senderClientId = senderId || null;
         if (pc) pc.close();
-        const current = pc = new RTCPeerConnection({ iceServers: conn.iceServers });
+        const current = pc = state.ingestPc = new RTCPeerConnection({ iceServers: conn.iceServers });
         for (const track of ingestStream.getTracks()) current.addTrack(track, ingestStream);
         current.onicecandidate = e => { if (e.candidate) sig.send('ICE_CANDIDATE', e.candidate.toJSON(), senderId); };
         current.onconnectionstatechange = () => { ingest.connectionState = current.connectionState; };
@@ -177,6 +177,7 @@
           await current.setLocalDescription(await current.createAnswer());
           sig.send('SDP_ANSWER', current.localDescription.toJSON(), senderId);
           ingest.answerCodecs = answerCodecs(current.localDescription.sdp);
+          await sendH264(current, ingest);
         });
       } else if (type === 'ICE_CANDIDATE' && pc) {
         const current = pc;
@@ -197,18 +198,34 @@
     }, 10000);
   }
 
-  // Puts H.264 (packetization-mode=1 first) at the head of the video codecs this answer may choose.
+  // Leaves H.264 (packetization-mode=1 first) as the only video codec of the answer, the one ingestion takes; rtx, red
+  // and ulpfec stay (they carry no picture of their own). Chromium 156 still encoded VP8 to an offer listing VP8 first
+  // (codec preferences govern receiving), hence sendH264 below.
   function preferH264(pc, ingest) {
     const caps = RTCRtpReceiver.getCapabilities('video');
     const h264 = caps ? caps.codecs.filter(c => c.mimeType.toLowerCase() === 'video/h264') : [];
     ingest.h264Available = h264.length > 0;
     if (h264.length === 0) return;
     h264.sort((a, b) => Number(/packetization-mode=1/.test(b.sdpFmtpLine || '')) - Number(/packetization-mode=1/.test(a.sdpFmtpLine || '')));
-    const rest = caps.codecs.filter(c => c.mimeType.toLowerCase() !== 'video/h264');
+    const rest = caps.codecs.filter(c => /^video\/(rtx|red|ulpfec)$/i.test(c.mimeType));
     for (const t of pc.getTransceivers()) {
       if (t.receiver.track && t.receiver.track.kind === 'video') {
         try { t.setCodecPreferences([...h264, ...rest]); } catch (e) { ingest.joinErrors.push('setCodecPreferences: ' + e); }
       }
+    }
+  }
+
+  // Chromium sends in the offer's codec order whatever the answer prefers (codec preferences govern receiving), so the
+  // video sender is told to encode H.264 among the negotiated codecs (RTCRtpEncodingParameters.codec).
+  async function sendH264(pc, ingest) {
+    for (const sender of pc.getSenders()) {
+      if (!sender.track || sender.track.kind !== 'video') continue;
+      const params = sender.getParameters();
+      const h264 = (params.codecs || []).filter(c => c.mimeType.toLowerCase() === 'video/h264')
+        .sort((a, b) => Number(/packetization-mode=1/.test(b.sdpFmtpLine || '')) - Number(/packetization-mode=1/.test(a.sdpFmtpLine || '')));
+      if (h264.length === 0) { ingest.joinErrors.push('the storage session offered no H.264'); continue; }
+      for (const encoding of params.encodings) encoding.codec = h264[0];
+      try { await sender.setParameters(params); ingest.sendCodec = h264[0].mimeType + ' ' + (h264[0].sdpFmtpLine || ''); } catch (e) { ingest.joinErrors.push('setParameters: ' + e); }
     }
   }
 
