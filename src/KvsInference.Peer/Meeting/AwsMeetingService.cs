@@ -281,17 +281,24 @@ public sealed class AwsMeetingService
             }, cancellationToken).ConfigureAwait(false);
             channel = await _kvs.DescribeSignalingChannelAsync(name, cancellationToken).ConfigureAwait(false);
         }
+        await WaitActiveAsync("Signaling channel " + name, channel.ChannelStatus,
+            async () => (await _kvs.DescribeSignalingChannelAsync(name, cancellationToken).ConfigureAwait(false)).ChannelStatus, cancellationToken).ConfigureAwait(false);
+        return channel.ChannelArn;
+    }
+
+    /// <summary>Polls a new resource until it is ACTIVE (KVS creates channels and streams asynchronously).</summary>
+    private async Task WaitActiveAsync(string what, string status, Func<Task<string>> describe, CancellationToken cancellationToken)
+    {
         var deadline = _time.GetUtcNow() + Options.ResourceActiveTimeout;
-        while (channel.ChannelStatus != "ACTIVE")
+        while (status != "ACTIVE")
         {
-            if (channel.ChannelStatus == "DELETING" || _time.GetUtcNow() > deadline)
+            if (status == "DELETING" || _time.GetUtcNow() > deadline)
             {
-                throw new TimeoutException($"Signaling channel {name} is {channel.ChannelStatus}, not ACTIVE (waited up to {Options.ResourceActiveTimeout}).");
+                throw new TimeoutException($"{what} is {status}, not ACTIVE (waited up to {Options.ResourceActiveTimeout}).");
             }
             await Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken).ConfigureAwait(false);
-            channel = await _kvs.DescribeSignalingChannelAsync(name, cancellationToken).ConfigureAwait(false);
+            status = await describe().ConfigureAwait(false);
         }
-        return channel.ChannelArn;
     }
 
     private async Task<string> EnsureStreamAsync(string name, string meetingId, CancellationToken cancellationToken)
@@ -315,16 +322,8 @@ public sealed class AwsMeetingService
         {
             throw new InvalidOperationException($"Stream {name} retains no data; KVS WebRTC ingestion needs a retention of at least 1 hour.");
         }
-        var deadline = _time.GetUtcNow() + Options.ResourceActiveTimeout;
-        while (stream.Status != "ACTIVE")
-        {
-            if (stream.Status == "DELETING" || _time.GetUtcNow() > deadline)
-            {
-                throw new TimeoutException($"Stream {name} is {stream.Status}, not ACTIVE (waited up to {Options.ResourceActiveTimeout}).");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken).ConfigureAwait(false);
-            stream = await _kvs.DescribeStreamAsync(name, cancellationToken).ConfigureAwait(false);
-        }
+        await WaitActiveAsync("Stream " + name, stream.Status,
+            async () => (await _kvs.DescribeStreamAsync(name, cancellationToken).ConfigureAwait(false)).Status, cancellationToken).ConfigureAwait(false);
         return stream.StreamArn;
     }
 }

@@ -63,7 +63,8 @@ internal sealed class KvsStandIn : IAsyncDisposable
     public bool HasStream(string name) => _streams.ContainsKey(name);
 
     /// <param name="iceServers">What GetIceServerConfig returns.</param>
-    public static async Task<KvsStandIn> StartAsync(IEnumerable<IceServer>? iceServers = null)
+    /// <param name="maxPayloadChars">The signaling payload limit (KVS's is 10 KB of base64).</param>
+    public static async Task<KvsStandIn> StartAsync(IEnumerable<IceServer>? iceServers = null, int maxPayloadChars = 10 * 1024)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
@@ -73,8 +74,7 @@ internal sealed class KvsStandIn : IAsyncDisposable
         {
             o.Region = Region;
             o.Credentials[AccessKeyId] = SecretAccessKey;
-            // Chromium's audio+video offers exceed KVS's 10 KB once base64'd (the stand-in is not judging payload sizes).
-            o.MaxMessagePayloadChars = 64 * 1024;
+            o.MaxMessagePayloadChars = maxPayloadChars;
             foreach (var server in iceServers ?? []) o.IceServers.Add(server);
             options = o;
         });
