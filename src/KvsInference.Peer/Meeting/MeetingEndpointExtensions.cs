@@ -23,7 +23,8 @@ namespace KvsInference.Peer.Meeting;
 /// (<c>MapKvsSignaling(options.SignalingPath)</c>) and calls <c>UseWebSockets()</c>:
 /// <c>GET /</c> the page, <c>POST /meeting/api/meetings</c> creates a meeting, <c>GET /meeting/ingest</c> (WebSocket)
 /// takes the master's MediaRecorder WebM into the stream, <c>GET /meeting/records</c> (Server-Sent Events) streams the
-/// meeting's inference records to the page.
+/// meeting's inference records to the page. In AWS mode (<see cref="MeetingMode.Aws"/>) the API is
+/// <see cref="AwsMeetingEndpoints"/>' instead: no signaling server or ingest here, presigned KVS URLs for the page.
 /// </summary>
 public static class MeetingEndpointExtensions
 {
