@@ -52,6 +52,16 @@ internal sealed class AwsHttpPipeline : IDisposable
 
     public TimeSpan AttemptTimeout { get; }
 
+    /// <summary>Gets the credentials the pipeline signs with, for URLs presigned outside it (KVS signaling).</summary>
+    public async Task<ImmutableCredentials> GetCredentialsAsync()
+    {
+        var credentials = await _credentials.Value.ConfigureAwait(false);
+        return await credentials.GetCredentialsAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Gets the clock signing times are taken from.</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>Signs a request for calls that bypass <see cref="HttpClient"/> (the duplex PutMedia connection).</summary>
     public async Task SignAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

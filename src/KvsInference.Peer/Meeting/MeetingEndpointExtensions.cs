@@ -3,8 +3,10 @@ using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Reflection;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using KvsInference.Aws.KinesisVideo;
 using KvsInference.Peer.MediaStore;
 using KvsInference.Peer.Signaling;
 using KvsInference.Sinks;
@@ -21,11 +23,12 @@ namespace KvsInference.Peer.Meeting;
 /// (<c>MapKvsSignaling(options.SignalingPath)</c>) and calls <c>UseWebSockets()</c>:
 /// <c>GET /</c> the page, <c>POST /meeting/api/meetings</c> creates a meeting, <c>GET /meeting/ingest</c> (WebSocket)
 /// takes the master's MediaRecorder WebM into the stream, <c>GET /meeting/records</c> (Server-Sent Events) streams the
-/// meeting's inference records to the page.
+/// meeting's inference records to the page. In AWS mode (<see cref="MeetingMode.Aws"/>) the API is
+/// <see cref="AwsMeetingEndpoints"/>' instead: no signaling server or ingest here, presigned KVS URLs for the page.
 /// </summary>
 public static class MeetingEndpointExtensions
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private static readonly Dictionary<string, string> Assets = new(StringComparer.Ordinal)
     {
@@ -34,7 +37,12 @@ public static class MeetingEndpointExtensions
         ["/meeting/face.js"] = "face.js",
     };
 
-    /// <summary>Registers the <see cref="MeetingService"/> (the store, signaling server and broadcaster must be registered).</summary>
+    /// <summary>
+    /// Registers the meeting service of the configured <see cref="MeetingOptions.Mode"/>: in local mode the
+    /// <see cref="MeetingService"/> (the store, signaling server and broadcaster must be registered); in AWS mode the
+    /// <see cref="AwsMeetingService"/> (a <see cref="KinesisVideoClient"/> and the broadcaster must be registered, and
+    /// something must feed the broadcaster, e.g. a <see cref="KinesisRecordReader"/>).
+    /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options.</param>
     /// <returns>The same collection.</returns>
@@ -44,6 +52,13 @@ public static class MeetingEndpointExtensions
         configure?.Invoke(options);
         options.Validate();
         services.AddSingleton(options);
+        if (options.Mode == MeetingMode.Aws)
+        {
+            services.AddSingleton(sp => new AwsMeetingService(options, sp.GetRequiredService<KinesisVideoClient>(),
+                new MeetingTokens(RandomNumberGenerator.GetBytes(32), sp.GetService<TimeProvider>() ?? TimeProvider.System),
+                sp.GetRequiredService<RecordBroadcaster>(), sp.GetService<TimeProvider>(), sp.GetService<ILogger<AwsMeetingService>>()));
+            return services;
+        }
         services.AddSingleton(sp => new MeetingService(options, sp.GetRequiredService<SignalingServer>(),
             sp.GetRequiredService<MediaStore.MediaStore>(), sp.GetRequiredService<RecordBroadcaster>(), sp.GetService<ILogger<MeetingService>>()));
         return services;
@@ -60,6 +75,11 @@ public static class MeetingEndpointExtensions
             var type = asset.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8";
             endpoints.MapGet(path, () => Results.Bytes(bytes, type));
         }
+        if (endpoints.ServiceProvider.GetRequiredService<MeetingOptions>().Mode == MeetingMode.Aws)
+        {
+            AwsMeetingEndpoints.Map(endpoints);
+            return endpoints;
+        }
         endpoints.MapPost("/meeting/api/meetings", (HttpContext context, MeetingService meetings) => CreateAsync(context, meetings));
         endpoints.MapGet("/meeting/ingest", (HttpContext context, MeetingService meetings) => IngestAsync(context, meetings));
         endpoints.MapGet("/meeting/records", (HttpContext context, MeetingService meetings) => RecordsAsync(context, meetings));
@@ -75,7 +95,8 @@ public static class MeetingEndpointExtensions
         return copy.ToArray();
     }
 
-    private static async Task CreateAsync(HttpContext context, MeetingService meetings)
+    /// <summary>Reads the create body <c>{"video":bool}</c> (absent: video on); answers 400 and returns null when it is bad.</summary>
+    internal static async Task<bool?> ReadCreateBodyAsync(HttpContext context)
     {
         bool video = true;
         if (context.Request.ContentLength is > 0 || context.Request.ContentType is not null)
@@ -93,9 +114,15 @@ public static class MeetingEndpointExtensions
             catch (JsonException e)
             {
                 await Error(context, 400, "InvalidArgumentException", "The meeting request is not valid JSON {\"video\":bool}: " + e.Message);
-                return;
+                return null;
             }
         }
+        return video;
+    }
+
+    private static async Task CreateAsync(HttpContext context, MeetingService meetings)
+    {
+        if (await ReadCreateBodyAsync(context) is not { } video) return;
         MeetingInfo meeting;
         try
         {
@@ -121,7 +148,7 @@ public static class MeetingEndpointExtensions
         }, Json, context.RequestAborted);
     }
 
-    private static Task Error(HttpContext context, int status, string type, string message)
+    internal static Task Error(HttpContext context, int status, string type, string message)
     {
         context.Response.StatusCode = status;
         context.Response.Headers["x-amzn-ErrorType"] = type;
@@ -268,7 +295,6 @@ public static class MeetingEndpointExtensions
 
     private static string Truncate(string s) => s.Length <= 120 ? s : s[..120]; // close reasons are at most 123 bytes
 
-    /// <summary>The meeting's inference records as Server-Sent Events (<c>data: {record JSON}</c>), live from now on.</summary>
     private static async Task RecordsAsync(HttpContext context, MeetingService meetings)
     {
         var meeting = meetings.Authorize(context.Request.Query["stream"], context.Request.Query["token"], null, out var why);
@@ -277,12 +303,18 @@ public static class MeetingEndpointExtensions
             await Error(context, 403, "NotAuthorizedException", "Records refused: " + why + ".");
             return;
         }
-        using var subscription = meetings.Records.Subscribe(meeting.StreamName);
+        await StreamRecordsAsync(context, meetings.Records, meeting.StreamName);
+    }
+
+    /// <summary>A meeting's inference records as Server-Sent Events (<c>data: {record JSON}</c>), live from now on.</summary>
+    internal static async Task StreamRecordsAsync(HttpContext context, RecordBroadcaster records, string streamName)
+    {
+        using var subscription = records.Subscribe(streamName);
         var response = context.Response;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         var ct = context.RequestAborted;
-        await response.WriteAsync(": records of " + meeting.StreamName + "\n\n", ct);
+        await response.WriteAsync(": records of " + streamName + "\n\n", ct);
         await response.Body.FlushAsync(ct);
         try
         {

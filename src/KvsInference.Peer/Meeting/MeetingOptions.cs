@@ -12,12 +12,44 @@ internal static class MeetingConstants
     public const int DefaultMaxIngestMessageBytes = 1024 * 1024;
     public const int DefaultRecordQueueLength = 256;
     public const int DefaultStreamRetentionHours = 1;
+    // The KVS SDKs presign for 299 s; the page connects right after it gets the URL.
+    public static readonly TimeSpan DefaultSignedUrlLifetime = TimeSpan.FromSeconds(299);
+    public const string IngestChannelSuffix = "-ingest";
+    public const string ViewerClientIdPrefix = "kvsi-viewer-";
+}
+
+/// <summary>Where a meeting's signaling and media go.</summary>
+public enum MeetingMode
+{
+    /// <summary>This process's KVS-compatible signaling server and local media store (the master page uploads WebM).</summary>
+    Local,
+
+    /// <summary>
+    /// Amazon KVS: real signaling channels with presigned URLs, and the master's audio ingested through KVS WebRTC
+    /// ingestion (UpdateMediaStorageConfiguration + JoinStorageSession) into the meeting's stream.
+    /// </summary>
+    Aws,
 }
 
 /// <summary>Settings of the meeting web app (<see cref="MeetingEndpointExtensions.MapKvsMeeting"/>).</summary>
 public sealed class MeetingOptions
 {
-    /// <summary>Gets or sets the prefix of the KVS stream name of each meeting (the worker must discover it).</summary>
+    /// <summary>Gets or sets where signaling and media go.</summary>
+    /// <value>The default value is <see cref="MeetingMode.Local"/>.</value>
+    public MeetingMode Mode { get; set; } = MeetingMode.Local;
+
+    /// <summary>Gets or sets how long a presigned signaling URL handed to a page is valid (AWS mode).</summary>
+    /// <value>The default value is 299 seconds, as the KVS SDKs sign.</value>
+    [Range(typeof(TimeSpan), "00:00:10", "00:05:00")]
+    public TimeSpan SignedUrlLifetime { get; set; } = MeetingConstants.DefaultSignedUrlLifetime;
+
+    /// <summary>Gets or sets how long creating a meeting's channels and stream may wait for them to become ACTIVE (AWS mode).</summary>
+    /// <value>The default value is 60 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ResourceActiveTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Gets or sets the prefix of the KVS stream name of each meeting (the worker must discover it); in AWS mode
+    /// also of its two signaling channels.</summary>
     /// <value>The default value is <c>meeting-</c>.</value>
     [Required, RegularExpression("^[a-zA-Z0-9_.-]{0,200}$")]
     public string StreamPrefix { get; set; } = MeetingConstants.DefaultStreamPrefix;
@@ -62,5 +94,9 @@ public sealed class MeetingOptions
             throw new ValidationException("Invalid MeetingOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
         }
         if (!SignalingPath.StartsWith('/')) throw new ValidationException("Invalid MeetingOptions: SignalingPath must start with '/'.");
+        if (Mode == MeetingMode.Aws && StreamRetentionHours < 1)
+        {
+            throw new ValidationException("Invalid MeetingOptions: StreamRetentionHours must be at least 1 in AWS mode (KVS WebRTC ingestion needs a stream that retains data).");
+        }
     }
 }

@@ -11,7 +11,7 @@ namespace KvsInference.Peer.Meeting;
 /// </summary>
 public sealed class RecordBroadcaster : IRecordSink
 {
-    private readonly IRecordSink _inner;
+    private readonly IRecordSink? _inner;
     private readonly int _queueLength;
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<InferenceRecord>, byte>> _watchers = new(StringComparer.Ordinal);
 
@@ -27,6 +27,18 @@ public sealed class RecordBroadcaster : IRecordSink
         _queueLength = queueLength;
     }
 
+    /// <summary>
+    /// Creates a broadcaster with no sink behind it, fed by <see cref="Publish"/>: the peer service in AWS mode, where the
+    /// workers write the records to Kinesis elsewhere and <see cref="KinesisRecordReader"/> reads them back.
+    /// </summary>
+    /// <param name="queueLength">Records queued per watcher before the oldest are dropped.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="queueLength"/> is below 1.</exception>
+    public RecordBroadcaster(int queueLength = MeetingConstants.DefaultRecordQueueLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(queueLength, 1);
+        _queueLength = queueLength;
+    }
+
     /// <summary>Gets the number of records dropped because a watcher was too slow.</summary>
     public long DroppedRecords => Interlocked.Read(ref _dropped);
 
@@ -35,7 +47,15 @@ public sealed class RecordBroadcaster : IRecordSink
     /// <inheritdoc />
     public async Task WriteAsync(IReadOnlyList<InferenceRecord> records, CancellationToken cancellationToken)
     {
-        await _inner.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+        if (_inner is not null) await _inner.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+        Publish(records);
+    }
+
+    /// <summary>Hands records to the pages watching their streams (records already durable elsewhere).</summary>
+    /// <param name="records">The records, in order per stream.</param>
+    public void Publish(IReadOnlyList<InferenceRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
         foreach (var record in records)
         {
             if (!_watchers.TryGetValue(record.StreamName, out var watchers)) continue;

@@ -1,21 +1,19 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Amazon.Runtime;
-using Amazon.Runtime.Internal.Auth;
-using Amazon.Util;
+using KvsInference.Aws;
 
 namespace KvsInference.Peer.Signaling;
 
 /// <summary>
 /// Verifies AWS Signature Version 4 on incoming requests for the configured local credentials: query-signed
 /// WebSocket URLs (what the KVS WebRTC SDKs produce) and Authorization-header signed API calls (what the AWS SDKs send).
-/// The canonical request is rebuilt from what arrived; AWSSDK.Core's AWS4Signer derives the signing key and HMAC.
+/// The canonical request is rebuilt from what arrived with <see cref="AwsSigV4"/>, the rules KvsInference.Core's
+/// <see cref="SigV4QueryPresigner"/> signs with, so signing and verifying cannot drift apart.
 /// </summary>
 internal sealed class SigV4Verifier
 {
-    private const string Algorithm = "AWS4-HMAC-SHA256";
-    private static readonly string EmptyPayloadHash = AWSSDKUtils.ToHex(SHA256.HashData([]), true);
+    private const string Algorithm = AwsSigV4.Algorithm;
 
     private readonly SignalingOptions _options;
     private readonly TimeProvider _time;
@@ -44,12 +42,8 @@ internal sealed class SigV4Verifier
         {
             return "X-Amz-Expires is not a number of seconds up to 604800";
         }
-        var canonicalQuery = string.Join('&', query
-            .Where(p => p.Key != "X-Amz-Signature")
-            .Select(p => (Key: AWSSDKUtils.UrlEncode(p.Key, false), Value: AWSSDKUtils.UrlEncode(p.Value, false)))
-            .OrderBy(p => p.Key, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal)
-            .Select(p => p.Key + "=" + p.Value));
-        return Verify(method, path, canonicalQuery, header, credential, date, signedHeaders, signature, EmptyPayloadHash, TimeSpan.FromSeconds(expiresSeconds));
+        var canonicalQuery = AwsSigV4.CanonicalQuery(query.Where(p => p.Key != "X-Amz-Signature"));
+        return Verify(method, path, canonicalQuery, header, credential, date, signedHeaders, signature, AwsSigV4.EmptyPayloadHash, TimeSpan.FromSeconds(expiresSeconds));
     }
 
     /// <summary>Checks an Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=... header.</summary>
@@ -79,11 +73,8 @@ internal sealed class SigV4Verifier
         {
             return "the Authorization header lacks Credential, SignedHeaders or Signature, or X-Amz-Date is missing";
         }
-        var canonicalQuery = string.Join('&', ParseQuery(queryString)
-            .Select(p => (Key: AWSSDKUtils.UrlEncode(p.Key, false), Value: AWSSDKUtils.UrlEncode(p.Value, false)))
-            .OrderBy(p => p.Key, StringComparer.Ordinal).ThenBy(p => p.Value, StringComparer.Ordinal)
-            .Select(p => p.Key + "=" + p.Value));
-        var payloadHash = AWSSDKUtils.ToHex(SHA256.HashData(body), true);
+        var canonicalQuery = AwsSigV4.CanonicalQuery(ParseQuery(queryString));
+        var payloadHash = Convert.ToHexStringLower(SHA256.HashData(body));
         var declared = header("X-Amz-Content-SHA256");
         if (declared is not null && declared != payloadHash && declared != "UNSIGNED-PAYLOAD")
         {
@@ -109,8 +100,7 @@ internal sealed class SigV4Verifier
         {
             return $"the signature is scoped to {scope[2]}/{scope[3]}, expected {_options.Region}/{SignalingConstants.SigningService}";
         }
-        if (!DateTime.TryParseExact(date, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
-                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var signedAt) || scope[1] != date[..8])
+        if (!AwsSigV4.TryParseDate(date, out var signedAt) || scope[1] != date[..8])
         {
             return "X-Amz-Date is malformed or does not match the credential scope";
         }
@@ -127,18 +117,12 @@ internal sealed class SigV4Verifier
             if (value is null) return $"signed header '{name}' is missing";
             canonicalHeaders.Append(name).Append(':').Append(string.Join(' ', value.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries))).Append('\n');
         }
-        var canonicalRequest = string.Join('\n', method, CanonicalPath(path), canonicalQuery, canonicalHeaders.ToString(), signedHeaders, payloadHash);
-        var stringToSign = string.Join('\n', Algorithm, date, string.Join('/', scope[1..]),
-            AWSSDKUtils.ToHex(AWS4Signer.ComputeHash(canonicalRequest), true));
-        var key = AWS4Signer.ComposeSigningKey(secret, scope[2], scope[1], scope[3]);
-        var expected = AWSSDKUtils.ToHex(AWS4Signer.ComputeKeyedHash(SigningAlgorithm.HmacSHA256, key, stringToSign), true);
-        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature))
+        var canonicalRequest = AwsSigV4.CanonicalRequest(method, AwsSigV4.CanonicalPath(path), canonicalQuery, canonicalHeaders.ToString(), signedHeaders, payloadHash);
+        var expected = AwsSigV4.Signature(secret, date, scope[2], scope[3], canonicalRequest);
+        return AwsSigV4.SignaturesEqual(expected, signature)
             ? null
             : "the signature does not match (wrong secret, or the URL was altered)";
     }
-
-    private static string CanonicalPath(string path) =>
-        path.Length == 0 ? "/" : string.Join('/', path.Split('/').Select(s => AWSSDKUtils.UrlEncode(Uri.UnescapeDataString(s), false)));
 
     internal static List<KeyValuePair<string, string>> ParseQuery(string queryString)
     {

@@ -78,11 +78,43 @@ internal static class WorkerHost
         builder.Services.AddSingleton<IMediaSource>(new KvsMediaSource(kvs));
         builder.Services.AddSingleton<ILeaseStore>(_ => CreateLeaseStore(settings, time, loggerFactory));
         builder.Services.AddSingleton<IInferenceClient>(_ => CreateInferenceClient(settings, time, loggerFactory));
-        // Records are handed, once the sink has them, to whoever watches a stream: the meeting pages and the RTMP avatar.
-        builder.Services.AddSingleton(_ => new RecordBroadcaster(CreateSink(settings, time, loggerFactory)));
-        builder.Services.AddSingleton<IRecordSink>(sp => sp.GetRequiredService<RecordBroadcaster>());
+        var meetingMode = settings.MeetingMode(local);
+        if (localSystem is null && meetingMode == "aws")
+        {
+            // The meeting page on real KVS: records of every worker of the fleet come back from the Kinesis stream.
+            builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
+            builder.Services.AddSingleton(_ => new RecordBroadcaster());
+            builder.Services.AddSingleton(sp => new KinesisRecordReader(
+                new KinesisClient(new KinesisClientOptions(), time, loggerFactory.CreateLogger<KinesisClient>()),
+                new KinesisRecordReaderOptions { StreamName = settings.Sink.KinesisStreamName! },
+                sp.GetRequiredService<RecordBroadcaster>(), time, loggerFactory.CreateLogger<KinesisRecordReader>()));
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<KinesisRecordReader>());
+            builder.Services.AddKvsMeeting(o =>
+            {
+                o.Mode = MeetingMode.Aws;
+                o.StreamPrefix = settings.MeetingStreamPrefix;
+                o.StreamRetentionHours = settings.Meeting.StreamRetentionHours;
+                o.SignedUrlLifetime = TimeSpan.FromSeconds(settings.Meeting.SignedUrlSeconds);
+            });
+        }
+        else
+        {
+            // Records are handed, once the sink has them, to whoever watches a stream: the meeting pages and the RTMP avatar.
+            builder.Services.AddSingleton(_ => new RecordBroadcaster(CreateSink(settings, time, loggerFactory)));
+            builder.Services.AddSingleton<IRecordSink>(sp => sp.GetRequiredService<RecordBroadcaster>());
+        }
+        if (localSystem is not null && meetingMode == "local")
+        {
+            // The meeting web app: the page, signaling, the master's audio into the local store, and the records of each
+            // meeting's stream handed to its page by the broadcaster.
+            builder.Services.AddSingleton(localSystem.Store);
+            // Chromium's offers (audio + video, every codec) are larger than KVS's 10 KB payload limit once base64'd.
+            builder.Services.AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024);
+            builder.Services.AddKvsMeeting(o => o.StreamPrefix = settings.Local.StreamPrefix + "meeting-");
+        }
         if (settings.Avatar.Enabled)
         {
+            // The broadcaster carries this worker's records, or in AWS meeting mode every worker's (read back from Kinesis).
             var avatarStream = settings.Avatar.Stream ?? localSystem?.Streams.FirstOrDefault() ?? settings.Local.StreamPrefix + "1";
             var zoom = new Peer.Streaming.ZoomOptions
             {
@@ -92,15 +124,6 @@ internal static class WorkerHost
             };
             builder.Services.AddHostedService(sp => new AvatarPublisherService(settings.Avatar, avatarStream, sp.GetRequiredService<RecordBroadcaster>(),
                 sp.GetRequiredService<IMediaSource>(), zoom, time, loggerFactory));
-        }
-        if (localSystem is not null)
-        {
-            // The meeting web app: the page, signaling, the master's audio into the local store, and the records of each
-            // meeting's stream handed to its page by the broadcaster.
-            builder.Services.AddSingleton(localSystem.Store);
-            // Chromium's offers (audio + video, every codec) are larger than KVS's 10 KB payload limit once base64'd.
-            builder.Services.AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024);
-            builder.Services.AddKvsMeeting(o => o.StreamPrefix = settings.Local.StreamPrefix + "meeting-");
         }
         builder.Services.AddKvsInference(o => Configure(o, settings, localSystem));
         builder.Services.AddHostedService(sp => new StatusReporter(sp.GetRequiredService<KvsInferenceHostedService>(),
@@ -123,10 +146,17 @@ internal static class WorkerHost
         var service = app.Services.GetRequiredService<KvsInferenceHostedService>();
         app.MapGet("/healthz", () => service.Worker is null ? Results.Json(new { status = "starting" }, statusCode: 503) : Results.Json(new { status = "ok", worker = service.Worker.WorkerId }));
         app.MapGet("/metrics", () => Results.Json(Snapshot(service)));
-        if (localSystem is not null)
+        if (meetingMode != "off")
         {
-            app.UseWebSockets();
-            app.MapKvsSignaling(app.Services.GetRequiredService<MeetingOptions>().SignalingPath);
+            if (meetingMode == "local")
+            {
+                app.UseWebSockets();
+                app.MapKvsSignaling(app.Services.GetRequiredService<MeetingOptions>().SignalingPath);
+            }
+            else if (opsHost is not ("127.0.0.1" or "localhost" or "::1"))
+            {
+                log.LogWarning("The meeting page creates KVS channels and streams for anyone who reaches {Host}:{Port}; set KVSI:Metrics:Host=127.0.0.1 unless that is intended.", opsHost, settings.Metrics.Port);
+            }
             app.MapKvsMeeting();
             app.Lifetime.ApplicationStarted.Register(() =>
             {
@@ -135,7 +165,7 @@ internal static class WorkerHost
             });
         }
 
-        log.LogInformation("KvsInference worker ({Mode}): {Settings}", local ? "local" : "AWS", settings);
+        log.LogInformation("KvsInference worker ({Mode}, meeting {Meeting}): {Settings}", local ? "local" : "AWS", meetingMode, settings);
         if (localSystem is not null)
         {
             log.LogInformation("Local media store at {Url}; streams {Streams}; records to {File}", localSystem.Url, string.Join(", ", localSystem.Streams), Path.GetFullPath(settings.Sink.File));

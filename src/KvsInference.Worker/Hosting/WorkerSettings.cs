@@ -19,6 +19,7 @@ internal sealed class WorkerSettings
     public MetricsSettings Metrics { get; set; } = new();
     public LocalSettings Local { get; set; } = new();
     public AvatarSettings Avatar { get; set; } = new();
+    public MeetingSettings Meeting { get; set; } = new();
 
     /// <summary>Seconds after which the worker stops by itself (0: run until stopped); for demos and tests.</summary>
     public double DurationSeconds { get; set; }
@@ -113,6 +114,29 @@ internal sealed class WorkerSettings
         public bool Enabled => !string.IsNullOrEmpty(Rtmp) || !string.IsNullOrEmpty(ZoomSession);
     }
 
+    internal sealed class MeetingSettings
+    {
+        /// <summary>
+        /// The meeting web app on the ops port: <c>local</c> (this process's signaling and media store; local mode only),
+        /// <c>aws</c> (real KVS signaling channels and WebRTC ingestion; AWS mode only) or <c>off</c>.
+        /// Empty: local in local mode, off in AWS mode.
+        /// </summary>
+        public string? Mode { get; set; }
+        /// <summary>AWS mode: prefix of each meeting's stream and channels; empty takes KVSI:Streams:Prefix, else <c>meeting-</c>.</summary>
+        public string? StreamPrefix { get; set; }
+        /// <summary>AWS mode: retention of the streams it creates (WebRTC ingestion needs at least 1 hour).</summary>
+        public int StreamRetentionHours { get; set; } = 24;
+        /// <summary>AWS mode: seconds a presigned signaling URL handed to a page is valid (10-300).</summary>
+        public double SignedUrlSeconds { get; set; } = 299;
+    }
+
+    /// <summary>The meeting mode in effect: the setting, or local in local mode and off in AWS mode.</summary>
+    public string MeetingMode(bool local) => string.IsNullOrWhiteSpace(Meeting.Mode) ? (local ? "local" : "off") : Meeting.Mode.Trim().ToLowerInvariant();
+
+    /// <summary>AWS meeting mode: the prefix of meeting streams (they must be among the streams the workers consume).</summary>
+    public string MeetingStreamPrefix => !string.IsNullOrWhiteSpace(Meeting.StreamPrefix) ? Meeting.StreamPrefix.Trim()
+        : !string.IsNullOrWhiteSpace(Streams.Prefix) ? Streams.Prefix.Trim() : "meeting-";
+
     public static WorkerSettings Bind(IConfiguration configuration)
     {
         var settings = new WorkerSettings();
@@ -166,6 +190,31 @@ internal sealed class WorkerSettings
         if (Avatar.Enabled && string.IsNullOrEmpty(Avatar.Stream) && !local) errors.Add("KVSI:Avatar:Stream is required to push an avatar in AWS mode.");
         if (Avatar.DelayMs is < 100 or > 30_000) errors.Add("KVSI:Avatar:DelayMs must be between 100 and 30000.");
         if (Avatar.FrameRate is not (10 or 12 or 15 or 16 or 20 or 24 or 25 or 30 or 32 or 40 or 48 or 50 or 60)) errors.Add("KVSI:Avatar:FrameRate must divide 48000 evenly (10-60: 15, 24, 25, 30, 50, 60...).");
+        switch (MeetingMode(local))
+        {
+            case "off":
+                break;
+            case "local" when !local:
+                errors.Add("KVSI:Meeting:Mode local needs the embedded local system (KVSI:Local:Enabled); against AWS use aws.");
+                break;
+            case "aws" when local:
+                errors.Add("KVSI:Meeting:Mode aws needs AWS mode (AWS settings and KVSI:Streams); the embedded local system uses local.");
+                break;
+            case "aws":
+                if (string.IsNullOrEmpty(Sink.KinesisStreamName)) errors.Add("KVSI:Meeting:Mode aws needs KVSI:Sink:KinesisStreamName: the page's avatar is driven by the records read back from it.");
+                if (Meeting.StreamRetentionHours is < 1 or > 87_600) errors.Add("KVSI:Meeting:StreamRetentionHours must be between 1 and 87600 (KVS WebRTC ingestion needs a retention).");
+                if (Meeting.SignedUrlSeconds is < 10 or > 300) errors.Add("KVSI:Meeting:SignedUrlSeconds must be between 10 and 300.");
+                if (!string.IsNullOrEmpty(Streams.Prefix) && !MeetingStreamPrefix.StartsWith(Streams.Prefix, StringComparison.Ordinal))
+                {
+                    errors.Add($"KVSI:Meeting:StreamPrefix '{MeetingStreamPrefix}' must start with KVSI:Streams:Prefix '{Streams.Prefix}', or the workers never read the meetings' audio.");
+                }
+                break;
+            case "local":
+                break;
+            default:
+                errors.Add($"KVSI:Meeting:Mode '{Meeting.Mode}' is not local, aws or off.");
+                break;
+        }
         return errors;
     }
 

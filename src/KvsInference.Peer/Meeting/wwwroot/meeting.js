@@ -2,6 +2,12 @@
 // workers read, draws the avatar from the meeting's inference records, and sends the avatar video plus its own audio,
 // delayed by the avatar's latency so that mouth and voice stay in sync, to the viewers over WebRTC. Viewer: joins with
 // the link, receives audio and video. Signaling is the KVS WebRTC signaling protocol (base64 JSON payloads).
+// AWS mode (the server's MeetingOptions.Mode; the create answer and the join link say mode=aws): the page connects to
+// real KVS signaling channels through URLs the peer service presigns (the browser never holds AWS credentials), and the
+// master's audio reaches the stream through KVS WebRTC ingestion instead of the WebM upload: on a second, ingestion
+// channel the master answers the KVS storage session's offer with its undelayed microphone (Opus) and the avatar canvas
+// (H.264), which ingestion requires. Viewers still meet the master peer-to-peer on the meeting channel (KVS makes no
+// direct master-viewer connections on a channel that stores media).
 'use strict';
 (function () {
   const params = new URLSearchParams(location.search);
@@ -40,8 +46,9 @@
     return Math.sqrt(sum / buffer.length);
   }
 
-  function signaling(query, onMessage) {
-    const ws = new WebSocket(`${wsBase}${state.meeting.signalingPath}?${query}`);
+  const signaling = (query, onMessage) => signalingAt(`${wsBase}${state.meeting.signalingPath}?${query}`, onMessage);
+  function signalingAt(url, onMessage) {
+    const ws = new WebSocket(url);
     ws.onmessage = e => {
       const msg = JSON.parse(e.data);
       if (msg.messageType === 'STATUS_RESPONSE' || msg.messageType === 'GO_AWAY') { state.stats.signalingErrors.push(msg); return; }
@@ -60,6 +67,7 @@
     const created = await fetch('/meeting/api/meetings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ video }) });
     if (!created.ok) throw new Error('creating the meeting failed: ' + created.status + ' ' + await created.text());
     const m = state.meeting = await created.json();
+    const aws = m.mode === 'aws';
     const join = new URL(m.joinPath, location.href).href;
     $('joinLink').href = join; $('joinLink').textContent = join; $('joinBox').classList.remove('hidden');
 
@@ -82,7 +90,8 @@
     delay.connect(out);
     const setDelay = ms => { state.delayMs = ms; delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05); };
 
-    startIngest(m, mic);
+    // Locally the raw microphone goes to the media store as WebM; on AWS, KVS WebRTC ingestion takes it (startAwsIngestion).
+    if (!aws) startIngest(m, mic);
     const queue = [];
     receiveRecords(m, queue, setDelay);
     const canvas = $('face');
@@ -99,19 +108,28 @@
     }, FRAME_MS);
 
     const outStream = new MediaStream(out.stream.getAudioTracks());
-    if (video) outStream.addTrack(canvas.captureStream(30).getVideoTracks()[0]);
-    const sig = signaling(`X-Amz-ChannelARN=${encodeURIComponent(m.channelArn)}&X-KvsInference-Token=${encodeURIComponent(m.masterToken)}`,
-      (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId));
-    await sig.opened;
+    const canvasTrack = canvas.captureStream(30).getVideoTracks()[0];
+    if (video) outStream.addTrack(canvasTrack);
+    let sig;
+    if (aws) {
+      const conn = await awsConnection(m.id, m.masterToken);
+      sig = signalingAt(conn.meeting.url, (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, conn.meeting.iceServers));
+      await sig.opened;
+      await startAwsIngestion(m, conn.ingest, new MediaStream([mic.getAudioTracks()[0], canvasTrack]));
+    } else {
+      sig = signaling(`X-Amz-ChannelARN=${encodeURIComponent(m.channelArn)}&X-KvsInference-Token=${encodeURIComponent(m.masterToken)}`,
+        (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, []));
+      await sig.opened;
+    }
     status();
     setInterval(status, 500);
   }
 
-  function masterMessage(sig, outStream, type, payload, viewerId) {
+  function masterMessage(sig, outStream, type, payload, viewerId, iceServers) {
     let peer = state.peers.get(viewerId);
     if (type === 'SDP_OFFER') {
       if (peer) peer.pc.close();
-      const pc = new RTCPeerConnection({ iceServers: [] });
+      const pc = new RTCPeerConnection({ iceServers });
       // Every step of one viewer runs in order: candidates wait for the remote description.
       peer = { pc, chain: Promise.resolve() };
       state.peers.set(viewerId, peer);
@@ -127,6 +145,100 @@
       peer.chain = peer.chain.then(() => peer.pc.addIceCandidate(payload));
     }
     if (peer) peer.chain = peer.chain.catch(e => state.stats.signalingErrors.push({ viewerId, error: String(e) }));
+  }
+
+  // AWS mode: presigned signaling URLs and ICE servers from the peer service (POST .../connection with the meeting token).
+  async function awsConnection(meetingId, token) {
+    const r = await fetch(`/meeting/api/meetings/${encodeURIComponent(meetingId)}/connection`, { method: 'POST', headers: { authorization: 'Bearer ' + token } });
+    if (!r.ok) throw new Error('getting the signaling connection failed: ' + r.status + ' ' + await r.text());
+    return r.json();
+  }
+
+  // AWS mode: the master of the ingestion channel. Every offer there comes from the KVS storage session; it gets the
+  // undelayed microphone and the avatar canvas with H.264 first (WebRTC ingestion takes Opus + H.264 only). The storage
+  // session offers after the peer service calls JoinStorageSession, which needs this socket open first; when no offer
+  // follows within 10 s the call is made again (each call sends one offer), at most 6 times.
+  async function startAwsIngestion(m, conn, ingestStream) {
+    const ingest = state.ingest = { offers: 0, joins: 0, joinErrors: [], connectionState: 'new', iceServers: conn.iceServers.length };
+    let pc = null;
+    let chain = Promise.resolve();
+    const sig = signalingAt(conn.url, (type, payload, senderId) => {
+      if (type === 'SDP_OFFER') {
+        ingest.offers++;
+        ingest.senderClientId = senderId || null;
+        if (pc) pc.close();
+        const current = pc = state.ingestPc = new RTCPeerConnection({ iceServers: conn.iceServers });
+        for (const track of ingestStream.getTracks()) current.addTrack(track, ingestStream);
+        current.onicecandidate = e => { if (e.candidate) sig.send('ICE_CANDIDATE', e.candidate.toJSON(), senderId); };
+        current.onconnectionstatechange = () => { ingest.connectionState = current.connectionState; };
+        chain = chain.then(async () => {
+          await current.setRemoteDescription(payload);
+          preferH264(current, ingest);
+          await current.setLocalDescription(await current.createAnswer());
+          sig.send('SDP_ANSWER', current.localDescription.toJSON(), senderId);
+          ingest.answerCodecs = answerCodecs(current.localDescription.sdp);
+          await sendH264(current, ingest);
+        });
+      } else if (type === 'ICE_CANDIDATE' && pc) {
+        const current = pc;
+        chain = chain.then(() => current.addIceCandidate(payload));
+      }
+      chain = chain.catch(e => ingest.joinErrors.push('negotiation: ' + e));
+    });
+    await sig.opened;
+    const join = async () => {
+      ingest.joins++;
+      const r = await fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}/storage-session`, { method: 'POST', headers: { authorization: 'Bearer ' + m.masterToken } });
+      if (!r.ok) ingest.joinErrors.push(r.status + ' ' + await r.text());
+    };
+    await join();
+    const retry = setInterval(() => {
+      if (ingest.offers > 0 || ingest.joins >= 6) { clearInterval(retry); return; }
+      join().catch(e => ingest.joinErrors.push(String(e)));
+    }, 10000);
+  }
+
+  // Leaves H.264 (packetization-mode=1 first) as the only video codec of the answer, the one ingestion takes; rtx, red
+  // and ulpfec stay (they carry no picture of their own). Chromium 156 still encoded VP8 to an offer listing VP8 first
+  // (codec preferences govern receiving), hence sendH264 below.
+  function preferH264(pc, ingest) {
+    const caps = RTCRtpReceiver.getCapabilities('video');
+    const h264 = caps ? caps.codecs.filter(c => c.mimeType.toLowerCase() === 'video/h264') : [];
+    ingest.h264Available = h264.length > 0;
+    if (h264.length === 0) return;
+    h264.sort((a, b) => Number(/packetization-mode=1/.test(b.sdpFmtpLine || '')) - Number(/packetization-mode=1/.test(a.sdpFmtpLine || '')));
+    const rest = caps.codecs.filter(c => /^video\/(rtx|red|ulpfec)$/i.test(c.mimeType));
+    for (const t of pc.getTransceivers()) {
+      if (t.receiver.track && t.receiver.track.kind === 'video') {
+        try { t.setCodecPreferences([...h264, ...rest]); } catch (e) { ingest.joinErrors.push('setCodecPreferences: ' + e); }
+      }
+    }
+  }
+
+  // Chromium sends in the offer's codec order whatever the answer prefers (codec preferences govern receiving), so the
+  // video sender is told to encode H.264 among the negotiated codecs (RTCRtpEncodingParameters.codec).
+  async function sendH264(pc, ingest) {
+    for (const sender of pc.getSenders()) {
+      if (!sender.track || sender.track.kind !== 'video') continue;
+      const params = sender.getParameters();
+      const h264 = (params.codecs || []).filter(c => c.mimeType.toLowerCase() === 'video/h264')
+        .sort((a, b) => Number(/packetization-mode=1/.test(b.sdpFmtpLine || '')) - Number(/packetization-mode=1/.test(a.sdpFmtpLine || '')));
+      if (h264.length === 0) { ingest.joinErrors.push('the storage session offered no H.264'); continue; }
+      for (const encoding of params.encodings) encoding.codec = h264[0];
+      try { await sender.setParameters(params); ingest.sendCodec = h264[0].mimeType + ' ' + (h264[0].sdpFmtpLine || ''); } catch (e) { ingest.joinErrors.push('setParameters: ' + e); }
+    }
+  }
+
+  // The codec each m-line of an SDP will use: the first payload type of its m= line, by its rtpmap.
+  function answerCodecs(sdp) {
+    const out = {};
+    for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+      const kind = section.split(' ')[0];
+      const pt = section.split('\n')[0].trim().split(' ')[3];
+      const rtpmap = new RegExp('a=rtpmap:' + pt + ' ([^/\\r\\n]+)').exec(section);
+      out[kind] = rtpmap ? rtpmap[1] : null;
+    }
+    return out;
   }
 
   function startIngest(m, mic) {
@@ -179,8 +291,10 @@
   // ------------------------------------------------------------------ viewer
   async function startViewer() {
     state.meeting = { channelArn: params.get('channel'), signalingPath: params.get('signaling') || '/kvs' };
-    const clientId = 'viewer-' + Math.random().toString(36).slice(2, 10);
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    // AWS mode: the peer service presigns the viewer URL and picks the client id (prefix kvsi-viewer-).
+    const conn = params.get('mode') === 'aws' ? (await awsConnection(params.get('meeting'), params.get('token'))).meeting : null;
+    const clientId = conn ? conn.clientId : 'viewer-' + Math.random().toString(36).slice(2, 10);
+    const pc = new RTCPeerConnection({ iceServers: conn ? conn.iceServers : [] });
     state.pc = pc;
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.addTransceiver('video', { direction: 'recvonly' });
@@ -191,7 +305,9 @@
       remote.play().catch(err => state.stats.signalingErrors.push({ error: 'play: ' + err }));
       if (!measuring && e.streams[0].getAudioTracks().length > 0) { measuring = true; measureViewer(e.streams[0], remote); }
     };
-    const sig = signaling(`X-Amz-ChannelARN=${encodeURIComponent(state.meeting.channelArn)}&X-Amz-ClientId=${clientId}&X-KvsInference-Token=${encodeURIComponent(params.get('token'))}`,
+    const url = conn ? conn.url
+      : `${wsBase}${state.meeting.signalingPath}?X-Amz-ChannelARN=${encodeURIComponent(state.meeting.channelArn)}&X-Amz-ClientId=${clientId}&X-KvsInference-Token=${encodeURIComponent(params.get('token'))}`;
+    const sig = signalingAt(url,
       async (type, payload) => {
         if (type === 'SDP_ANSWER') await pc.setRemoteDescription(payload);
         else if (type === 'ICE_CANDIDATE') await pc.addIceCandidate(payload).catch(e => state.stats.signalingErrors.push({ error: String(e) }));
