@@ -1,8 +1,10 @@
 using System.CommandLine;
 using KvsInference.Audio;
+using KvsInference.Aws.Kinesis;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Matroska;
 using KvsInference.Media;
+using KvsInference.Peer.Meeting;
 using KvsInference.Peer.Streaming;
 
 namespace KvsInference.Worker.Commands;
@@ -12,13 +14,15 @@ namespace KvsInference.Worker.Commands;
 /// of one stream's records with its speech and pushes it over RTMP, in real time (to Zoom's stream ingestion when
 /// ZOOM_VIDEOSDK_API_KEY/ZOOM_VIDEOSDK_API_SECRET or ZOOM_ACCESS_TOKEN are set and a session is given).
 /// With `--follow` it streams live instead: the records a running worker appends to the file from now on, the speech
-/// read from the KVS stream (GetMedia; `--kvs-url` for the local media store), a fixed `--delay-ms` behind live.
+/// read from the KVS stream (GetMedia; `--kvs-url` for the local media store), a fixed `--delay-ms` behind live. With
+/// `--kinesis-stream` the live records come from the workers' Kinesis Data Stream instead of a file.
 /// </summary>
 internal static class AvatarStreamCommand
 {
     public static Command Create()
     {
-        var records = new Option<FileInfo>("--records") { Description = "JSON-lines file of inference records (as the jsonl sink writes).", Required = true };
+        var records = new Option<FileInfo?>("--records") { Description = "JSON-lines file of inference records (as the jsonl sink writes)." };
+        var kinesisStream = new Option<string?>("--kinesis-stream") { Description = "Live: read the records from this Kinesis Data Stream (the workers' sink) instead of a file." };
         var stream = new Option<string>("--stream") { Description = "The stream whose records are rendered.", Required = true };
         var audio = new Option<FileInfo?>("--audio") { Description = "The speech (WAV, or WebM/MKV); silence when absent. Not with --follow." };
         var follow = new Option<bool>("--follow") { Description = "Live: follow the records file as a worker writes it; the speech comes from the KVS stream." };
@@ -30,7 +34,7 @@ internal static class AvatarStreamCommand
         var frameRate = new Option<int>("--frame-rate") { Description = "Video frames per second.", DefaultValueFactory = _ => 25 };
         var command = new Command("avatar-stream", "Render the avatar from inference records and push it over RTMP (Zoom or any ingest).")
         {
-            records, stream, audio, follow, kvsUrl, delay, seconds, rtmp, zoomSession, frameRate,
+            records, kinesisStream, stream, audio, follow, kvsUrl, delay, seconds, rtmp, zoomSession, frameRate,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,11 +46,13 @@ internal static class AvatarStreamCommand
                     ApiSecret = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_SECRET"),
                     AccessToken = Environment.GetEnvironmentVariable("ZOOM_ACCESS_TOKEN"),
                 };
-                var recordsFile = parse.GetValue(records)!;
+                var recordsFile = parse.GetValue(records);
+                var kinesisName = parse.GetValue(kinesisStream);
                 var streamName = parse.GetValue(stream)!;
-                bool live = parse.GetValue(follow);
-                if (live && parse.GetValue(audio) is not null) throw new ArgumentException("--audio cannot be used with --follow: live speech comes from the KVS stream.");
-                if (!live && !recordsFile.Exists) throw new FileNotFoundException($"records file {recordsFile.FullName} does not exist", recordsFile.FullName);
+                if ((recordsFile is null) == (kinesisName is null)) throw new ArgumentException("Give the records with either --records FILE or --kinesis-stream NAME.");
+                bool live = parse.GetValue(follow) || kinesisName is not null;
+                if (live && parse.GetValue(audio) is not null) throw new ArgumentException("--audio cannot be used live (--follow, --kinesis-stream): live speech comes from the KVS stream.");
+                if (!live && !recordsFile!.Exists) throw new FileNotFoundException($"records file {recordsFile.FullName} does not exist", recordsFile.FullName);
 
                 using var http = new HttpClient();
                 var (url, ingestion) = await AvatarStreamTarget.ResolveAsync(zoom, parse.GetValue(zoomSession), ParseUrl(parse.GetValue(rtmp)), http, cancellationToken);
@@ -63,16 +69,38 @@ internal static class AvatarStreamCommand
                     using var kvs = new KinesisVideoClient(KvsOptions(parse.GetValue(kvsUrl)));
                     var source = new LiveAvatarSource(options, liveOptions);
                     var speech = new KvsAudioFeed(new KvsMediaSource(kvs), streamName, options.AudioSampleRate);
-                    Console.WriteLine($"avatar-stream: following {recordsFile.FullName} and the speech of {streamName}, {liveOptions.Delay.TotalMilliseconds:F0} ms behind live");
-                    await publisher.RunAsync(source.FramesAsync(RecordFiles.FollowAsync(recordsFile.FullName, streamName, cancellationToken: cancellationToken),
-                        speech.ReadAsync(cancellationToken), cancellationToken), cancellationToken);
+                    if (kinesisName is not null)
+                    {
+                        // The peer service's reader: from LATEST on every shard into a broadcaster this command watches.
+                        using var kinesis = new KinesisClient(new KinesisClientOptions());
+                        var broadcaster = new RecordBroadcaster();
+                        using var subscription = broadcaster.Subscribe(streamName);
+                        using var reader = new KinesisRecordReader(kinesis, new KinesisRecordReaderOptions { StreamName = kinesisName }, broadcaster);
+                        await reader.StartAsync(cancellationToken);
+                        Console.WriteLine($"avatar-stream: reading the records of {streamName} from Kinesis stream {kinesisName} and its speech, {liveOptions.Delay.TotalMilliseconds:F0} ms behind live");
+                        try
+                        {
+                            await publisher.RunAsync(source.FramesAsync(subscription.Reader.ReadAllAsync(cancellationToken), speech.ReadAsync(cancellationToken), cancellationToken),
+                                cancellationToken);
+                        }
+                        finally
+                        {
+                            await reader.StopAsync(CancellationToken.None);
+                        }
+                    }
+                    else
+                    {
+                        Console.WriteLine($"avatar-stream: following {recordsFile!.FullName} and the speech of {streamName}, {liveOptions.Delay.TotalMilliseconds:F0} ms behind live");
+                        await publisher.RunAsync(source.FramesAsync(RecordFiles.FollowAsync(recordsFile.FullName, streamName, cancellationToken: cancellationToken),
+                            speech.ReadAsync(cancellationToken), cancellationToken), cancellationToken);
+                    }
                     Console.WriteLine($"avatar-stream: {source.Stats}");
                 }
                 else
                 {
                     var (pcm, rate) = await ReadAudioAsync(parse.GetValue(audio), cancellationToken);
                     var source = new AvatarVideoSource(options, realTime: true);
-                    await publisher.RunAsync(source.FramesAsync(RecordFiles.ReadAsync(recordsFile.FullName, streamName, cancellationToken), pcm, rate, cancellationToken),
+                    await publisher.RunAsync(source.FramesAsync(RecordFiles.ReadAsync(recordsFile!.FullName, streamName, cancellationToken), pcm, rate, cancellationToken),
                         cancellationToken);
                 }
                 Console.WriteLine($"avatar-stream: pushed {publisher.FramesWritten} frames ({publisher.FramesWritten / (double)options.FrameRate:F2} s) " +

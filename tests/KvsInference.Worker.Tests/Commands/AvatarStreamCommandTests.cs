@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Amazon.Runtime;
 using KvsInference.Avatar.Rendering;
+using KvsInference.Aws.Kinesis;
 using KvsInference.TestSupport;
 using KvsInference.Tests.EndToEnd;
 using Xunit.Abstractions;
@@ -11,7 +13,23 @@ namespace KvsInference.Tests.Commands;
 public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task AvatarStream_FollowRunningWorker_PushesLiveAvatarInLipSync()
+    public Task AvatarStream_FollowRunningWorker_PushesLiveAvatarInLipSync() => PushBesideWorkerAsync(kinesisStream: null);
+
+    [Fact]
+    public async Task AvatarStream_KinesisStreamOfRunningWorker_PushesLiveAvatarInLipSync()
+    {
+        string name = $"avatar-records-{Guid.NewGuid().ToString("N")[..8]}";
+        using var kinesis = new KinesisClient(new KinesisClientOptions
+        {
+            ServiceUrl = new Uri(Emulators.KinesisUrl), Region = "us-east-1", Credentials = new BasicAWSCredentials("test", "test"),
+        });
+        await kinesis.CreateStreamAsync(name, 1, CancellationToken.None);
+        await kinesis.WaitForActiveAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None);
+        await PushBesideWorkerAsync(name);
+    }
+
+    /// <summary>A local worker plays the sample speech into avatar-demo-1; `avatar-stream` pushes its live avatar to nginx for 16 s.</summary>
+    private async Task PushBesideWorkerAsync(string? kinesisStream)
     {
         Assert.True(NginxRtmpServer.IsInstalled, "nginx and libnginx-mod-rtmp are required (scripts/setup installs them)");
         using var nginx = new NginxRtmpServer();
@@ -19,8 +37,12 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
         var dir = Directory.CreateTempSubdirectory("kvsi-avatar-follow-").FullName;
         var records = Path.Combine(dir, "records.jsonl");
         int storePort = FleetHarness.FreePort();
-        using var harness = new FleetHarness();
-        using var worker = harness.StartWorkerProcess("worker", [], new Dictionary<string, string>
+        var aws = new Dictionary<string, string>
+        {
+            ["AWS_REGION"] = "us-east-1", ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test",
+            ["AWS_ENDPOINT_URL_KINESIS"] = kinesisStream is null ? "" : Emulators.KinesisUrl,
+        };
+        var workerEnvironment = new Dictionary<string, string>(kinesisStream is null ? [] : aws)
         {
             ["KVSI__Local__Enabled"] = "true",
             ["KVSI__Local__SampleStreams"] = "1",
@@ -28,13 +50,17 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
             ["KVSI__Local__DataDirectory"] = Path.Combine(dir, "store"),
             ["KVSI__Metrics__Port"] = FleetHarness.FreePort().ToString(CultureInfo.InvariantCulture),
             ["KVSI__Metrics__StatusSeconds"] = "0",
-            ["KVSI__Sink__File"] = records,
             ["KVSI__DurationSeconds"] = "40",
-        });
+        };
+        if (kinesisStream is null) workerEnvironment["KVSI__Sink__File"] = records;
+        else workerEnvironment["KVSI__Sink__KinesisStreamName"] = kinesisStream;
+        using var harness = new FleetHarness();
+        using var worker = harness.StartWorkerProcess("worker", [], workerEnvironment);
         await worker.WaitForLineAsync(StoreLine(), TimeSpan.FromSeconds(30));
 
-        using var avatar = harness.StartWorkerProcess("avatar-stream", ["avatar-stream", "--follow", "--records", records, "--stream", "avatar-demo-1",
-            "--kvs-url", $"http://127.0.0.1:{storePort}", "--rtmp", nginx.LiveUrl("follow").ToString(), "--seconds", "16"]);
+        string[] recordsSource = kinesisStream is null ? ["--follow", "--records", records] : ["--kinesis-stream", kinesisStream];
+        using var avatar = harness.StartWorkerProcess("avatar-stream", ["avatar-stream", .. recordsSource, "--stream", "avatar-demo-1",
+            "--kvs-url", $"http://127.0.0.1:{storePort}", "--rtmp", nginx.LiveUrl("follow").ToString(), "--seconds", "16"], kinesisStream is null ? null : aws);
         Assert.True(await avatar.WaitForExitAsync(TimeSpan.FromSeconds(60)), "avatar-stream did not stop by itself:\n" + harness.Diagnostics());
         output.WriteLine(string.Join('\n', avatar.Lines));
         Assert.True(avatar.ExitCodeOrNull == 0, harness.Diagnostics());
@@ -44,7 +70,7 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
         Assert.Equal("0", stats.Groups["late"].Value);
 
         var sync = await LipSyncMeter.MeasureAsync(Assert.Single(nginx.Recordings()));
-        output.WriteLine("avatar-stream --follow: " + sync.Describe());
+        output.WriteLine($"avatar-stream ({(kinesisStream is null ? "records file" : "Kinesis")}): " + sync.Describe());
         Assert.True(sync.Correlation > 0.3, sync.Describe());
         Assert.True(sync.WithinBt1359, sync.Describe());
     }
@@ -57,7 +83,7 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
             "--audio", "a.wav", "--rtmp", "rtmp://127.0.0.1:1/live/x"]);
         Assert.True(await avatar.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(1, avatar.ExitCodeOrNull);
-        Assert.Contains(avatar.Lines, l => l.Contains("--audio cannot be used with --follow", StringComparison.Ordinal));
+        Assert.Contains(avatar.Lines, l => l.Contains("--audio cannot be used live", StringComparison.Ordinal));
     }
 
     [GeneratedRegex(@"Local media store at (http://127\.0\.0\.1:\d+)")]
