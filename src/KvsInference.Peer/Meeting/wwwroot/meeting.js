@@ -200,7 +200,101 @@
     await sig.opened;
     await pc.setLocalDescription(await pc.createOffer());
     sig.send('SDP_OFFER', pc.localDescription.toJSON());
-    setInterval(() => { $('status').textContent = `viewer ${clientId}: ${pc.connectionState}`; }, 500);
+    alignReceivers(pc);
+    setInterval(() => { $('status').textContent = `viewer ${clientId}: ${pc.connectionState}\n${syncStatus()}`; }, 500);
+  }
+
+  // Receive-side lip sync. The master aligns mouth and voice as they leave it; here each receiver's jitter buffer adds
+  // its own delay, and on a CPU-starved machine the audio buffer grows (~160 ms was seen against ~30 ms for video).
+  // Chromium re-aligns the tracks of one MediaStream itself from the RTCP sender reports, but by only ~20-25 ms a
+  // second, so a jump leaves voice and mouth apart for seconds. Every second this reads from getStats how long each
+  // receiver needs to hold its media and holds the faster one as long as the slower (RTCRtpReceiver.jitterBufferTarget;
+  // playoutDelayHint where that is missing): raised at once, lowered only after 5 s below, never above 1 s.
+  // A receiver's need is what its jitter buffer held minus what was added on purpose (by our target or by Chromium's
+  // sync: jitterBufferTargetDelay - jitterBufferMinimumDelay), else the two would feed each other and only ever grow.
+  const SYNC = { intervalMs: 1000, engageMs: 20, stepMs: 10, releaseIntervals: 5, maxMs: 1000, maxHistory: 600 };
+  function alignReceivers(pc) {
+    const proto = RTCRtpReceiver.prototype;
+    const api = 'jitterBufferTarget' in proto ? 'jitterBufferTarget' : 'playoutDelayHint' in proto ? 'playoutDelayHint' : 'none';
+    const sync = state.sync = {
+      api, enabled: api !== 'none' && params.get('sync') !== 'off',
+      audioMs: null, videoMs: null,         // what each receiver held over the last interval (video: buffer + decode)
+      audioNeedMs: null, videoNeedMs: null, // what each would hold without our target and Chromium's sync
+      targetAudioMs: null, targetVideoMs: null, adjustments: 0, errors: [], history: [],
+    };
+    const lower = { audio: [], video: [] }; // wanted targets below the current one, one per interval, for the release
+    const set = (kind, ms) => {
+      const receiver = pc.getReceivers().find(r => r.track.kind === kind);
+      try {
+        if (api === 'jitterBufferTarget') receiver.jitterBufferTarget = ms;
+        else receiver.playoutDelayHint = ms === null ? null : ms / 1000;
+        sync[kind === 'audio' ? 'targetAudioMs' : 'targetVideoMs'] = ms;
+        sync.adjustments++;
+      } catch (e) {
+        if (sync.errors.length < 10) sync.errors.push(`${kind} ${ms}: ${e}`);
+      }
+    };
+    let last = null;
+    setInterval(async () => {
+      const now = {};
+      (await pc.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && (s.kind === 'audio' || s.kind === 'video')) now[s.kind] = s; });
+      const prev = last;
+      if (now.audio && now.video) last = now;
+      if (!prev || !now.audio || !now.video) return;
+      // Per-unit means over the interval: audio per sample, video per frame.
+      const perUnit = (kind, field, count) => {
+        const n = now[kind][count] - prev[kind][count];
+        return n > 0 && now[kind][field] !== undefined ? 1000 * (now[kind][field] - prev[kind][field]) / n : null;
+      };
+      const held = kind => perUnit(kind, 'jitterBufferDelay', 'jitterBufferEmittedCount');
+      // Added on purpose is target - minimum delay; what the buffer held beyond its target (a late reader) counts.
+      const need = kind => {
+        const target = perUnit(kind, 'jitterBufferTargetDelay', 'jitterBufferEmittedCount');
+        const minimum = perUnit(kind, 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount');
+        return target === null || minimum === null ? held(kind) : Math.max(minimum, held(kind) - Math.max(0, target - minimum));
+      };
+      const decodeMs = perUnit('video', 'totalDecodeTime', 'framesDecoded') ?? 0;
+      if (held('audio') === null || held('video') === null) return; // nothing came out of a buffer in this interval
+      sync.audioMs = held('audio');
+      sync.videoMs = held('video') + decodeMs;
+      sync.audioNeedMs = need('audio');
+      sync.videoNeedMs = need('video') + decodeMs;
+      if (sync.enabled) {
+        const slowest = Math.min(SYNC.maxMs, Math.max(sync.audioNeedMs, sync.videoNeedMs));
+        adjust('audio', slowest - sync.audioNeedMs, slowest);
+        adjust('video', slowest - sync.videoNeedMs, slowest - decodeMs); // the target is for the buffer, not the decoder
+      }
+      sync.history.push({ t: Date.now(), audioMs: sync.audioMs, videoMs: sync.videoMs, audioNeedMs: sync.audioNeedMs, videoNeedMs: sync.videoNeedMs, targetAudioMs: sync.targetAudioMs, targetVideoMs: sync.targetVideoMs });
+      if (sync.history.length > SYNC.maxHistory) sync.history.shift();
+    }, SYNC.intervalMs);
+
+    // One receiver, gapMs behind the slowest: held back to bufferMs (in stepMs steps) once the gap reaches engageMs,
+    // and kept held back until it falls below half of that. null is no target: the browser's own delay.
+    function adjust(kind, gapMs, bufferMs) {
+      const current = sync[kind === 'audio' ? 'targetAudioMs' : 'targetVideoMs'];
+      const engaged = gapMs >= (current === null ? SYNC.engageMs : SYNC.engageMs / 2);
+      const wanted = engaged && bufferMs > 0 ? Math.ceil(bufferMs / SYNC.stepMs) * SYNC.stepMs : null;
+      if ((wanted ?? 0) >= (current ?? 0)) { // raised at once; both are whole steps, so equal means unchanged
+        lower[kind] = [];
+        if (wanted !== current) set(kind, wanted);
+        return;
+      }
+      // Below the current target: lowered only after releaseIntervals in a row, to the highest wanted among them, so
+      // that a dip of one interval is not followed.
+      lower[kind].push(wanted ?? 0);
+      if (lower[kind].length < SYNC.releaseIntervals) return;
+      const highest = Math.max(...lower[kind]);
+      lower[kind] = [];
+      set(kind, highest === 0 ? null : highest);
+    }
+  }
+
+  function syncStatus() {
+    const s = state.sync;
+    if (!s || s.audioMs === null) return 'sync: waiting for media';
+    const ms = v => v === null ? '-' : Math.round(v) + ' ms';
+    return `sync (${s.enabled ? s.api : 'off'}): held audio ${ms(s.audioMs)}, video ${ms(s.videoMs)}; needed audio ${ms(s.audioNeedMs)}, ` +
+      `video ${ms(s.videoNeedMs)}; target audio ${ms(s.targetAudioMs)}, video ${ms(s.targetVideoMs)}; ${s.adjustments} adjustments`;
   }
 
   // What the viewer gets, sampled together every 20 ms: the loudness of the received audio and how open the received
