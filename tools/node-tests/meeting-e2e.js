@@ -162,6 +162,8 @@ async function main() {
       skewBeforeMs: range(history.map(h => h.audioNeedMs - h.videoNeedMs)),
       audioHeldMs: range(history.map(h => h.audioMs)), videoHeldMs: range(history.map(h => h.videoMs)),
       skewAfterMs: range(history.map(h => h.audioMs - h.videoMs)),
+      // Chromium's estimate of the voice's lead over the mouth at playout (sender clock), for comparison with the offset.
+      playoutSkewMs: range(history.map(h => h.playoutSkewMs).filter(x => x !== null)),
       targetAudioMs: targets('targetAudioMs'), targetVideoMs: targets('targetVideoMs'),
     };
     if (b.api !== 'jitterBufferTarget') failures.push(`the viewer page cannot set RTCRtpReceiver.jitterBufferTarget (api ${b.api})`);
@@ -170,7 +172,8 @@ async function main() {
     if (b.skewBeforeMs) {
       log(`viewer buffers: skew before compensation ${b.skewBeforeMs.mean} ms (${b.skewBeforeMs.min}..${b.skewBeforeMs.max}), ` +
         `after ${b.skewAfterMs.mean} ms (${b.skewAfterMs.min}..${b.skewAfterMs.max}); targets audio ${b.targetAudioMs}, ` +
-        `video ${b.targetVideoMs}; ${b.adjustments} adjustments`);
+        `video ${b.targetVideoMs}; ${b.adjustments} adjustments; Chromium's estimate of the voice's lead at playout ` +
+        (b.playoutSkewMs ? `${b.playoutSkewMs.mean} ms (${b.playoutSkewMs.min}..${b.playoutSkewMs.max})` : 'none'));
     }
 
     // Lip sync as the viewer sees it: received audio loudness vs received mouth opening, sampled together every 20 ms.
