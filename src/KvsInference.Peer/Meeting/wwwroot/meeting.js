@@ -15,10 +15,10 @@
     delayMs: Number(params.get('delay')) || 0, // 0: automatic (the measured avatar latency + a margin)
     autoDelay: !Number(params.get('delay')),
     // The voice is held back this much more than the avatar's delay: on this page the drawn mouth lags the voice by
-    // 40-100 ms, 60-80 in most sessions (the model's analysis window and smoothing, and where the recording's start is
-    // placed on the page's clock), measured by the browser test. Viewers compensate their own buffering, so this is all
-    // that is left: 80 puts the typical viewer at the voice 0-20 ms after the mouth, the side ITU-R BT.1359 tolerates
-    // more (125 ms, against 45 ms for the voice ahead).
+    // 60-80 ms in most sessions, 40-100 ms in all (the model's analysis window and smoothing; constant within a
+    // session), measured by the browser test. Viewers cancel their own buffering (alignReceivers), so this is what is
+    // left: 80 puts a typical viewer at the voice 0-20 ms after the mouth, the side ITU-R BT.1359 tolerates more
+    // (125 ms, against 45 ms for the voice ahead).
     audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 80,
     stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], viewers: 0, signalingErrors: [] },
     samples: [],   // master: rendered frames { t, speechT, jawOpen, opening }; viewer: { t, rms, mouth }
@@ -218,6 +218,7 @@
   // behind, tolerated up to 125 ms.
   // A receiver's need is what its jitter buffer held minus what was added on purpose (by our target or by Chromium's
   // sync: jitterBufferTargetDelay - jitterBufferMinimumDelay), else the two would feed each other and only ever grow.
+  // ?sync=off on the viewer's link measures without setting anything, for comparison.
   const SYNC = { intervalMs: 1000, engageMs: 20, stepMs: 10, releaseIntervals: { audio: 5, video: 2 }, maxMs: 1000, maxHistory: 600 };
   function alignReceivers(pc) {
     const proto = RTCRtpReceiver.prototype;
@@ -280,8 +281,8 @@
       if (sync.history.length > SYNC.maxHistory) sync.history.shift();
     }, SYNC.intervalMs);
 
-    // One receiver, gapMs behind the slowest: held back to bufferMs (in stepMs steps) once the gap reaches engageMs,
-    // and kept held back until it falls below half of that. null is no target: the browser's own delay.
+    // One receiver, needing gapMs less than the slowest: its buffer is held to bufferMs (in stepMs steps) once the gap
+    // reaches engageMs, and stays held until the gap falls below half of that. A null target is the browser's own.
     function adjust(kind, gapMs, bufferMs) {
       const current = sync[kind === 'audio' ? 'targetAudioMs' : 'targetVideoMs'];
       const engaged = gapMs >= (current === null ? SYNC.engageMs : SYNC.engageMs / 2);
@@ -305,9 +306,10 @@
     const s = state.sync;
     if (!s || s.audioMs === null) return 'sync: waiting for media';
     const ms = v => v === null ? '-' : Math.round(v) + ' ms';
-    return `sync (${s.enabled ? s.api : 'off'}): held audio ${ms(s.audioMs)}, video ${ms(s.videoMs)}; needed audio ${ms(s.audioNeedMs)}, ` +
-      `video ${ms(s.videoNeedMs)}; target audio ${ms(s.targetAudioMs)}, video ${ms(s.targetVideoMs)}; ${s.adjustments} adjustments; ` +
-      `voice ahead of mouth by ${ms(s.playoutSkewMs)} (Chromium's estimate)`;
+    return `sync ${s.enabled ? 'by ' + s.api : 'off'}: audio held ${ms(s.audioMs)} (needs ${ms(s.audioNeedMs)}), ` +
+      `video ${ms(s.videoMs)} (needs ${ms(s.videoNeedMs)})\n` +
+      `targets: audio ${ms(s.targetAudioMs)}, video ${ms(s.targetVideoMs)}, ${s.adjustments} adjustments\n` +
+      `voice ahead of the mouth by ${ms(s.playoutSkewMs)} (Chromium's estimate)`;
   }
 
   // What the viewer gets, sampled together every 20 ms: the loudness of the received audio and how open the received
