@@ -20,9 +20,12 @@
     meeting: null,
     delayMs: Number(params.get('delay')) || 0, // 0: automatic (the measured avatar latency + a margin)
     autoDelay: !Number(params.get('delay')),
-    // The voice is held back this much more than the avatar's delay: the mouth lags the sound by a constant ~60-80 ms
-    // (the model's analysis window and smoothing, the canvas -> video encode/decode path), measured by the browser test.
-    audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 60,
+    // The voice is held back this much more than the avatar's delay: on this page the drawn mouth lags the voice by
+    // 60-80 ms in most sessions, 40-100 ms in all (the model's analysis window and smoothing; constant within a
+    // session), measured by the browser test. Viewers cancel their own buffering (alignReceivers), so this is what is
+    // left: 80 puts a typical viewer at the voice 0-20 ms after the mouth, the side ITU-R BT.1359 tolerates more
+    // (125 ms, against 45 ms for the voice ahead).
+    audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 80,
     stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], viewers: 0, signalingErrors: [] },
     samples: [],   // master: rendered frames { t, speechT, jawOpen, opening }; viewer: { t, rms, mouth }
     micLevels: [], // master: { t, rms } of the microphone as spoken (not delayed)
@@ -316,7 +319,113 @@
     await sig.opened;
     await pc.setLocalDescription(await pc.createOffer());
     sig.send('SDP_OFFER', pc.localDescription.toJSON());
-    setInterval(() => { $('status').textContent = `viewer ${clientId}: ${pc.connectionState}`; }, 500);
+    alignReceivers(pc);
+    setInterval(() => { $('status').textContent = `viewer ${clientId}: ${pc.connectionState}\n${syncStatus()}`; }, 500);
+  }
+
+  // Receive-side lip sync. The master aligns mouth and voice as they leave it; here each receiver's jitter buffer adds
+  // its own delay, and on a CPU-starved machine the audio buffer grows (~160 ms was seen against ~30 ms for video).
+  // Chromium re-aligns the tracks of one MediaStream itself from the RTCP sender reports, but by only ~20-25 ms a
+  // second, so a jump leaves voice and mouth apart for seconds. Every second this reads from getStats how long each
+  // receiver needs to hold its media and holds the faster one as long as the slower (RTCRtpReceiver.jitterBufferTarget;
+  // playoutDelayHint where that is missing), never above 1 s: raised at once, lowered only after some seconds below so
+  // that it does not follow every swing of the audio buffer. Video is released sooner (2 s) than audio (5 s): video held
+  // too long puts the voice ahead of the mouth, which ITU-R BT.1359 tolerates up to 45 ms, audio held too long puts it
+  // behind, tolerated up to 125 ms.
+  // A receiver's need is what its jitter buffer held minus what was added on purpose (by our target or by Chromium's
+  // sync: jitterBufferTargetDelay - jitterBufferMinimumDelay), else the two would feed each other and only ever grow.
+  // ?sync=off on the viewer's link measures without setting anything, for comparison.
+  const SYNC = { intervalMs: 1000, engageMs: 20, stepMs: 10, releaseIntervals: { audio: 5, video: 2 }, maxMs: 1000, maxHistory: 600 };
+  function alignReceivers(pc) {
+    const proto = RTCRtpReceiver.prototype;
+    const api = 'jitterBufferTarget' in proto ? 'jitterBufferTarget' : 'playoutDelayHint' in proto ? 'playoutDelayHint' : 'none';
+    const sync = state.sync = {
+      api, enabled: api !== 'none' && params.get('sync') !== 'off',
+      audioMs: null, videoMs: null,         // what each receiver held over the last interval (video: buffer + decode)
+      audioNeedMs: null, videoNeedMs: null, // what each would hold without our target and Chromium's sync
+      targetAudioMs: null, targetVideoMs: null, adjustments: 0, errors: [], history: [],
+      // Chromium's own estimate, for checking: the sender-clock time of the audio being played minus that of the video
+      // (estimatedPlayoutTimestamp; positive: the voice ahead of the mouth). null until RTCP sender reports came.
+      playoutSkewMs: null,
+    };
+    const lower = { audio: [], video: [] }; // wanted targets below the current one, one per interval, for the release
+    const set = (kind, ms) => {
+      const receiver = pc.getReceivers().find(r => r.track.kind === kind);
+      try {
+        if (api === 'jitterBufferTarget') receiver.jitterBufferTarget = ms;
+        else receiver.playoutDelayHint = ms === null ? null : ms / 1000;
+        sync[kind === 'audio' ? 'targetAudioMs' : 'targetVideoMs'] = ms;
+        sync.adjustments++;
+      } catch (e) {
+        if (sync.errors.length < 10) sync.errors.push(`${kind} ${ms}: ${e}`);
+      }
+    };
+    let last = null;
+    setInterval(async () => {
+      const now = {};
+      (await pc.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && (s.kind === 'audio' || s.kind === 'video')) now[s.kind] = s; });
+      const prev = last;
+      if (now.audio && now.video) last = now;
+      if (!prev || !now.audio || !now.video) return;
+      // Per-unit means over the interval: audio per sample, video per frame.
+      const perUnit = (kind, field, count) => {
+        const n = now[kind][count] - prev[kind][count];
+        return n > 0 && now[kind][field] !== undefined ? 1000 * (now[kind][field] - prev[kind][field]) / n : null;
+      };
+      const held = kind => perUnit(kind, 'jitterBufferDelay', 'jitterBufferEmittedCount');
+      // Added on purpose is target - minimum delay; what the buffer held beyond its target (a late reader) counts.
+      const need = kind => {
+        const target = perUnit(kind, 'jitterBufferTargetDelay', 'jitterBufferEmittedCount');
+        const minimum = perUnit(kind, 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount');
+        return target === null || minimum === null ? held(kind) : Math.max(minimum, held(kind) - Math.max(0, target - minimum));
+      };
+      const decodeMs = perUnit('video', 'totalDecodeTime', 'framesDecoded') ?? 0;
+      if (held('audio') === null || held('video') === null) return; // nothing came out of a buffer in this interval
+      sync.audioMs = held('audio');
+      sync.videoMs = held('video') + decodeMs;
+      sync.audioNeedMs = need('audio');
+      sync.videoNeedMs = need('video') + decodeMs;
+      const played = kind => now[kind].estimatedPlayoutTimestamp;
+      sync.playoutSkewMs = played('audio') && played('video') ? played('audio') - played('video') : null;
+      if (sync.enabled) {
+        const slowest = Math.min(SYNC.maxMs, Math.max(sync.audioNeedMs, sync.videoNeedMs));
+        adjust('audio', slowest - sync.audioNeedMs, slowest);
+        adjust('video', slowest - sync.videoNeedMs, slowest - decodeMs); // the target is for the buffer, not the decoder
+      }
+      const { audioMs, videoMs, audioNeedMs, videoNeedMs, targetAudioMs, targetVideoMs, playoutSkewMs } = sync;
+      sync.history.push({ t: Date.now(), audioMs, videoMs, audioNeedMs, videoNeedMs, targetAudioMs, targetVideoMs, playoutSkewMs });
+      if (sync.history.length > SYNC.maxHistory) sync.history.shift();
+    }, SYNC.intervalMs);
+
+    // One receiver, needing gapMs less than the slowest: its buffer is held to bufferMs (in stepMs steps) once the gap
+    // reaches engageMs, and stays held until the gap falls below half of that. A null target is the browser's own.
+    function adjust(kind, gapMs, bufferMs) {
+      const current = sync[kind === 'audio' ? 'targetAudioMs' : 'targetVideoMs'];
+      const engaged = gapMs >= (current === null ? SYNC.engageMs : SYNC.engageMs / 2);
+      const wanted = engaged && bufferMs > 0 ? Math.ceil(bufferMs / SYNC.stepMs) * SYNC.stepMs : null;
+      if ((wanted ?? 0) >= (current ?? 0)) { // raised at once; both are whole steps, so equal means unchanged
+        lower[kind] = [];
+        if (wanted !== current) set(kind, wanted);
+        return;
+      }
+      // Below the current target: lowered only after releaseIntervals in a row, to the highest wanted among them, so
+      // that a dip of one interval is not followed.
+      lower[kind].push(wanted ?? 0);
+      if (lower[kind].length < SYNC.releaseIntervals[kind]) return;
+      const highest = Math.max(...lower[kind]);
+      lower[kind] = [];
+      set(kind, highest === 0 ? null : highest);
+    }
+  }
+
+  function syncStatus() {
+    const s = state.sync;
+    if (!s || s.audioMs === null) return 'sync: waiting for media';
+    const ms = v => v === null ? '-' : Math.round(v) + ' ms';
+    return `sync ${s.enabled ? 'by ' + s.api : 'off'}: audio held ${ms(s.audioMs)} (needs ${ms(s.audioNeedMs)}), ` +
+      `video ${ms(s.videoMs)} (needs ${ms(s.videoNeedMs)})\n` +
+      `targets: audio ${ms(s.targetAudioMs)}, video ${ms(s.targetVideoMs)}, ${s.adjustments} adjustments\n` +
+      `voice ahead of the mouth by ${ms(s.playoutSkewMs)} (Chromium's estimate)`;
   }
 
   // What the viewer gets, sampled together every 20 ms: the loudness of the received audio and how open the received
