@@ -10,25 +10,15 @@
 // Prints one JSON line `RESULT {...}` and exits 0 when every check passed, 1 otherwise.
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchWithFakeMic, log, waitFor } = require('./browser');
 
 const [url, standIn, wav, outDir] = process.argv.slice(2);
 if (!url || !standIn || !wav || !outDir) {
   console.error('usage: node meeting-aws-e2e.js <page url> <stand-in url> <speech.wav> <out dir>');
   process.exit(2);
 }
-const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
 
-async function waitFor(page, fn, what, timeoutMs) {
-  try {
-    await page.waitForFunction(fn, null, { timeout: timeoutMs, polling: 100 });
-  } catch (e) {
-    const state = await page.evaluate(() => JSON.stringify({ error: window.kvsMeeting?.error, ingest: window.kvsMeeting?.ingest, stats: window.kvsMeeting?.stats })).catch(() => '?');
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; page state ${state}`);
-  }
-}
 
 // The storage session's side, run in its own page: connect as a viewer of the ingestion channel, offer to receive
 // audio and video, and measure what arrives for a few seconds.
@@ -81,23 +71,11 @@ async function storageSession({ signedUrl, seconds }) {
 
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-aws-e2e-'));
   const failures = [];
   const result = {};
   let context;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 760, height: 820 },
-      args: [
-        '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-        `--use-file-for-fake-audio-capture=${path.resolve(wav)}`, '--allow-loopback-in-peer-connection',
-        '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling',
-        '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-      ],
-    });
+    context = await launchWithFakeMic(wav, 'meeting-aws-e2e-');
     const master = context.pages()[0] ?? await context.newPage();
     master.on('pageerror', e => failures.push('master page error: ' + e.message));
     await master.goto(url);
@@ -161,7 +139,6 @@ async function main() {
     failures.push(String(e && e.stack || e));
   } finally {
     if (context) await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
   result.failures = failures;
   console.log('RESULT ' + JSON.stringify(result));

@@ -8,9 +8,8 @@
 // Prints one JSON line `RESULT {...}` and exits 0 when every check passed, 1 otherwise.
 'use strict';
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
+const { launchWithFakeMic, log, waitFor } = require('./browser');
 
 const [url, wav, outDir, secondsArg] = process.argv.slice(2);
 if (!url || !wav || !outDir) {
@@ -18,16 +17,7 @@ if (!url || !wav || !outDir) {
   process.exit(2);
 }
 const measureSeconds = Number(secondsArg ?? '14');
-const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
 
-async function waitFor(page, fn, what, timeoutMs) {
-  try {
-    await page.waitForFunction(fn, null, { timeout: timeoutMs, polling: 100 });
-  } catch (e) {
-    const state = await page.evaluate(() => JSON.stringify({ error: window.kvsMeeting?.error, stats: window.kvsMeeting?.stats })).catch(() => '?');
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; page state ${state}`);
-  }
-}
 
 const mean = a => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
 const std = a => { const m = mean(a); return Math.sqrt(mean(a.map(v => (v - m) ** 2))); };
@@ -49,23 +39,11 @@ function bestLag(x, y, maxLag) {
 
 async function main() {
   fs.mkdirSync(outDir, { recursive: true });
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'meeting-e2e-'));
   const failures = [];
   const result = {};
   let context;
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      headless: true,
-      viewport: { width: 760, height: 820 },
-      args: [
-        '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-        `--use-file-for-fake-audio-capture=${path.resolve(wav)}`, '--allow-loopback-in-peer-connection',
-        '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling',
-        '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-      ],
-    });
+    context = await launchWithFakeMic(wav, 'meeting-e2e-');
     const master = context.pages()[0] ?? await context.newPage();
     master.on('pageerror', e => failures.push('master page error: ' + e.message));
     await master.goto(url);
@@ -198,7 +176,6 @@ async function main() {
     failures.push(String(e && e.stack || e));
   } finally {
     if (context) await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
   }
   result.failures = failures;
   console.log('RESULT ' + JSON.stringify(result));

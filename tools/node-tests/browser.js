@@ -1,0 +1,43 @@
+// What the browser tests share: Debian's headless Chromium with a WAV file as its microphone, the log line format, and
+// waiting on a page condition with the page's state in the error.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
+
+// A persistent context (fake media devices need one) in a fresh profile directory named after the test, removed when
+// the context closes.
+async function launchWithFakeMic(wav, profilePrefix) {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), profilePrefix));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 760, height: 820 },
+    args: [
+      '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-audio-capture=${path.resolve(wav)}`, '--allow-loopback-in-peer-connection',
+      '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+    ],
+  });
+  context.on('close', () => {
+    // Chromium may still be writing its profile as it exits; a profile left behind in /tmp is no failure.
+    try { fs.rmSync(userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }); } catch { }
+  });
+  return context;
+}
+
+async function waitFor(page, fn, what, timeoutMs) {
+  try {
+    await page.waitForFunction(fn, null, { timeout: timeoutMs, polling: 100 });
+  } catch (e) {
+    const state = await page.evaluate(() => JSON.stringify({ error: window.kvsMeeting?.error, ingest: window.kvsMeeting?.ingest, stats: window.kvsMeeting?.stats })).catch(() => '?');
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; page state ${state}`);
+  }
+}
+
+module.exports = { launchWithFakeMic, log, waitFor };
