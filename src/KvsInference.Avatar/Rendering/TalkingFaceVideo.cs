@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MkvAudioTrackReader = KvsInference.Audio.MkvAudioTrackReader;
+using KvsInference.Audio;
 using KvsInference.Avatar.Features;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
@@ -101,7 +101,8 @@ public static class TalkingFaceVideo
         {
             try
             {
-                (samples, rate) = WavPcmReader.Read(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
+                var wav = WavReader.Read(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false));
+                (samples, rate) = (wav.ToMono(), wav.SampleRate);
             }
             catch (WavFormatException e)
             {

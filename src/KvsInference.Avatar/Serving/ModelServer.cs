@@ -1,3 +1,4 @@
+using KvsInference.Audio;
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -194,7 +195,8 @@ public sealed class ModelServer : IAsyncDisposable
         int rate;
         try
         {
-            (samples, rate) = WavPcmReader.Read(body.Span);
+            var wav = WavReader.Read(body.Span);
+            (samples, rate) = (wav.ToMono(), wav.SampleRate);
         }
         catch (WavFormatException e)
         {

@@ -31,6 +31,21 @@ public sealed class WavAudio
 
     /// <summary>Gets the number of samples per channel.</summary>
     public int Frames => Samples.Length / Channels;
+
+    /// <summary>The audio as one channel: the channels averaged (the model and the avatar take mono speech).</summary>
+    /// <returns><see cref="Samples"/> itself when the file is mono, else a new array of <see cref="Frames"/> samples.</returns>
+    public short[] ToMono()
+    {
+        if (Channels == 1) return Samples;
+        var mono = new short[Frames];
+        for (int f = 0; f < mono.Length; f++)
+        {
+            int sum = 0;
+            for (int c = 0; c < Channels; c++) sum += Samples[f * Channels + c];
+            mono[f] = (short)Math.Round(sum / (double)Channels, MidpointRounding.AwayFromZero);
+        }
+        return mono;
+    }
 }
 
 /// <summary>Thrown when a WAV file is malformed or in a format <see cref="WavReader"/> does not read.</summary>
@@ -47,7 +62,7 @@ public sealed class WavFormatException : Exception
 
 /// <summary>
 /// Reads RIFF/WAVE files: integer PCM (8/16/24/32-bit) and IEEE float (32/64-bit), plain or WAVE_FORMAT_EXTENSIBLE,
-/// any rate and channel count. A data size of 0xFFFFFFFF (or past the end), as streaming writers leave it, means
+/// any rate and channel count. A data size of 0 or 0xFFFFFFFF (or past the end), as streaming writers leave it, means
 /// "to the end of the file".
 /// </summary>
 public static class WavReader
@@ -116,7 +131,7 @@ public static class WavReader
             {
                 if (!haveFormat) throw new WavFormatException("'data' chunk comes before the 'fmt ' chunk", pos);
                 long available = file.Length - body;
-                long length = size == uint.MaxValue || size > available ? available : size;
+                long length = size == 0 || size == uint.MaxValue || size > available ? available : size;
                 return Decode(file.Slice(body, (int)length), format, channels, rate, bits, formatPos);
             }
             long next = body + (long)size + (size & 1); // chunks are padded to an even size

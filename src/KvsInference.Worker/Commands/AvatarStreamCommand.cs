@@ -152,16 +152,7 @@ internal static class AvatarStreamCommand
             {
                 throw new InvalidDataException($"{file.FullName}: {e.Message}", e);
             }
-            if (wav.Channels == 1) return (wav.Samples, wav.SampleRate);
-            // Downmix: the avatar's speech is mono.
-            var mono = new short[wav.Frames];
-            for (int i = 0; i < mono.Length; i++)
-            {
-                int sum = 0;
-                for (int c = 0; c < wav.Channels; c++) sum += wav.Samples[i * wav.Channels + c];
-                mono[i] = (short)(sum / wav.Channels);
-            }
-            return (mono, wav.SampleRate);
+            return (wav.ToMono(), wav.SampleRate);
         }
         try
         {

@@ -45,4 +45,36 @@ public class WavReaderTests
         Assert.Contains(message, ex.Message);
         if (kind != "nofmt") Assert.Equal(offset, ex.Offset);
     }
+
+    [Theory]
+    [InlineData("pcm_s16le", 1, 16000)]
+    [InlineData("pcm_s16le", 2, 44100)]
+    [InlineData("pcm_f32le", 1, 48000)]
+    [InlineData("pcm_s24le", 2, 22050)]
+    [InlineData("pcm_u8", 1, 8000)]
+    public void ToMono_FfmpegWav_AveragesChannelsAtTheFileRate(string codec, int channels, int rate)
+    {
+        var path = Path.Combine(TestPaths.Scratch, $"tone-{codec}-{channels}-{rate}.wav");
+        ProcessRunner.Ffmpeg("-f", "lavfi", "-i", "sine=frequency=440:duration=0.5", "-ac", channels.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "-ar", rate.ToString(System.Globalization.CultureInfo.InvariantCulture), "-c:a", codec, path);
+        var wav = WavReader.ReadFile(path);
+        var mono = wav.ToMono();
+        Assert.Equal(rate, wav.SampleRate);
+        Assert.Equal(wav.Frames, mono.Length);
+        Assert.InRange(mono.Length, rate / 2 - 2, rate / 2 + 2);
+        // ffmpeg's sine source has amplitude 1/8 of full scale; its mono-to-stereo upmix is -3 dB per channel.
+        double expected = 4096 / Math.Sqrt(2) * (channels == 2 ? Math.Sqrt(0.5) : 1);
+        double rms = Math.Sqrt(mono.Average(s => (double)s * s));
+        Assert.InRange(rms, expected * 0.9, expected * 1.1);
+    }
+
+    [Fact]
+    public void Read_StreamedDataSizeZero_ReadsToTheEnd()
+    {
+        var bytes = File.ReadAllBytes(AvatarSpeech.Wav("streamed"));
+        int data = bytes.AsSpan().IndexOf("data"u8);
+        var full = WavReader.Read(bytes);
+        BitConverter.TryWriteBytes(bytes.AsSpan(data + 4, 4), 0u);
+        Assert.Equal(full.Samples, WavReader.Read(bytes).Samples);
+    }
 }
