@@ -1,3 +1,4 @@
+using KvsInference.Audio;
 using KvsInference.Avatar.Features;
 using KvsInference.Avatar.Model;
 
@@ -50,7 +51,8 @@ internal sealed class LabelledSpeech
     public static LabelledSpeech FromSpeech(SynthesizedSpeech speech, int leadSamples = 0, int tailSamples = 0, int? playbackRate = null)
     {
         int sourceRate = playbackRate ?? speech.SampleRate;
-        var resampled = PcmResampler.For(sourceRate, FeatureConstants.SampleRate).Resample(speech.Samples);
+        // The same converter the worker feeds the model through, so training hears what serving hears.
+        var resampled = Resampler.ResampleAll(speech.Samples, sourceRate, FeatureConstants.SampleRate);
         var pcm = new short[leadSamples + resampled.Length + tailSamples];
         resampled.CopyTo(pcm, leadSamples);
         var starts = new List<long>(speech.Phonemes.Count);
