@@ -1,4 +1,3 @@
-using KvsInference.Audio;
 using KvsInference.Avatar.Features;
 using KvsInference.Avatar.Model;
 
@@ -51,8 +50,8 @@ internal sealed class LabelledSpeech
     public static LabelledSpeech FromSpeech(SynthesizedSpeech speech, int leadSamples = 0, int tailSamples = 0, int? playbackRate = null)
     {
         int sourceRate = playbackRate ?? speech.SampleRate;
-        // The same converter the worker feeds the model through, so training hears what serving hears.
-        var resampled = Resampler.ResampleAll(speech.Samples, sourceRate, FeatureConstants.SampleRate);
+        // Not Core's Resampler: the shipped weights were trained on this filter's features (see TrainingResampler).
+        var resampled = TrainingResampler.For(sourceRate, FeatureConstants.SampleRate).Resample(speech.Samples);
         var pcm = new short[leadSamples + resampled.Length + tailSamples];
         resampled.CopyTo(pcm, leadSamples);
         var starts = new List<long>(speech.Phonemes.Count);
