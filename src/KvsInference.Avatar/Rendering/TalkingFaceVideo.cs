@@ -122,8 +122,8 @@ public static class TalkingFaceVideo
             }
         }
         if (rate == FeatureConstants.SampleRate) return samples;
-        if (!PcmResampler.CanResample(rate, FeatureConstants.SampleRate)) throw new InvalidDataException($"{path}: sample rate {rate} Hz cannot be resampled to 16000 Hz");
-        return PcmResampler.For(rate, FeatureConstants.SampleRate).Resample(samples);
+        if (!LocalVisemeInferenceClient.IsSupportedSampleRate(rate)) throw new InvalidDataException($"{path}: sample rate {rate} Hz cannot be resampled to 16000 Hz");
+        return Resampler.ResampleAll(samples, rate, FeatureConstants.SampleRate);
     }
 
     private static Process StartProcess(ProcessStartInfo psi)

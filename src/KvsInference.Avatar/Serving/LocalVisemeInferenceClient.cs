@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Numerics;
+using KvsInference.Audio;
 using KvsInference.Avatar.Features;
 using KvsInference.Avatar.Model;
 using KvsInference.Inference;
@@ -23,6 +25,16 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
 {
     /// <summary>The default idle time after which a stream's state is dropped: 60 s.</summary>
     public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The lowest accepted sample rate in Hz.</summary>
+    public const int MinSampleRate = 8000;
+
+    /// <summary>The highest accepted sample rate in Hz.</summary>
+    public const int MaxSampleRate = 48000;
+
+    /// <summary>The most filter phases (16 kHz / gcd(rate, 16 kHz)) an accepted rate may need: every window builds its
+    /// filter table, so an odd rate such as 12345 Hz (3200 phases) is refused rather than made costly.</summary>
+    public const int MaxResamplingPhases = 1000;
 
     private readonly VisemeModel _model;
     private readonly TimeProvider _time;
@@ -61,7 +73,9 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
     /// <param name="sampleRate">The rate in Hz.</param>
     /// <returns>True when windows at that rate can be processed.</returns>
     public static bool IsSupportedSampleRate(int sampleRate) =>
-        sampleRate == FeatureConstants.SampleRate || PcmResampler.CanResample(sampleRate, FeatureConstants.SampleRate);
+        sampleRate == FeatureConstants.SampleRate
+        || (sampleRate is >= MinSampleRate and <= MaxSampleRate
+            && FeatureConstants.SampleRate / (int)BigInteger.GreatestCommonDivisor(sampleRate, FeatureConstants.SampleRate) <= MaxResamplingPhases);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">An instance has an unsupported sample rate; nothing of the batch was processed.</exception>
@@ -101,7 +115,7 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
     {
         var pcm = instance.SampleRate == FeatureConstants.SampleRate
             ? instance.Pcm
-            : PcmResampler.For(instance.SampleRate, FeatureConstants.SampleRate).Resample(instance.Pcm.Span);
+            : Resampler.ResampleAll(instance.Pcm.Span, instance.SampleRate, FeatureConstants.SampleRate);
         if (instance.StreamKey is null)
         {
             return new InferencePrediction { Id = instance.Id, FrameRate = _model.FrameRate, Frames = _model.ProcessClip(pcm.Span), FirstFrame = 0 };

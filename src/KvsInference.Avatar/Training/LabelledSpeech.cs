@@ -50,7 +50,8 @@ internal sealed class LabelledSpeech
     public static LabelledSpeech FromSpeech(SynthesizedSpeech speech, int leadSamples = 0, int tailSamples = 0, int? playbackRate = null)
     {
         int sourceRate = playbackRate ?? speech.SampleRate;
-        var resampled = PcmResampler.For(sourceRate, FeatureConstants.SampleRate).Resample(speech.Samples);
+        // Not Core's Resampler: the shipped weights were trained on this filter's features (see TrainingResampler).
+        var resampled = TrainingResampler.For(sourceRate, FeatureConstants.SampleRate).Resample(speech.Samples);
         var pcm = new short[leadSamples + resampled.Length + tailSamples];
         resampled.CopyTo(pcm, leadSamples);
         var starts = new List<long>(speech.Phonemes.Count);

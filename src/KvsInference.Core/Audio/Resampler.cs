@@ -73,6 +73,55 @@ public sealed class Resampler
         Reset();
     }
 
+    /// <summary>Converts a whole buffer at once: <see cref="Process"/> over all of it, then <see cref="Flush"/>.</summary>
+    /// <param name="input">Interleaved input samples (a whole number of frames).</param>
+    /// <param name="inputRate">Input rate in Hz.</param>
+    /// <param name="outputRate">Output rate in Hz.</param>
+    /// <param name="channels">Number of interleaved channels.</param>
+    /// <returns>Exactly ceil(N × <paramref name="outputRate"/> / <paramref name="inputRate"/>) interleaved frames for N
+    /// input frames, timed as the class remarks describe; a copy of <paramref name="input"/> when the rates are equal.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A rate or the channel count is not positive, or the reduced ratio
+    /// needs a filter table larger than 4 M coefficients.</exception>
+    /// <exception cref="ArgumentException">The input is not a whole number of frames, or the output would not fit in
+    /// an array.</exception>
+    /// <remarks>Each call builds the filter table (for 44.1 kHz → 16 kHz, 160 phases of 186 taps); a caller
+    /// converting a stream piece by piece should keep one <see cref="Resampler"/> instead.</remarks>
+    public static short[] ResampleAll(ReadOnlySpan<short> input, int inputRate, int outputRate, int channels = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputRate);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputRate);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        if (input.Length % channels != 0)
+        {
+            throw new ArgumentException($"The input holds {input.Length} samples, not a multiple of {channels} channels.", nameof(input));
+        }
+        // The filter would low-pass a same-rate stream at 85 % of its Nyquist frequency: there is nothing to convert.
+        if (inputRate == outputRate || input.IsEmpty) return input.ToArray();
+        long inputFrames = input.Length / channels;
+        long outputFrames = (inputFrames * outputRate + inputRate - 1) / inputRate;
+        if (outputFrames * channels > Array.MaxLength)
+        {
+            throw new ArgumentException($"{inputFrames} frames at {inputRate} Hz make {outputFrames} frames at {outputRate} Hz, more than an array holds.", nameof(input));
+        }
+        var resampler = new Resampler(inputRate, outputRate, channels);
+        var output = new short[outputFrames * channels];
+        // Converted a chunk at a time through a small buffer, so the result is allocated once at its exact size.
+        var buffer = new short[resampler.GetMaxOutputFrames(ChunkFrames) * channels];
+        int written = 0;
+        for (int offset = 0; offset < input.Length; offset += ChunkFrames * channels)
+        {
+            var chunk = input.Slice(offset, Math.Min(ChunkFrames * channels, input.Length - offset));
+            int frames = resampler.Process(chunk, buffer);
+            buffer.AsSpan(0, frames * channels).CopyTo(output.AsSpan(written));
+            written += frames * channels;
+        }
+        int flushed = resampler.Flush(buffer);
+        buffer.AsSpan(0, flushed * channels).CopyTo(output.AsSpan(written));
+        written += flushed * channels;
+        Debug.Assert(written == output.Length, "a stream of N frames gives exactly ceil(N × outRate / inRate) frames");
+        return output;
+    }
+
     /// <summary>Gets the input rate in Hz.</summary>
     public int InputRate { get; }
 

@@ -58,7 +58,7 @@ public sealed class AvatarVideoSource
         ArgumentOutOfRangeException.ThrowIfLessThan(pcmSampleRate, 8000);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(pcmSampleRate, 96000);
         var o = _options;
-        var audio = ToRate(pcm.Span, pcmSampleRate, o.AudioSampleRate);
+        var audio = Resampler.ResampleAll(pcm.Span, pcmSampleRate, o.AudioSampleRate);
         int samplesPerFrame = o.AudioSampleRate / o.FrameRate;
         long audioFrames = (audio.Length + samplesPerFrame - 1) / samplesPerFrame;
 
@@ -115,16 +115,5 @@ public sealed class AvatarVideoSource
             cancellationToken.ThrowIfCancellationRequested();
             yield return new AvFrame(rgba, pcmBytes);
         }
-    }
-
-    private static short[] ToRate(ReadOnlySpan<short> pcm, int inputRate, int outputRate)
-    {
-        if (pcm.IsEmpty) return [];
-        if (inputRate == outputRate) return pcm.ToArray();
-        var resampler = new Resampler(inputRate, outputRate, 1);
-        var output = new short[resampler.GetMaxOutputFrames(pcm.Length) + resampler.GetMaxOutputFrames(0) + outputRate];
-        int written = resampler.Process(pcm, output);
-        written += resampler.Flush(output.AsSpan(written));
-        return output[..written];
     }
 }

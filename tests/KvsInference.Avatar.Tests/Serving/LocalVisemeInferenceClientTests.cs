@@ -1,3 +1,4 @@
+using KvsInference.Audio;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
 using KvsInference.Avatar.Training;
@@ -85,10 +86,34 @@ public class LocalVisemeInferenceClientTests
     [Fact]
     public async Task InferAsync_48kHzWindow_IsResampled()
     {
-        var pcm48 = Features.PcmResamplerTestsAccess.Upsample3(Speech.Value);
+        var pcm48 = Resampler.ResampleAll(Speech.Value, 16000, 48000);
         var client = new LocalVisemeInferenceClient(Model());
         var r = await client.InferAsync([new InferenceInstance { Id = "a", SampleRate = 48000, Pcm = pcm48 }], default);
         Assert.Equal((int)Math.Ceiling(Speech.Value.Length * 60 / 16000.0), r[0].Frames.Count);
+    }
+
+    [Theory]
+    [InlineData(8000)]
+    [InlineData(11025)]
+    [InlineData(16000)]
+    [InlineData(22050)]
+    [InlineData(44100)]
+    [InlineData(48000)]
+    public void IsSupportedSampleRate_CommonRate_IsTrue(int rate)
+    {
+        Assert.True(LocalVisemeInferenceClient.IsSupportedSampleRate(rate));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7999)]
+    [InlineData(48001)]
+    [InlineData(96000)]
+    [InlineData(44099)] // 16000 phases
+    [InlineData(12345)] // 3200 phases
+    public void IsSupportedSampleRate_OddOrOutOfRangeRate_IsFalse(int rate)
+    {
+        Assert.False(LocalVisemeInferenceClient.IsSupportedSampleRate(rate));
     }
 
     [Fact]

@@ -6,18 +6,21 @@ namespace KvsInference.Tests.Audio;
 public class ResamplerTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(8500)]
-    [InlineData(11000)]
-    [InlineData(15000)]
-    [InlineData(20000)]
-    public void Process_48kTo16kToneAboveNyquist_IsRejectedByMoreThan60Db(double frequency)
+    [InlineData(48000, 8500)]
+    [InlineData(48000, 11000)]
+    [InlineData(48000, 15000)]
+    [InlineData(48000, 20000)]
+    [InlineData(44100, 12000)]
+    [InlineData(24000, 11000)] // the rates of espeak-ng's speech (22.05 kHz) and its perturbed copies
+    [InlineData(22050, 9000)]
+    public void Process_ToneAboveNyquistOf16k_IsRejectedByMoreThan60Db(int rate, double frequency)
     {
-        var input = Tone(48000, frequency, 48000, 16000);
-        var result = Convert(input, 48000, 16000);
+        var input = Tone(rate, frequency, rate, 16000);
+        var result = Convert(input, rate, 16000);
         // Whatever comes out is alias; measure all of it, away from the edges.
         double level = Rms(result.AsSpan(1000, result.Length - 2000)) / Rms(input);
         double db = 20 * Math.Log10(Math.Max(level, 1e-9));
-        output.WriteLine($"{frequency} Hz: output {db:F1} dB relative to input");
+        output.WriteLine($"{rate} Hz, {frequency} Hz tone: output {db:F1} dB relative to input");
         Assert.True(db < -60, $"{frequency} Hz aliases at {db:F1} dB");
     }
 
@@ -38,15 +41,7 @@ public class ResamplerTests(ITestOutputHelper output)
         }
         var result = Convert(input, inRate, outRate);
         Assert.Equal((int)Math.Ceiling((double)input.Length * outRate / inRate), result.Length);
-        double noise = 0, signal = 0;
-        for (int i = outRate / 10; i < result.Length - outRate / 10; i++)
-        {
-            double t = (double)i / outRate;
-            double ideal = 8000 * Math.Sin(2 * Math.PI * frequency * t) + 6000 * Math.Sin(2 * Math.PI * 440 * t);
-            signal += ideal * ideal;
-            noise += (result[i] - ideal) * (result[i] - ideal);
-        }
-        double snr = 10 * Math.Log10(signal / noise);
+        double snr = SnrVsIdeal(result, outRate, outRate / 10, t => 8000 * Math.Sin(2 * Math.PI * frequency * t) + 6000 * Math.Sin(2 * Math.PI * 440 * t));
         output.WriteLine($"{inRate}->{outRate}, {frequency} Hz + 440 Hz: SNR vs ideal {snr:F1} dB");
         Assert.True(snr > 60, $"SNR {snr:F1} dB");
     }
@@ -103,6 +98,69 @@ public class ResamplerTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => resampler.Process(new short[3], new short[1000]));
     }
 
+    [Theory]
+    [InlineData(48000)]
+    [InlineData(44100)]
+    [InlineData(24000)]
+    [InlineData(22050)]
+    [InlineData(20000)]
+    [InlineData(8000)]
+    public void ResampleAll_SineToModelRate_KeepsFrequencyAmplitudeAndLength(int rate)
+    {
+        // One second of 440 Hz at each rate the model's training and serving convert from (22.05 kHz is espeak-ng's,
+        // 20/24 kHz its vocal-tract-length perturbed copies).
+        var input = Tone(rate, 440, rate, 10000);
+        var result = Resampler.ResampleAll(input, rate, 16000);
+        Assert.Equal(16000, result.Length);
+        double snr = SnrVsIdeal(result, 16000, 1000, t => 10000 * Math.Sin(2 * Math.PI * 440 * t));
+        output.WriteLine($"{rate} -> 16000: SNR vs ideal {snr:F1} dB");
+        Assert.True(snr > 60, $"SNR {snr:F1} dB");
+    }
+
+    [Theory]
+    [InlineData(44100, 16000, 2)]
+    [InlineData(16000, 48000, 1)]
+    [InlineData(22050, 16000, 1)]
+    public void ResampleAll_AnyBuffer_EqualsProcessThenFlush(int inRate, int outRate, int channels)
+    {
+        // Longer than the helper's internal chunk, so its chunking is exercised.
+        var rng = new Random(11);
+        var input = new short[30000 * channels];
+        for (int i = 0; i < input.Length; i++) input[i] = (short)rng.Next(-20000, 20000);
+        Assert.Equal(Convert(input, inRate, outRate, channels), Resampler.ResampleAll(input, inRate, outRate, channels));
+    }
+
+    [Fact]
+    public void ResampleAll_SameRate_ReturnsAnUnfilteredCopy()
+    {
+        var input = new short[] { 1, -2, 30000, -32768, 5 };
+        var result = Resampler.ResampleAll(input, 16000, 16000);
+        Assert.Equal(input, result);
+        Assert.NotSame(input, result);
+    }
+
+    [Fact]
+    public void ResampleAll_EmptyInput_ReturnsEmpty()
+    {
+        Assert.Empty(Resampler.ResampleAll([], 48000, 16000));
+    }
+
+    [Fact]
+    public void ResampleAll_OddInterleavedLength_ThrowsNamingTheCounts()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Resampler.ResampleAll(new short[3], 48000, 16000, channels: 2));
+        Assert.Contains("3 samples", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0, 16000, 1)]
+    [InlineData(48000, -1, 1)]
+    [InlineData(48000, 16000, 0)]
+    public void ResampleAll_NonPositiveRateOrChannels_Throws(int inRate, int outRate, int channels)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Resampler.ResampleAll(new short[6], inRate, outRate, channels));
+    }
+
     internal static short[] Convert(short[] input, int inRate, int outRate, int channels = 1)
     {
         var resampler = new Resampler(inRate, outRate, channels);
@@ -110,6 +168,20 @@ public class ResamplerTests(ITestOutputHelper output)
         int n = resampler.Process(input, result);
         n += resampler.Flush(result.AsSpan(n * channels));
         return result[..(n * channels)];
+    }
+
+    /// <summary>The SNR in dB of <paramref name="result"/> against the ideal signal (a function of time in seconds),
+    /// leaving out <paramref name="edgeSamples"/> at each end where the silence outside the stream shows.</summary>
+    private static double SnrVsIdeal(short[] result, int rate, int edgeSamples, Func<double, double> ideal)
+    {
+        double noise = 0, signal = 0;
+        for (int i = edgeSamples; i < result.Length - edgeSamples; i++)
+        {
+            double x = ideal((double)i / rate);
+            signal += x * x;
+            noise += (result[i] - x) * (result[i] - x);
+        }
+        return 10 * Math.Log10(signal / noise);
     }
 
     private static short[] Tone(int length, double frequency, int rate, double amplitude)
