@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -29,6 +30,12 @@ public sealed class Resampler
     private readonly int _taps;    // taps per phase = 2 × half length
     private readonly int _half;
     private readonly float[] _coefficients; // [phase × taps + j] weighs input sample i - (half - 1) + j
+
+    // The table depends only on the reduced ratio and is never written after it is built, so converters of the same
+    // ratio share it: a worker makes one converter per stream and the model server one per request. Bounded, because
+    // a caller may send many odd rates.
+    private const int MaxCachedTables = 32;
+    private static readonly ConcurrentDictionary<(int Up, int Down), float[]> Tables = new();
     private readonly float[][] _history;    // per channel
     private int _count;     // samples held per channel
     private int _position;  // buffer index of the first tap of the next output
@@ -67,7 +74,12 @@ public sealed class Resampler
             throw new ArgumentOutOfRangeException(nameof(outputRate),
                 $"Converting {inputRate} Hz to {outputRate} Hz needs {_up} filter phases of {_taps} taps, more than the limit of {MaxTableSize} coefficients.");
         }
-        _coefficients = BuildTable(_up, _half, cutoff);
+        if (!Tables.TryGetValue((_up, _down), out var table))
+        {
+            table = BuildTable(_up, _half, cutoff);
+            if (Tables.Count < MaxCachedTables) Tables.TryAdd((_up, _down), table);
+        }
+        _coefficients = table;
         _history = new float[channels][];
         for (int c = 0; c < channels; c++) _history[c] = new float[_taps + ChunkFrames];
         Reset();
@@ -84,8 +96,9 @@ public sealed class Resampler
     /// needs a filter table larger than 4 M coefficients.</exception>
     /// <exception cref="ArgumentException">The input is not a whole number of frames, or the output would not fit in
     /// an array.</exception>
-    /// <remarks>Each call builds the filter table (for 44.1 kHz → 16 kHz, 160 phases of 186 taps); a caller
-    /// converting a stream piece by piece should keep one <see cref="Resampler"/> instead.</remarks>
+    /// <remarks>The filter table of a ratio is built once per process (for 44.1 kHz → 16 kHz, 160 phases of 186 taps)
+    /// and shared; a caller converting a stream piece by piece should still keep one <see cref="Resampler"/>, which
+    /// carries the filter's history across pieces.</remarks>
     public static short[] ResampleAll(ReadOnlySpan<short> input, int inputRate, int outputRate, int channels = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputRate);
