@@ -10,7 +10,7 @@ internal sealed class StatusReporter(KvsInferenceHostedService service, TimeSpan
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (interval <= TimeSpan.Zero) return;
-        long lastFrames = 0;
+        var totals = new StatusTotals();
         long last = time.GetTimestamp();
         using var timer = new PeriodicTimer(interval, time);
         try
@@ -18,13 +18,12 @@ internal sealed class StatusReporter(KvsInferenceHostedService service, TimeSpan
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 var processors = service.Worker?.Processors ?? [];
-                long frames = processors.Sum(p => p.Stats.FramesProcessed);
+                long frames = totals.Advance(processors.Select(p => ((object)p, p.Stats.FramesProcessed, p.Stats.RecordsWritten)));
                 var elapsed = time.GetElapsedTime(last).TotalSeconds;
                 last = time.GetTimestamp();
                 var latencies = processors.Select(p => p.Stats.LastLatencyMs).OfType<double>().ToList();
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"status: streams {processors.Count} | frames/s {Math.Max(0, frames - lastFrames) / Math.Max(elapsed, 0.001):0} | records {processors.Sum(p => p.Stats.RecordsWritten)} | latency {(latencies.Count > 0 ? latencies.Average().ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-")} | behind {(processors.Select(p => p.Stats.MillisBehindNow).OfType<long>().DefaultIfEmpty(0).Max())} ms"));
-                lastFrames = frames;
+                    $"status: streams {processors.Count} | frames/s {frames / Math.Max(elapsed, 0.001):0} | records {totals.Records} | latency {(latencies.Count > 0 ? latencies.Average().ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-")} | behind {(processors.Select(p => p.Stats.MillisBehindNow).OfType<long>().DefaultIfEmpty(0).Max())} ms"));
             }
         }
         catch (OperationCanceledException)
