@@ -31,13 +31,25 @@ async function launchWithFakeMic(wav, profilePrefix) {
   return context;
 }
 
-async function waitFor(page, fn, what, timeoutMs) {
+async function waitFor(page, fn, what, timeoutMs, arg = null) {
   try {
-    await page.waitForFunction(fn, null, { timeout: timeoutMs, polling: 100 });
+    await page.waitForFunction(fn, arg, { timeout: timeoutMs, polling: 100 });
   } catch (e) {
     const state = await page.evaluate(() => JSON.stringify({ error: window.kvsMeeting?.error, ingest: window.kvsMeeting?.ingest, stats: window.kvsMeeting?.stats })).catch(() => '?');
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; page state ${state}`);
   }
 }
 
-module.exports = { launchWithFakeMic, log, waitFor };
+// The master page creates a meeting; returns the page and the join link once it shows (it contains `linkMark`).
+async function createMeeting(context, url, failures, linkMark, timeoutMs) {
+  const master = context.pages()[0] ?? await context.newPage();
+  master.on('pageerror', e => failures.push('master page error: ' + e.message));
+  await master.goto(url);
+  await master.click('#create');
+  await waitFor(master, mark => document.getElementById('joinLink').href.includes(mark), `the join link (${linkMark})`, timeoutMs, linkMark);
+  const join = await master.getAttribute('#joinLink', 'href');
+  log('meeting created; join link', join.slice(0, 100) + '...');
+  return { master, join };
+}
+
+module.exports = { createMeeting, launchWithFakeMic, log, waitFor };

@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { launchWithFakeMic, log, waitFor } = require('./browser');
+const { createMeeting, launchWithFakeMic, log, waitFor } = require('./browser');
 
 const [url, standIn, wav, outDir] = process.argv.slice(2);
 if (!url || !standIn || !wav || !outDir) {
@@ -76,13 +76,7 @@ async function main() {
   let context;
   try {
     context = await launchWithFakeMic(wav, 'meeting-aws-e2e-');
-    const master = context.pages()[0] ?? await context.newPage();
-    master.on('pageerror', e => failures.push('master page error: ' + e.message));
-    await master.goto(url);
-    await master.click('#create');
-    await waitFor(master, () => document.getElementById('joinLink').href.includes('mode=aws'), 'the AWS-mode join link', 20000);
-    const join = await master.getAttribute('#joinLink', 'href');
-    log('meeting created; join link', join.slice(0, 100) + '...');
+    const { master, join } = await createMeeting(context, url, failures, 'mode=aws', 20000);
 
     await waitFor(master, () => window.kvsMeeting.ingest && window.kvsMeeting.ingest.joins > 0, 'the JoinStorageSession request', 20000);
     let signed = null;

@@ -9,7 +9,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { launchWithFakeMic, log, waitFor } = require('./browser');
+const { createMeeting, launchWithFakeMic, log, waitFor } = require('./browser');
 
 const [url, wav, outDir, secondsArg] = process.argv.slice(2);
 if (!url || !wav || !outDir) {
@@ -44,13 +44,7 @@ async function main() {
   let context;
   try {
     context = await launchWithFakeMic(wav, 'meeting-e2e-');
-    const master = context.pages()[0] ?? await context.newPage();
-    master.on('pageerror', e => failures.push('master page error: ' + e.message));
-    await master.goto(url);
-    await master.click('#create');
-    await waitFor(master, () => document.getElementById('joinLink').href.includes('role=viewer'), 'the join link', 15000);
-    const join = await master.getAttribute('#joinLink', 'href');
-    log('meeting created; join link', join.slice(0, 120) + '...');
+    const { master, join } = await createMeeting(context, url, failures, 'role=viewer', 15000);
 
     const viewer = await context.newPage();
     viewer.on('pageerror', e => failures.push('viewer page error: ' + e.message));
