@@ -52,4 +52,12 @@ async function createMeeting(context, url, failures, linkMark, timeoutMs) {
   return { master, join };
 }
 
-module.exports = { createMeeting, launchWithFakeMic, log, waitFor };
+// The end of every test: the browser closed, one RESULT line (with the failures) for the .NET test to parse, the exit code.
+async function finish(context, result, failures) {
+  if (context) await context.close().catch(() => {});
+  result.failures = failures;
+  console.log('RESULT ' + JSON.stringify(result));
+  process.exit(failures.length === 0 ? 0 : 1);
+}
+
+module.exports = { createMeeting, finish, launchWithFakeMic, log, waitFor };

@@ -11,7 +11,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { createMeeting, launchWithFakeMic, log, waitFor } = require('./browser');
+const { createMeeting, finish, launchWithFakeMic, log, waitFor } = require('./browser');
 
 const [url, standIn, wav, outDir] = process.argv.slice(2);
 if (!url || !standIn || !wav || !outDir) {
@@ -131,12 +131,8 @@ async function main() {
     if (!(result.viewer.inbound.audio?.packets > 0 && result.viewer.inbound.video?.packets > 0)) failures.push('the viewer got no audio or video: ' + JSON.stringify(result.viewer));
   } catch (e) {
     failures.push(String(e && e.stack || e));
-  } finally {
-    if (context) await context.close().catch(() => {});
   }
-  result.failures = failures;
-  console.log('RESULT ' + JSON.stringify(result));
-  process.exit(failures.length === 0 ? 0 : 1);
+  await finish(context, result, failures);
 }
 
 main();

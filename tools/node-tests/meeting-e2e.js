@@ -9,7 +9,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { createMeeting, launchWithFakeMic, log, waitFor } = require('./browser');
+const { createMeeting, finish, launchWithFakeMic, log, waitFor } = require('./browser');
 
 const [url, wav, outDir, secondsArg] = process.argv.slice(2);
 if (!url || !wav || !outDir) {
@@ -168,12 +168,8 @@ async function main() {
     }
   } catch (e) {
     failures.push(String(e && e.stack || e));
-  } finally {
-    if (context) await context.close().catch(() => {});
   }
-  result.failures = failures;
-  console.log('RESULT ' + JSON.stringify(result));
-  process.exit(failures.length === 0 ? 0 : 1);
+  await finish(context, result, failures);
 }
 
 main();
