@@ -31,6 +31,8 @@ public sealed partial class AvatarPublisherServiceTests(ITestOutputHelper output
             ["KVSI__Metrics__StatusSeconds"] = "0",
             ["KVSI__Sink__File"] = Path.Combine(dir, "records.jsonl"),
             ["KVSI__Avatar__Rtmp"] = nginx.LiveUrl("worker-avatar").ToString(),
+            // More than the default 1.5 s: the test machine runs other workers and encoders at the same time.
+            ["KVSI__Avatar__DelayMs"] = "2500",
             ["KVSI__DurationSeconds"] = "22",
         });
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(90)), "the worker did not stop by itself:\n" + harness.Diagnostics());
@@ -43,7 +45,7 @@ public sealed partial class AvatarPublisherServiceTests(ITestOutputHelper output
         long fromRecords = long.Parse(stats.Groups["fromRecords"].Value, CultureInfo.InvariantCulture);
         long late = long.Parse(stats.Groups["late"].Value, CultureInfo.InvariantCulture);
         Assert.True(frames >= 20 * 25 * 0.8, $"only {frames} frames pushed in a 22 s run");
-        Assert.True(fromRecords >= 8 * 25, $"only {fromRecords} frames were drawn from records");
+        Assert.True(fromRecords >= 7 * 25, $"only {fromRecords} frames were drawn from records");
         Assert.True(late <= 2, $"{late} records arrived after their moment was drawn");
 
         var recording = Assert.Single(nginx.Recordings());
