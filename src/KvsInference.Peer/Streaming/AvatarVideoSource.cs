@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using KvsInference.Audio;
 using KvsInference.Avatar.Rendering;
@@ -97,15 +96,8 @@ public sealed class AvatarVideoSource
             var face = visemes.Sample(t);
             visemes.DropBefore(t - 1000);
 
-            var rgba = new byte[o.FrameBytes];
-            renderer.Render(face, n, rgba);
-            var pcmBytes = new byte[o.AudioBytesPerFrame];
-            var samples = MemoryMarshal.Cast<byte, short>(pcmBytes.AsSpan());
-            long first = n * samplesPerFrame;
-            for (int s = 0; s < samplesPerFrame && first + s < audio.Length; s++)
-            {
-                for (int c = 0; c < o.AudioChannels; c++) samples[s * o.AudioChannels + c] = audio[first + s];
-            }
+            long first = Math.Min(n * samplesPerFrame, audio.Length);
+            var frame = AvFrame.Draw(renderer, face, n, audio.AsSpan((int)first, (int)Math.Min(samplesPerFrame, audio.Length - first)), o);
 
             if (_realTime)
             {
@@ -113,7 +105,7 @@ public sealed class AvatarVideoSource
                 if (due > TimeSpan.Zero) await Task.Delay(due, _time, cancellationToken);
             }
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new AvFrame(rgba, pcmBytes);
+            yield return frame;
         }
     }
 }

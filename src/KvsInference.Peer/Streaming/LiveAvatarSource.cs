@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using KvsInference.Avatar.Rendering;
 using KvsInference.Sinks;
 using Microsoft.Extensions.Logging;
@@ -156,16 +155,8 @@ public sealed class LiveAvatarSource
                 }
                 if (done) yield break;
 
-                var rgba = new byte[o.FrameBytes];
-                renderer.Render(face, n, rgba);
-                var pcm = new byte[o.AudioBytesPerFrame];
-                var samples = MemoryMarshal.Cast<byte, short>(pcm.AsSpan());
-                for (int s = 0; s < samplesPerFrame; s++)
-                {
-                    for (int c = 0; c < o.AudioChannels; c++) samples[s * o.AudioChannels + c] = mono[s];
-                }
                 Stats.FrameDrawn(face != VisemeTimeline.Rest);
-                yield return new AvFrame(rgba, pcm);
+                yield return AvFrame.Draw(renderer, face, n, mono, o);
             }
         }
         finally

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using KvsInference.Avatar.Rendering;
+using KvsInference.Inference;
 using System.ComponentModel.DataAnnotations;
 
 namespace KvsInference.Peer.Streaming;
@@ -103,7 +106,27 @@ public sealed class RtmpPublisherOptions
 /// <summary>One video frame (RGBA, Width*Height*4 bytes) with the PCM audio (s16le) that plays during it.</summary>
 /// <param name="Rgba">The pixels, row-major, 4 bytes per pixel.</param>
 /// <param name="Pcm">Exactly <see cref="RtmpPublisherOptions.AudioBytesPerFrame"/> bytes of audio.</param>
-public readonly record struct AvFrame(ReadOnlyMemory<byte> Rgba, ReadOnlyMemory<byte> Pcm);
+public readonly record struct AvFrame(ReadOnlyMemory<byte> Rgba, ReadOnlyMemory<byte> Pcm)
+{
+    /// <summary>
+    /// Draws a frame of the avatar sources: the face into a fresh RGBA buffer (the publisher keeps a frame's memory
+    /// until ffmpeg has read it) and the mono speech copied to every output channel, silence where it falls short.
+    /// </summary>
+    internal static AvFrame Draw(FaceRenderer renderer, in VisemeFrame face, long frameIndex, ReadOnlySpan<short> mono, RtmpPublisherOptions options)
+    {
+        var rgba = new byte[options.FrameBytes];
+        renderer.Render(face, frameIndex, rgba);
+        var pcm = new byte[options.AudioBytesPerFrame];
+        var samples = MemoryMarshal.Cast<byte, short>(pcm.AsSpan());
+        int channels = options.AudioChannels;
+        int count = Math.Min(mono.Length, samples.Length / channels);
+        for (int s = 0; s < count; s++)
+        {
+            for (int c = 0; c < channels; c++) samples[s * channels + c] = mono[s];
+        }
+        return new AvFrame(rgba, pcm);
+    }
+}
 
 /// <summary>The push could not be (re)established within the allowed attempts, or ffmpeg failed.</summary>
 public sealed class RtmpPublishException : Exception
