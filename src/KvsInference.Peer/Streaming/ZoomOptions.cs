@@ -24,6 +24,15 @@ public sealed class ZoomOptions
     [Range(typeof(TimeSpan), "00:01:00", "2.00:00:00")]
     public TimeSpan JwtLifetime { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>The settings with the credentials from ZOOM_VIDEOSDK_API_KEY, ZOOM_VIDEOSDK_API_SECRET and ZOOM_ACCESS_TOKEN.</summary>
+    /// <returns>The options; without those variables they carry no credentials.</returns>
+    public static ZoomOptions FromEnvironment() => new()
+    {
+        ApiKey = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_KEY"),
+        ApiSecret = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_SECRET"),
+        AccessToken = Environment.GetEnvironmentVariable("ZOOM_ACCESS_TOKEN"),
+    };
+
     /// <summary>Gets whether credentials are configured (otherwise the publisher pushes to a plain RTMP URL).</summary>
     public bool HasCredentials => !string.IsNullOrEmpty(AccessToken) || (!string.IsNullOrEmpty(ApiKey) && !string.IsNullOrEmpty(ApiSecret));
 }

@@ -40,12 +40,7 @@ internal static class AvatarStreamCommand
         {
             try
             {
-                var zoom = new ZoomOptions
-                {
-                    ApiKey = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_KEY"),
-                    ApiSecret = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_SECRET"),
-                    AccessToken = Environment.GetEnvironmentVariable("ZOOM_ACCESS_TOKEN"),
-                };
+                var zoom = ZoomOptions.FromEnvironment();
                 var recordsFile = parse.GetValue(records);
                 var kinesisName = parse.GetValue(kinesisStream);
                 var streamName = parse.GetValue(stream)!;
@@ -119,17 +114,12 @@ internal static class AvatarStreamCommand
 
     private static KinesisVideoClientOptions KvsOptions(string? url)
     {
-        var options = new KinesisVideoClientOptions();
-        if (url is null) return options;
+        if (url is null) return new KinesisVideoClientOptions();
         if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
         {
             throw new ArgumentException($"--kvs-url: '{url}' is not an http(s) URL (the local media store's, e.g. http://127.0.0.1:PORT).");
         }
-        // The local store checks SigV4 against its own development credentials.
-        options.ServiceUrl = endpoint;
-        options.Region = "us-east-1";
-        options.Credentials = new Amazon.Runtime.BasicAWSCredentials("local", "local");
-        return options;
+        return Hosting.LocalSystem.ClientOptions(endpoint);
     }
 
     private static Uri? ParseUrl(string? text) =>

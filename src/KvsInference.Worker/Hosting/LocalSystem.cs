@@ -1,3 +1,5 @@
+using Amazon.Runtime;
+using KvsInference.Aws.KinesisVideo;
 using KvsInference.Peer.MediaStore;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +24,14 @@ internal sealed class LocalSystem : IAsyncDisposable
     public MediaStore Store => _server.Store;
     public IReadOnlyList<string> Streams { get; }
     public byte[] SampleMedia { get; }
+
+    /// <summary>The KVS client settings for a local media store: its URL, and the development credentials it checks SigV4 against.</summary>
+    public static KinesisVideoClientOptions ClientOptions(Uri storeUrl) => new()
+    {
+        ServiceUrl = storeUrl,
+        Region = "us-east-1",
+        Credentials = new BasicAWSCredentials("local", "local"),
+    };
 
     public static async Task<LocalSystem> StartAsync(WorkerSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
     {

@@ -65,13 +65,7 @@ internal static class WorkerHost
         var time = TimeProvider.System;
         await using var localSystem = local ? await LocalSystem.StartAsync(settings, loggerFactory, cancellationToken) : null;
 
-        var kvsOptions = new KinesisVideoClientOptions();
-        if (localSystem is not null)
-        {
-            kvsOptions.ServiceUrl = new Uri(localSystem.Url);
-            kvsOptions.Region = "us-east-1";
-            kvsOptions.Credentials = new BasicAWSCredentials("local", "local");
-        }
+        var kvsOptions = localSystem is null ? new KinesisVideoClientOptions() : LocalSystem.ClientOptions(new Uri(localSystem.Url));
         var kvs = new KinesisVideoClient(kvsOptions, time, loggerFactory.CreateLogger<KinesisVideoClient>());
         builder.Services.AddSingleton(kvs);
         builder.Services.AddSingleton<IStreamCatalog>(kvs);
@@ -116,12 +110,7 @@ internal static class WorkerHost
         {
             // The broadcaster carries this worker's records, or in AWS meeting mode every worker's (read back from Kinesis).
             var avatarStream = settings.Avatar.Stream ?? localSystem?.Streams.FirstOrDefault() ?? settings.Local.StreamPrefix + "1";
-            var zoom = new Peer.Streaming.ZoomOptions
-            {
-                ApiKey = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_KEY"),
-                ApiSecret = Environment.GetEnvironmentVariable("ZOOM_VIDEOSDK_API_SECRET"),
-                AccessToken = Environment.GetEnvironmentVariable("ZOOM_ACCESS_TOKEN"),
-            };
+            var zoom = Peer.Streaming.ZoomOptions.FromEnvironment();
             builder.Services.AddHostedService(sp => new AvatarPublisherService(settings.Avatar, avatarStream, sp.GetRequiredService<RecordBroadcaster>(),
                 sp.GetRequiredService<IMediaSource>(), zoom, time, loggerFactory));
         }
