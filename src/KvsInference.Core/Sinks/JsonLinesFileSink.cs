@@ -37,7 +37,7 @@ public sealed class JsonLinesFileSink : IRecordSink, IAsyncDisposable
         foreach (var record in records)
         {
             if (record is null) throw new RecordSinkException("A record of the batch is null.");
-            lines.Add(JsonSerializer.SerializeToUtf8Bytes(record, SinkJsonContext.Default.InferenceRecord));
+            lines.Add(InferenceRecordJson.Serialize(record));
         }
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

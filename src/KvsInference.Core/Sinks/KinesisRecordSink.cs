@@ -77,7 +77,7 @@ public sealed class KinesisRecordSink : IRecordSink
             {
                 throw new RecordSinkException($"Record '{record.RecordId}' has a stream name (the partition key) of {record.StreamName?.Length ?? 0} characters; 1 to 256 are allowed.");
             }
-            var data = JsonSerializer.SerializeToUtf8Bytes(record, SinkJsonContext.Default.InferenceRecord);
+            var data = InferenceRecordJson.Serialize(record);
             var pending = new Pending(i, record.RecordId, record.StreamName, data);
             if (pending.Size > KinesisRecordSinkConstants.MaxBytesPerRecord)
             {

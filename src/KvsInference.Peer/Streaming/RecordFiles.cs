@@ -11,8 +11,6 @@ namespace KvsInference.Peer.Streaming;
 /// </summary>
 public static class RecordFiles
 {
-    private static readonly JsonSerializerOptions RecordJson = new(JsonSerializerDefaults.Web);
-
     // A record is a few KB; a "line" this long is not one, and buffering it without bound would exhaust memory.
     private const int MaxLineBytes = 1 << 20;
 
@@ -34,7 +32,7 @@ public static class RecordFiles
         while ((line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false)) is not null)
         {
             lineNumber++;
-            if (Parse(line, path, lineNumber) is { } record && record.StreamName == streamName) yield return record;
+            if (Parse(Encoding.UTF8.GetBytes(line), path, lineNumber) is { } record && record.StreamName == streamName) yield return record;
         }
     }
 
@@ -85,9 +83,9 @@ public static class RecordFiles
                         pending.Write(buffer, from, i - from);
                         from = i + 1;
                         if (lineNumber >= 0) lineNumber++;
-                        var line = Encoding.UTF8.GetString(pending.GetBuffer(), 0, (int)pending.Length);
+                        var record = Parse(pending.GetBuffer().AsSpan(0, (int)pending.Length), path, lineNumber);
                         pending.SetLength(0);
-                        if (Parse(line, path, lineNumber) is { } record && record.StreamName == streamName) records.Add(record);
+                        if (record is not null && record.StreamName == streamName) records.Add(record);
                     }
                     pending.Write(buffer, from, read - from);
                     if (pending.Length > MaxLineBytes)
@@ -101,19 +99,18 @@ public static class RecordFiles
         }
     }
 
-    private static InferenceRecord? Parse(string line, string path, long lineNumber)
+    // A line in the shape the sinks write (InferenceRecordJson), or null for a blank line.
+    private static InferenceRecord? Parse(ReadOnlySpan<byte> line, string path, long lineNumber)
     {
-        if (string.IsNullOrWhiteSpace(line)) return null;
+        if (line.Trim(" \t\r"u8).IsEmpty) return null;
         string where = lineNumber > 0 ? $"{path} line {lineNumber}" : $"{path} (a line appended while following)";
-        InferenceRecord? record;
         try
         {
-            record = JsonSerializer.Deserialize<InferenceRecord>(line, RecordJson);
+            return InferenceRecordJson.Parse(line);
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{where}: not an inference record: {e.Message}", e);
         }
-        return record ?? throw new InvalidDataException($"{where}: null instead of an inference record");
     }
 }
