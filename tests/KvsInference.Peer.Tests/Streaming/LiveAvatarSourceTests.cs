@@ -12,12 +12,13 @@ public sealed class LiveAvatarSourceTests
 {
     private const int Fps = 25;
 
-    private static async IAsyncEnumerable<T> Deliver<T>(IEnumerable<(TimeSpan At, T Item)> items, [EnumeratorCancellation] CancellationToken ct = default)
+    // Items delivered at their times after `origin`: both feeds of a test share it, so a pump that starts late on a
+    // busy machine catches up instead of shifting its whole feed against the other.
+    private static async IAsyncEnumerable<T> Deliver<T>(IEnumerable<(TimeSpan At, T Item)> items, DateTimeOffset origin, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        var start = DateTime.UtcNow;
         foreach (var (at, item) in items)
         {
-            var wait = at - (DateTime.UtcNow - start);
+            var wait = at - (DateTimeOffset.UtcNow - origin);
             if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
             yield return item;
         }
@@ -33,10 +34,12 @@ public sealed class LiveAvatarSourceTests
     public async Task FramesAsync_SpeechAndRecordsArriveLate_MouthOpensExactlyWhileTheSpeechPlays()
     {
         var publisher = new RtmpPublisherOptions { Url = new Uri("rtmp://127.0.0.1/live/x"), FrameRate = Fps, AudioSampleRate = 48000 };
-        var source = new LiveAvatarSource(publisher, new LiveAvatarOptions { Delay = TimeSpan.FromMilliseconds(900), AudioLag = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(2.4) });
-        double now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMilliseconds;
+        var source = new LiveAvatarSource(publisher, new LiveAvatarOptions { Delay = TimeSpan.FromMilliseconds(2000), AudioLag = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(3.6) });
+        var origin = DateTimeOffset.UtcNow;
+        double now = (origin - DateTimeOffset.UnixEpoch).TotalMilliseconds;
         // Speech "spoken" from now+200 ms to now+600 ms (a loud square wave), silence around it, delivered 100 ms after
         // it is spoken in 20 ms pieces; its records (open jaw) arrive 400 ms after the speech, silence records rest.
+        // The 2 s delay leaves 1.5 s for a busy test machine to stall the feeds (a stall of 0.9 s was seen).
         var audio = new List<(TimeSpan, TimedPcm)>();
         for (int p = 0; p < 60; p++)
         {
@@ -55,10 +58,11 @@ public sealed class LiveAvatarSourceTests
 
         var frames = new List<AvFrame>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await foreach (var f in source.FramesAsync(Deliver(records, timeout.Token), Deliver(audio, timeout.Token), timeout.Token)) frames.Add(f);
+        await foreach (var f in source.FramesAsync(Deliver(records, origin, timeout.Token), Deliver(audio, origin, timeout.Token), timeout.Token)) frames.Add(f);
 
         // Up to the duration, or fewer when the playhead passed everything both feeds brought once they ended.
-        Assert.InRange(frames.Count, 50, 60);
+        // Both feeds end with data up to now+1200 ms, which the playhead (~2.1 s behind) passes after ~3.3 s.
+        Assert.InRange(frames.Count, 75, 90);
         Assert.Equal(0, source.Stats.LateRecords);
         using var renderer = new FaceRenderer(new FaceRendererOptions { Width = publisher.Width, Height = publisher.Height, FrameRate = Fps });
         var rest = new byte[publisher.Width * publisher.Height * 4];
@@ -83,12 +87,13 @@ public sealed class LiveAvatarSourceTests
     {
         var publisher = new RtmpPublisherOptions { Url = new Uri("rtmp://127.0.0.1/live/x"), FrameRate = Fps, AudioSampleRate = 48000 };
         var source = new LiveAvatarSource(publisher, new LiveAvatarOptions { Delay = TimeSpan.FromMilliseconds(300) });
-        double now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMilliseconds;
+        var origin = DateTimeOffset.UtcNow;
+        double now = (origin - DateTimeOffset.UnixEpoch).TotalMilliseconds;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         int count = 0;
         // 400 ms of speech that has just ended: the playhead starts 300 ms behind its end, draws those 300 ms (about 8
         // frames) and the stream ends by itself.
-        await foreach (var _ in source.FramesAsync(Deliver([(TimeSpan.Zero, Record(now - 400, 20, 1))], timeout.Token), null, timeout.Token)) count++;
+        await foreach (var _ in source.FramesAsync(Deliver([(TimeSpan.Zero, Record(now - 400, 20, 1))], origin, timeout.Token), null, timeout.Token)) count++;
         Assert.InRange(count, 6, 11);
         Assert.False(timeout.IsCancellationRequested);
     }
