@@ -38,8 +38,8 @@ public static class RecordFiles
 
     /// <summary>
     /// Follows a file that a worker appends to: the records of one stream written after the call, as they are written,
-    /// until cancellation. A line is taken once its newline is written (the sink writes whole lines); a file that shrinks
-    /// (replaced or truncated) is read again from its start.
+    /// until cancellation. A line is taken once its newline is written (the sink writes whole lines); a line the writer
+    /// was in the middle of at the call is skipped; a file that shrinks (replaced or truncated) is read again from its start.
     /// </summary>
     /// <param name="path">The file; it may not exist yet.</param>
     /// <param name="streamName">Only records of this stream are returned.</param>
@@ -48,14 +48,30 @@ public static class RecordFiles
     /// <param name="cancellationToken">Stops following.</param>
     /// <returns>The records.</returns>
     /// <exception cref="InvalidDataException">A line is not a valid record (the message names the line).</exception>
-    public static async IAsyncEnumerable<InferenceRecord> FollowAsync(string path, string streamName, TimeSpan? pollInterval = null,
-        TimeProvider? time = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static IAsyncEnumerable<InferenceRecord> FollowAsync(string path, string streamName, TimeSpan? pollInterval = null,
+        TimeProvider? time = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(streamName);
-        var poll = pollInterval ?? TimeSpan.FromMilliseconds(100);
-        time ??= TimeProvider.System;
-        long position = File.Exists(path) ? new FileInfo(path).Length : 0;
+        // Where "now" is in the file is taken at the call, not at the first MoveNext, which may come much later.
+        long start = 0;
+        bool midLine = false;
+        if (File.Exists(path))
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            start = file.Length;
+            if (start > 0)
+            {
+                file.Position = start - 1;
+                midLine = file.ReadByte() != '\n';
+            }
+        }
+        return FollowFromAsync(path, streamName, start, midLine, pollInterval ?? TimeSpan.FromMilliseconds(100), time ?? TimeProvider.System, cancellationToken);
+    }
+
+    private static async IAsyncEnumerable<InferenceRecord> FollowFromAsync(string path, string streamName, long position, bool skipToNewline,
+        TimeSpan poll, TimeProvider time, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         long lineNumber = -1; // unknown until the file is read from its start
         var pending = new MemoryStream();
         var buffer = new byte[64 * 1024];
@@ -69,6 +85,7 @@ public static class RecordFiles
                 {
                     position = 0;
                     lineNumber = 0;
+                    skipToNewline = false;
                     pending.SetLength(0);
                 }
                 file.Position = position;
@@ -82,6 +99,13 @@ public static class RecordFiles
                         if (buffer[i] != (byte)'\n') continue;
                         pending.Write(buffer, from, i - from);
                         from = i + 1;
+                        if (skipToNewline)
+                        {
+                            // The end of the line that was being written when following began: not a whole record.
+                            skipToNewline = false;
+                            pending.SetLength(0);
+                            continue;
+                        }
                         if (lineNumber >= 0) lineNumber++;
                         var record = Parse(pending.GetBuffer().AsSpan(0, (int)pending.Length), path, lineNumber);
                         pending.SetLength(0);

@@ -22,9 +22,10 @@ public sealed class RecordFilesTests
         await File.WriteAllTextAsync(path, Line("a", 0)); // written before following: not returned
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var got = new List<InferenceRecord>();
+        var followed = RecordFiles.FollowAsync(path, "a", TimeSpan.FromMilliseconds(20), cancellationToken: timeout.Token);
         var follow = Task.Run(async () =>
         {
-            await foreach (var r in RecordFiles.FollowAsync(path, "a", TimeSpan.FromMilliseconds(20), cancellationToken: timeout.Token))
+            await foreach (var r in followed)
             {
                 got.Add(r);
                 if (got.Count == 2) return;
@@ -42,6 +43,24 @@ public sealed class RecordFilesTests
         }
         await follow.WaitAsync(timeout.Token);
         Assert.Equal([200.0, 400.0], got.Select(r => r.StartOffsetMs));
+    }
+
+    [Fact]
+    public async Task FollowAsync_StartedWhileALineIsHalfWritten_SkipsThatLine()
+    {
+        var path = Path.Combine(TestPaths.Scratch, $"follow-{Guid.NewGuid():N}.jsonl");
+        var half = Encoding.UTF8.GetBytes(Line("a", 100));
+        await File.WriteAllBytesAsync(path, [.. Encoding.UTF8.GetBytes(Line("a", 0)), .. half.AsSpan(0, half.Length / 2)]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var followed = RecordFiles.FollowAsync(path, "a", TimeSpan.FromMilliseconds(20), cancellationToken: timeout.Token);
+        await using (var writer = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+        {
+            await writer.WriteAsync(half.AsMemory(half.Length / 2));
+            await writer.WriteAsync(Encoding.UTF8.GetBytes(Line("a", 200)));
+        }
+        await using var records = followed.GetAsyncEnumerator(timeout.Token);
+        Assert.True(await records.MoveNextAsync());
+        Assert.Equal(200.0, records.Current.StartOffsetMs);
     }
 
     [Fact]
