@@ -42,16 +42,13 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
             ["AWS_REGION"] = "us-east-1", ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test",
             ["AWS_ENDPOINT_URL_KINESIS"] = kinesisStream is null ? "" : Emulators.KinesisUrl,
         };
-        var workerEnvironment = new Dictionary<string, string>(kinesisStream is null ? [] : aws)
+        var workerEnvironment = FleetHarness.LocalWorkerSettings(dir, sampleStreams: 1);
+        workerEnvironment["KVSI__Local__MediaStorePort"] = storePort.ToString(CultureInfo.InvariantCulture);
+        workerEnvironment["KVSI__DurationSeconds"] = "40";
+        if (kinesisStream is not null)
         {
-            ["KVSI__Local__Enabled"] = "true",
-            ["KVSI__Local__SampleStreams"] = "1",
-            ["KVSI__Local__MediaStorePort"] = storePort.ToString(CultureInfo.InvariantCulture),
-            ["KVSI__Local__DataDirectory"] = Path.Combine(dir, "store"),
-            ["KVSI__Metrics__Port"] = FleetHarness.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["KVSI__Metrics__StatusSeconds"] = "0",
-            ["KVSI__DurationSeconds"] = "40",
-        };
+            foreach (var (key, value) in aws) workerEnvironment[key] = value;
+        }
         if (kinesisStream is null) workerEnvironment["KVSI__Sink__File"] = records;
         else workerEnvironment["KVSI__Sink__KinesisStreamName"] = kinesisStream;
         using var harness = new FleetHarness();

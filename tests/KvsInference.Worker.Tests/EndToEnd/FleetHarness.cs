@@ -58,6 +58,19 @@ internal sealed class FleetHarness : IDisposable
         return child;
     }
 
+    /// <summary>
+    /// The settings of a worker in local mode (as `dotnet run` with no arguments) for a test: its own store directory
+    /// under <paramref name="dir"/>, the given number of demo streams, a free ops port and no status lines.
+    /// </summary>
+    public static Dictionary<string, string> LocalWorkerSettings(string dir, int sampleStreams) => new()
+    {
+        ["KVSI__Local__Enabled"] = "true",
+        ["KVSI__Local__SampleStreams"] = sampleStreams.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["KVSI__Local__DataDirectory"] = Path.Combine(dir, "store"),
+        ["KVSI__Metrics__Port"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["KVSI__Metrics__StatusSeconds"] = "0",
+    };
+
     /// <summary>The last lines of every process, for a failure message.</summary>
     public string Diagnostics(int lines = 25)
     {

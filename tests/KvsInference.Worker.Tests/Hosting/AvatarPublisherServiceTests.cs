@@ -22,19 +22,13 @@ public sealed partial class AvatarPublisherServiceTests(ITestOutputHelper output
         nginx.Start();
         var dir = Directory.CreateTempSubdirectory("kvsi-avatar-live-").FullName;
         using var harness = new FleetHarness();
-        using var worker = harness.StartWorkerProcess("worker", [], new Dictionary<string, string>
-        {
-            ["KVSI__Local__Enabled"] = "true",
-            ["KVSI__Local__SampleStreams"] = "1",
-            ["KVSI__Local__DataDirectory"] = Path.Combine(dir, "store"),
-            ["KVSI__Metrics__Port"] = FleetHarness.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["KVSI__Metrics__StatusSeconds"] = "0",
-            ["KVSI__Sink__File"] = Path.Combine(dir, "records.jsonl"),
-            ["KVSI__Avatar__Rtmp"] = nginx.LiveUrl("worker-avatar").ToString(),
-            // More than the default 1.5 s: the test machine runs other workers and encoders at the same time.
-            ["KVSI__Avatar__DelayMs"] = "2500",
-            ["KVSI__DurationSeconds"] = "22",
-        });
+        var settings = FleetHarness.LocalWorkerSettings(dir, sampleStreams: 1);
+        settings["KVSI__Sink__File"] = Path.Combine(dir, "records.jsonl");
+        settings["KVSI__Avatar__Rtmp"] = nginx.LiveUrl("worker-avatar").ToString();
+        // More than the default 1.5 s: the test machine runs other workers and encoders at the same time.
+        settings["KVSI__Avatar__DelayMs"] = "2500";
+        settings["KVSI__DurationSeconds"] = "22";
+        using var worker = harness.StartWorkerProcess("worker", [], settings);
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(90)), "the worker did not stop by itself:\n" + harness.Diagnostics());
         var log = string.Join('\n', worker.Lines);
         output.WriteLine(string.Join('\n', worker.Lines.Where(l => l.Contains("avatar", StringComparison.Ordinal))));

@@ -30,15 +30,9 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
 
         using var harness = new FleetHarness();
         var records = Path.Combine(dir, "records.jsonl");
-        using var worker = harness.StartWorkerProcess("worker", [], new Dictionary<string, string>
-        {
-            ["KVSI__Local__Enabled"] = "true",
-            ["KVSI__Local__SampleStreams"] = "0",
-            ["KVSI__Local__DataDirectory"] = Path.Combine(dir, "store"),
-            ["KVSI__Metrics__Port"] = FleetHarness.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["KVSI__Metrics__StatusSeconds"] = "0",
-            ["KVSI__Sink__File"] = records,
-        });
+        var settings = FleetHarness.LocalWorkerSettings(dir, sampleStreams: 0);
+        settings["KVSI__Sink__File"] = records;
+        using var worker = harness.StartWorkerProcess("worker", [], settings);
         var page = (await worker.WaitForLineAsync(PageLine(), TimeSpan.FromSeconds(30))).Groups[1].Value;
 
         var artifacts = Path.Combine(TestPaths.Scratch, "meeting");
