@@ -48,6 +48,12 @@ internal static class MediaStoreConstants
     /// <summary>The most streams ListStreams returns in one page (KVS: 10000).</summary>
     public const int MaxListStreamsResults = 10000;
 
+    /// <summary>
+    /// The largest EBML header, Info or Tracks element (and any other element outside a Cluster) PutMedia holds in
+    /// memory: 2 MiB, room for three tracks whose CodecPrivate reaches the producer SDK's 1 MiB limit.
+    /// </summary>
+    public const long DefaultMaxHeaderElementSizeBytes = 2L * 1024 * 1024;
+
     /// <summary>KVS allows at most 3 tracks in a fragment.</summary>
     public const int MaxTracks = 3;
 
