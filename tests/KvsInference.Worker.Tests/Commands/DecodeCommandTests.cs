@@ -122,7 +122,8 @@ public class DecodeCommandTests
     private static (int Exit, string Error) RunDecode(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "KvsInference.Worker.dll"), "decode", .. args }) psi.ArgumentList.Add(a);
+        string[] all = [Path.Combine(AppContext.BaseDirectory, "KvsInference.Worker.dll"), "decode", .. args];
+        foreach (string a in all) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var output = p.StandardOutput.ReadToEndAsync();
         var error = p.StandardError.ReadToEndAsync();
