@@ -10,7 +10,9 @@ namespace KvsInference.Benchmarks;
 /// </summary>
 /// <remarks>
 /// Arguments: <c>--seconds N</c> (default 30; 0 with <c>--inputs</c> for no time limit), <c>--inputs N</c> (stop after
-/// N inputs), <c>--seed N</c>, <c>--timeout-ms N</c> (per-input limit, default 2000). A crash is any exception the
+/// N inputs), <c>--seed N</c>, <c>--timeout-ms N</c> (per-input wall-clock limit,
+/// default 10000: generous, because a machine shared with builds can stall a thread for a second or two), <c>--replay FILE</c> (run one
+/// saved input, unmutated, <c>--inputs</c> times with random read sizes, and print its outcome and slowest time). A crash is any exception the
 /// target lets out (each target catches only its documented format errors); the input is saved and the run fails.
 /// A watchdog thread catches an input that never returns: it reports a hang, saves the input and exits 1.
 /// Memory: the managed heap after 1000 inputs and at the end (fails on growth over 64 MB), and the peak resident
@@ -24,14 +26,28 @@ internal static class FuzzHarness
         double seconds = double.Parse(MkvVsFfmpegCommand.Arg(args, "--seconds") ?? (MkvVsFfmpegCommand.Arg(args, "--inputs") is null ? "30" : "0"), CultureInfo.InvariantCulture);
         long maxInputs = long.Parse(MkvVsFfmpegCommand.Arg(args, "--inputs") ?? "0", CultureInfo.InvariantCulture);
         int seed = int.Parse(MkvVsFfmpegCommand.Arg(args, "--seed") ?? Environment.TickCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-        var timeout = TimeSpan.FromMilliseconds(double.Parse(MkvVsFfmpegCommand.Arg(args, "--timeout-ms") ?? "2000", CultureInfo.InvariantCulture));
-        if (seconds <= 0 && maxInputs <= 0)
+        var timeout = TimeSpan.FromMilliseconds(double.Parse(MkvVsFfmpegCommand.Arg(args, "--timeout-ms") ?? "10000", CultureInfo.InvariantCulture));
+        if (seconds <= 0 && maxInputs <= 0 && MkvVsFfmpegCommand.Arg(args, "--replay") is null)
         {
             Console.Error.WriteLine($"{name}: give --seconds N or --inputs N");
             return 2;
         }
 
         var random = new Random(seed);
+        if (MkvVsFfmpegCommand.Arg(args, "--replay") is { } replay)
+        {
+            byte[] saved = File.ReadAllBytes(replay);
+            bool formatError = false;
+            TimeSpan slowestReplay = TimeSpan.Zero;
+            for (long i = 0; i < Math.Max(1, maxInputs); i++)
+            {
+                long began = Stopwatch.GetTimestamp();
+                formatError = target(saved, random);
+                if (Stopwatch.GetElapsedTime(began) is var took && took > slowestReplay) slowestReplay = took;
+            }
+            Console.WriteLine($"{name}: {replay}: {(formatError ? "documented format error" : "accepted")}, slowest of {Math.Max(1, maxInputs)} runs {slowestReplay.TotalMilliseconds:F1} ms");
+            return 0;
+        }
         long inputs = 0, formatErrors = 0, startHeap = 0;
         TimeSpan slowest = TimeSpan.Zero;
         byte[] current = [];
