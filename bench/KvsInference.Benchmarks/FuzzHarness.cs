@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace KvsInference.Benchmarks;
 
@@ -66,10 +67,20 @@ internal static class FuzzHarness
         }) { IsBackground = true, Name = name + " watchdog" };
         watchdog.Start();
 
+        // SIGTERM or Ctrl-C ends the loop after the running input, and the figures so far are printed.
+        var stop = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"{name}: {seeds.Count} seed files, seed {seed}, " +
             (seconds > 0 ? $"{seconds} s" : "no time limit") + (maxInputs > 0 ? $", at most {maxInputs} inputs" : "") + $", {timeout.TotalMilliseconds:0} ms per input");
-        while ((seconds <= 0 || clock.Elapsed.TotalSeconds < seconds) && (maxInputs <= 0 || inputs < maxInputs))
+        while (!stop.IsCancellationRequested && (seconds <= 0 || clock.Elapsed.TotalSeconds < seconds) && (maxInputs <= 0 || inputs < maxInputs))
         {
             byte[] data = Mutate(seeds[random.Next(seeds.Count)], random);
             Volatile.Write(ref current, data);

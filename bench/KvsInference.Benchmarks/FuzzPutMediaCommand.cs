@@ -9,8 +9,8 @@ namespace KvsInference.Benchmarks;
 /// the code the HTTP endpoint and the meeting ingest run), read in random pieces. Documented outcome: an ERROR ack
 /// with a 4xxx id. A thrown exception or a 5xxx ack is a crash (<see cref="FuzzHarness"/>).
 /// </summary>
-/// <remarks>The store lives in /dev/shm when there is one (fsync per fragment costs nothing there), keeps fragments
-/// for live readers only and sweeps every second, so a long run does not fill the disk.</remarks>
+/// <remarks>The store lives in /dev/shm when there is one (fsync per fragment costs nothing there); each stream takes
+/// 5000 uploads and is then deleted, so a long run neither fills the disk nor grows the store's fragment list.</remarks>
 internal static class FuzzPutMediaCommand
 {
     public static int Run(string[] args)
@@ -21,16 +21,25 @@ internal static class FuzzPutMediaCommand
         {
             DataDirectory = directory,
             PutMediaCallsPerSecondPerStream = 100_000,
-            ZeroRetentionWindow = TimeSpan.Zero,
-            RetentionSweepInterval = TimeSpan.FromSeconds(1),
         };
+        // Also on a hang, which ends the process from the watchdog thread.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteDirectory(directory);
         try
         {
             using var store = new MediaStore(options);
-            store.CreateStream("fuzz", dataRetentionInHours: 0);
+            long uploads = 0;
+            string stream = "";
             return FuzzHarness.Run("fuzz-putmedia", args, Seeds(), (data, random) =>
             {
-                IReadOnlyList<PutMediaAck> acks = store.PutMediaAsync("fuzz", null, new PiecewiseStream(data, random.Next(1, 8192)))
+                // Server timestamps of a stream rise by at least 1 ms per fragment, so thousands of fragments a second
+                // run ahead of the clock and the retention sweep would never reach them: a fresh stream every 5000 uploads.
+                if (uploads++ % 5000 == 0)
+                {
+                    if (stream.Length > 0) store.DeleteStream(store.DescribeStream(stream).StreamArn);
+                    stream = "fuzz-" + uploads;
+                    store.CreateStream(stream, dataRetentionInHours: 0);
+                }
+                IReadOnlyList<PutMediaAck> acks = store.PutMediaAsync(stream, null, new PiecewiseStream(data, random.Next(1, 8192)))
                     .GetAwaiter().GetResult();
                 if (acks.Count == 0 || acks[^1].EventType != PutMediaAckEventType.Error) return false;
                 PutMediaAck error = acks[^1];
@@ -40,8 +49,13 @@ internal static class FuzzPutMediaCommand
         }
         finally
         {
-            Directory.Delete(directory, recursive: true);
+            DeleteDirectory(directory);
         }
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
     }
 
     /// <summary>ffmpeg WebM (one and several Clusters), a Chromium-shaped live upload, and KVS GetMedia output (EBML
