@@ -8,6 +8,8 @@ internal static class BenchCommands
         ["aac-vs-ffmpeg"] = AacVsFfmpegCommand.Run,
         ["mkv-vs-ffmpeg"] = MkvVsFfmpegCommand.Run,
         ["fuzz-mkv"] = FuzzMkvCommand.Run,
+        ["fuzz-decode"] = FuzzDecodeCommand.Run,
+        ["fuzz-putmedia"] = FuzzPutMediaCommand.Run,
         ["opus-vs-libopus"] = Audio.OpusVsLibopusCommand.Run,
         ["model-speed"] = ModelSpeedCommand.Run,
         ["load"] = LoadCommand.Run,

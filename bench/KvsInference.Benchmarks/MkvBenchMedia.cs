@@ -60,6 +60,33 @@ internal static class MkvBenchMedia
         return seeds;
     }
 
+    /// <summary>Seeds for <c>fuzz-decode</c>: <see cref="FuzzSeeds"/> plus the same speech as 16-bit PCM and as AAC in MKA.</summary>
+    public static List<byte[]> DecodeFuzzSeeds()
+    {
+        List<byte[]> seeds = FuzzSeeds();
+        string wav = Path.Combine(Folder, "fuzz-speech.wav");
+        foreach (var (codec, file) in new[] { ("pcm_s16le", "fuzz-pcm.mka"), ("aac", "fuzz-aac.mka") })
+        {
+            string f = Path.Combine(Folder, file);
+            if (!File.Exists(f)) Run("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", wav, "-c:a", codec, f);
+            seeds.Add(File.ReadAllBytes(f));
+        }
+        return seeds;
+    }
+
+    /// <summary>The fuzzing speech as Opus WebM with a Cluster every 500 ms (several fragments per upload).</summary>
+    public static string ClusteredOpusWebm()
+    {
+        FuzzSeeds();
+        string f = Path.Combine(Folder, "fuzz-opus-clusters.webm");
+        if (!File.Exists(f))
+        {
+            Run("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", Path.Combine(Folder, "fuzz-speech.wav"), "-c:a", "libopus", "-b:a", "24k",
+                "-cluster_time_limit", "500", f);
+        }
+        return f;
+    }
+
     /// <summary>Runs a process to completion and returns its wall time; throws on a non-zero exit.</summary>
     public static TimeSpan Run(string file, params string[] args)
     {

@@ -9,4 +9,7 @@ foreach (var command in CommandRegistry.All())
     root.Subcommands.Add(command);
 }
 RunCommand.ConfigureRoot(root);
-return await root.Parse(args).InvokeAsync();
+ParseResult parsed = root.Parse(args);
+int exitCode = await parsed.InvokeAsync();
+// decode documents 2 for a usage error; System.CommandLine answers 1, which decode keeps for internal errors.
+return parsed.Errors.Count > 0 && parsed.CommandResult.Command.Name == "decode" ? DecodeCommand.ExitBadInput : exitCode;

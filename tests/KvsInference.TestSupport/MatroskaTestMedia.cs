@@ -150,6 +150,11 @@ public static class Ebml
         UInt(0x56AA, 6_500_000), UInt(0x56BB, 80_000_000),
         Master(0xE1, Float(0xB5, 48000), UInt(0x9F, (ulong)channels))));
 
+    /// <summary>A Tracks element with one PCM track (<c>A_PCM/INT/LIT</c>, 16-bit) declaring any rate and channel count.</summary>
+    public static byte[] PcmTracks(double sampleRate, ulong channels, ulong number = 1) => Master(0x1654AE6B, Master(0xAE,
+        UInt(0xD7, number), UInt(0x73C5, 99 + number), UInt(0x83, 2), String(0x86, "A_PCM/INT/LIT"),
+        Master(0xE1, Float(0xB5, sampleRate), UInt(0x9F, channels), UInt(0x6264, 16))));
+
     /// <summary>A SimpleBlock for <paramref name="track"/> at <paramref name="relativeMs"/> from its cluster, key flag set.</summary>
     public static byte[] SimpleBlock(ulong track, short relativeMs, byte[] payload, byte flags = 0x80) =>
         Binary(0xA3, Concat(Size((long)track), [(byte)(relativeMs >> 8), (byte)relativeMs, flags], payload));
@@ -188,9 +193,10 @@ public static class Ebml
     /// <summary>
     /// Stream bytes shaped like KVS GetMedia output: per fragment an EBML header and an unknown-size Segment with
     /// Info, Tracks, a Tags element (fragment number, server and producer timestamps), an unknown-size Cluster of
-    /// 20 ms SimpleBlocks, then a Tags element with MILLIS_BEHIND_NOW and CONTINUATION_TOKEN.
+    /// 20 ms SimpleBlocks, then a Tags element with MILLIS_BEHIND_NOW and CONTINUATION_TOKEN. The track is
+    /// <see cref="OpusTracks"/> unless <paramref name="tracks"/> gives another Tracks element (for track number 1).
     /// </summary>
-    public static byte[] KvsGetMedia(int fragments, int framesPerFragment, out List<string> fragmentNumbers)
+    public static byte[] KvsGetMedia(int fragments, int framesPerFragment, out List<string> fragmentNumbers, byte[]? tracks = null)
     {
         fragmentNumbers = [];
         var parts = new List<byte[]>();
@@ -205,7 +211,7 @@ public static class Ebml
             parts.Add(Header("matroska"));
             parts.Add(MasterUnknownSize(0x18538067,
                 Master(0x1549A966, UInt(0x2AD7B1, 1_000_000)),
-                OpusTracks(),
+                tracks ?? OpusTracks(),
                 Tags(("AWS_KINESISVIDEO_FRAGMENT_NUMBER", number),
                     ("AWS_KINESISVIDEO_SERVER_TIMESTAMP", $"1598299264.{432 + f}"),
                     ("AWS_KINESISVIDEO_PRODUCER_TIMESTAMP", $"1598299263.{953 + f}")),

@@ -43,5 +43,17 @@ public static class AudioConstants
     /// <summary>Matroska codec ID prefix of AAC (<c>A_AAC</c>, and legacy <c>A_AAC/MPEG4/LC</c> and so on).</summary>
     public const string CodecAac = "A_AAC";
 
+    /// <summary>The most channels a track may declare or a decoder produce (Opus's limit, far past any real layout).</summary>
+    public const int MaxChannels = 255;
+
+    /// <summary>The highest sample rate a track may declare or a decoder produce, in Hz (768 kHz PCM).</summary>
+    public const int MaxSampleRate = 768_000;
+
+    /// <summary>The most samples per second over all channels (768 kHz × 8, or 48 kHz × 128): bounds the decode buffers.</summary>
+    public const long MaxSamplesPerSecond = 6_144_000;
+
+    /// <summary>The largest CodecPrivate of an audio track, in bytes (an OpusHead or AAC AudioSpecificConfig is tens of bytes).</summary>
+    public const int MaxCodecPrivateBytes = 64 * 1024;
+
     internal const long NanosPerSecond = 1_000_000_000;
 }

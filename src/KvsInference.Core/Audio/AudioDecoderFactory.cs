@@ -94,9 +94,22 @@ public sealed partial class AudioDecoderFactory
             error = $"unsupported codec {(track.CodecId.Length == 0 ? "(none)" : track.CodecId)} (track {track.Number})";
             return false;
         }
+        decoder = null;
+        error = CheckTrackHeader(track);
         try
         {
-            if (creator(track, outputSampleRate, mono, out decoder, out error) && decoder is not null) return true;
+            if (error is null && creator(track, outputSampleRate, mono, out decoder, out error) && decoder is not null)
+            {
+                // A codec's own header (AAC's AudioSpecificConfig, the OpusHead) may set other values than the track's.
+                error = CheckFormat("the decoder's output", decoder.OutputSampleRate, decoder.OutputChannels);
+                if (error is null && decoder.OutputSampleRate != outputSampleRate && !Resampler.CanConvert(decoder.OutputSampleRate, outputSampleRate, out string? why))
+                {
+                    error = why;
+                }
+                if (error is null) return true;
+                decoder.Dispose();
+                decoder = null;
+            }
         }
         catch (Exception ex) when (ex is AudioDecodeException or DllNotFoundException or EntryPointNotFoundException)
         {
@@ -105,6 +118,35 @@ public sealed partial class AudioDecoderFactory
         }
         error = $"track {track.Number} ({track.CodecId}): {error ?? "the decoder could not be created"}";
         return false;
+    }
+
+    /// <summary>
+    /// Checks the values of a track header a decoder sizes its buffers from, so that a hostile or broken header is a
+    /// reported, skipped track instead of an overflow or a huge allocation.
+    /// </summary>
+    private static string? CheckTrackHeader(MkvTrackInfo track)
+    {
+        if (track.CodecPrivate is { Length: > AudioConstants.MaxCodecPrivateBytes } codecPrivate)
+        {
+            return $"CodecPrivate has {codecPrivate.Length} bytes; at most {AudioConstants.MaxCodecPrivateBytes} are supported";
+        }
+        double rate = track.SamplingFrequency;
+        if (!double.IsFinite(rate) || rate < 1 || rate > AudioConstants.MaxSampleRate)
+        {
+            return $"SamplingFrequency is {rate.ToString(System.Globalization.CultureInfo.InvariantCulture)} Hz; 1 to {AudioConstants.MaxSampleRate} Hz are supported";
+        }
+        return CheckFormat("the track header", (int)Math.Ceiling(rate), track.Channels);
+    }
+
+    private static string? CheckFormat(string what, int rate, int channels)
+    {
+        if (channels is < 1 or > AudioConstants.MaxChannels) return $"{what} has {channels} channels; 1 to {AudioConstants.MaxChannels} are supported";
+        if (rate is < 1 or > AudioConstants.MaxSampleRate) return $"{what} has a rate of {rate} Hz; 1 to {AudioConstants.MaxSampleRate} Hz are supported";
+        if ((long)rate * channels > AudioConstants.MaxSamplesPerSecond)
+        {
+            return $"{what} has {rate} Hz x {channels} channels = {(long)rate * channels} samples per second; at most {AudioConstants.MaxSamplesPerSecond} are supported";
+        }
+        return null;
     }
 
     private AudioDecoderCreator? Find(string codecId)

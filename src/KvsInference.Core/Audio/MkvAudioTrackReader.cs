@@ -53,6 +53,12 @@ public sealed class MkvAudioTrackReader : IMkvHandler, IDisposable
     /// <value>0 until <see cref="Decoder"/> is set.</value>
     public ulong TrackNumber { get; private set; }
 
+    /// <summary>Gets the number of audio tracks skipped although their codec is supported: their header or codec data
+    /// is invalid (for example 0 or 40000 channels, or a rate that cannot be converted), each reported through the
+    /// warning callback.</summary>
+    /// <value>Starts at 0.</value>
+    public int InvalidTracks { get; private set; }
+
     /// <summary>Gets the number of frames (blocks) of the chosen track handed to the decoder.</summary>
     /// <value>Starts at 0.</value>
     public long Frames { get; private set; }
@@ -130,6 +136,7 @@ public sealed class MkvAudioTrackReader : IMkvHandler, IDisposable
         }
         else if (_reported.Add(track.Number))
         {
+            if (_factory.IsSupported(track.CodecId)) InvalidTracks++;
             _warn($"skipping {error}");
         }
     }

@@ -57,23 +57,10 @@ public sealed class Resampler
         InputRate = inputRate;
         OutputRate = outputRate;
         Channels = channels;
-        int gcd = (int)BigInteger.GreatestCommonDivisor(inputRate, outputRate);
-        _up = outputRate / gcd;
-        _down = inputRate / gcd;
-
-        // All frequencies in cycles per input sample.
-        double lowNyquist = 0.5 * Math.Min(inputRate, outputRate) / inputRate;
-        double transition = TransitionFraction * lowNyquist;
-        double cutoff = lowNyquist - transition / 2;
-        // Kaiser's estimate of the length for the attenuation and transition width.
-        int length = (int)Math.Ceiling((StopbandAttenuationDb - 7.95) / (14.36 * transition));
-        _half = Math.Max(2, (length + 1) / 2);
+        double cutoff;
+        (_up, _down, _half, cutoff) = Design(inputRate, outputRate);
         _taps = 2 * _half;
-        if ((long)_taps * _up > MaxTableSize)
-        {
-            throw new ArgumentOutOfRangeException(nameof(outputRate),
-                $"Converting {inputRate} Hz to {outputRate} Hz needs {_up} filter phases of {_taps} taps, more than the limit of {MaxTableSize} coefficients.");
-        }
+        if (!CanConvert(inputRate, outputRate, out string? error)) throw new ArgumentOutOfRangeException(nameof(outputRate), error);
         if (!Tables.TryGetValue((_up, _down), out var table))
         {
             table = BuildTable(_up, _half, cutoff);
@@ -83,6 +70,38 @@ public sealed class Resampler
         _history = new float[channels][];
         for (int c = 0; c < channels; c++) _history[c] = new float[_taps + ChunkFrames];
         Reset();
+    }
+
+    /// <summary>Tells whether a converter between two rates can be made (its filter table stays within 4 M coefficients).</summary>
+    /// <param name="inputRate">Input rate in Hz.</param>
+    /// <param name="outputRate">Output rate in Hz.</param>
+    /// <param name="error">Why not, naming both rates, when the result is false.</param>
+    /// <returns>Whether <see cref="Resampler(int, int, int)"/> accepts the rates.</returns>
+    public static bool CanConvert(int inputRate, int outputRate, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error)
+    {
+        if (inputRate <= 0 || outputRate <= 0)
+        {
+            error = $"cannot convert {inputRate} Hz to {outputRate} Hz: both rates must be positive";
+            return false;
+        }
+        (int up, _, int half, _) = Design(inputRate, outputRate);
+        long coefficients = 2L * half * up;
+        error = coefficients > MaxTableSize
+            ? $"converting {inputRate} Hz to {outputRate} Hz needs {up} filter phases of {2 * half} taps, more than the limit of {MaxTableSize} coefficients"
+            : null;
+        return error is null;
+    }
+
+    /// <summary>The reduced ratio (L up, M down), the half filter length and the cutoff (cycles per input sample).</summary>
+    private static (int Up, int Down, int Half, double Cutoff) Design(int inputRate, int outputRate)
+    {
+        int gcd = (int)BigInteger.GreatestCommonDivisor(inputRate, outputRate);
+        // All frequencies in cycles per input sample.
+        double lowNyquist = 0.5 * Math.Min(inputRate, outputRate) / inputRate;
+        double transition = TransitionFraction * lowNyquist;
+        // Kaiser's estimate of the length for the attenuation and transition width.
+        int length = (int)Math.Ceiling((StopbandAttenuationDb - 7.95) / (14.36 * transition));
+        return (outputRate / gcd, inputRate / gcd, Math.Max(2, (length + 1) / 2), lowNyquist - transition / 2);
     }
 
     /// <summary>Converts a whole buffer at once: <see cref="Process"/> over all of it, then <see cref="Flush"/>.</summary>

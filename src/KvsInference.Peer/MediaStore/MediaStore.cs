@@ -82,8 +82,12 @@ public sealed partial class MediaStore : IStreamCatalog, IDisposable
         string? deviceName = null, string? mediaType = null, string? kmsKeyId = null)
     {
         ValidateStreamName(streamName);
-        if (dataRetentionInHours < 0) throw KvsServiceException.InvalidArgument($"DataRetentionInHours must be 0 or more, not {dataRetentionInHours}.");
-        if (tags is { Count: > 50 }) throw KvsServiceException.InvalidArgument($"A stream may have at most 50 tags, not {tags.Count}.");
+        if (dataRetentionInHours is < 0 or > MediaStoreConstants.MaxRetentionHours)
+        {
+            throw KvsServiceException.InvalidArgument($"DataRetentionInHours must be 0 to {MediaStoreConstants.MaxRetentionHours}, not {dataRetentionInHours}.");
+        }
+        if (tags is { Count: > MediaStoreConstants.MaxTags }) throw KvsServiceException.InvalidArgument($"A stream may have at most {MediaStoreConstants.MaxTags} tags, not {tags.Count}.");
+        if (tags is not null) ValidateTags(tags);
         lock (_gate)
         {
             if (_streams.ContainsKey(streamName)) throw KvsServiceException.InUse($"The stream {streamName} already exists.");
@@ -92,7 +96,7 @@ public sealed partial class MediaStore : IStreamCatalog, IDisposable
                 $"arn:aws:kinesisvideo:{Options.Region}:{Options.AccountId}:stream/{streamName}/{now.ToUnixTimeMilliseconds()}",
                 deviceName, mediaType, kmsKeyId ?? $"arn:aws:kms:{Options.Region}:{Options.AccountId}:alias/aws/kinesisvideo",
                 dataRetentionInHours, "ACTIVE", NewVersion(), now);
-            string directory = Path.Combine(_streamsDirectory, streamName);
+            string directory = Path.Combine(_streamsDirectory, StreamDirectoryName(streamName));
             if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
             var stream = new MediaStream(directory, description, new Dictionary<string, string>(tags ?? new Dictionary<string, string>(), StringComparer.Ordinal));
             Directory.CreateDirectory(stream.FragmentsDirectory);
@@ -168,11 +172,15 @@ public sealed partial class MediaStore : IStreamCatalog, IDisposable
     {
         ArgumentNullException.ThrowIfNull(tags);
         MediaStream stream = Resolve(streamName, streamArn);
+        ValidateTags(tags);
         lock (stream.Gate)
         {
             var merged = new Dictionary<string, string>(stream.Tags, StringComparer.Ordinal);
             foreach (var (key, value) in tags) merged[key] = value;
-            if (merged.Count > 50) throw new KvsServiceException("TagsPerResourceExceededLimitException", 400, $"A stream may have at most 50 tags; this would make {merged.Count}.");
+            if (merged.Count > MediaStoreConstants.MaxTags)
+            {
+                throw new KvsServiceException("TagsPerResourceExceededLimitException", 400, $"A stream may have at most {MediaStoreConstants.MaxTags} tags; this would make {merged.Count}.");
+            }
             foreach (var (key, value) in tags) stream.Tags[key] = value;
             stream.SaveDescription();
         }
@@ -222,9 +230,15 @@ public sealed partial class MediaStore : IStreamCatalog, IDisposable
             {
                 throw KvsServiceException.VersionMismatch($"CurrentVersion {currentVersion} does not match the stream's version {stream.Description.Version}.");
             }
-            int hours = stream.Description.DataRetentionInHours + (increase ? changeInHours : -changeInHours);
+            // In long: a change near int.MaxValue must not wrap around into a negative (or small) retention.
+            long hours = stream.Description.DataRetentionInHours + (increase ? (long)changeInHours : -(long)changeInHours);
             if (hours < 0) throw KvsServiceException.InvalidArgument($"Retention cannot go below 0 hours (it is {stream.Description.DataRetentionInHours}).");
-            stream.Description = stream.Description with { DataRetentionInHours = hours, Version = NewVersion() };
+            if (hours > MediaStoreConstants.MaxRetentionHours)
+            {
+                throw KvsServiceException.InvalidArgument(
+                    $"Retention cannot go above {MediaStoreConstants.MaxRetentionHours} hours (it is {stream.Description.DataRetentionInHours}, the increase {changeInHours}).");
+            }
+            stream.Description = stream.Description with { DataRetentionInHours = (int)hours, Version = NewVersion() };
             stream.SaveDescription();
         }
     }
@@ -535,6 +549,35 @@ public sealed partial class MediaStore : IStreamCatalog, IDisposable
             throw KvsServiceException.InvalidArgument($"Stream name '{name}' is invalid: use 1-256 characters of a-z, A-Z, 0-9, '_', '.', '-'.");
         }
     }
+
+    /// <summary>
+    /// The directory of a stream: its name when that is short enough, otherwise its first 150 characters, '~' and the
+    /// SHA-256 of the whole name (names cannot hold '~', so the two forms never meet). KVS names reach 256 characters,
+    /// one more than a Linux file name; stores made before keep their directories, which are found by stream.json.
+    /// </summary>
+    internal static string StreamDirectoryName(string streamName) =>
+        streamName.Length <= MaxPlainDirectoryName
+            ? streamName
+            : streamName[..150] + "~" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(streamName)));
+
+    private const int MaxPlainDirectoryName = 200;
+
+    private static void ValidateTags(IReadOnlyDictionary<string, string> tags)
+    {
+        foreach (var (key, value) in tags)
+        {
+            if (key.Length is < 1 or > MediaStoreConstants.MaxTagKeyLength)
+            {
+                throw KvsServiceException.InvalidArgument($"A tag key must have 1 to {MediaStoreConstants.MaxTagKeyLength} characters; '{Shorten(key)}' has {key.Length}.");
+            }
+            if (value.Length > MediaStoreConstants.MaxTagValueLength)
+            {
+                throw KvsServiceException.InvalidArgument($"The value of tag '{Shorten(key)}' has {value.Length} characters; at most {MediaStoreConstants.MaxTagValueLength} are allowed.");
+            }
+        }
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
 
     [GeneratedRegex("^[a-zA-Z0-9_.-]{1,256}$")]
     private static partial Regex StreamNamePattern();

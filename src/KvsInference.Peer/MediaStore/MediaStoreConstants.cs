@@ -48,6 +48,24 @@ internal static class MediaStoreConstants
     /// <summary>The most streams ListStreams returns in one page (KVS: 10000).</summary>
     public const int MaxListStreamsResults = 10000;
 
+    /// <summary>
+    /// The largest EBML header, Info or Tracks element (and any other element outside a Cluster) PutMedia holds in
+    /// memory: 2 MiB, room for three tracks whose CodecPrivate reaches the producer SDK's 1 MiB limit.
+    /// </summary>
+    public const long DefaultMaxHeaderElementSizeBytes = 2L * 1024 * 1024;
+
+    /// <summary>KVS: DataRetentionInHours is at most 87600 (10 years).</summary>
+    public const int MaxRetentionHours = 87600;
+
+    /// <summary>KVS: at most 50 tags per stream.</summary>
+    public const int MaxTags = 50;
+
+    /// <summary>KVS: a tag key has 1 to 128 characters.</summary>
+    public const int MaxTagKeyLength = 128;
+
+    /// <summary>KVS: a tag value has 0 to 256 characters.</summary>
+    public const int MaxTagValueLength = 256;
+
     /// <summary>KVS allows at most 3 tracks in a fragment.</summary>
     public const int MaxTracks = 3;
 

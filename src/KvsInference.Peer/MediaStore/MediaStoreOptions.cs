@@ -35,6 +35,12 @@ public sealed class MediaStoreOptions
     [Range(1024L, 1024L * 1024 * 1024)]
     public long MaxFragmentSizeBytes { get; set; } = MediaStoreConstants.DefaultMaxFragmentSizeBytes;
 
+    /// <summary>Gets or sets the largest element outside a Cluster (EBML header, Info, Tracks, tags) PutMedia holds in
+    /// memory; a larger one ends the upload with error 4006 naming the element and this limit.</summary>
+    /// <value>The default value is 2 MiB.</value>
+    [Range(1024L, 64L * 1024 * 1024)]
+    public long MaxHeaderElementSizeBytes { get; set; } = MediaStoreConstants.DefaultMaxHeaderElementSizeBytes;
+
     /// <summary>Gets or sets the longest fragment PutMedia accepts; longer ones get error 4002.</summary>
     /// <value>The default value is 20 s, the KVS quota.</value>
     [Range(typeof(TimeSpan), "00:00:00.001", "01:00:00")]

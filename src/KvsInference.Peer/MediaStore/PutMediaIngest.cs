@@ -35,7 +35,6 @@ internal sealed class PutMediaIngest
     private Stream? _captureTarget;
     private long _captureFrom;
 
-    private MemoryStream? _ebml;
     private byte[]? _ebmlBytes;
     private byte[]? _infoBytes;
     private byte[]? _tracksBytes;
@@ -149,17 +148,40 @@ internal sealed class PutMediaIngest
         }
         FlushCapture(reader.AbsolutePosition);
         if (_fragment is not null) CheckFragmentSize(reader.AbsolutePosition);
+        else CheckPendingHeaderBytes(buffer.Slice(reader.Position), reader.AbsolutePosition);
         _state = reader.CurrentState;
         return reader.Position;
     }
+
+    /// <summary>
+    /// Outside a Cluster, the bytes the reader could not consume yet are the start of one element it holds whole
+    /// (a value such as a CodecPrivate or a tag); the pipe keeps them until it ends, so they get the header limit.
+    /// </summary>
+    private void CheckPendingHeaderBytes(ReadOnlySequence<byte> pending, long offset)
+    {
+        if (pending.Length <= _options.MaxHeaderElementSizeBytes) return;
+        Span<byte> head = stackalloc byte[4];
+        int length = (int)Math.Min(head.Length, pending.Length);
+        pending.Slice(0, length).CopyTo(head);
+        uint id = 0;
+        if (TryReadVint(head.Slice(0, length), out _, out int idLength, keepMarker: true))
+        {
+            for (int i = 0; i < idLength; i++) id = (id << 8) | head[i];
+        }
+        throw HeaderElementTooLarge($"element 0x{id:X}", offset);
+    }
+
+    private PutMediaException HeaderElementTooLarge(string element, long offset) =>
+        new(PutMediaErrorIds.InvalidMkvData,
+            $"The {element} at offset {offset} is larger than the limit of {_options.MaxHeaderElementSizeBytes} bytes for an element outside a Cluster " +
+            "(MediaStoreOptions.MaxHeaderElementSizeBytes); the upload was refused.");
 
     private void OnStart(ref MkvReader reader)
     {
         switch (reader.ElementId)
         {
             case MkvElementIds.Ebml:
-                _ebml = new MemoryStream();
-                BeginCapture(_ebml, reader.ElementOffset);
+                BeginHeaderCapture("EBML header", ref reader);
                 break;
             case MkvElementIds.Segment:
                 _infoBytes = null;
@@ -169,11 +191,11 @@ internal sealed class PutMediaIngest
                 break;
             case MkvElementIds.Info:
                 _inInfo = true;
-                BeginCapture(new MemoryStream(), reader.ElementOffset);
+                BeginHeaderCapture("Info", ref reader);
                 break;
             case MkvElementIds.Tracks:
                 _segmentTracks = [];
-                BeginCapture(new MemoryStream(), reader.ElementOffset);
+                BeginHeaderCapture("Tracks", ref reader);
                 break;
             case MkvElementIds.TrackEntry:
                 _currentTrack = new TrackDeclaration();
@@ -198,6 +220,8 @@ internal sealed class PutMediaIngest
             case MkvElementIds.TrackEntry:
                 if (_currentTrack is not null) _segmentTracks.Add(_currentTrack);
                 _currentTrack = null;
+                // Checked per entry, so a Tracks element of many tiny entries never builds a long list.
+                CheckTrackCount();
                 break;
             case MkvElementIds.Tracks:
                 _tracksBytes = EndCapture(reader.AbsolutePosition);
@@ -249,11 +273,7 @@ internal sealed class PutMediaIngest
     private void CheckTracks()
     {
         if (_segmentTracks.Count == 0) throw new PutMediaException(PutMediaErrorIds.InvalidMkvData, "The Tracks element declares no track.");
-        if (_segmentTracks.Count > MediaStoreConstants.MaxTracks)
-        {
-            throw new PutMediaException(PutMediaErrorIds.MoreThanAllowedTracksFound,
-                $"The Tracks element declares {_segmentTracks.Count} tracks; at most {MediaStoreConstants.MaxTracks} are allowed.");
-        }
+        CheckTrackCount();
         if (_uploadTracks is null)
         {
             _uploadTracks = _segmentTracks;
@@ -278,6 +298,15 @@ internal sealed class PutMediaIngest
             }
         }
         _uploadTracks = _segmentTracks;
+    }
+
+    private void CheckTrackCount()
+    {
+        if (_segmentTracks.Count > MediaStoreConstants.MaxTracks)
+        {
+            throw new PutMediaException(PutMediaErrorIds.MoreThanAllowedTracksFound,
+                $"The Tracks element declares {_segmentTracks.Count} tracks; at most {MediaStoreConstants.MaxTracks} are allowed.");
+        }
     }
 
     private void StartFragment(long dataOffset, long elementOffset)
@@ -425,6 +454,14 @@ internal sealed class PutMediaIngest
         {
             // Removed at the next load.
         }
+    }
+
+    /// <summary>Starts copying a header element into memory; its declared size must be within the header limit.</summary>
+    private void BeginHeaderCapture(string element, ref MkvReader reader)
+    {
+        long total = reader.DataOffset - reader.ElementOffset + reader.ElementSize;
+        if (reader.ElementSize < 0 || total > _options.MaxHeaderElementSizeBytes) throw HeaderElementTooLarge(element + " element", reader.ElementOffset);
+        BeginCapture(new MemoryStream(), reader.ElementOffset);
     }
 
     private void BeginCapture(Stream target, long from)

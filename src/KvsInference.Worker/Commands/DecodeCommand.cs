@@ -9,10 +9,15 @@ namespace KvsInference.Worker.Commands;
 /// <c>decode &lt;file|-&gt; -o out.wav [--rate 48000|16000] [--track N] [--mono]</c>: decodes one audio track of an
 /// MKV/WebM stream (Opus, AAC, PCM) to a 16-bit WAV file with the exact length of the original.
 /// </summary>
+/// <remarks>
+/// Exit codes: 0 decoded; 1 internal error (a bug: reported in one line, never for bad input); 2 bad input or usage
+/// (not valid Matroska, unreadable input, a track header that cannot be decoded, a bad option); 3 no audio track
+/// that can be decoded (for example only Vorbis).
+/// </remarks>
 internal static class DecodeCommand
 {
-    public const int ExitFormatError = 1;
-    public const int ExitInputError = 2;
+    public const int ExitInternalError = 1;
+    public const int ExitBadInput = 2;
     public const int ExitNoTrack = 3;
 
     public static Command Create()
@@ -40,7 +45,7 @@ internal static class DecodeCommand
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"decode: cannot open {path}: {e.Message}");
-                return ExitInputError;
+                return ExitBadInput;
             }
             await using (source)
             {
@@ -61,26 +66,36 @@ internal static class DecodeCommand
         var exit = 0;
         try
         {
-            await reader.ReadAsync(input, cancellationToken);
+            try
+            {
+                await reader.ReadAsync(input, cancellationToken);
+            }
+            finally
+            {
+                reader.Complete();
+            }
         }
         catch (MkvFormatException e)
         {
             log.WriteLine($"decode: {e.Message} (audio before this point was written)");
-            exit = ExitFormatError;
+            exit = ExitBadInput;
         }
         catch (IOException e)
         {
-            log.WriteLine($"decode: reading the input failed: {e.Message}");
-            exit = ExitInputError;
+            log.WriteLine($"decode: reading the input or writing {wavPath} failed: {e.Message}");
+            exit = ExitBadInput;
         }
-        finally
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            reader.Complete();
+            // Anything else is a bug in this program, not a fault of the input: one line, and its own exit code.
+            log.WriteLine($"decode: internal error ({e.GetType().Name}): {e.Message}");
+            return ExitInternalError;
         }
         if (reader.Decoder is not { } decoder)
         {
             log.WriteLine(trackNumber is { } n ? $"decode: track {n} is not a decodable audio track." : "decode: no decodable audio track.");
-            return exit == 0 ? ExitNoTrack : exit;
+            // A track skipped for an invalid header is bad input; one skipped for its codec is "no track".
+            return exit != 0 ? exit : reader.InvalidTracks > 0 ? ExitBadInput : ExitNoTrack;
         }
         log.WriteLine($"decode: track {reader.TrackNumber} ({decoder.DecoderName}) -> {wavPath}: {decoder.OutputSampleRate} Hz, {decoder.OutputChannels} ch, {reader.Frames} frames, {decoder.PacketsFailed} packets concealed");
         return exit;

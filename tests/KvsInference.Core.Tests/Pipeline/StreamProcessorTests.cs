@@ -93,12 +93,13 @@ public class StreamProcessorTests
 
     private static readonly Lazy<string> Speech = new(() => MatroskaTestMedia.FfmpegOpus(32, 1, "webm"));
 
-    private static (StreamProcessor Processor, InferenceBatcher Batcher) Create(IMediaSource source, IRecordSink sink, Action<StreamProcessorOptions>? configure = null)
+    private static (StreamProcessor Processor, InferenceBatcher Batcher) Create(IMediaSource source, IRecordSink sink, Action<StreamProcessorOptions>? configure = null,
+        Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         var options = new StreamProcessorOptions { InitialPosition = KvsStartSelectorType.Earliest, ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxReconnectDelay = TimeSpan.FromMilliseconds(50) };
         configure?.Invoke(options);
         var batcher = new InferenceBatcher(new LoudnessModel(), new InferenceBatcherOptions { MaxWait = TimeSpan.FromMilliseconds(2) }, TimeProvider.System, NullLogger<InferenceBatcher>.Instance);
-        var processor = new StreamProcessor("speaker-1", source, new AudioDecoderFactory(), batcher, sink, options, TimeProvider.System, NullLogger.Instance);
+        var processor = new StreamProcessor("speaker-1", source, new AudioDecoderFactory(), batcher, sink, options, TimeProvider.System, logger ?? NullLogger.Instance);
         return (processor, batcher);
     }
 
@@ -220,6 +221,47 @@ public class StreamProcessorTests
         Assert.True(source.Opens.Count >= 2);
         Assert.Equal(fragments.Select(f => f.Number), checkpoints);
         Assert.All(fragments, f => Assert.Contains(sink.Records, r => r.FragmentNumber == f.Number));
+    }
+
+    [Theory]
+    [InlineData(999_983, 1UL, "999983 Hz")]
+    [InlineData(48_000, 40_000UL, "40000 channels")]
+    [InlineData(768_000, 255UL, "samples per second")]
+    public async Task RunAsync_HostilePcmTrackHeader_ReportedSkippedAndEveryFragmentCheckpointedWithoutRetry(double rate, ulong channels, string expected)
+    {
+        byte[] media = Ebml.KvsGetMedia(3, 10, out var numbers, Ebml.PcmTracks(rate, channels));
+        var source = new BytesSource(media);
+        var log = new ListLogger();
+        var (processor, batcher) = Create(source, new RecordingSink(), logger: log);
+        await using var _ = batcher;
+        var checkpoints = new List<string>();
+
+        await processor.RunAsync(null, (cp, _) => { checkpoints.Add(cp.FragmentNumber); return Task.CompletedTask; }, default).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Single(source.Opens);
+        Assert.Equal(numbers, checkpoints);
+        string warning = Assert.Single(log.Messages, m => m.Contains("the track is skipped", StringComparison.Ordinal));
+        Assert.Contains(expected, warning);
+    }
+
+    private sealed class BytesSource(byte[] bytes) : IMediaSource
+    {
+        public ConcurrentQueue<KvsStartSelector> Opens { get; } = new();
+        public bool IsLive => false;
+        public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken)
+        {
+            Opens.Enqueue(start);
+            return Task.FromResult<Stream>(new MemoryStream(bytes));
+        }
+    }
+
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public ConcurrentQueue<string> Messages { get; } = new();
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) => Messages.Enqueue(formatter(state, exception));
     }
 
     [Fact]

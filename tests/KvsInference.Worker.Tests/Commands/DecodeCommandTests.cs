@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using KvsInference.Audio;
 using KvsInference.TestSupport;
 using KvsInference.Worker.Commands;
@@ -79,8 +80,55 @@ public class DecodeCommandTests
 
         var exit = await DecodeCommand.RunAsync(new MemoryStream(webm[..(webm.Length / 2)]), wav, 16000, null, true, log, default);
 
-        Assert.Equal(DecodeCommand.ExitFormatError, exit);
+        Assert.Equal(DecodeCommand.ExitBadInput, exit);
         Assert.Contains("offset", log.ToString(), StringComparison.OrdinalIgnoreCase);
         Assert.True(ReadWav(wav, out _, out _).Length > 16000);
+    }
+
+    [Theory]
+    [InlineData(999_983, 1UL, "999983 Hz")]
+    [InlineData(48_000, 32_768UL, "32768 channels")]
+    [InlineData(768_000, 255UL, "samples per second")]
+    public async Task RunAsync_HostilePcmTrackHeader_ExitsBadInputNamingTheField(double rate, ulong channels, string expected)
+    {
+        byte[] media = Ebml.KvsGetMedia(2, 5, out _, Ebml.PcmTracks(rate, channels));
+        var log = new StringWriter();
+
+        var exit = await DecodeCommand.RunAsync(new MemoryStream(media), Path.Combine(TestPaths.Scratch, "hostile.wav"), 16000, null, true, log, default);
+
+        Assert.Equal(DecodeCommand.ExitBadInput, exit);
+        Assert.Contains(expected, log.ToString());
+        Assert.Contains("no decodable audio track", log.ToString());
+    }
+
+    [Fact]
+    public void Process_HostileHeaderUsageErrorAndGoodFile_ExitCodes2And2And0WithoutStackTrace()
+    {
+        string hostile = Path.Combine(TestPaths.Scratch, "hostile-999983.mkv");
+        File.WriteAllBytes(hostile, Ebml.KvsGetMedia(2, 5, out _, Ebml.PcmTracks(999_983, 1)));
+        string good = MatroskaTestMedia.FfmpegOpus(32, 1, "webm");
+        string wav = Path.Combine(TestPaths.Scratch, "process-decode.wav");
+
+        var (badExit, badError) = RunDecode(hostile, "-o", wav);
+        var (usageExit, _) = RunDecode(good, "-o", wav, "--rate", "12345");
+        var (goodExit, goodError) = RunDecode(good, "-o", wav);
+
+        Assert.Equal((2, 2, 0), (badExit, usageExit, goodExit));
+        Assert.Contains("999983 Hz", badError);
+        Assert.DoesNotContain("   at ", badError);
+        Assert.Contains("Hz", goodError);
+    }
+
+    private static (int Exit, string Error) RunDecode(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        string[] all = [Path.Combine(AppContext.BaseDirectory, "KvsInference.Worker.dll"), "decode", .. args];
+        foreach (string a in all) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEndAsync();
+        var error = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(120_000), "decode did not finish");
+        p.WaitForExit();
+        return (p.ExitCode, error.Result + output.Result);
     }
 }
