@@ -128,6 +128,33 @@ public class StreamProcessorTests
         Assert.Equal(WebmTestFile.Read(Speech.Value).Frames.Count, processor.Stats.FramesProcessed);
     }
 
+    [Theory]
+    [InlineData("xiph")]
+    [InlineData("ebml")]
+    public async Task RunAsync_MkvmergeLacedOpus_SameRecordsAsTheUnlacedWebm(string lacing)
+    {
+        // mkvmerge laces 8 packets to a block; each must be decoded after the one before, not on top of it.
+        var unlaced = new RecordingSink();
+        var laced = new RecordingSink();
+        var (first, firstBatcher) = Create(new FileSource(Speech.Value), unlaced);
+        var (second, secondBatcher) = Create(new FileSource(MatroskaTestMedia.MkvmergeOpus(lacing)), laced);
+        await using var _ = firstBatcher;
+        await using var __ = secondBatcher;
+
+        await first.RunAsync(null, (_, _) => Task.CompletedTask, default).WaitAsync(TimeSpan.FromSeconds(30));
+        await second.RunAsync(null, (_, _) => Task.CompletedTask, default).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(unlaced.Records.Count, laced.Records.Count);
+        Assert.Equal(unlaced.Records.Select(r => r.StartOffsetMs), laced.Records.Select(r => r.StartOffsetMs));
+        Assert.All(unlaced.Records.Zip(laced.Records), p => Assert.InRange(p.Second.Frames[0].JawOpen - p.First.Frames[0].JawOpen, -1e-3, 1e-3));
+    }
+
+    private sealed class FileSource(string path) : IMediaSource
+    {
+        public bool IsLive => false;
+        public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken) => Task.FromResult<Stream>(File.OpenRead(path));
+    }
+
     private sealed class SpeechPath : IMediaSource
     {
         public bool IsLive => false;
