@@ -151,6 +151,9 @@ public class MkvStreamParserTests
             Assert.Equal(numbers[f], second.FragmentNumber);
             Assert.Equal(1000 - f, second.MillisBehindNow);
             Assert.Equal(numbers[f], second.ContinuationToken);
+            // The tags after the Cluster end the fragment; those before it do not.
+            Assert.False(first.IsEndOfFragment);
+            Assert.True(second.IsEndOfFragment);
             Assert.Equal(new DateTimeOffset(2020, 8, 24, 20, 1, 4, 432, TimeSpan.Zero).AddMilliseconds(f), first.ServerTimestamp);
         }
         Assert.Equal(1_000_000_000_000 + 5 * 20_000_000L, handler.Frames[5].TimestampNs);
