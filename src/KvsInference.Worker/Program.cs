@@ -1,5 +1,6 @@
 using System.CommandLine;
 using KvsInference.Worker.Commands;
+using KvsInference.Worker.Hosting;
 
 // Each sub-command lives in Commands/ with a static Create(); the root command (no arguments)
 // runs the whole system locally.
@@ -9,9 +10,7 @@ foreach (var command in CommandRegistry.All())
     root.Subcommands.Add(command);
 }
 RunCommand.ConfigureRoot(root);
-// System.CommandLine 2.0.0 leaves Ctrl+C and SIGTERM unhandled unless this is set: the commands' cancellation token
-// never fired, so `media serve` waited forever and the others died by the signal without stopping cleanly. With it,
-// SIGINT/SIGTERM cancel the token and the command's own exit code stands if it stops within the timeout, which
-// leaves room for the worker host's 30 s graceful shutdown (drain and checkpoint).
-var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(40) };
-return await root.Parse(args).InvokeAsync(invocation);
+// Ctrl+C and SIGTERM cancel every command's token, from before the command starts. The grace period leaves room
+// for the worker host's 30 s graceful shutdown (drain and checkpoint).
+using var signals = new ShutdownSignals(TimeSpan.FromSeconds(40)).Register();
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, signals.Token);
