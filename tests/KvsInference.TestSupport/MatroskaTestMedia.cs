@@ -38,6 +38,18 @@ public static class MatroskaTestMedia
         ProcessRunner.Run("mkvmerge", ["-q", "-o", path, m4a]);
     });
 
+    /// <summary>The Opus speech of <see cref="FfmpegOpus"/> (32 kbps mono WebM) remuxed by mkvmerge, which laces 8 packets per
+    /// block and writes no DefaultDuration: <paramref name="lacing"/> "xiph" or "ebml" (mkvmerge's default).</summary>
+    public static string MkvmergeOpus(string lacing) => Cached($"opus-32k-1ch-{lacing}.mka", path =>
+        ProcessRunner.Run("mkvmerge", ["-q", "-o", path, "--engage", "lacing_" + lacing, FfmpegOpus(32, 1, "webm")]));
+
+    /// <summary>The speech as 16-bit PCM remuxed by mkvmerge, which puts it in fixed-size laced blocks.</summary>
+    public static string MkvmergePcm() => Cached("pcm.mka", path =>
+    {
+        string wav = Cached("speech-s16.wav", p => ProcessRunner.Ffmpeg("-i", SpeechWav(), "-c:a", "pcm_s16le", p));
+        ProcessRunner.Run("mkvmerge", ["-q", "-o", path, wav]);
+    });
+
     /// <summary>The packets ffprobe reads from a file: (pts in ms, size), in file order.</summary>
     public static List<(double PtsMs, int Size)> FfprobePackets(string path)
     {

@@ -9,7 +9,8 @@ namespace KvsInference.Matroska;
 /// KVS writes every value as a string: timestamps as seconds with a fraction (<c>"1598299264.432"</c>), the fragment
 /// number as a long decimal string (kept exactly: it is the checkpoint). GetMedia sends the fragment number and
 /// timestamps at the start of a fragment and MILLIS_BEHIND_NOW / CONTINUATION_TOKEN later; the parser raises
-/// <see cref="IMkvHandler.OnFragmentMetadata"/> after each Tags element with the values of the Segment so far.
+/// <see cref="IMkvHandler.OnFragmentMetadata"/> after each Tags element with the values of the Segment so far
+/// (<see cref="IsEndOfFragment"/> tells the tags after the Cluster).
 /// GetMediaForFragmentList spells the timestamps <c>..._SERVER_SIDE_TIMESTAMP</c> / <c>..._PRODUCER_SIDE_TIMESTAMP</c>; both are read.
 /// </remarks>
 public sealed class MkvFragmentMetadata
@@ -61,9 +62,19 @@ public sealed class MkvFragmentMetadata
     /// <value>The error identifier KVS sent (e.g. 4000: fragment not found).</value>
     public string? ErrorId { get; internal set; }
 
+    /// <summary>Gets whether the Tags element just read ends its fragment: it held AWS_KINESISVIDEO_MILLIS_BEHIND_NOW or
+    /// AWS_KINESISVIDEO_CONTINUATION_TOKEN, which KVS writes after the fragment's Cluster. Every frame of the fragment
+    /// came before it, so a consumer can finish (and checkpoint) the fragment here instead of waiting for the next one.</summary>
+    /// <value>True for the end-of-fragment tags; false for the tags KVS sends before the Cluster.</value>
+    public bool IsEndOfFragment { get; internal set; }
+
     /// <summary>Gets whether KVS reported an error in this fragment.</summary>
     /// <value>True when ERROR_CODE or ERROR_ID is present.</value>
     public bool HasError => ErrorCode is not null || ErrorId is not null;
+
+    /// <summary>Tells whether a tag name is one KVS writes after a fragment's Cluster, ending the fragment.</summary>
+    internal static bool IsEndOfFragmentTag(string name) =>
+        name is TagPrefix + "MILLIS_BEHIND_NOW" or TagPrefix + "CONTINUATION_TOKEN";
 
     /// <summary>Sets the field named by a KVS tag; returns false for a name that is not a KVS fragment tag.</summary>
     internal bool TrySet(string name, string? value)

@@ -41,10 +41,11 @@ public readonly ref struct MkvFrame
     public ulong TrackNumber { get; }
 
     /// <summary>Gets the absolute presentation timestamp: (Cluster Timestamp + block offset) × TimestampScale.</summary>
-    /// <value>Nanoseconds. A laced frame after the first adds the lace durations when they are known.</value>
+    /// <value>Nanoseconds. A laced frame after the first starts where the lace before it ends: lace lengths come from the codec
+    /// (Opus TOC, AAC frame length, PCM size), else from DefaultDuration, else from a share of BlockDuration.</value>
     public long TimestampNs { get; }
 
-    /// <summary>Gets the duration from BlockDuration or the track's DefaultDuration, or -1 when neither is known.</summary>
+    /// <summary>Gets the duration from BlockDuration or the track's DefaultDuration (for a laced frame, from its codec first), or -1 when none is known.</summary>
     /// <value>Nanoseconds, or -1.</value>
     public long DurationNs { get; }
 

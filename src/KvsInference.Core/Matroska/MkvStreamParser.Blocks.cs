@@ -91,6 +91,13 @@ public sealed partial class MkvStreamParser
         bool isKey = isSimpleBlock ? (flags & 0x80) != 0 : !hasReference;
         bool isInvisible = (flags & 0x08) != 0;
 
+        // Laces after the first start where the one before ends. The codec tells each lace's length exactly (Opus
+        // packets in one block may differ); DefaultDuration or a share of the BlockDuration are the fallbacks.
+        Span<int> laceSamples = laceCount > 1 ? stackalloc int[laceCount] : default;
+        int codecRate = laceCount > 1 && track is not null
+            ? CodecLaceSamples(track, span, sequence, isSequence, headerLength, laceSizes[..laceCount], laceSamples)
+            : 0;
+        long samplesBefore = 0;
         int offset = headerLength;
         for (int i = 0; i < laceCount; i++)
         {
@@ -100,6 +107,14 @@ public sealed partial class MkvStreamParser
             if (laceCount == 1)
             {
                 frameDurationNs = blockDurationNs >= 0 ? blockDurationNs : defaultDurationNs;
+            }
+            else if (codecRate > 0)
+            {
+                // Counted in samples, so that rounding to whole nanoseconds does not add up over the laces.
+                long before = SamplesToNs(samplesBefore, codecRate);
+                samplesBefore += laceSamples[i];
+                frameTimestampNs = timestampNs + before;
+                frameDurationNs = SamplesToNs(samplesBefore, codecRate) - before;
             }
             else if (defaultDurationNs > 0)
             {
@@ -136,6 +151,29 @@ public sealed partial class MkvStreamParser
             offset += size;
         }
     }
+
+    /// <summary>Fills <paramref name="samples"/> with each lace's length as its codec tells it and returns the rate they
+    /// are counted at, or 0 when the codec does not tell the length of every lace.</summary>
+    private static int CodecLaceSamples(MkvTrackInfo track, ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool isSequence,
+        int headerLength, ReadOnlySpan<int> laceSizes, Span<int> samples)
+    {
+        int rate = 0;
+        int offset = headerLength;
+        for (int i = 0; i < laceSizes.Length; i++)
+        {
+            int size = laceSizes[i];
+            bool known = isSequence
+                ? MkvFrameDuration.TryGetSamples(track, default, sequence.Slice(offset, size), true, out samples[i], out int laceRate)
+                : MkvFrameDuration.TryGetSamples(track, span.Slice(offset, size), default, false, out samples[i], out laceRate);
+            if (!known || (rate != 0 && laceRate != rate)) return 0;
+            rate = laceRate;
+            offset += size;
+        }
+        return rate;
+    }
+
+    private static long SamplesToNs(long samples, int rate) =>
+        samples / rate * 1_000_000_000L + samples % rate * 1_000_000_000L / rate;
 
     private MkvTrackInfo? FindTrack(ulong number)
     {

@@ -47,6 +47,7 @@ public sealed partial class MkvStreamParser
     private readonly List<TagBuilder> _tagStack = [];
     private MkvFragmentMetadata? _fragment;
     private bool _tagsHadFragmentTag;
+    private bool _tagsHadEndOfFragmentTag;
 
     /// <summary>Creates a parser at the start of a stream.</summary>
     /// <param name="options">The options; null for the defaults.</param>
@@ -274,6 +275,7 @@ public sealed partial class MkvStreamParser
                 break;
             case MkvElementIds.Tags:
                 _tagsHadFragmentTag = false;
+                _tagsHadEndOfFragmentTag = false;
                 break;
             case MkvElementIds.SimpleTag:
                 _tagStack.Add(new TagBuilder());
@@ -308,8 +310,14 @@ public sealed partial class MkvStreamParser
                 EndSimpleTag(handler);
                 break;
             case MkvElementIds.Tags:
-                if (_tagsHadFragmentTag && _fragment is not null) handler.OnFragmentMetadata(_fragment.Clone());
+                if (_tagsHadFragmentTag && _fragment is not null)
+                {
+                    MkvFragmentMetadata metadata = _fragment.Clone();
+                    metadata.IsEndOfFragment = _tagsHadEndOfFragmentTag;
+                    handler.OnFragmentMetadata(metadata);
+                }
                 _tagsHadFragmentTag = false;
+                _tagsHadEndOfFragmentTag = false;
                 break;
         }
     }
@@ -343,7 +351,11 @@ public sealed partial class MkvStreamParser
         if (builder.Name is null) return;
         var tag = new MkvSimpleTag(builder.Name, builder.StringValue, builder.BinaryValue, _tagStack.Count);
         _fragment ??= new MkvFragmentMetadata();
-        if (_fragment.TrySet(tag.Name, tag.StringValue)) _tagsHadFragmentTag = true;
+        if (_fragment.TrySet(tag.Name, tag.StringValue))
+        {
+            _tagsHadFragmentTag = true;
+            if (MkvFragmentMetadata.IsEndOfFragmentTag(tag.Name)) _tagsHadEndOfFragmentTag = true;
+        }
         handler.OnSimpleTag(tag);
     }
 

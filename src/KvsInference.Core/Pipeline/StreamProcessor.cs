@@ -385,6 +385,7 @@ public sealed class StreamProcessor
         private readonly HashSet<ulong> _unsupported = new();
         private FragmentInfo _fragment = new("0", null, null);
         private bool _fragmentHasFrames;
+        private bool _fragmentEnded;   // its end was queued (at its end-of-fragment tags); ended once only
         private bool _skipping;
         private long _samplesIn;
         private long _samplesWindowed;
@@ -421,12 +422,24 @@ public sealed class StreamProcessor
                 PipelineMetrics.Error("media");
                 _owner._logger.LogWarning("Stream {Stream}: KVS reported error {Code} ({Id}) in fragment {Fragment}", _owner.StreamName, metadata.ErrorCode, metadata.ErrorId, metadata.FragmentNumber);
             }
-            if (metadata.FragmentNumber is not { } number || number == _fragment.Number) return;
+            if (metadata.FragmentNumber is not { } number) return;
+            if (number == _fragment.Number)
+            {
+                // KVS's tags after the Cluster: every frame of the fragment is in, so its last window is cut and the
+                // fragment checkpointed now, not when the next fragment begins (a producer that stopped sends none).
+                if (metadata.IsEndOfFragment)
+                {
+                    _windower.Flush();
+                    EndFragment();
+                }
+                return;
+            }
             // Windows never span fragments: each fragment's windows start at its first sample, so a processor resuming
             // after a checkpoint cuts the very windows (and record ids) its predecessor cut, and consumers can de-duplicate.
             _windower.Flush();
             EndFragment();
             _fragment = new FragmentInfo(number, metadata.ProducerTimestamp, metadata.ServerTimestamp);
+            _fragmentEnded = false;
             _skipping = number == _skipFragment;
         }
 
@@ -472,6 +485,8 @@ public sealed class StreamProcessor
                 return;
             }
             _fragmentHasFrames = true;
+            // A frame after the end-of-fragment tags (not what KVS sends) reopens the fragment, so its samples are counted.
+            _fragmentEnded = false;
             try
             {
                 if (frame.IsPayloadContiguous) _decoder.Decode(frame.TimestampNs, frame.PayloadSpan, frame.DiscardPaddingNs);
@@ -517,11 +532,13 @@ public sealed class StreamProcessor
 
         private void EndFragment()
         {
+            if (_fragmentEnded) return;
             if (_fragmentHasFrames || _fragment.Number != "0")
             {
                 _ready.Add(new FragmentEndItem(_fragment, _samplesIn));
             }
             _fragmentHasFrames = false;
+            _fragmentEnded = true;
         }
 
         public void Complete()

@@ -127,6 +127,10 @@ public sealed partial class MediaStore
         }
     }
 
+    /// <summary>The Content-Type KVS gives media of a stream: its MediaType, or <see cref="MediaStoreConstants.DefaultMediaType"/>.</summary>
+    internal static string ContentTypeOf(KvsStreamDescription stream) =>
+        string.IsNullOrEmpty(stream.MediaType) ? MediaStoreConstants.DefaultMediaType : stream.MediaType;
+
     internal void CheckArchivedRate(MediaStream stream)
     {
         if (!stream.ArchivedMediaCalls.TryEnter(Ticks(Time), Options.ArchivedMediaCallsPerSecondPerStream))
@@ -176,7 +180,12 @@ public sealed class GetMediaSession : IDisposable
     {
         _store = store;
         _stream = stream;
+        ContentType = MediaStore.ContentTypeOf(stream.Description);
     }
+
+    /// <summary>Gets the Content-Type of the response: the stream's MediaType, as KVS answers.</summary>
+    /// <value>For example <c>audio/webm</c>; <see cref="MediaStoreConstants.DefaultMediaType"/> when the stream has none.</value>
+    public string ContentType { get; }
 
     /// <summary>The first fragment to send (inclusive), or null.</summary>
     internal string? From { get; set; }

@@ -69,6 +69,9 @@ internal static class MediaStoreConstants
     /// <summary>KVS allows at most 3 tracks in a fragment.</summary>
     public const int MaxTracks = 3;
 
+    /// <summary>The Content-Type of GetMedia output for a stream created without a MediaType (KVS answers with the stream's MediaType).</summary>
+    public const string DefaultMediaType = "video/webm";
+
     /// <summary>The region in ARNs the store makes.</summary>
     public const string DefaultRegion = "us-east-1";
 

@@ -223,7 +223,7 @@ public static class MediaStoreEndpoints
         }
         using (session)
         {
-            context.Response.ContentType = "video/webm";
+            context.Response.ContentType = session.ContentType;
             try
             {
                 // Headers go out at once (StartAsync alone does not flush them), so a live reader sees 200 before the first fragment.
@@ -243,6 +243,7 @@ public static class MediaStoreEndpoints
         SetRequestId(context);
         string? streamName, streamArn;
         IReadOnlyList<StoredFragment> fragments;
+        KvsStreamDescription description;
         try
         {
             using JsonDocument body = await ReadJsonAsync(context).ConfigureAwait(false);
@@ -251,14 +252,15 @@ public static class MediaStoreEndpoints
             streamArn = OptionalString(root, "StreamARN");
             List<string> numbers = OptionalStringList(root, "Fragments") ?? throw KvsServiceException.InvalidArgument("Fragments is required.");
             fragments = store.ResolveFragmentList(streamName, streamArn, numbers);
-            streamName ??= store.DescribeStream(null, streamArn).StreamName;
+            description = store.DescribeStream(streamName, streamArn);
+            streamName = description.StreamName;
         }
         catch (KvsServiceException e)
         {
             await WriteErrorAsync(context, e).ConfigureAwait(false);
             return;
         }
-        context.Response.ContentType = "video/webm";
+        context.Response.ContentType = MediaStore.ContentTypeOf(description);
         await context.Response.StartAsync(context.RequestAborted).ConfigureAwait(false);
         try
         {

@@ -53,6 +53,8 @@ public sealed class MediaStoreServer : IAsyncDisposable
             builder.Services.AddRoutingCore();
             if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
             else builder.Services.AddLogging();
+            // The embedding process (`media serve`, the worker, a test) owns Ctrl+C/SIGTERM: the host must not swallow them.
+            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
             builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
             {
                 kestrel.Listen(address, options.Port);

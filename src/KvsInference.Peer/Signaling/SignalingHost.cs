@@ -86,7 +86,7 @@ public sealed class SignalingHost : IAsyncDisposable
         if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         // The embedding process (the `peer` command, a test) owns Ctrl+C/SIGTERM: the host must not swallow them.
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.AddKvsSignaling(o => Copy(signaling, o));
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -112,13 +112,6 @@ public sealed class SignalingHost : IAsyncDisposable
         using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(stopTimeout.Token);
         await _app.DisposeAsync();
-    }
-
-    private sealed class EmbeddedLifetime : Microsoft.Extensions.Hosting.IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     // The options object is created by AddKvsSignaling; copy the caller's settings into it.

@@ -102,6 +102,12 @@ internal static class AvatarStreamCommand
                     $"in {publisher.SessionsStarted} session(s)");
                 return 0;
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM: a clean stop (the publisher ended its RTMP session).
+                Console.WriteLine("avatar-stream: stopped");
+                return 0;
+            }
             catch (Exception e) when (e is FileNotFoundException or InvalidDataException or InvalidOperationException or RtmpPublishException
                 or ZoomApiException or System.ComponentModel.DataAnnotations.ValidationException or ArgumentException)
             {

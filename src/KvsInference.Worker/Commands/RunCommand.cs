@@ -31,7 +31,15 @@ internal static class RunCommand
             Set("KVSI:Sink:File", parseResult.GetValue(records));
             Set("KVSI:Metrics:Port", parseResult.GetValue(port));
             Set("KVSI:DurationSeconds", parseResult.GetValue(duration));
-            return await WorkerHost.RunAsync(overrides, cancellationToken);
+            try
+            {
+                return await WorkerHost.RunAsync(overrides, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C or SIGTERM while the host was still starting: nothing ran yet, so this is a clean stop too.
+                return 0;
+            }
         });
     }
 }

@@ -129,6 +129,33 @@ public class StreamProcessorTests
         Assert.Equal(WebmTestFile.Read(Speech.Value).Frames.Count, processor.Stats.FramesProcessed);
     }
 
+    [Theory]
+    [InlineData("xiph")]
+    [InlineData("ebml")]
+    public async Task RunAsync_MkvmergeLacedOpus_SameRecordsAsTheUnlacedWebm(string lacing)
+    {
+        // mkvmerge laces 8 packets to a block; each must be decoded after the one before, not on top of it.
+        var unlaced = new RecordingSink();
+        var laced = new RecordingSink();
+        var (first, firstBatcher) = Create(new FileSource(Speech.Value), unlaced);
+        var (second, secondBatcher) = Create(new FileSource(MatroskaTestMedia.MkvmergeOpus(lacing)), laced);
+        await using var _ = firstBatcher;
+        await using var __ = secondBatcher;
+
+        await first.RunAsync(null, (_, _) => Task.CompletedTask, default).WaitAsync(TimeSpan.FromSeconds(30));
+        await second.RunAsync(null, (_, _) => Task.CompletedTask, default).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(unlaced.Records.Count, laced.Records.Count);
+        Assert.Equal(unlaced.Records.Select(r => r.StartOffsetMs), laced.Records.Select(r => r.StartOffsetMs));
+        Assert.All(unlaced.Records.Zip(laced.Records), p => Assert.InRange(p.Second.Frames[0].JawOpen - p.First.Frames[0].JawOpen, -1e-3, 1e-3));
+    }
+
+    private sealed class FileSource(string path) : IMediaSource
+    {
+        public bool IsLive => false;
+        public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken) => Task.FromResult<Stream>(File.OpenRead(path));
+    }
+
     private sealed class SpeechPath : IMediaSource
     {
         public bool IsLive => false;
@@ -162,6 +189,33 @@ public class StreamProcessorTests
         }
         Assert.All(sink.Records, r => Assert.NotNull(r.ServerTimestamp));
         Assert.Equal(fragments.Last().Number, processor.LastCheckpoint);
+    }
+
+    [Fact]
+    public async Task RunAsync_ConnectionStaysOpenAfterTheLastFragment_LastFragmentCheckpointedAtItsEndTags()
+    {
+        // A producer that stopped: GetMedia sent every fragment, each with its end tags, and stays open (no next fragment).
+        var fragments = KvsTestMedia.Fragments(Speech.Value, 1000);
+        var source = new FragmentSource(fragments, live: true, blockAtEnd: true);
+        var sink = new RecordingSink();
+        var (processor, batcher) = Create(source, sink);
+        await using var _ = batcher;
+        var lastCheckpointed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource();
+
+        Task run = processor.RunAsync(null, (cp, _) =>
+        {
+            if (cp.FragmentNumber == fragments[^1].Number) lastCheckpointed.TrySetResult();
+            return Task.CompletedTask;
+        }, stop.Token);
+        await lastCheckpointed.Task.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // Checkpointed while the one connection is still open, after the last fragment's records.
+        Assert.False(run.IsCompleted);
+        Assert.Single(source.Opens);
+        Assert.Equal(fragments.Select(f => f.Number), sink.Records.Select(r => r.FragmentNumber).Distinct());
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -281,7 +335,11 @@ public class StreamProcessorTests
     {
         var fragments = KvsTestMedia.Fragments(Speech.Value, 1000);
         var sink = new RecordingSink();
-        var (processor, batcher) = Create(new FragmentSource(fragments.Take(3).ToList(), live: true, blockAtEnd: true), sink);
+        // The third fragment is still being sent: its end tags (after the Cluster) have not come yet.
+        byte[] endTags = Ebml.Tags(("AWS_KINESISVIDEO_MILLIS_BEHIND_NOW", "0"), ("AWS_KINESISVIDEO_CONTINUATION_TOKEN", fragments[2].Number));
+        Assert.Equal(endTags, fragments[2].Bytes[^endTags.Length..]);
+        var third = fragments[2] with { Bytes = fragments[2].Bytes[..^endTags.Length] };
+        var (processor, batcher) = Create(new FragmentSource([fragments[0], fragments[1], third], live: true, blockAtEnd: true), sink);
         await using var _ = batcher;
         using var drain = new CancellationTokenSource();
         var checkpoints = new List<string>();
@@ -291,7 +349,7 @@ public class StreamProcessorTests
         drain.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
 
-        // The third fragment never ended (no fourth one began), so it is not checkpointed.
+        // The third fragment never ended (no end tags, no fourth fragment), so it is not checkpointed.
         Assert.Equal(fragments.Take(2).Select(f => f.Number), checkpoints);
         Assert.Contains(sink.Records, r => r.FragmentNumber == fragments[2].Number);
     }

@@ -75,6 +75,27 @@ public sealed class MediaStoreServerTests
         }
     }
 
+    [Theory]
+    [InlineData("audio/webm", "audio/webm")]
+    [InlineData(null, "video/webm")]
+    public async Task GetMedia_StreamMediaType_IsTheResponseContentType(string? mediaType, string expected)
+    {
+        await using var kit = await MediaStoreTestKit.StartAsync();
+        await kit.PostOkAsync("/createStream", new { StreamName = "typed", DataRetentionInHours = 24, MediaType = mediaType });
+        List<string> persisted = Persisted(await kit.PutMediaAsync("typed", File.ReadAllBytes(StoreMedia.SpeechWebm)));
+
+        // KVS answers GetMedia and GetMediaForFragmentList with the stream's MediaType.
+        using (HttpResponseMessage live = await kit.StartGetMediaAsync("typed", new { StartSelectorType = "EARLIEST" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.Equal(expected, live.Content.Headers.ContentType?.MediaType);
+        }
+        using var listed = await kit.Http.PostAsync("/getMediaForFragmentList",
+            new StringContent(JsonSerializer.Serialize(new { StreamName = "typed", Fragments = new[] { persisted[0] } })));
+        Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+        Assert.Equal(expected, listed.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task GetMedia_EachSelector_StartsWhereKvsDoes()
     {

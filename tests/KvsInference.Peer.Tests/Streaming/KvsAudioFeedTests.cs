@@ -11,14 +11,19 @@ namespace KvsInference.Tests.Streaming;
 /// <summary>The speech feed against the local media store over loopback: ffmpeg Opus WebM put with a known producer start.</summary>
 public sealed class KvsAudioFeedTests
 {
-    [Fact]
-    public async Task ReadAsync_StoredOpusStream_AllSpeechPlacedFromTheProducerStart()
+    [Theory]
+    [InlineData("ffmpeg")]
+    [InlineData("mkvmerge-xiph")]
+    [InlineData("mkvmerge-ebml")]
+    public async Task ReadAsync_StoredOpusStream_AllSpeechPlacedFromTheProducerStart(string muxer)
     {
         await using var kit = await MediaStoreTestKit.StartAsync(o => o.GetMediaIdleTimeout = TimeSpan.FromMilliseconds(300));
         await kit.CreateStreamAsync("speech");
         var webm = MatroskaTestMedia.FfmpegOpus(32, 1, "webm");
+        // The same packets as ffmpeg wrote them, or laced 8 to a block by mkvmerge (its default for audio).
+        var put = muxer == "ffmpeg" ? webm : MatroskaTestMedia.MkvmergeOpus(muxer["mkvmerge-".Length..]);
         var producerStart = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
-        await kit.PutMediaAsync("speech", await File.ReadAllBytesAsync(webm), chunkBytes: 4000, producerStart: producerStart);
+        await kit.PutMediaAsync("speech", await File.ReadAllBytesAsync(put), chunkBytes: 4000, producerStart: producerStart);
         var (reference, _) = await MkvAudioTrackReader.ReadAllAsync(webm, new AudioTrackOptions { OutputSampleRate = 48000, Mono = true });
 
         using var client = new KinesisVideoClient(new KinesisVideoClientOptions

@@ -44,6 +44,21 @@ public class DecodeCommandTests
         Assert.Contains("libopus", log.ToString());
     }
 
+    [Theory]
+    [InlineData("xiph")]
+    [InlineData("ebml")]
+    public async Task RunAsync_MkvmergeLacedOpus_WavBitExactWithLibopusDecode(string lacing)
+    {
+        // mkvmerge laces 8 packets to a block: each lace is decoded after the one before, not on top of it.
+        var mka = MatroskaTestMedia.MkvmergeOpus(lacing);
+        var wav = Path.Combine(TestPaths.Scratch, $"decode-opus-{lacing}.wav");
+
+        var exit = await DecodeCommand.RunAsync(File.OpenRead(mka), wav, 48000, null, mono: false, new StringWriter(), default);
+
+        Assert.Equal(0, exit);
+        Assert.Equal(FfmpegDecode(mka, 48000, "libopus"), ReadWav(wav, out _, out _));
+    }
+
     [Fact]
     public async Task RunAsync_AacMka_MatchesFfmpegLengthAt16k()
     {

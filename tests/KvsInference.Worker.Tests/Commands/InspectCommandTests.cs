@@ -92,6 +92,23 @@ public class InspectCommandTests
         Assert.Equal(MatroskaTestMedia.FfprobePackets(path).Count, doc.RootElement.GetProperty("tracks")[0].GetProperty("frames").GetInt32());
     }
 
+    [Fact]
+    public void Run_MkvmergeLacedOpus_EachLaceTimedAfterThePacketBefore()
+    {
+        byte[] data = File.ReadAllBytes(MatroskaTestMedia.MkvmergeOpus("ebml"));
+
+        var (exit, text) = Inspect(data, summary: false);
+
+        Assert.Equal(0, exit);
+        var times = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(e => e.TryGetProperty("timestampMs", out _))
+            .Select(e => e.GetProperty("timestampMs").GetDouble()).ToList();
+        Assert.True(times.Count > 100, $"{times.Count} frames");
+        // 20 ms packets, 8 to a block: no two frames share a time, each follows the one before by about 20 ms (mkvmerge shifts block times by up to 1 ms).
+        Assert.All(times.Zip(times.Skip(1)), p => Assert.InRange(p.Second - p.First, 15, 25));
+    }
+
     private static (int Exit, string Text) Inspect(byte[] data, bool summary)
     {
         using var output = new MemoryStream();
