@@ -1,3 +1,4 @@
+using KvsInference.Audio;
 using KvsInference.Matroska;
 
 namespace KvsInference.Benchmarks;
@@ -16,7 +17,7 @@ internal static class FuzzMkvCommand
         {
             try
             {
-                var parser = new MkvStreamParser();
+                var parser = new MkvStreamParser(frameTiming: AudioFrameTiming.Instance);
                 int cut = data.Length == 0 ? 0 : random.Next(data.Length);
                 int consumed = parser.Feed(data.AsSpan(0, cut), false, handler);
                 parser.Feed(data.AsSpan(consumed), true, handler);

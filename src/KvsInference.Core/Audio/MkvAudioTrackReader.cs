@@ -72,7 +72,7 @@ public sealed class MkvAudioTrackReader : IMkvHandler, IDisposable
     public async Task ReadAsync(Stream input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        await new MkvStreamParser().ParseAsync(input, this, cancellationToken).ConfigureAwait(false);
+        await new MkvStreamParser(frameTiming: AudioFrameTiming.Instance).ParseAsync(input, this, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

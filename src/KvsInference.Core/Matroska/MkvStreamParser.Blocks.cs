@@ -94,8 +94,8 @@ public sealed partial class MkvStreamParser
         // Laces after the first start where the one before ends. The codec tells each lace's length exactly (Opus
         // packets in one block may differ); DefaultDuration or a share of the BlockDuration are the fallbacks.
         Span<int> laceSamples = laceCount > 1 ? stackalloc int[laceCount] : default;
-        int codecRate = laceCount > 1 && track is not null
-            ? CodecLaceSamples(track, span, sequence, isSequence, headerLength, laceSizes[..laceCount], laceSamples)
+        int codecRate = laceCount > 1 && track is not null && _frameTiming is not null
+            ? CodecLaceSamples(_frameTiming, track, span, sequence, isSequence, headerLength, laceSizes[..laceCount], laceSamples)
             : 0;
         long samplesBefore = 0;
         int offset = headerLength;
@@ -154,23 +154,28 @@ public sealed partial class MkvStreamParser
 
     /// <summary>Fills <paramref name="samples"/> with each lace's length as its codec tells it and returns the rate they
     /// are counted at, or 0 when the codec does not tell the length of every lace.</summary>
-    private static int CodecLaceSamples(MkvTrackInfo track, ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence, bool isSequence,
-        int headerLength, ReadOnlySpan<int> laceSizes, Span<int> samples)
+    private static int CodecLaceSamples(IMkvFrameTiming timing, MkvTrackInfo track, ReadOnlySpan<byte> span, ReadOnlySequence<byte> sequence,
+        bool isSequence, int headerLength, ReadOnlySpan<int> laceSizes, Span<int> samples)
     {
         int rate = 0;
         int offset = headerLength;
+        Span<byte> head = stackalloc byte[FrameTimingHeadBytes];
         for (int i = 0; i < laceSizes.Length; i++)
         {
             int size = laceSizes[i];
-            bool known = isSequence
-                ? MkvFrameDuration.TryGetSamples(track, default, sequence.Slice(offset, size), true, out samples[i], out int laceRate)
-                : MkvFrameDuration.TryGetSamples(track, span.Slice(offset, size), default, false, out samples[i], out laceRate);
+            int headLength = Math.Min(size, FrameTimingHeadBytes);
+            if (isSequence) sequence.Slice(offset, headLength).CopyTo(head);
+            else span.Slice(offset, headLength).CopyTo(head);
+            bool known = timing.TryGetSamples(track, head[..headLength], size, out samples[i], out int laceRate);
             if (!known || (rate != 0 && laceRate != rate)) return 0;
             rate = laceRate;
             offset += size;
         }
         return rate;
     }
+
+    // The bytes of a frame an IMkvFrameTiming sees: enough for a codec's frame header (Opus needs 2).
+    private const int FrameTimingHeadBytes = 8;
 
     private static long SamplesToNs(long samples, int rate) =>
         samples / rate * 1_000_000_000L + samples % rate * 1_000_000_000L / rate;

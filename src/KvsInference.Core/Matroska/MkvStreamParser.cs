@@ -46,14 +46,18 @@ public sealed partial class MkvStreamParser
 
     private readonly List<TagBuilder> _tagStack = [];
     private MkvFragmentMetadata? _fragment;
+    private readonly IMkvFrameTiming? _frameTiming;
     private bool _tagsHadFragmentTag;
     private bool _tagsHadEndOfFragmentTag;
 
     /// <summary>Creates a parser at the start of a stream.</summary>
     /// <param name="options">The options; null for the defaults.</param>
+    /// <param name="frameTiming">Tells each frame's length from its codec, to time the frames of laced blocks
+    /// (<c>KvsInference.Audio.AudioFrameTiming.Instance</c> for audio); null to time laces by DefaultDuration or BlockDuration only.</param>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are out of range.</exception>
-    public MkvStreamParser(MkvReaderOptions? options = null)
+    public MkvStreamParser(MkvReaderOptions? options = null, IMkvFrameTiming? frameTiming = null)
     {
+        _frameTiming = frameTiming;
         _options = options ?? new MkvReaderOptions();
         _state = new MkvReaderState(_options);
     }

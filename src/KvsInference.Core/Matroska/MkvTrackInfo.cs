@@ -79,7 +79,4 @@ public sealed class MkvTrackInfo
 
     /// <summary>Gets or sets the track language, or null.</summary>
     public string? Language { get; set; }
-
-    /// <summary>The AAC frame length and core rate the parser times laced frames with, once worked out; (0, 0) when not usable.</summary>
-    internal (int Samples, int Rate)? AacFrame { get; set; }
 }

@@ -152,7 +152,7 @@ public sealed class StreamProcessor
         var writer = Task.Run(() => WriteLoopAsync(queue.Reader, checkpointer, stop.Token), CancellationToken.None);
         using var readStop = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, drain);
         var handler = new Handler(this, position.SkipFragment, stop.Token);
-        var parser = new MkvStreamParser();
+        var parser = new MkvStreamParser(frameTiming: AudioFrameTiming.Instance);
         Exception? readError = null;
         try
         {

@@ -110,7 +110,7 @@ public sealed class KvsAudioFeed
                 {
                     Interlocked.Increment(ref _connections);
                     await using var body = await _media.OpenAsync(_streamName, start, cancellationToken).ConfigureAwait(false);
-                    await new MkvStreamParser().ParseAsync(body, handler, cancellationToken).ConfigureAwait(false);
+                    await new MkvStreamParser(frameTiming: AudioFrameTiming.Instance).ParseAsync(body, handler, cancellationToken).ConfigureAwait(false);
                     _logger.LogDebug("avatar audio {Stream}: GetMedia ended after fragment {Fragment}; reconnecting", _streamName, handler.LastFragment ?? lastFragment);
                 }
                 catch (Exception e) when (e is MkvFormatException or IOException or HttpRequestException or Aws.AwsServiceException or Aws.AwsProtocolException && !cancellationToken.IsCancellationRequested)

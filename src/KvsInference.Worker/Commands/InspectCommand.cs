@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.CommandLine;
 using System.Text.Json;
+using KvsInference.Audio;
 using KvsInference.Matroska;
 
 namespace KvsInference.Worker.Commands;
@@ -57,7 +58,7 @@ internal static class InspectCommand
     {
         var buffer = new ArrayBufferWriter<byte>(64 * 1024);
         using var json = new Utf8JsonWriter(buffer);
-        var parser = new MkvStreamParser();
+        var parser = new MkvStreamParser(frameTiming: AudioFrameTiming.Instance);
         string? error = null;
         int exitCode = 0;
         SummaryHandler? summaryHandler = summary ? new SummaryHandler() : null;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using KvsInference.Matroska;
+using KvsInference.Audio;
 
 namespace KvsInference.Tests.Matroska;
 
@@ -59,7 +60,7 @@ internal sealed class MkvRecordingHandler : IMkvHandler
     public static (MkvRecordingHandler Handler, Exception? Error) ParseChunked(byte[] data, IReadOnlyList<int> cuts, MkvReaderOptions? options = null)
     {
         var handler = new MkvRecordingHandler();
-        var parser = new MkvStreamParser(options);
+        var parser = new MkvStreamParser(options, AudioFrameTiming.Instance);
         int start = 0;
         try
         {

@@ -73,4 +73,20 @@ public class MkvStreamParserLacingTests
         Assert.Equal([1_010_000_000L, 1_030_000_000L, 1_090_000_000L], handler.Frames.Select(f => f.TimestampNs));
         Assert.Equal([20_000_000L, 60_000_000L, 10_000_000L], handler.Frames.Select(f => f.DurationNs));
     }
+
+    [Fact]
+    public void Parse_LacedOpusWithoutFrameTiming_LacesKeepTheBlockTimestamp()
+    {
+        // The container alone does not know codecs: without an IMkvFrameTiming (and with no DefaultDuration or
+        // BlockDuration) every lace has the block's time, which is why every audio reader passes AudioFrameTiming.
+        byte[][] packets = [[1 << 3, 1, 2, 3], [3 << 3, 4, 5]];
+        byte[] block = [0x81, 0x00, 0x0A, 0x80 | 0x02, 1, (byte)packets[0].Length, .. packets[0], .. packets[1]];
+        byte[] data = Concat(Header(), Master(0x18538067, Master(0x1549A966, UInt(0x2AD7B1, 1_000_000)), OpusTracks(),
+            Master(0x1F43B675, UInt(0xE7, 1000), Binary(0xA3, block))));
+        var handler = new MkvRecordingHandler();
+
+        new MkvStreamParser().Feed(new System.Buffers.ReadOnlySequence<byte>(data), isFinalBlock: true, handler);
+
+        Assert.Equal([1_010_000_000L, 1_010_000_000L], handler.Frames.Select(f => f.TimestampNs));
+    }
 }
