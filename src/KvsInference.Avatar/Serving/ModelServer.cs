@@ -76,6 +76,11 @@ public sealed class ModelServer : IAsyncDisposable
         options.Validate();
         model ??= VisemeModel.LoadDefault(new VisemeModelOptions { FrameRate = options.FrameRate }, options.ModelDirectory);
         var client = new LocalVisemeInferenceClient(model, timeProvider, options.StreamIdleTimeout, options.MaxStreams);
+        // Every slot holds up to two pool threads with CPU-bound work (the JSON parse, then the model). Without spare
+        // threads ready, /ping and the body reads queue behind them until the pool injects more (about two a second).
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var needed = Math.Min(256, 2 * options.MaxConcurrentInvocations + Environment.ProcessorCount + 4);
+        if (workers < needed) ThreadPool.SetMinThreads(needed, io);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Urls);
