@@ -21,9 +21,11 @@ namespace KvsInference.Peer.Meeting;
 /// <summary>
 /// Registration of the meeting web app in an ASP.NET Core app that also maps the signaling server
 /// (<c>MapKvsSignaling(options.SignalingPath)</c>) and calls <c>UseWebSockets()</c>:
-/// <c>GET /</c> the page, <c>POST /meeting/api/meetings</c> creates a meeting, <c>GET /meeting/ingest</c> (WebSocket)
+/// <c>GET /</c> the page, <c>POST /meeting/api/meetings</c> (application/json) creates a meeting,
+/// <c>DELETE /meeting/api/meetings/{id}</c> (Bearer master token) ends it, <c>GET /meeting/ingest</c> (WebSocket)
 /// takes the master's MediaRecorder WebM into the stream, <c>GET /meeting/records</c> (Server-Sent Events) streams the
-/// meeting's inference records to the page. In AWS mode (<see cref="MeetingMode.Aws"/>) the API is
+/// meeting's inference records to the page. Every route answers only to the host names of
+/// <see cref="MeetingOptions.IsAllowedHost"/> (421 otherwise). In AWS mode (<see cref="MeetingMode.Aws"/>) the API is
 /// <see cref="AwsMeetingEndpoints"/>' instead: no signaling server or ingest here, presigned KVS URLs for the page.
 /// </summary>
 public static class MeetingEndpointExtensions

@@ -19,9 +19,11 @@ namespace KvsInference.Peer.Signaling;
 /// close); at most <see cref="SignalingOptions.MaxViewersPerChannel"/> viewers; messagePayload at most
 /// <see cref="SignalingOptions.MaxMessagePayloadChars"/> base64 characters; per connection 5 SDP offers, 5 SDP
 /// answers and 20 ICE candidates per second (token buckets); a rejected message that carried a correlationId gets a
-/// STATUS_RESPONSE, one without is dropped (and logged); connections end after
+/// STATUS_RESPONSE, one without is dropped (refusals are logged at Debug, and counted at Information once per connection
+/// and <see cref="SignalingOptions.RefusalLogInterval"/>); connections end after
 /// <see cref="SignalingOptions.MaxConnectionDuration"/>, idle ones after <see cref="SignalingOptions.IdleTimeout"/>,
-/// both after GO_AWAY. Not modelled: KVS's buffering of viewer messages for an absent master (MessageTtlSeconds),
+/// both with GO_AWAY and, <see cref="SignalingOptions.GoAwayGracePeriod"/> later, a close. Credentials are checked before
+/// the channel is looked up; a meeting token opens only its own channel, in its role (see docs/security.md). Not modelled: KVS's buffering of viewer messages for an absent master (MessageTtlSeconds),
 /// and WebRTC ingestion (JoinStorageSession).
 /// </remarks>
 public sealed partial class SignalingServer
