@@ -13,6 +13,7 @@ internal static class BenchCommands
         ["opus-vs-libopus"] = Audio.OpusVsLibopusCommand.Run,
         ["model-speed"] = ModelSpeedCommand.Run,
         ["load"] = LoadCommand.Run,
+        ["serve-ping"] = ServePingCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Numerics;
 using KvsInference.Audio;
 using KvsInference.Avatar.Features;
@@ -16,7 +15,8 @@ namespace KvsInference.Avatar.Serving;
 /// <remarks>
 /// A window with a stream key returns the frames that became complete (they lag the audio by the model's
 /// 25 ms look-ahead; <see cref="InferencePrediction.FirstFrame"/> says where they start). A window without
-/// a stream key is a whole clip: ceil(duration x frame rate) frames from frame 0. A stream idle for
+/// a stream key is a whole clip: ceil(duration x frame rate) frames from frame 0. At most <see cref="MaxStreams"/>
+/// states are held (a new stream at the cap drops the least recently used one). A stream idle for
 /// <see cref="IdleTimeout"/> is forgotten; its next window starts a new stream (frames are right again
 /// after the model's context (ContextFrames x 10 ms; 100 ms shipped) has filled). Windows at other rates than 16 kHz are resampled window by
 /// window (8..48 kHz), so exact window/whole equivalence holds for 16 kHz input.
@@ -25,6 +25,9 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
 {
     /// <summary>The default idle time after which a stream's state is dropped: 60 s.</summary>
     public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The default cap on stream states held at once: 10,000 (~85 MB of state).</summary>
+    public const int DefaultMaxStreams = 10_000;
 
     /// <summary>The lowest accepted sample rate in Hz.</summary>
     public const int MinSampleRate = 8000;
@@ -38,15 +41,17 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
 
     private readonly VisemeModel _model;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, VisemeStreamState> _streams = new(StringComparer.Ordinal);
+    private readonly StreamStateCache _streams;
     private long _lastSweep;
 
     /// <summary>Creates the client.</summary>
     /// <param name="model">The model; <see cref="VisemeModel.LoadDefault"/> for the shipped one.</param>
     /// <param name="timeProvider">The clock for idle eviction; null for the system clock.</param>
     /// <param name="idleTimeout">How long an unused stream state is kept; null for <see cref="DefaultIdleTimeout"/>.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="idleTimeout"/> is not positive.</exception>
-    public LocalVisemeInferenceClient(VisemeModel model, TimeProvider? timeProvider = null, TimeSpan? idleTimeout = null)
+    /// <param name="maxStreams">How many stream states are held at most (a new stream at the cap drops the least recently
+    /// used one); null for <see cref="DefaultMaxStreams"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="idleTimeout"/> is not positive, or <paramref name="maxStreams"/> is below 1.</exception>
+    public LocalVisemeInferenceClient(VisemeModel model, TimeProvider? timeProvider = null, TimeSpan? idleTimeout = null, int? maxStreams = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
@@ -54,6 +59,8 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
         IdleTimeout = idleTimeout ?? DefaultIdleTimeout;
         if (IdleTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(idleTimeout), idleTimeout, "the idle timeout must be positive");
         _lastSweep = _time.GetTimestamp();
+        if (maxStreams is < 1) throw new ArgumentOutOfRangeException(nameof(maxStreams), maxStreams, "the stream state cap must be at least 1");
+        _streams = new StreamStateCache(maxStreams ?? DefaultMaxStreams, model.CreateState);
     }
 
     /// <inheritdoc />
@@ -68,6 +75,18 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
 
     /// <summary>Gets the number of streams whose state is held.</summary>
     public int ActiveStreams => _streams.Count;
+
+    /// <summary>Gets the most stream states held at once.</summary>
+    /// <value>The default value is 10,000.</value>
+    public int MaxStreams => _streams.Capacity;
+
+    /// <summary>Gets how many stream states were dropped because <see cref="MaxStreams"/> was reached.</summary>
+    public long EvictedStreams => _streams.Evicted;
+
+    /// <summary>Tells whether a stream's state is held.</summary>
+    /// <param name="streamKey">The stream key.</param>
+    /// <returns>True when held.</returns>
+    public bool HasStream(string streamKey) => _streams.Contains(streamKey);
 
     /// <summary>Tells whether a sample rate is accepted (16 kHz, or 8..48 kHz with a reduced ratio of at most 1000 phases to 16 kHz).</summary>
     /// <param name="sampleRate">The rate in Hz.</param>
@@ -109,7 +128,7 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
     /// <summary>Forgets a stream's state (for example when its lease is released).</summary>
     /// <param name="streamKey">The stream key.</param>
     /// <returns>True when a state was held.</returns>
-    public bool RemoveStream(string streamKey) => _streams.TryRemove(streamKey, out _);
+    public bool RemoveStream(string streamKey) => _streams.Remove(streamKey);
 
     private InferencePrediction Infer(InferenceInstance instance)
     {
@@ -120,12 +139,7 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
         {
             return new InferencePrediction { Id = instance.Id, FrameRate = _model.FrameRate, Frames = _model.ProcessClip(pcm.Span), FirstFrame = 0 };
         }
-        var state = _streams.GetOrAdd(instance.StreamKey, static (_, self) =>
-        {
-            var created = self._model.CreateState();
-            created.LastUsedTimestamp = self._time.GetTimestamp(); // so that a concurrent sweep does not drop it before first use
-            return created;
-        }, this);
+        var state = _streams.GetOrAdd(instance.StreamKey, _time.GetTimestamp());
         lock (state)
         {
             state.LastUsedTimestamp = _time.GetTimestamp();
@@ -142,12 +156,6 @@ public sealed class LocalVisemeInferenceClient : IInferenceClient
         long last = Interlocked.Read(ref _lastSweep);
         // Sweep at most once a second; a full scan of the dictionary is cheap at that rate.
         if (_time.GetElapsedTime(last, now) < TimeSpan.FromSeconds(1) || Interlocked.CompareExchange(ref _lastSweep, now, last) != last) return;
-        foreach (var (key, state) in _streams)
-        {
-            if (_time.GetElapsedTime(state.LastUsedTimestamp, now) > IdleTimeout)
-            {
-                _streams.TryRemove(new KeyValuePair<string, VisemeStreamState>(key, state));
-            }
-        }
+        _streams.SweepIdle(_time, now, IdleTimeout);
     }
 }

@@ -27,7 +27,10 @@ namespace KvsInference.Avatar.Serving;
 /// <para>Errors are JSON <c>{"error":code,"message":..,"field":..}</c>: 400 empty body, malformed JSON, bad
 /// field or base64, not WAV, JSON sample rate that cannot be resampled; 413 body over
 /// <see cref="ModelServerOptions.MaxBodyBytes"/>; 415 other content types and WAV sample rates that cannot be
-/// resampled (16 kHz, or 8..48 kHz resampled). Stream state lives in this process: behind several
+/// resampled (16 kHz, or 8..48 kHz resampled); 503 (Retry-After: 1) when <see cref="ModelServerOptions.MaxConcurrentInvocations"/>
+/// are running and <see cref="ModelServerOptions.MaxQueuedInvocations"/> waiting, or no slot frees within
+/// <see cref="ModelServerOptions.QueueTimeout"/>. <c>GET /ping</c> takes no slot. At most
+/// <see cref="ModelServerOptions.MaxStreams"/> stream states are held (least recently used dropped first). Stream state lives in this process: behind several
 /// endpoint instances a stream needs sticky routing for continuity; without its state a window still gets
 /// right frames after the model context (100 ms shipped) has filled.</para>
 /// </remarks>
@@ -35,13 +38,22 @@ public sealed class ModelServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ModelServerOptions _options;
+    // Parsing and running the model are CPU-bound: at most MaxConcurrentInvocations at once, so that the thread pool and
+    // the cores keep room for /ping (which takes no slot) and for reading the next bodies.
+    private readonly SemaphoreSlim _slots;
+    private int _admitted;
 
     private ModelServer(WebApplication app, ModelServerOptions options, LocalVisemeInferenceClient client)
     {
         _app = app;
         _options = options;
         Client = client;
+        _slots = new SemaphoreSlim(options.MaxConcurrentInvocations, options.MaxConcurrentInvocations);
     }
+
+    /// <summary>Test hook: awaited by each invocation once it holds a slot, before it parses and runs the model (tests
+    /// block here to hold every slot busy deterministically).</summary>
+    internal Func<CancellationToken, Task>? InvocationHook { get; set; }
 
     /// <summary>Gets the in-process client the server runs the model through.</summary>
     public LocalVisemeInferenceClient Client { get; }
@@ -63,7 +75,12 @@ public sealed class ModelServer : IAsyncDisposable
         options ??= new ModelServerOptions();
         options.Validate();
         model ??= VisemeModel.LoadDefault(new VisemeModelOptions { FrameRate = options.FrameRate }, options.ModelDirectory);
-        var client = new LocalVisemeInferenceClient(model, timeProvider, options.StreamIdleTimeout);
+        var client = new LocalVisemeInferenceClient(model, timeProvider, options.StreamIdleTimeout, options.MaxStreams);
+        // Every slot holds up to two pool threads with CPU-bound work (the JSON parse, then the model). Without spare
+        // threads ready, /ping and the body reads queue behind them until the pool injects more (about two a second).
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var needed = Math.Min(256, 2 * options.MaxConcurrentInvocations + Environment.ProcessorCount + 4);
+        if (workers < needed) ThreadPool.SetMinThreads(needed, io);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Urls);
@@ -92,6 +109,7 @@ public sealed class ModelServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _slots.Dispose();
     }
 
     private async Task PingAsync(HttpContext context)
@@ -121,6 +139,33 @@ public sealed class ModelServer : IAsyncDisposable
                 await ErrorAsync(context, 415, "unsupported_media_type", $"content type '{request.ContentType}' is not supported; send application/json or audio/wav").ConfigureAwait(false);
                 return;
             }
+            await InvokeAdmittedAsync(context, kind, cancel).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (BadHttpRequestException e)
+        {
+            await ErrorAsync(context, e.StatusCode, "bad_request", e.Message).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Admission: at most MaxConcurrentInvocations + MaxQueuedInvocations requests are read and held at once (one more
+    /// gets 503 before its body is read); a read request waits at most QueueTimeout for a slot (503 then). SageMaker
+    /// treats 503 from a container as "busy, retry".
+    /// </summary>
+    private async Task InvokeAdmittedAsync(HttpContext context, BodyKind kind, CancellationToken cancel)
+    {
+        var request = context.Request;
+        try
+        {
+            if (Interlocked.Increment(ref _admitted) > _options.MaxConcurrentInvocations + _options.MaxQueuedInvocations)
+            {
+                await BusyAsync(context, $"{_options.MaxConcurrentInvocations} invocations are running and {_options.MaxQueuedInvocations} waiting; retry later").ConfigureAwait(false);
+                return;
+            }
             var (body, length) = await ReadBodyAsync(request, _options.MaxBodyBytes, cancel).ConfigureAwait(false);
             try
             {
@@ -136,17 +181,25 @@ public sealed class ModelServer : IAsyncDisposable
                 }
                 var bytes = body.AsMemory(0, length);
                 if (kind == BodyKind.Sniff) kind = Sniff(bytes.Span);
-                switch (kind)
+                if (kind == BodyKind.Unsupported)
                 {
-                    case BodyKind.Json:
-                        await InvokeJsonAsync(context, bytes, cancel).ConfigureAwait(false);
-                        break;
-                    case BodyKind.Wav:
-                        await InvokeWavAsync(context, bytes, cancel).ConfigureAwait(false);
-                        break;
-                    default:
-                        await ErrorAsync(context, 415, "unsupported_media_type", "the body is neither JSON nor WAV; set Content-Type to application/json or audio/wav").ConfigureAwait(false);
-                        break;
+                    await ErrorAsync(context, 415, "unsupported_media_type", "the body is neither JSON nor WAV; set Content-Type to application/json or audio/wav").ConfigureAwait(false);
+                    return;
+                }
+                if (!await _slots.WaitAsync(_options.QueueTimeout, cancel).ConfigureAwait(false))
+                {
+                    await BusyAsync(context, $"no inference slot became free within {_options.QueueTimeout.TotalSeconds:0.###} s ({_options.MaxConcurrentInvocations} running); retry later").ConfigureAwait(false);
+                    return;
+                }
+                try
+                {
+                    if (InvocationHook is { } hook) await hook(cancel).ConfigureAwait(false);
+                    if (kind == BodyKind.Json) await InvokeJsonAsync(context, bytes, cancel).ConfigureAwait(false);
+                    else await InvokeWavAsync(context, bytes, cancel).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _slots.Release();
                 }
             }
             finally
@@ -154,14 +207,16 @@ public sealed class ModelServer : IAsyncDisposable
                 ArrayPool<byte>.Shared.Return(body);
             }
         }
-        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        finally
         {
-            // The client went away; nothing to answer.
+            Interlocked.Decrement(ref _admitted);
         }
-        catch (BadHttpRequestException e)
-        {
-            await ErrorAsync(context, e.StatusCode, "bad_request", e.Message).ConfigureAwait(false);
-        }
+    }
+
+    private static Task BusyAsync(HttpContext context, string message)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return ErrorAsync(context, 503, "busy", message);
     }
 
     private async Task InvokeJsonAsync(HttpContext context, ReadOnlyMemory<byte> body, CancellationToken cancel)

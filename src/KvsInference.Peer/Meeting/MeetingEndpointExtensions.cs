@@ -21,9 +21,11 @@ namespace KvsInference.Peer.Meeting;
 /// <summary>
 /// Registration of the meeting web app in an ASP.NET Core app that also maps the signaling server
 /// (<c>MapKvsSignaling(options.SignalingPath)</c>) and calls <c>UseWebSockets()</c>:
-/// <c>GET /</c> the page, <c>POST /meeting/api/meetings</c> creates a meeting, <c>GET /meeting/ingest</c> (WebSocket)
+/// <c>GET /</c> the page, <c>POST /meeting/api/meetings</c> (application/json) creates a meeting,
+/// <c>DELETE /meeting/api/meetings/{id}</c> (Bearer master token) ends it, <c>GET /meeting/ingest</c> (WebSocket)
 /// takes the master's MediaRecorder WebM into the stream, <c>GET /meeting/records</c> (Server-Sent Events) streams the
-/// meeting's inference records to the page. In AWS mode (<see cref="MeetingMode.Aws"/>) the API is
+/// meeting's inference records to the page. Every route answers only to the host names of
+/// <see cref="MeetingOptions.IsAllowedHost"/> (421 otherwise). In AWS mode (<see cref="MeetingMode.Aws"/>) the API is
 /// <see cref="AwsMeetingEndpoints"/>' instead: no signaling server or ingest here, presigned KVS URLs for the page.
 /// </summary>
 public static class MeetingEndpointExtensions
@@ -60,7 +62,8 @@ public static class MeetingEndpointExtensions
             return services;
         }
         services.AddSingleton(sp => new MeetingService(options, sp.GetRequiredService<SignalingServer>(),
-            sp.GetRequiredService<MediaStore.MediaStore>(), sp.GetRequiredService<RecordBroadcaster>(), sp.GetService<ILogger<MeetingService>>()));
+            sp.GetRequiredService<MediaStore.MediaStore>(), sp.GetRequiredService<RecordBroadcaster>(), sp.GetService<ILogger<MeetingService>>(),
+            sp.GetService<TimeProvider>()));
         return services;
     }
 
@@ -69,21 +72,49 @@ public static class MeetingEndpointExtensions
     /// <returns>The same builder.</returns>
     public static IEndpointRouteBuilder MapKvsMeeting(this IEndpointRouteBuilder endpoints)
     {
+        var options = endpoints.ServiceProvider.GetRequiredService<MeetingOptions>();
+        // Every route of the app answers only to the configured host names: a page on another site that rebinds its DNS
+        // name to this address would otherwise read the API's answers (master tokens) as same-origin.
+        var app = endpoints.MapGroup("").AddEndpointFilter(async (filter, next) =>
+        {
+            var host = filter.HttpContext.Request.Host.Host;
+            if (!options.IsAllowedHost(host))
+            {
+                await Error(filter.HttpContext, 421, "MisdirectedRequestException",
+                    $"The meeting app does not answer to Host '{host}'; open it at localhost, 127.0.0.1, [::1] or a name in MeetingOptions.AllowedHosts.");
+                return Results.Empty;
+            }
+            return await next(filter);
+        });
         foreach (var (path, asset) in Assets)
         {
             var bytes = ReadAsset(asset);
             var type = asset.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8";
-            endpoints.MapGet(path, () => Results.Bytes(bytes, type));
+            app.MapGet(path, () => Results.Bytes(bytes, type));
         }
-        if (endpoints.ServiceProvider.GetRequiredService<MeetingOptions>().Mode == MeetingMode.Aws)
+        if (options.Mode == MeetingMode.Aws)
         {
-            AwsMeetingEndpoints.Map(endpoints);
+            AwsMeetingEndpoints.Map(app);
             return endpoints;
         }
-        endpoints.MapPost("/meeting/api/meetings", (HttpContext context, MeetingService meetings) => CreateAsync(context, meetings));
-        endpoints.MapGet("/meeting/ingest", (HttpContext context, MeetingService meetings) => IngestAsync(context, meetings));
-        endpoints.MapGet("/meeting/records", (HttpContext context, MeetingService meetings) => RecordsAsync(context, meetings));
+        app.MapPost("/meeting/api/meetings", (HttpContext context, MeetingService meetings) => CreateAsync(context, meetings));
+        app.MapDelete("/meeting/api/meetings/{id}", (HttpContext context, string id, MeetingService meetings) => EndAsync(context, id, meetings));
+        app.MapGet("/meeting/ingest", (HttpContext context, MeetingService meetings) => IngestAsync(context, meetings));
+        app.MapGet("/meeting/records", (HttpContext context, MeetingService meetings) => RecordsAsync(context, meetings));
         return endpoints;
+    }
+
+    private static async Task EndAsync(HttpContext context, string id, MeetingService meetings)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var token = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;
+        var (status, why) = await meetings.EndAsync(id, token);
+        if (status == 0)
+        {
+            context.Response.StatusCode = 204;
+            return;
+        }
+        await Error(context, status, status == 404 ? "ResourceNotFoundException" : "NotAuthorizedException", "Ending the meeting refused: " + why + ".");
     }
 
     private static byte[] ReadAsset(string name)
@@ -95,11 +126,22 @@ public static class MeetingEndpointExtensions
         return copy.ToArray();
     }
 
-    /// <summary>Reads the create body <c>{"video":bool}</c> (absent: video on); answers 400 and returns null when it is bad.</summary>
+    /// <summary>
+    /// Reads the create body <c>{"video":bool}</c> (empty or absent video: video on); answers 415 unless the content type is
+    /// application/json (a cross-site form or no-cors fetch can only send text/plain, form types or none, so it cannot
+    /// create meetings), 400 when the JSON is bad, and returns null then.
+    /// </summary>
     internal static async Task<bool?> ReadCreateBodyAsync(HttpContext context)
     {
         bool video = true;
-        if (context.Request.ContentLength is > 0 || context.Request.ContentType is not null)
+        if (!System.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
+            || !string.Equals(type.MediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            await Error(context, 415, "UnsupportedMediaTypeException",
+                $"Creating a meeting takes Content-Type: application/json (got '{context.Request.ContentType}').");
+            return null;
+        }
+        if (context.Request.ContentLength is not 0)
         {
             try
             {
@@ -187,6 +229,7 @@ public static class MeetingEndpointExtensions
         }
 
         var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("KvsInference.Peer.Meeting.Ingest");
+        using var use = meetings.Use(meeting);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var ct = context.RequestAborted;
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 * 1024 * 1024, resumeWriterThreshold: 1024 * 1024));
@@ -303,6 +346,7 @@ public static class MeetingEndpointExtensions
             await Error(context, 403, "NotAuthorizedException", "Records refused: " + why + ".");
             return;
         }
+        using var use = meetings.Use(meeting);
         await StreamRecordsAsync(context, meetings.Records, meeting.StreamName);
     }
 

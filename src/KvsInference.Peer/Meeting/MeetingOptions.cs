@@ -9,6 +9,9 @@ internal static class MeetingConstants
     public const string DefaultSignalingPath = "/kvs";
     public static readonly TimeSpan DefaultTokenLifetime = TimeSpan.FromHours(4);
     public const int DefaultMaxMeetings = 100;
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(10);
+    // Always accepted as Host: the loopback names the page is opened at locally.
+    public static readonly string[] LoopbackHosts = ["localhost", "127.0.0.1", "[::1]"];
     public const int DefaultMaxIngestMessageBytes = 1024 * 1024;
     public const int DefaultRecordQueueLength = 256;
     public const int DefaultStreamRetentionHours = 1;
@@ -68,6 +71,24 @@ public sealed class MeetingOptions
     /// <value>The default value is 100.</value>
     [Range(1, 100_000)]
     public int MaxMeetings { get; set; } = MeetingConstants.DefaultMaxMeetings;
+
+    /// <summary>Gets or sets how long a meeting may have no connection (no master or viewer on its channel, no ingest, no
+    /// records stream) before it ends and frees its slot (local mode).</summary>
+    /// <value>The default value is 10 minutes.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan IdleTimeout { get; set; } = MeetingConstants.DefaultIdleTimeout;
+
+    /// <summary>Gets the host names (without port) the meeting app answers to besides localhost, 127.0.0.1 and [::1]; a
+    /// request with any other Host header gets 421, so that a DNS-rebinding page cannot read the API's answers.</summary>
+    /// <value>Empty by default: loopback only.</value>
+    public List<string> AllowedHosts { get; } = [];
+
+    /// <summary>Tells whether a Host header's name is one the meeting app answers to.</summary>
+    /// <param name="host">The host name of the request (no port; IPv6 in brackets).</param>
+    /// <returns>True for the loopback names and <see cref="AllowedHosts"/> (case-insensitive).</returns>
+    public bool IsAllowedHost(string? host) =>
+        !string.IsNullOrEmpty(host)
+        && (MeetingConstants.LoopbackHosts.Contains(host, StringComparer.OrdinalIgnoreCase) || AllowedHosts.Contains(host, StringComparer.OrdinalIgnoreCase));
 
     /// <summary>Gets or sets the largest WebSocket message the ingest accepts (one MediaRecorder chunk).</summary>
     /// <value>The default value is 1 MiB.</value>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using KvsInference.Peer.MediaStore;
 using KvsInference.Peer.Signaling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,11 +20,17 @@ public sealed record MeetingInfo(string Id, string ChannelArn, string StreamName
 /// <summary>
 /// Creates meetings: a signaling channel on the <see cref="SignalingServer"/>, a stream in the local media store
 /// (named <see cref="MeetingOptions.StreamPrefix"/> + id, so that the workers discover it), and the meeting tokens.
+/// A meeting ends, freeing its slot of <see cref="MeetingOptions.MaxMeetings"/>, when its master ends it
+/// (<see cref="End"/>) or when it has had no connection for <see cref="MeetingOptions.IdleTimeout"/>.
 /// </summary>
-public sealed class MeetingService
+public sealed class MeetingService : IDisposable
 {
-    private readonly ConcurrentDictionary<string, MeetingInfo> _byStream = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _byStream = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _byId = new(StringComparer.Ordinal);
+    private readonly Lock _createGate = new();
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ITimer _sweeper;
 
     /// <summary>Creates the service.</summary>
     /// <param name="options">The settings (validated here).</param>
@@ -31,8 +38,10 @@ public sealed class MeetingService
     /// <param name="store">The local media store the master's audio is written to.</param>
     /// <param name="records">The broadcaster the worker's sink is wrapped in.</param>
     /// <param name="logger">The logger, or null.</param>
+    /// <param name="time">The clock of idle expiry; null for the system clock.</param>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
-    public MeetingService(MeetingOptions options, SignalingServer signaling, Store store, RecordBroadcaster records, ILogger<MeetingService>? logger = null)
+    public MeetingService(MeetingOptions options, SignalingServer signaling, Store store, RecordBroadcaster records, ILogger<MeetingService>? logger = null,
+        TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -41,6 +50,10 @@ public sealed class MeetingService
         Store = store ?? throw new ArgumentNullException(nameof(store));
         Records = records ?? throw new ArgumentNullException(nameof(records));
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        // A few checks per idle timeout: a meeting ends between 1 and 1.25 idle timeouts after its last connection left.
+        var period = options.IdleTimeout / 4;
+        _sweeper = _time.CreateTimer(_ => SweepIdle(), null, period, period);
     }
 
     /// <summary>Gets the settings.</summary>
@@ -55,28 +68,107 @@ public sealed class MeetingService
     /// <summary>Gets the record broadcaster.</summary>
     public RecordBroadcaster Records { get; }
 
+    /// <summary>Gets the number of meetings that exist.</summary>
+    public int Count => _byId.Count;
+
     /// <summary>Creates a meeting.</summary>
     /// <param name="video">Whether the master sends the avatar video track.</param>
     /// <returns>The meeting.</returns>
     /// <exception cref="InvalidOperationException">There are already <see cref="MeetingOptions.MaxMeetings"/> meetings.</exception>
     public MeetingInfo Create(bool video)
     {
-        if (_byStream.Count >= Options.MaxMeetings)
+        Entry entry;
+        lock (_createGate)
         {
-            throw new InvalidOperationException($"There are already {_byStream.Count} meetings (MeetingOptions.MaxMeetings).");
+            if (_byId.Count >= Options.MaxMeetings)
+            {
+                throw new InvalidOperationException($"There are already {_byId.Count} meetings (MeetingOptions.MaxMeetings); one ends when its master ends it or after {Options.IdleTimeout} without connections.");
+            }
+            var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+            var channel = Signaling.CreateChannel("meeting-" + id);
+            var streamName = Options.StreamPrefix + id;
+            // Created now, before any audio, so that the workers have discovered it when the first fragment arrives.
+            Store.CreateStream(streamName, Options.StreamRetentionHours);
+            var meeting = new MeetingInfo(id, channel.Arn, streamName,
+                Signaling.Tokens.Issue(channel.Arn, SignalingRole.Master, null, Options.TokenLifetime),
+                Signaling.Tokens.Issue(channel.Arn, SignalingRole.Viewer, null, Options.TokenLifetime),
+                video);
+            entry = new Entry(meeting, channel, _time.GetTimestamp());
+            _byStream[streamName] = entry;
+            _byId[id] = entry;
         }
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        var channel = Signaling.CreateChannel("meeting-" + id);
-        var streamName = Options.StreamPrefix + id;
-        // Created now, before any audio, so that the workers have discovered it when the first fragment arrives.
-        Store.CreateStream(streamName, Options.StreamRetentionHours);
-        var meeting = new MeetingInfo(id, channel.Arn, streamName,
-            Signaling.Tokens.Issue(channel.Arn, SignalingRole.Master, null, Options.TokenLifetime),
-            Signaling.Tokens.Issue(channel.Arn, SignalingRole.Viewer, null, Options.TokenLifetime),
-            video);
-        _byStream[streamName] = meeting;
-        _logger.LogInformation("meeting {Id}: channel {Arn}, stream {Stream}", id, channel.Arn, streamName);
-        return meeting;
+        _logger.LogInformation("meeting {Id}: channel {Arn}, stream {Stream}", entry.Info.Id, entry.Info.ChannelArn, entry.Info.StreamName);
+        return entry.Info;
+    }
+
+    /// <summary>Finds a meeting by id.</summary>
+    /// <param name="id">The meeting id.</param>
+    /// <returns>The meeting, or null when there is none (never was, or ended).</returns>
+    public MeetingInfo? Find(string id) => _byId.GetValueOrDefault(id)?.Info;
+
+    /// <summary>Ends a meeting at its master's request: every signaling connection gets GO_AWAY, the channel and the
+    /// stream are deleted, and the slot is free.</summary>
+    /// <param name="id">The meeting id.</param>
+    /// <param name="masterToken">The meeting's master token.</param>
+    /// <returns>0 when ended, 404 when there is no such meeting, 403 when the token is not the meeting's master token; with why.</returns>
+    public async Task<(int Status, string Why)> EndAsync(string id, string? masterToken)
+    {
+        if (!_byId.TryGetValue(id, out var entry)) return (404, $"there is no meeting '{id}'");
+        if (string.IsNullOrEmpty(masterToken)) return (403, "the meeting's master token is missing (Authorization: Bearer)");
+        var problem = Signaling.Tokens.Validate(masterToken, entry.Info.ChannelArn, SignalingRole.Master, null);
+        if (problem is not null) return (403, problem);
+        await RemoveAsync(entry, "ended by its master");
+        return (0, "");
+    }
+
+    /// <summary>Marks a meeting as in use (an ingest or a records stream) until the result is disposed, so that it does
+    /// not expire meanwhile.</summary>
+    /// <param name="meeting">The meeting.</param>
+    /// <returns>Dispose when the use ends.</returns>
+    public IDisposable Use(MeetingInfo meeting)
+    {
+        ArgumentNullException.ThrowIfNull(meeting);
+        var entry = _byId.GetValueOrDefault(meeting.Id);
+        if (entry is null) return NoUse.Instance;
+        Interlocked.Increment(ref entry.Uses);
+        return new UseScope(entry);
+    }
+
+    /// <summary>Stops the idle sweep.</summary>
+    public void Dispose() => _sweeper.Dispose();
+
+    /// <summary>Ends the meetings that have had no connection for <see cref="MeetingOptions.IdleTimeout"/>.</summary>
+    internal void SweepIdle()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var entry in _byId.Values)
+        {
+            var connected = entry.Channel.HasMaster || entry.Channel.ViewerCount > 0 || Volatile.Read(ref entry.Uses) > 0;
+            if (connected)
+            {
+                Interlocked.Exchange(ref entry.IdleSince, now);
+            }
+            else if (_time.GetElapsedTime(Interlocked.Read(ref entry.IdleSince), now) >= Options.IdleTimeout)
+            {
+                _ = RemoveAsync(entry, $"no connection for {Options.IdleTimeout}");
+            }
+        }
+    }
+
+    private async Task RemoveAsync(Entry entry, string why)
+    {
+        if (!_byId.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
+        _byStream.TryRemove(entry.Info.StreamName, out _);
+        _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);
+        try
+        {
+            Store.DeleteStream(Store.DescribeStream(entry.Info.StreamName).StreamArn);
+        }
+        catch (KvsServiceException e)
+        {
+            _logger.LogWarning("meeting {Id}: deleting stream {Stream} failed: {Message}", entry.Info.Id, entry.Info.StreamName, e.Message);
+        }
+        await Signaling.DeleteChannelAsync(entry.Info.ChannelArn).ConfigureAwait(false);
     }
 
     /// <summary>Finds the meeting of a stream and checks a token for it.</summary>
@@ -88,7 +180,7 @@ public sealed class MeetingService
     public MeetingInfo? Authorize(string? streamName, string? token, SignalingRole? role, out string why)
     {
         why = "";
-        if (string.IsNullOrEmpty(streamName) || !_byStream.TryGetValue(streamName, out var meeting))
+        if (string.IsNullOrEmpty(streamName) || !_byStream.TryGetValue(streamName, out var entry))
         {
             why = $"no meeting has the stream '{streamName}'";
             return null;
@@ -98,6 +190,7 @@ public sealed class MeetingService
             why = "the meeting token is missing (query parameter token)";
             return null;
         }
+        var meeting = entry.Info;
         var problem = role is { } r ? Signaling.Tokens.Validate(token, meeting.ChannelArn, r, null) : Signaling.Tokens.ValidateForChannel(token, meeting.ChannelArn);
         if (problem is not null)
         {
@@ -105,5 +198,36 @@ public sealed class MeetingService
             return null;
         }
         return meeting;
+    }
+
+    private sealed class Entry(MeetingInfo info, SignalingChannel channel, long createdAt)
+    {
+        public MeetingInfo Info { get; } = info;
+
+        public SignalingChannel Channel { get; } = channel;
+
+        // Fields for Interlocked: the timestamp since which nothing was connected (at creation: nothing yet), and the
+        // ingests and records streams open.
+        public long IdleSince = createdAt;
+        public int Uses;
+    }
+
+    private sealed class UseScope(Entry entry) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref entry.Uses);
+        }
+    }
+
+    private sealed class NoUse : IDisposable
+    {
+        public static readonly NoUse Instance = new();
+
+        public void Dispose()
+        {
+        }
     }
 }

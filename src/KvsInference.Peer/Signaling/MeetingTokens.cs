@@ -55,16 +55,29 @@ public sealed class MeetingTokens
 
     /// <summary>Checks a token against the connection it is presented for.</summary>
     /// <returns>null when valid, otherwise why not.</returns>
-    public string? Validate(string token, string channelArn, SignalingRole role, string? clientId)
+    public string? Validate(string token, string channelArn, SignalingRole role, string? clientId) =>
+        Validate(token, channelArn, role, clientId, out _);
+
+    /// <summary>Checks a token against the connection it is presented for, and tells whether it names the client id.</summary>
+    /// <param name="token">The token.</param>
+    /// <param name="channelArn">The channel connected to.</param>
+    /// <param name="role">The role asked for.</param>
+    /// <param name="clientId">The viewer's client id (null for the master).</param>
+    /// <param name="boundToClientId">True when the token was issued for exactly this client id (not for any).</param>
+    /// <returns>null when valid, otherwise why not.</returns>
+    public string? Validate(string token, string channelArn, SignalingRole role, string? clientId, out bool boundToClientId)
     {
+        boundToClientId = false;
         var why = Read(token, channelArn, out var claims);
         if (why is not null) return why;
         if (claims!.Role != (role == SignalingRole.Master ? "MASTER" : "VIEWER")) return $"the meeting token does not allow the {role} role";
         if (claims.Cid is not null && claims.Cid != clientId) return "the meeting token is for another client id";
+        boundToClientId = claims.Cid is not null;
         return null;
     }
 
-    /// <summary>Checks that a token is genuine, unexpired and for this channel (any role): what API calls about the channel need.</summary>
+    /// <summary>Checks that a token is genuine, unexpired and for this channel (any role): what the read-only API calls
+    /// about the channel (describe, endpoint, ICE servers) and the meeting's records need.</summary>
     /// <returns>null when valid, otherwise why not.</returns>
     public string? ValidateForChannel(string token, string channelArn) => Read(token, channelArn, out _);
 

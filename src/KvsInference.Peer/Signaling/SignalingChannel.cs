@@ -56,19 +56,34 @@ public sealed class SignalingChannel
         }
     }
 
-    /// <summary>Adds a viewer unless the channel is full; a reconnect with the same client id replaces the old socket.</summary>
-    internal bool TryAddViewer(SignalingConnection viewer, int maxViewers, out SignalingConnection? replaced)
+    /// <summary>
+    /// Adds a viewer unless the channel is full. A reconnect with the same client id replaces the old socket when
+    /// <paramref name="mayReplace"/> (the credential names that client id, so it is the same client); otherwise a second
+    /// connection with an id already connected is refused, so that one viewer cannot take over another's session.
+    /// </summary>
+    internal ViewerAdmission TryAddViewer(SignalingConnection viewer, int maxViewers, bool mayReplace, out SignalingConnection? replaced)
     {
         lock (_gate)
         {
             replaced = _viewers.GetValueOrDefault(viewer.ClientId!);
+            if (replaced is not null && !mayReplace)
+            {
+                replaced = null;
+                return ViewerAdmission.ClientIdInUse;
+            }
             if (replaced is null && _viewers.Count >= maxViewers)
             {
-                return false;
+                return ViewerAdmission.Full;
             }
             _viewers[viewer.ClientId!] = viewer;
-            return true;
+            return ViewerAdmission.Added;
         }
+    }
+
+    /// <summary>Whether a viewer with this id is connected.</summary>
+    internal bool HasViewer(string clientId)
+    {
+        lock (_gate) return _viewers.ContainsKey(clientId);
     }
 
     /// <summary>Whether a new viewer with this id would be refused because the channel is full.</summary>
@@ -101,4 +116,12 @@ public sealed class SignalingChannel
             return all;
         }
     }
+}
+
+/// <summary>The outcome of <see cref="SignalingChannel.TryAddViewer"/>.</summary>
+internal enum ViewerAdmission
+{
+    Added,
+    Full,
+    ClientIdInUse,
 }

@@ -15,6 +15,8 @@ internal sealed class SignalingConnection
         new BoundedChannelOptions(SignalingConstants.OutboundQueueLength) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly ILogger _logger;
     private readonly TaskCompletionSource _writerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _gracePeriod;
     private int _closing;
 
     public SignalingConnection(WebSocket socket, SignalingChannel channel, SignalingRole role, string? clientId,
@@ -25,6 +27,8 @@ internal sealed class SignalingConnection
         Role = role;
         ClientId = clientId;
         _logger = logger;
+        _time = time;
+        _gracePeriod = options.GoAwayGracePeriod;
         OfferBucket = new TokenBucket(time, options.SdpMessagesPerSecond, Math.Max(1, options.SdpMessagesPerSecond));
         AnswerBucket = new TokenBucket(time, options.SdpMessagesPerSecond, Math.Max(1, options.SdpMessagesPerSecond));
         IceBucket = new TokenBucket(time, options.IceCandidatesPerSecond, Math.Max(1, options.IceCandidatesPerSecond));
@@ -64,24 +68,63 @@ internal sealed class SignalingConnection
 
     public bool IsClosing => Volatile.Read(ref _closing) != 0;
 
+    private long _refusalsUnlogged;
+    private long _lastRefusalLog;
+    private bool _refusalLogged;
+
+    /// <summary>
+    /// Counts a refused message and tells whether it is time for the Information line about refusals: the first one,
+    /// then at most one per <paramref name="interval"/>, carrying how many were refused since the last line. Called from
+    /// the connection's receive loop only, so no lock is needed.
+    /// </summary>
+    public bool CountRefusal(TimeSpan interval, out long count)
+    {
+        _refusalsUnlogged++;
+        var now = _time.GetTimestamp();
+        if (_refusalLogged && _time.GetElapsedTime(_lastRefusalLog, now) < interval)
+        {
+            count = 0;
+            return false;
+        }
+        count = _refusalsUnlogged;
+        _refusalsUnlogged = 0;
+        _lastRefusalLog = now;
+        _refusalLogged = true;
+        return true;
+    }
+
+    /// <summary>Refusals counted but not yet reported (for the line logged when the connection ends).</summary>
+    public long UnloggedRefusals => _refusalsUnlogged;
+
     /// <summary>Queues a message; false when the client is closing or too far behind.</summary>
     public bool TrySend(byte[] message) => !IsClosing && _outbound.Writer.TryWrite(message);
 
-    /// <summary>Sends GO_AWAY, then closes the socket once the queue has drained (bounded by a short timeout).</summary>
-    public async Task GoAwayAndCloseAsync(string reason)
+    /// <summary>
+    /// Sends GO_AWAY, then, after <see cref="SignalingOptions.GoAwayGracePeriod"/> (so that the client can open its next
+    /// connection first, as KVS clients do on GO_AWAY), closes the socket with <paramref name="status"/>.
+    /// </summary>
+    /// <param name="reason">The close reason (logged, and sent truncated to 120 characters).</param>
+    /// <param name="status">The close code: 1000 for the ordinary ends, 1009 for a message too big, 1008 for a refusal.</param>
+    /// <param name="grace">False to close right after GO_AWAY (the connection broke the protocol or was never admitted).</param>
+    public async Task GoAwayAndCloseAsync(string reason, WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, bool grace = true)
     {
         if (Interlocked.Exchange(ref _closing, 1) != 0) return;
         _logger.LogInformation("signaling: closing {Connection} on {Channel}: {Reason}", Name, Channel.Arn, reason);
         _outbound.Writer.TryWrite(SignalingMessages.GoAwayEvent());
         _outbound.Writer.TryComplete();
-        Abort.CancelAfter(TimeSpan.FromSeconds(5));
         await _writerDone.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (grace && _gracePeriod > TimeSpan.Zero)
+        {
+            await Task.Delay(_gracePeriod, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        // A client that never answers the close is dropped a few seconds later.
+        Abort.CancelAfter(TimeSpan.FromSeconds(5));
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, Truncate(reason), cts.Token);
+                await _socket.CloseOutputAsync(status, Truncate(reason), cts.Token);
             }
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)

@@ -21,6 +21,12 @@ internal static class SignalingConstants
     /// <summary>KVS closes a connection that sent nothing for ten minutes.</summary>
     public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(10);
 
+    /// <summary>Time a client gets between GO_AWAY and the close to open its next connection.</summary>
+    public static readonly TimeSpan DefaultGoAwayGracePeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>At most one Information line per connection this often about refused messages.</summary>
+    public static readonly TimeSpan DefaultRefusalLogInterval = TimeSpan.FromSeconds(10);
+
     /// <summary>The SDK signs URLs with X-Amz-Expires=299; a clock skew of five minutes is what AWS tolerates.</summary>
     public static readonly TimeSpan DefaultAllowedClockSkew = TimeSpan.FromMinutes(5);
 

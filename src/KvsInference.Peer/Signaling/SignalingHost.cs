@@ -128,6 +128,8 @@ public sealed class SignalingHost : IAsyncDisposable
         to.MeetingTokenKey = from.MeetingTokenKey;
         to.AllowAnonymous = from.AllowAnonymous;
         to.AllowedClockSkew = from.AllowedClockSkew;
+        to.GoAwayGracePeriod = from.GoAwayGracePeriod;
+        to.RefusalLogInterval = from.RefusalLogInterval;
         to.WssEndpoint = from.WssEndpoint;
         to.HttpsEndpoint = from.HttpsEndpoint;
         foreach (var (k, v) in from.Credentials) to.Credentials[k] = v;

@@ -35,6 +35,18 @@ public sealed class SignalingOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = SignalingConstants.DefaultIdleTimeout;
 
+    /// <summary>Gets or sets how long a connection stays open after GO_AWAY before the server closes it, so that the
+    /// client can open its next connection first.</summary>
+    /// <value>The default value is one second.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan GoAwayGracePeriod { get; set; } = SignalingConstants.DefaultGoAwayGracePeriod;
+
+    /// <summary>Gets or sets how often at most a connection's refused messages are logged at Information (with their
+    /// count); each one is logged at Debug. A flood of bad frames therefore cannot flood the log.</summary>
+    /// <value>The default value is ten seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan RefusalLogInterval { get; set; } = SignalingConstants.DefaultRefusalLogInterval;
+
     /// <summary>Gets or sets the region of generated ARNs and of accepted SigV4 signatures.</summary>
     /// <value>The default value is us-west-2.</value>
     [Required]

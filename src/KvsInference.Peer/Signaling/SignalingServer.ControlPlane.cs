@@ -59,7 +59,7 @@ public sealed partial class SignalingServer
         }
 
         var arn = Str(request, "ChannelARN");
-        var authError = AuthenticateApi(context, body, arn);
+        var authError = AuthenticateApi(context, body, operation, request);
         if (authError is not null)
         {
             _logger.LogWarning("signaling: refused {Operation}: {Reason}", operation, authError.Value.Reason);
@@ -165,7 +165,15 @@ public sealed partial class SignalingServer
         await context.Response.WriteAsJsonAsync(new { ResourceEndpointList = endpoints }, AwsJson);
     }
 
-    private (int Status, string Reason)? AuthenticateApi(HttpContext context, byte[] body, string? arn)
+    /// <summary>The operations a meeting token may call, and only about its own channel: what a KVS viewer or master
+    /// needs to connect (DescribeSignalingChannel, GetSignalingChannelEndpoint, GetIceServerConfig). Creating, listing
+    /// and deleting channels is the operator's, and needs SigV4.</summary>
+    private static readonly HashSet<string> TokenOperations = new(StringComparer.Ordinal)
+    {
+        "describeSignalingChannel", "getSignalingChannelEndpoint", "get-ice-server-config",
+    };
+
+    private (int Status, string Reason)? AuthenticateApi(HttpContext context, byte[] body, string operation, JsonElement request)
     {
         var authorization = Header(context, "Authorization");
         if (authorization is not null && authorization.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal))
@@ -176,9 +184,17 @@ public sealed partial class SignalingServer
         }
         if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.Ordinal))
         {
-            // A meeting token opens the calls about its own channel, whichever role it was issued for.
+            if (!TokenOperations.Contains(operation))
+            {
+                return (403, $"A meeting token does not authorize {operation}; it needs a SigV4 signature.");
+            }
+            // The channel must be named by ARN only: a ChannelName next to it could select another channel.
+            var arn = Str(request, "ChannelARN");
+            if (arn is null || request.TryGetProperty("ChannelName", out _))
+            {
+                return (403, "A meeting token only authorizes calls that name its channel by ChannelARN (and no ChannelName).");
+            }
             var token = authorization["Bearer ".Length..].Trim();
-            if (arn is null) return (403, "A meeting token only authorizes calls that name its ChannelARN.");
             var why = Tokens.ValidateForChannel(token, arn);
             return why is null ? null : (403, why);
         }

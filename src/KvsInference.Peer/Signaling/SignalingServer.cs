@@ -19,9 +19,11 @@ namespace KvsInference.Peer.Signaling;
 /// close); at most <see cref="SignalingOptions.MaxViewersPerChannel"/> viewers; messagePayload at most
 /// <see cref="SignalingOptions.MaxMessagePayloadChars"/> base64 characters; per connection 5 SDP offers, 5 SDP
 /// answers and 20 ICE candidates per second (token buckets); a rejected message that carried a correlationId gets a
-/// STATUS_RESPONSE, one without is dropped (and logged); connections end after
+/// STATUS_RESPONSE, one without is dropped (refusals are logged at Debug, and counted at Information once per connection
+/// and <see cref="SignalingOptions.RefusalLogInterval"/>); connections end after
 /// <see cref="SignalingOptions.MaxConnectionDuration"/>, idle ones after <see cref="SignalingOptions.IdleTimeout"/>,
-/// both after GO_AWAY. Not modelled: KVS's buffering of viewer messages for an absent master (MessageTtlSeconds),
+/// both with GO_AWAY and, <see cref="SignalingOptions.GoAwayGracePeriod"/> later, a close. Credentials are checked before
+/// the channel is looked up; a meeting token opens only its own channel, in its role (see docs/security.md). Not modelled: KVS's buffering of viewer messages for an absent master (MessageTtlSeconds),
 /// and WebRTC ingestion (JoinStorageSession).
 /// </remarks>
 public sealed partial class SignalingServer
@@ -118,12 +120,6 @@ public sealed partial class SignalingServer
             await WriteErrorAsync(context, 400, "InvalidArgumentException", "The query parameter X-Amz-ChannelARN is required.");
             return;
         }
-        var channel = FindChannel(arn);
-        if (channel is null)
-        {
-            await WriteErrorAsync(context, 404, "ResourceNotFoundException", $"The signaling channel {arn} does not exist.");
-            return;
-        }
         var clientId = Param("X-Amz-ClientId");
         var role = clientId is null ? SignalingRole.Master : SignalingRole.Viewer;
         if (clientId is not null && !IdPattern().IsMatch(clientId))
@@ -131,11 +127,23 @@ public sealed partial class SignalingServer
             await WriteErrorAsync(context, 400, "InvalidArgumentException", "X-Amz-ClientId must be 1-256 characters of [a-zA-Z0-9_.-].");
             return;
         }
-        var (status, reason) = AuthenticateConnect(context, query, arn, role, clientId);
+        // Authenticate before looking the channel up, so that an unauthenticated caller cannot learn which channels exist.
+        var (status, reason, clientIdBound) = AuthenticateConnect(context, query, arn, role, clientId);
         if (status != 0)
         {
             _logger.LogWarning("signaling: refused {Role} on {Arn}: {Reason}", role, arn, reason);
             await WriteErrorAsync(context, status, status == 401 ? "MissingAuthenticationTokenException" : "AccessDeniedException", reason!);
+            return;
+        }
+        var channel = FindChannel(arn);
+        if (channel is null)
+        {
+            await WriteErrorAsync(context, 404, "ResourceNotFoundException", $"The signaling channel {arn} does not exist.");
+            return;
+        }
+        if (role == SignalingRole.Viewer && !clientIdBound && channel.HasViewer(clientId!))
+        {
+            await WriteErrorAsync(context, 409, "ResourceInUseException", ClientIdInUse(clientId!));
             return;
         }
         if (role == SignalingRole.Viewer && channel.IsFullFor(clientId!, Options.MaxViewersPerChannel))
@@ -147,16 +155,22 @@ public sealed partial class SignalingServer
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var connection = new SignalingConnection(socket, channel, role, clientId, Options, _time, _logger);
-        SignalingConnection? replaced;
+        SignalingConnection? replaced = null;
         if (role == SignalingRole.Master)
         {
             replaced = channel.SetMaster(connection);
         }
-        else if (!channel.TryAddViewer(connection, Options.MaxViewersPerChannel, out replaced))
+        else
         {
-            // Lost a race for the last viewer slot after the upgrade.
-            await connection.GoAwayAndCloseAsync($"the channel already has {Options.MaxViewersPerChannel} viewers connected");
-            return;
+            var admission = channel.TryAddViewer(connection, Options.MaxViewersPerChannel, mayReplace: clientIdBound, out replaced);
+            if (admission != ViewerAdmission.Added)
+            {
+                // Lost a race for the last viewer slot or for the client id after the upgrade.
+                await connection.GoAwayAndCloseAsync(admission == ViewerAdmission.Full
+                    ? $"the channel already has {Options.MaxViewersPerChannel} viewers connected"
+                    : ClientIdInUse(clientId!), WebSocketCloseStatus.PolicyViolation, grace: false);
+                return;
+            }
         }
         if (replaced is not null)
         {
@@ -176,28 +190,34 @@ public sealed partial class SignalingServer
         {
             channel.Remove(connection);
             connection.Complete();
-            _logger.LogInformation("signaling: {Connection} left {Arn}", connection.Name, arn);
+            _logger.LogInformation("signaling: {Connection} left {Arn} ({Unreported} rejected message(s) not reported before)",
+                connection.Name, arn, connection.UnloggedRefusals);
         }
     }
 
-    private (int Status, string? Reason) AuthenticateConnect(HttpContext context, List<KeyValuePair<string, string>> query,
+    /// <summary>Checks the credential of a connection; ClientIdBound tells whether it vouches for the client id (SigV4, or a
+    /// meeting token issued for that id), in which case a second connection with the id is the same client reconnecting.</summary>
+    private (int Status, string? Reason, bool ClientIdBound) AuthenticateConnect(HttpContext context, List<KeyValuePair<string, string>> query,
         string arn, SignalingRole role, string? clientId)
     {
         var token = query.FirstOrDefault(p => p.Key == SignalingConstants.MeetingTokenParameter).Value;
         if (token is not null)
         {
-            var why = Tokens.Validate(token, arn, role, clientId);
-            return why is null ? (0, null) : (403, why);
+            var why = Tokens.Validate(token, arn, role, clientId, out var bound);
+            return why is null ? (0, null, bound) : (403, why, false);
         }
         if (query.Any(p => p.Key == "X-Amz-Signature"))
         {
             var why = _sigV4.VerifyQuery("GET", context.Request.Path.Value ?? "/", query, name => Header(context, name));
-            return why is null ? (0, null) : (403, why);
+            return why is null ? (0, null, true) : (403, why, false);
         }
         return Options.AllowAnonymous
-            ? (0, null)
-            : (401, $"The connection carries neither a SigV4 signature nor {SignalingConstants.MeetingTokenParameter}.");
+            ? (0, null, false)
+            : (401, $"The connection carries neither a SigV4 signature nor {SignalingConstants.MeetingTokenParameter}.", false);
     }
+
+    private static string ClientIdInUse(string clientId) =>
+        $"A viewer with client id '{clientId}' is already connected; connect with another X-Amz-ClientId.";
 
     private async Task ReceiveLoopAsync(WebSocket socket, SignalingConnection connection, ITimer watchdog, CancellationToken aborted)
     {
@@ -215,9 +235,8 @@ public sealed partial class SignalingServer
                 {
                     if (length == buffer.Length)
                     {
-                        await connection.GoAwayAndCloseAsync($"a message exceeded {hardLimit} bytes");
-                        await socket.CloseAsync(WebSocketCloseStatus.MessageTooBig, "message too big", CancellationToken.None)
-                            .ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        // 1009 Message Too Big, at once: the rest of the frame is not read.
+                        await connection.GoAwayAndCloseAsync($"a message exceeded {hardLimit} bytes", WebSocketCloseStatus.MessageTooBig, grace: false);
                         return;
                     }
                     result = await socket.ReceiveAsync(buffer.AsMemory(length), linked.Token);
@@ -304,11 +323,19 @@ public sealed partial class SignalingServer
 
     private void Reject(SignalingConnection sender, string? correlationId, SignalingError error)
     {
-        _logger.LogInformation("signaling: rejected a message from {Connection} on {Arn} ({CorrelationId}): {Type} {Description}",
-            sender.Name, sender.Channel.Arn, correlationId ?? "no correlationId", error.ErrorType, error.Description);
+        // The reply first: it must never wait behind the log.
         if (!string.IsNullOrEmpty(correlationId))
         {
             sender.TrySend(SignalingMessages.Status(correlationId, error));
+        }
+        // Every refusal at Debug; at Information only a count per connection and interval, so that a client sending bad
+        // frames as fast as it can cannot turn them into as many log lines.
+        _logger.LogDebug("signaling: rejected a message from {Connection} on {Arn} ({CorrelationId}): {Type} {Description}",
+            sender.Name, sender.Channel.Arn, correlationId ?? "no correlationId", error.ErrorType, error.Description);
+        if (sender.CountRefusal(Options.RefusalLogInterval, out var count))
+        {
+            _logger.LogInformation("signaling: rejected {Count} message(s) from {Connection} on {Arn} since the last report; the latest: {Type} {Description}",
+                count, sender.Name, sender.Channel.Arn, error.ErrorType, error.Description);
         }
     }
 

@@ -13,7 +13,10 @@ internal static class ServeCommand
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Largest request body (413 above).", DefaultValueFactory = _ => ModelServerConstants.DefaultMaxBodyBytes };
         var modelDir = new Option<string>("--model-dir") { Description = "Where to look for visemes.weights before the embedded weights.", DefaultValueFactory = _ => "/opt/ml/model" };
         var frameRate = new Option<double>("--frame-rate") { Description = "Output frames per second.", DefaultValueFactory = _ => 60 };
-        var command = new Command("serve", "Serve the viseme model with the SageMaker container contract.") { urls, port, maxBody, modelDir, frameRate };
+        var maxStreams = new Option<int>("--max-streams") { Description = "Most per-stream model states held (least recently used dropped first).", DefaultValueFactory = _ => LocalVisemeInferenceClient.DefaultMaxStreams };
+        var maxConcurrent = new Option<int>("--max-concurrent-invocations") { Description = "Invocations parsed and run at once (default: processor count).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var maxQueued = new Option<int>("--max-queued-invocations") { Description = "Invocations waiting for a slot before 503.", DefaultValueFactory = _ => ModelServerConstants.DefaultMaxQueuedInvocations };
+        var command = new Command("serve", "Serve the viseme model with the SageMaker container contract.") { urls, port, maxBody, modelDir, frameRate, maxStreams, maxConcurrent, maxQueued };
         command.SetAction(async (parse, cancellationToken) =>
         {
             // SageMaker may ask the container to bind another port (inference pipelines, multi-container endpoints).
@@ -27,7 +30,19 @@ internal static class ServeCommand
                 MaxBodyBytes = parse.GetValue(maxBody),
                 ModelDirectory = parse.GetValue(modelDir)!,
                 FrameRate = parse.GetValue(frameRate),
+                MaxStreams = parse.GetValue(maxStreams),
+                MaxConcurrentInvocations = parse.GetValue(maxConcurrent),
+                MaxQueuedInvocations = parse.GetValue(maxQueued),
             };
+            try
+            {
+                options.Validate();
+            }
+            catch (System.ComponentModel.DataAnnotations.ValidationException e)
+            {
+                Console.Error.WriteLine("serve: " + e.Message);
+                return 2;
+            }
             await using var server = await ModelServer.StartAsync(options, cancellationToken: cancellationToken);
             Console.WriteLine($"serving {server.Client.ModelName} on {string.Join(", ", server.Addresses)}");
             await server.WaitForShutdownAsync(cancellationToken);

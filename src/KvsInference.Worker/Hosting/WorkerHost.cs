@@ -89,6 +89,7 @@ internal static class WorkerHost
                 o.StreamPrefix = settings.MeetingStreamPrefix;
                 o.StreamRetentionHours = settings.Meeting.StreamRetentionHours;
                 o.SignedUrlLifetime = TimeSpan.FromSeconds(settings.Meeting.SignedUrlSeconds);
+                AddAllowedHosts(o, settings, opsHost);
             });
         }
         else
@@ -104,7 +105,12 @@ internal static class WorkerHost
             builder.Services.AddSingleton(localSystem.Store);
             // Chromium's offers (audio + video, every codec) are larger than KVS's 10 KB payload limit once base64'd.
             builder.Services.AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024);
-            builder.Services.AddKvsMeeting(o => o.StreamPrefix = settings.Local.StreamPrefix + "meeting-");
+            builder.Services.AddKvsMeeting(o =>
+            {
+                o.StreamPrefix = settings.Local.StreamPrefix + "meeting-";
+                o.IdleTimeout = TimeSpan.FromSeconds(settings.Meeting.IdleTimeoutSeconds);
+                AddAllowedHosts(o, settings, opsHost);
+            });
         }
         if (settings.Avatar.Enabled)
         {
@@ -219,6 +225,17 @@ internal static class WorkerHost
         if (string.IsNullOrEmpty(s.Inference.SageMakerEndpoint)) return new LocalVisemeInferenceClient(VisemeModel.LoadDefault(), time);
         var runtime = new SageMakerRuntimeClient(new SageMakerRuntimeClientOptions(), time, loggers.CreateLogger<SageMakerRuntimeClient>());
         return new SageMakerInferenceClient(runtime, s.Inference.SageMakerEndpoint, s.Inference.Accept);
+    }
+
+    /// <summary>The meeting page answers to loopback names, KVSI:Meeting:AllowedHosts, and the ops address when it is a
+    /// specific one (not a wildcard).</summary>
+    private static void AddAllowedHosts(MeetingOptions options, WorkerSettings settings, string opsHost)
+    {
+        foreach (var name in (settings.Meeting.AllowedHosts ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            options.AllowedHosts.Add(name);
+        }
+        if (opsHost is not ("0.0.0.0" or "::" or "*" or "+")) options.AllowedHosts.Add(opsHost.Contains(':', StringComparison.Ordinal) ? $"[{opsHost}]" : opsHost);
     }
 
     private static IRecordSink CreateSink(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)

@@ -128,6 +128,10 @@ internal sealed class WorkerSettings
         public int StreamRetentionHours { get; set; } = 24;
         /// <summary>AWS mode: seconds a presigned signaling URL handed to a page is valid (10-300).</summary>
         public double SignedUrlSeconds { get; set; } = 299;
+        /// <summary>Host names (comma-separated) the meeting page answers to besides localhost, 127.0.0.1 and [::1].</summary>
+        public string? AllowedHosts { get; set; }
+        /// <summary>Local mode: seconds a meeting may have no connection before it ends and frees its slot.</summary>
+        public double IdleTimeoutSeconds { get; set; } = 600;
     }
 
     /// <summary>The meeting mode in effect: the setting, or local in local mode and off in AWS mode.</summary>
@@ -172,6 +176,7 @@ internal sealed class WorkerSettings
         if (!TryParseStart(Streams.InitialPosition, out var start)) errors.Add($"KVSI:Streams:InitialPosition: '{Streams.InitialPosition}' is not NOW, EARLIEST, SERVER_TIMESTAMP or PRODUCER_TIMESTAMP.");
         else if (start is KvsStartSelectorType.ServerTimestamp or KvsStartSelectorType.ProducerTimestamp && Streams.InitialTimestamp is null) errors.Add("KVSI:Streams:InitialTimestamp is required with a timestamp InitialPosition.");
         if (Streams.RefreshSeconds is < 1 or > 86_400) errors.Add("KVSI:Streams:RefreshSeconds must be between 1 and 86400.");
+        if (Meeting.IdleTimeoutSeconds is < 1 or > 604_800) errors.Add("KVSI:Meeting:IdleTimeoutSeconds must be between 1 and 604800.");
         if (Leases.FailoverSeconds is < 1 or > 3600) errors.Add("KVSI:Leases:FailoverSeconds must be between 1 and 3600.");
         if (Processing.WindowMs is < 20 or > 60_000) errors.Add("KVSI:Processing:WindowMs must be between 20 and 60000.");
         if (Processing.MaxPendingWindows is < 1 or > 10_000) errors.Add("KVSI:Processing:MaxPendingWindows must be between 1 and 10000.");

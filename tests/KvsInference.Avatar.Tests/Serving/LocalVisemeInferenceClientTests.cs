@@ -84,6 +84,25 @@ public class LocalVisemeInferenceClientTests
     }
 
     [Fact]
+    public async Task InferAsync_MoreStreamsThanTheCap_LeastRecentlyUsedDropped()
+    {
+        var client = new LocalVisemeInferenceClient(Model(), maxStreams: 3);
+        Task Window(params string[] keys) => client.InferAsync(
+            keys.Select(k => new InferenceInstance { Id = k, StreamKey = k, SampleRate = 16000, Pcm = new short[1600] }).ToList(), default);
+
+        await Window("a", "b", "c");
+        await Window("a");      // a is now the most recently used
+        await Window("d");      // the cap drops b, the least recently used
+        Assert.Equal(3, client.ActiveStreams);
+        Assert.False(client.HasStream("b"));
+        Assert.True(client.HasStream("a") && client.HasStream("c") && client.HasStream("d"));
+
+        await Window(Enumerable.Range(0, 1000).Select(i => "flood-" + i).ToArray());
+        Assert.Equal(3, client.ActiveStreams);
+        Assert.Equal(1 + 1000, client.EvictedStreams);
+    }
+
+    [Fact]
     public async Task InferAsync_48kHzWindow_IsResampled()
     {
         var pcm48 = Resampler.ResampleAll(Speech.Value, 16000, 48000);

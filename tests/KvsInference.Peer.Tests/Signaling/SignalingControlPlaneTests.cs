@@ -108,6 +108,35 @@ public sealed class SignalingControlPlaneTests
         Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(client, "createSignalingChannel", new { ChannelName = "new" })).Status);
     }
 
+    [Theory]
+    [InlineData(SignalingRole.Viewer)]
+    [InlineData(SignalingRole.Master)]
+    public async Task HandleApi_MeetingTokenNamingItsChannel_CannotDeleteCreateOrList(SignalingRole role)
+    {
+        await using var host = await StartAsync();
+        var mine = host.Server.CreateChannel("meeting-a");
+        host.Server.CreateChannel("meeting-b");
+        using var client = new HttpClient { BaseAddress = host.PlainEndpoint };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", host.Server.Tokens.Issue(mine.Arn, role, null, TimeSpan.FromMinutes(1)));
+
+        var deleted = await PostAsync(client, "deleteSignalingChannel", new { ChannelARN = mine.Arn });
+        var created = await PostAsync(client, "createSignalingChannel", new { ChannelARN = mine.Arn, ChannelName = "squatter" });
+        var listed = await PostAsync(client, "listSignalingChannels", new { ChannelARN = mine.Arn });
+        var byName = await PostAsync(client, "describeSignalingChannel", new { ChannelARN = mine.Arn, ChannelName = "meeting-b" });
+
+        Assert.All(new[] { deleted, created, listed, byName }, r => Assert.Equal((HttpStatusCode.Forbidden, "AccessDeniedException"), (r.Status, r.ErrorType)));
+        Assert.Contains("SigV4", deleted.Body.GetProperty("Message").GetString());
+        Assert.False(listed.Body.TryGetProperty("ChannelInfoList", out _));
+        Assert.Equal(["meeting-a", "meeting-b"], host.Server.Channels.Select(c => c.Name).Order(StringComparer.Ordinal));
+        // What a client of the meeting needs still works.
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, "describeSignalingChannel", new { ChannelARN = mine.Arn })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, "v1/get-ice-server-config", new { ChannelARN = mine.Arn })).Status);
+
+        using var signed = Signed(host);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(signed, "deleteSignalingChannel", new { ChannelARN = mine.Arn })).Status);
+        Assert.Null(host.Server.FindChannel(mine.Arn));
+    }
+
     [Fact]
     public async Task HandleApi_MalformedBody_InvalidArgument()
     {

@@ -183,6 +183,7 @@ public sealed class SignalingServerTests
         await viewer.SendAsync("SDP_OFFER", new string('A', 40_000), correlationId: "huge");
         Assert.Equal("GO_AWAY", (await viewer.ReceiveAsync())!.Value.GetProperty("messageType").GetString());
         Assert.Null(await viewer.ReceiveAsync());
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, viewer.CloseStatus);
         Assert.Contains("exceeded", viewer.CloseDescription);
     }
 
@@ -307,7 +308,7 @@ public sealed class SignalingServerTests
         time.Advance(TimeSpan.FromMinutes(4) + TimeSpan.FromSeconds(1)); // master idle 10 min, viewer idle 4 min
 
         Assert.Equal("GO_AWAY", (await master.ReceiveAsync())!.Value.GetProperty("messageType").GetString());
-        Assert.Null(await master.ReceiveAsync());
+        Assert.Null(await SignalingServerAbuseTests.AdvanceUntilAsync(time, master.ReceiveAsync(TimeSpan.FromSeconds(30))));
         Assert.Contains("idle", master.CloseDescription);
         await WaitUntilAsync(() => !channel.HasMaster);
         Assert.Equal(1, channel.ViewerCount);
@@ -332,7 +333,7 @@ public sealed class SignalingServerTests
         // Both are active (never idle for 45 min) but reach the 1 h limit.
         time.Advance(TimeSpan.FromMinutes(20));
         Assert.Equal("GO_AWAY", (await viewer.ReceiveAsync())!.Value.GetProperty("messageType").GetString());
-        Assert.Null(await viewer.ReceiveAsync());
+        Assert.Null(await SignalingServerAbuseTests.AdvanceUntilAsync(time, viewer.ReceiveAsync(TimeSpan.FromSeconds(30))));
         Assert.Equal("GO_AWAY", (await master.ReceiveAsync())!.Value.GetProperty("messageType").GetString());
         Assert.Contains("maximum duration", viewer.CloseDescription);
     }

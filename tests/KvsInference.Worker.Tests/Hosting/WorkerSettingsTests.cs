@@ -45,4 +45,11 @@ public sealed class WorkerSettingsTests
         Assert.Contains(Bind(("KVSI:Meeting:Mode", "local"), ("KVSI:Streams:Prefix", "m-")).Validate(local: false), e => e.Contains("embedded local system", StringComparison.Ordinal));
         Assert.Contains(Bind(("KVSI:Meeting:Mode", "cloud")).Validate(local: true), e => e.Contains("'cloud' is not local, aws or off", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validate_MeetingIdleTimeoutOutOfRange_NamesTheKey()
+    {
+        Assert.Contains(Bind(("KVSI:Meeting:IdleTimeoutSeconds", "0")).Validate(local: true), e => e.StartsWith("KVSI:Meeting:IdleTimeoutSeconds", StringComparison.Ordinal));
+        Assert.DoesNotContain(Bind(("KVSI:Meeting:IdleTimeoutSeconds", "60")).Validate(local: true), e => e.StartsWith("KVSI:Meeting:IdleTimeoutSeconds", StringComparison.Ordinal));
+    }
 }
