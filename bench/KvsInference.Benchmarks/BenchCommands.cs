@@ -11,6 +11,7 @@ internal static class BenchCommands
         ["opus-vs-libopus"] = Audio.OpusVsLibopusCommand.Run,
         ["model-speed"] = ModelSpeedCommand.Run,
         ["load"] = LoadCommand.Run,
+        ["takeover"] = TakeoverCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

@@ -245,7 +245,7 @@ public class StreamProcessorTests
         var checkpoints = new List<string>();
 
         var run = processor.RunAsync(null, (cp, _) => { checkpoints.Add(cp.FragmentNumber); return Task.CompletedTask; }, default, drain.Token);
-        for (int i = 0; i < 200 && checkpoints.Count < 2; i++) await Task.Delay(10);
+        Assert.True(await SteadyState.EventuallyAsync(() => checkpoints.Count >= 2), "the first two fragments were not checkpointed");
         drain.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
 
