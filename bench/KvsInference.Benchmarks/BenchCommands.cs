@@ -14,6 +14,7 @@ internal static class BenchCommands
         ["model-speed"] = ModelSpeedCommand.Run,
         ["load"] = LoadCommand.Run,
         ["serve-ping"] = ServePingCommand.Run,
+        ["takeover"] = TakeoverCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

@@ -20,4 +20,11 @@ public interface ILeaseTaker
     /// <returns>The leases won; individual lost races are skipped.</returns>
     /// <exception cref="LeaseStoreException">Listing failed.</exception>
     Task<IReadOnlyList<TakenLease>> TakeLeasesAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Gets the local timestamp (<see cref="TimeProvider.GetTimestamp"/>) at which the first lease watched by the last
+    /// cycle expires (owned by another worker, counter unchanged since first seen, plus the failover time), or null when
+    /// no such lease exists. The coordinator runs an extra take cycle then instead of waiting for the next fixed tick.
+    /// </summary>
+    long? NextExpiryTimestamp => null;
 }

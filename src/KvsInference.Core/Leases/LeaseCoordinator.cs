@@ -10,7 +10,8 @@ namespace KvsInference.Leases;
 /// </summary>
 /// <remarks>
 /// <para>Timing (all from <see cref="LeaseCoordinatorOptions.FailoverTime"/> F and epsilon e = 25 ms): renew every
-/// F/3 - e, take every F/2 - e (and once at start), so a dead worker's leases move within 2F. A lease is expired for an observer when its counter has not
+/// F/3 - e, take every F/2 - e (and once at start), and once more when a lease watched by the taker is due to expire
+/// (<see cref="ILeaseTaker.NextExpiryTimestamp"/> + e) rather than at the next fixed tick. A lease is expired for an observer when its counter has not
 /// changed for F on the observer's own monotonic clock (<see cref="TimeProvider.GetTimestamp"/>); wall clocks of other
 /// workers are never compared. An unowned lease (new, or released by a graceful shutdown) is takeable at once.</para>
 /// <para>Safety.
@@ -23,8 +24,9 @@ namespace KvsInference.Leases;
 /// (3) A steal is the one overlap KCL allows: the victim keeps processing until its next renewal (at most F/3 - e later),
 /// but cannot checkpoint; processing is at least once, a fragment may be processed twice, never skipped.
 /// (4) A checkpoint never moves backwards (fragment numbers compared numerically).</para>
-/// <para>Liveness. Leases of a worker that stops renewing expire after F on every other worker's clock and are taken
-/// within one take interval after that (so within about 2F + 2(F + e)); released leases are taken at the next take
+/// <para>Liveness. Leases of a worker that stops renewing expire F after the first scan of another worker that saw the
+/// last counter (that scan comes at most one take interval T after the last renewal) and are taken by the extra cycle
+/// due then: within F + T + e of the last renewal, so within 1.5F of the crash; released leases are taken at the next take
 /// cycle of another worker. With stable membership, each take cycle moves at most MaxLeasesToStealAtOneTime leases and
 /// every steal reduces the imbalance, so counts converge to within one of each other. Store errors (after the retries of
 /// <see cref="LeaseStoreResilience"/>) fail only the current cycle: they are logged, counted and retried next cycle.</para>
@@ -40,6 +42,7 @@ public sealed class LeaseCoordinator : IAsyncDisposable
     private readonly CancellationTokenSource _disposeCts = new();
     private ITimer? _renewTimer;
     private ITimer? _takeTimer;
+    private ITimer? _expiryTimer;
     private Task _renewTask = Task.CompletedTask;
     private Task _takeTask = Task.CompletedTask;
     private int _renewBusy;
@@ -138,6 +141,8 @@ public sealed class LeaseCoordinator : IAsyncDisposable
             // A store outage at start must not stop the worker: its leases expire and are taken back by the take cycle.
             CycleFailed(e, "initialize");
         }
+        // One-shot, re-armed after every take cycle for the next watched expiry; it shares the take cycle's guard.
+        _expiryTimer = _timeProvider.CreateTimer(_ => OnTakeTimer(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         await RunTakeCycleAsync().ConfigureAwait(false);
         _renewTimer = _timeProvider.CreateTimer(_ => OnRenewTimer(), null, RenewInterval, RenewInterval);
         _takeTimer = _timeProvider.CreateTimer(_ => OnTakeTimer(), null, TakeInterval, TakeInterval);
@@ -205,6 +210,8 @@ public sealed class LeaseCoordinator : IAsyncDisposable
                 counter.Add(1, LeaseMetrics.WorkerTag(WorkerId));
                 _notifications.Writer.TryWrite(_renewer.AddLeaseToRenew(taken.Lease, taken.TakeStartTimestamp, taken.Acquisition));
             }
+            // Only after a successful cycle: a failing store must not turn a past expiry into a tight retry loop.
+            ScheduleExpiryCycle();
         }
         catch (Exception e) when (!_disposeCts.IsCancellationRequested)
         {
@@ -212,6 +219,26 @@ public sealed class LeaseCoordinator : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private void ScheduleExpiryCycle()
+    {
+        if (_stopping || _expiryTimer is null) return;
+        var delay = Timeout.InfiniteTimeSpan;
+        if (_taker.NextExpiryTimestamp is { } due)
+        {
+            var wait = _timeProvider.GetElapsedTime(_timeProvider.GetTimestamp(), due);
+            // Expiry is "unchanged for more than F": come e (at least 1 ms) after the due time so the lease is expired then.
+            delay = (wait > TimeSpan.Zero ? wait : TimeSpan.Zero) + _options.EpsilonTime + TimeSpan.FromMilliseconds(1);
+        }
+        try
+        {
+            _expiryTimer.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped while the cycle ran.
         }
     }
 
@@ -265,6 +292,7 @@ public sealed class LeaseCoordinator : IAsyncDisposable
     {
         if (_renewTimer is not null) await _renewTimer.DisposeAsync().ConfigureAwait(false);
         if (_takeTimer is not null) await _takeTimer.DisposeAsync().ConfigureAwait(false);
+        if (_expiryTimer is not null) await _expiryTimer.DisposeAsync().ConfigureAwait(false);
         await WhenIdleAsync().ConfigureAwait(false);
     }
 

@@ -36,9 +36,9 @@ public sealed class LeaseCoordinatorOptions
     /// <summary>Gets the take interval: failover / 2 - epsilon.</summary>
     /// <remarks>
     /// KCL scans every (failover + epsilon) * 2, which lets a dead worker's leases wait up to about 4x the failover
-    /// time. A taker first sees the last counter value at most one interval T after it changed, declares it expired
-    /// F later, and acts on the next scan: takeover &lt;= F + 2T, so T = F/2 - e keeps takeover under 2F.
-    /// The price is one more table scan per worker every F/2.
+    /// time. A taker first sees the last counter value at most one interval T after it changed and declares it expired
+    /// F later; the coordinator runs a take cycle at that moment (not at the next tick), so takeover &lt;= F + T + e
+    /// after the last renewal. T = F/2 - e keeps that at 1.5F. The price is one table scan per worker every F/2.
     /// </remarks>
     public TimeSpan TakeInterval => FailoverTime / 2 - EpsilonTime;
 

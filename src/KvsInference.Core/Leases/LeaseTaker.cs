@@ -16,6 +16,11 @@ namespace KvsInference.Leases;
 /// worker, then at most half the difference. Each steal strictly reduces the sum of squared counts, so stealing stops.</item>
 /// </list>
 /// Every take is conditional on the counter as listed; a lost race is skipped.
+/// <para>After each cycle <see cref="NextExpiryTimestamp"/> is the earliest time a watched lease of another worker
+/// expires (its counter first seen + F). The coordinator runs a cycle then, which lists again: a lease whose counter
+/// moved meanwhile is not expired, so the extra cycle only saves waiting for the next fixed tick. A live owner renews
+/// every F/3 - e, more often than the take interval, so each scan sees a new counter and the extra cycle of a live
+/// lease never comes due; a dead owner's lease is taken at about F after the first scan that saw its last counter.</para>
 /// </remarks>
 public sealed class LeaseTaker : ILeaseTaker
 {
@@ -55,6 +60,9 @@ public sealed class LeaseTaker : ILeaseTaker
     public int LastWorkersSeen { get; private set; } = 1;
 
     /// <inheritdoc/>
+    public long? NextExpiryTimestamp { get; private set; }
+
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<TakenLease>> TakeLeasesAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -79,6 +87,7 @@ public sealed class LeaseTaker : ILeaseTaker
                     (counts.TryGetValue(lease.LeaseOwner!, out var list) ? list : counts[lease.LeaseOwner!] = []).Add(lease);
                 }
             }
+            NextExpiryTimestamp = EarliestExpiry(counts, self);
             var workers = counts.Count + (counts.ContainsKey(self) ? 0 : 1);
             var total = _allLeases.Count;
             LastTotalLeases = total;
@@ -133,6 +142,24 @@ public sealed class LeaseTaker : ILeaseTaker
         {
             _gate.Release();
         }
+    }
+
+    // The earliest moment a non-expired lease of another worker expires if its counter stays as seen.
+    private long? EarliestExpiry(Dictionary<string, List<Lease>> counts, string self)
+    {
+        var failoverTicks = (long)Math.Ceiling(_options.FailoverTime.TotalSeconds * _timeProvider.TimestampFrequency);
+        long? earliest = null;
+        foreach (var (owner, leases) in counts)
+        {
+            if (owner == self) continue;
+            foreach (var lease in leases)
+            {
+                if (lease.LastCounterIncrementTimestamp is not { } seen) continue;
+                var due = seen + failoverTicks;
+                if (earliest is null || due < earliest) earliest = due;
+            }
+        }
+        return earliest;
     }
 
     private IEnumerable<Lease> ChooseLeasesToSteal(Dictionary<string, List<Lease>> counts, string self, int target, int mine, int shortfall)

@@ -223,8 +223,12 @@ public sealed class StreamProcessor
         {
             while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (records.Count < MaxRecordsPerWrite && queue.TryRead(out var item))
+                while (records.Count < MaxRecordsPerWrite && queue.TryPeek(out var item))
                 {
+                    // Batch only what the model has answered: records already made are written rather than held while
+                    // the model works through a backlog (a new lease owner replaying from its checkpoint).
+                    if (records.Count > 0 && item is WindowItem { Prediction.IsCompleted: false }) break;
+                    queue.TryRead(out _);
                     if (item is FragmentEndItem end)
                     {
                         pendingCheckpoints.Enqueue(end);

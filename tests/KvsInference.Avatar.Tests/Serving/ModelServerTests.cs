@@ -43,10 +43,8 @@ public class ModelServerTests : IAsyncLifetime
     [Fact]
     public async Task Ping_ModelLoaded_Answers200WithTheModelName()
     {
-        var started = DateTime.UtcNow;
         using var response = await _http.GetAsync("/ping");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2));
         Assert.StartsWith("kvsi-visemes-", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetString());
     }
 

@@ -1,3 +1,4 @@
+using KvsInference.TestSupport;
 using KvsInference.Audio;
 using Xunit.Abstractions;
 
@@ -86,9 +87,10 @@ public class ResamplerTests(ITestOutputHelper output)
         var input = Tone(960, 1000, 48000, 10000);
         var buffer = new short[resampler.GetMaxOutputFrames(input.Length)];
         resampler.Process(input, buffer);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 200; i++) resampler.Process(input, buffer);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.MinAllocatedBytes(() => () =>
+        {
+            for (int i = 0; i < 200; i++) resampler.Process(input, buffer);
+        }));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class LeaseCoordinatorMultiWorkerTests
     [Theory]
     [InlineData(3, 10)]
     [InlineData(8, 100)]
-    public async Task Crash_WorkerStopsRenewing_OthersTakeAllItsLeasesWithinTwiceTheFailoverTime(int workers, int streams)
+    public async Task Crash_WorkerStopsRenewing_OthersTakeAllItsLeasesWithinFailoverPlusOneTakeInterval(int workers, int streams)
     {
         await using var h = new LeaseTestHarness(seed: workers + streams).WithLeases(streams);
         await h.StartWorkersAsync(workers);
@@ -43,9 +43,10 @@ public sealed class LeaseCoordinatorMultiWorkerTests
         var takeover = h.Elapsed - crashedAt;
         var takeInterval = h.Workers.Values.First().TakeInterval;
         Assert.Equal(streams, h.Counts().Values.Sum());
-        // Expiry needs one full take interval of an unchanged counter after the first scan that sees the last renewal.
-        Assert.True(takeover <= 2 * takeInterval + h.Failover + TimeSpan.FromMilliseconds(100), $"takeover took {takeover}");
-        Assert.True(takeover <= 2 * h.Failover, $"takeover took {takeover}, more than twice the failover time");
+        // The first scan that sees the last renewal comes within one take interval; the take cycle due F after it (+ e)
+        // takes the lease then, not at the next fixed tick (which would make it F + 2 take intervals, near 2F).
+        Assert.True(takeover <= h.Failover + takeInterval + LeaseConstants.DefaultEpsilonTime + TimeSpan.FromMilliseconds(100), $"takeover took {takeover}");
+        Assert.True(takeover <= 1.5 * h.Failover, $"takeover took {takeover}, more than 1.5 times the failover time");
         Assert.True(takeover >= h.Failover, $"taken before expiry: {takeover}");
     }
 

@@ -36,7 +36,9 @@ public class MkvFuzzTests
 
         Assert.True(runs > 100, $"only {runs} runs");
         Assert.True(formatErrors > 0, "mutations must hit format errors");
-        Assert.True(Stopwatch.GetElapsedTime(0, maxTicks) < TimeSpan.FromSeconds(2), $"an input took {Stopwatch.GetElapsedTime(0, maxTicks)}");
+        // A guard against hangs and runaway loops, not a speed figure (fuzz-mkv in bench/ prints those): generous, so a
+        // busy machine that stalls this thread for a few seconds cannot fail it.
+        Assert.True(Stopwatch.GetElapsedTime(0, maxTicks) < TimeSpan.FromSeconds(20), $"an input took {Stopwatch.GetElapsedTime(0, maxTicks)}");
     }
 
     /// <summary>Applies byte flips, truncations, insertions and deletions.</summary>

@@ -93,12 +93,29 @@ public class StreamProcessorTests
 
     private static readonly Lazy<string> Speech = new(() => MatroskaTestMedia.FfmpegOpus(32, 1, "webm"));
 
+    // Answers the first call at once and every later one only after Release: a model still working through a backlog.
+    private sealed class GatedModel : IInferenceClient
+    {
+        private readonly LoudnessModel _inner = new();
+        private int _calls;
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string ModelName => _inner.ModelName;
+
+        public async Task<IReadOnlyList<InferencePrediction>> InferAsync(IReadOnlyList<InferenceInstance> instances, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Increment(ref _calls) > 1) await Release.Task.WaitAsync(cancellationToken);
+            return await _inner.InferAsync(instances, cancellationToken);
+        }
+    }
+
     private static (StreamProcessor Processor, InferenceBatcher Batcher) Create(IMediaSource source, IRecordSink sink, Action<StreamProcessorOptions>? configure = null,
-        Microsoft.Extensions.Logging.ILogger? logger = null)
+        Microsoft.Extensions.Logging.ILogger? logger = null, IInferenceClient? model = null)
     {
         var options = new StreamProcessorOptions { InitialPosition = KvsStartSelectorType.Earliest, ReconnectDelay = TimeSpan.FromMilliseconds(10), MaxReconnectDelay = TimeSpan.FromMilliseconds(50) };
         configure?.Invoke(options);
-        var batcher = new InferenceBatcher(new LoudnessModel(), new InferenceBatcherOptions { MaxWait = TimeSpan.FromMilliseconds(2) }, TimeProvider.System, NullLogger<InferenceBatcher>.Instance);
+        var batcher = new InferenceBatcher(model ?? new LoudnessModel(), new InferenceBatcherOptions { MaxWait = TimeSpan.FromMilliseconds(2) }, TimeProvider.System, NullLogger<InferenceBatcher>.Instance);
         var processor = new StreamProcessor("speaker-1", source, new AudioDecoderFactory(), batcher, sink, options, TimeProvider.System, logger ?? NullLogger.Instance);
         return (processor, batcher);
     }
@@ -127,6 +144,26 @@ public class StreamProcessorTests
         Assert.All(sink.Records.SkipLast(1), r => Assert.Equal(12, r.Frames.Count));
         Assert.Equal(sink.Records.Count, sink.Records.Select(r => r.RecordId).Distinct().Count());
         Assert.Equal(WebmTestFile.Read(Speech.Value).Frames.Count, processor.Stats.FramesProcessed);
+    }
+
+    [Fact]
+    public async Task RunAsync_BacklogOfWindows_WritesAnsweredRecordsWithoutWaitingForTheRest()
+    {
+        var fragments = KvsTestMedia.Fragments(Speech.Value, 1000);
+        var sink = new RecordingSink();
+        var model = new GatedModel();
+        var (processor, batcher) = Create(new FragmentSource(fragments.Take(3).ToList(), live: true, blockAtEnd: true), sink, model: model);
+        await using var _ = batcher;
+        using var stop = new CancellationTokenSource();
+
+        var run = processor.RunAsync(null, (_, _) => Task.CompletedTask, stop.Token);
+        // Three fragments are queued at once; the model answered only its first call. That answer is a record now.
+        Assert.True(await SteadyState.EventuallyAsync(() => !sink.Events.IsEmpty), "no record was written while the model still worked on later windows");
+        model.Release.SetResult();
+        Assert.True(await SteadyState.EventuallyAsync(() => sink.Events.Contains("record " + fragments[1].Number)), "the backlog was not written after the model answered");
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Assert.Equal(sink.Records.Count, sink.Records.Select(r => r.RecordId).Distinct().Count());
     }
 
     [Theory]
@@ -345,7 +382,7 @@ public class StreamProcessorTests
         var checkpoints = new List<string>();
 
         var run = processor.RunAsync(null, (cp, _) => { checkpoints.Add(cp.FragmentNumber); return Task.CompletedTask; }, default, drain.Token);
-        for (int i = 0; i < 200 && checkpoints.Count < 2; i++) await Task.Delay(10);
+        Assert.True(await SteadyState.EventuallyAsync(() => checkpoints.Count >= 2), "the first two fragments were not checkpointed");
         drain.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
 

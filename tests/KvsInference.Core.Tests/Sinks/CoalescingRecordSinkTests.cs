@@ -1,3 +1,4 @@
+using KvsInference.TestSupport;
 using System.Collections.Concurrent;
 using KvsInference.Inference;
 using KvsInference.Sinks;
@@ -38,7 +39,7 @@ public class CoalescingRecordSinkTests
         await using var sink = new CoalescingRecordSink(inner, new CoalescingRecordSinkOptions { MaxWait = TimeSpan.Zero }, TimeProvider.System);
 
         var first = sink.WriteAsync(new[] { Record("a", 0) }, default);
-        for (var i = 0; i < 200 && inner.Writes.IsEmpty; i++) await Task.Delay(5);
+        Assert.True(await SteadyState.EventuallyAsync(() => !inner.Writes.IsEmpty), "the first write did not reach the inner sink");
         var others = Enumerable.Range(0, 10).Select(s => sink.WriteAsync(new[] { Record($"s{s}", 0), Record($"s{s}", 1) }, default)).ToArray();
         inner.FirstWrite.SetResult();
         await Task.WhenAll(others.Append(first)).WaitAsync(TimeSpan.FromSeconds(10));

@@ -64,8 +64,9 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
         var stats = StatsLine().Match(string.Join('\n', avatar.Lines));
         Assert.True(stats.Success, harness.Diagnostics());
         Assert.True(long.Parse(stats.Groups["fromRecords"].Value, CultureInfo.InvariantCulture) >= 6 * 25, stats.Value);
-        // The delay leaves room for a loaded test machine; a late record would only make a few frames rest.
-        Assert.True(int.Parse(stats.Groups["late"].Value, CultureInfo.InvariantCulture) <= 2, stats.Value);
+        // The delay leaves room for a loaded test machine; a late record only makes a few frames rest, so the behaviour
+        // is that nearly all records are in time, whatever the load.
+        Assert.True(long.Parse(stats.Groups["late"].Value, CultureInfo.InvariantCulture) * 10 <= long.Parse(stats.Groups["records"].Value, CultureInfo.InvariantCulture), stats.Value);
 
         var sync = await LipSyncMeter.MeasureAsync(Assert.Single(nginx.Recordings()));
         output.WriteLine($"avatar-stream ({(kinesisStream is null ? "records file" : "Kinesis")}): " + sync.Describe());

@@ -135,7 +135,7 @@ internal sealed record LeaseRow(string LeaseKey, string StreamName, string? Owne
 internal sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(DateTime At, string Line)> _lines = new();
     private readonly SemaphoreSlim _lineArrived = new(0);
 
     public ChildProcess(string name, ProcessStartInfo psi)
@@ -158,14 +158,17 @@ internal sealed class ChildProcess : IDisposable
 
     public int? ExitCodeOrNull => _process.HasExited ? _process.ExitCode : null;
 
-    public IReadOnlyList<string> Lines => _lines.ToArray();
+    public IReadOnlyList<string> Lines => _lines.Select(l => l.Line).ToArray();
 
-    public IEnumerable<string> Tail(int count) => _lines.ToArray().TakeLast(count);
+    /// <summary>The lines with the time each arrived here (UTC), for figures of when something happened.</summary>
+    public IReadOnlyList<(DateTime At, string Line)> TimedLines => _lines.ToArray();
+
+    public IEnumerable<string> Tail(int count) => _lines.Select(l => l.Line).ToArray().TakeLast(count);
 
     private void Add(string? line)
     {
         if (line is null) return;
-        _lines.Enqueue(line);
+        _lines.Enqueue((DateTime.UtcNow, line));
         _lineArrived.Release();
     }
 
@@ -175,7 +178,7 @@ internal sealed class ChildProcess : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            foreach (var line in _lines)
+            foreach (var (_, line) in _lines)
             {
                 var m = pattern.Match(line);
                 if (m.Success) return m;
