@@ -132,15 +132,27 @@ public sealed class RtmpPublisherTests
             if (n != 30) return;
             _ = Task.Run(async () =>
             {
-                nginx.Stop();
-                await Task.Delay(500);
-                nginx.Start();
-                restarted.SetResult();
+                // A restart that fails (nginx could not bind on a loaded machine) fails the test with its reason
+                // instead of leaving it waiting for the timeout.
+                try
+                {
+                    nginx.Stop();
+                    await Task.Delay(500);
+                    nginx.Start();
+                    restarted.SetResult();
+                }
+                catch (Exception e)
+                {
+                    restarted.SetException(e);
+                }
             });
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await publisher.RunAsync(TestPattern(options, 100, TimeSpan.FromMilliseconds(40), OnFrame, timeout.Token), timeout.Token);
+        var pushing = publisher.RunAsync(TestPattern(options, 100, TimeSpan.FromMilliseconds(40), OnFrame, timeout.Token), timeout.Token);
+        await Task.WhenAny(pushing, restarted.Task);
+        if (restarted.Task.IsFaulted) await restarted.Task;
+        await pushing;
         await restarted.Task.WaitAsync(timeout.Token);
 
         Assert.True(publisher.SessionsStarted >= 2, $"sessions: {publisher.SessionsStarted}");
