@@ -85,4 +85,33 @@ public sealed class SignalingModelConformanceTests
                 "kinesisvideo:DescribeSignalingChannel", "kinesisvideo:GetSignalingChannelEndpoint", "kinesisvideo:ListSignalingChannels" },
             handler.Calls.Select(c => c.Operation).Distinct().Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task ControlPlane_WrongSecret_AnswersAnErrorEachOperationModels()
+    {
+        await using var host = await StartAsync();
+        var arn = host.Server.CreateChannel("room-9").Arn;
+        var handler = AwsConformanceHandler.OverSockets();
+        using var wrong = new HttpClient(new SigV4SigningHandler(new BasicAWSCredentials(AccessKey, "not-the-secret"), RegionEndpoint.USWest2, "kinesisvideo", handler))
+        {
+            BaseAddress = host.PlainEndpoint,
+        };
+        var calls = new (string Path, string Body)[]
+        {
+            ("createSignalingChannel", """{"ChannelName":"room-10"}"""),
+            ("listSignalingChannels", "{}"),
+            ("describeSignalingChannel", $$"""{"ChannelARN":"{{arn}}"}"""),
+            ("getSignalingChannelEndpoint", $$"""{"ChannelARN":"{{arn}}"}"""),
+            ("v1/get-ice-server-config", $$"""{"ChannelARN":"{{arn}}"}"""),
+            ("deleteSignalingChannel", $$"""{"ChannelARN":"{{arn}}"}"""),
+        };
+        foreach (var (path, body) in calls)
+        {
+            var (status, text) = await PostAsync(wrong, path, body);
+            Assert.True(status == 403, $"{path}: {status} {text}");
+        }
+
+        Assert.True(handler.Violations.IsEmpty, string.Join("\n", handler.Violations));
+        Assert.Equal(calls.Length, handler.Calls.Count);
+    }
 }
