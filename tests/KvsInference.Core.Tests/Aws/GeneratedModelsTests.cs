@@ -31,3 +31,56 @@ public sealed class GeneratedModelsTests
         Assert.Contains(missing, e.Message);
     }
 }
+
+/// <summary>The generated types put on the wire what the model says (so a client built on them conforms).</summary>
+public sealed class GeneratedTypesWireTests
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Wire = new()
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+    };
+
+    [Fact]
+    public void Serialize_GeneratedRequests_ConformToTheirModels()
+    {
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(1_600_000_000_250);
+        var listFragments = new KvsInference.Aws.Generated.KinesisVideoArchivedMedia.ListFragmentsRequest
+        {
+            StreamName = "cam-1",
+            MaxResults = 100,
+            FragmentSelector = new KvsInference.Aws.Generated.KinesisVideoArchivedMedia.FragmentSelector
+            {
+                FragmentSelectorType = "PRODUCER_TIMESTAMP",
+                TimestampRange = new KvsInference.Aws.Generated.KinesisVideoArchivedMedia.TimestampRange { StartTimestamp = start, EndTimestamp = start.AddMinutes(1) },
+            },
+        };
+        var putRecords = new KvsInference.Aws.Generated.Kinesis.PutRecordsRequest
+        {
+            StreamName = "records",
+            Records = [new KvsInference.Aws.Generated.Kinesis.PutRecordsRequestEntry { Data = [1, 2, 3], PartitionKey = "k" }],
+        };
+        var models = KvsInference.Aws.Generated.AwsServiceModels.KinesisVideoArchivedMedia;
+        var kinesis = KvsInference.Aws.Generated.AwsServiceModels.Kinesis;
+
+        var v = new List<string>();
+        using (var doc = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(listFragments, Wire)))
+            AwsModelConformance.CheckValue(models, "ListFragmentsInput", doc.RootElement, "$", v);
+        using (var doc = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(putRecords, Wire)))
+        {
+            AwsModelConformance.CheckValue(kinesis, "PutRecordsInput", doc.RootElement, "$", v);
+            Assert.Equal("AQID", doc.RootElement.GetProperty("Records")[0].GetProperty("Data").GetString());
+        }
+        Assert.True(v.Count == 0, string.Join("\n", v));
+    }
+
+    [Fact]
+    public void Serialize_HeaderAndPayloadMembers_StayOutOfTheJsonBody()
+    {
+        var invoke = new KvsInference.Aws.Generated.SageMakerRuntime.InvokeEndpointRequest
+        {
+            EndpointName = "ep", Body = [1], ContentType = "application/json", Accept = "application/json",
+        };
+        Assert.Equal("{}", System.Text.Json.JsonSerializer.Serialize(invoke, Wire));
+    }
+}
