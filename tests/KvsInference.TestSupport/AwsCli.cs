@@ -15,7 +15,7 @@ public sealed class AwsCli(string accessKey, string secretKey, string region)
 
     /// <summary>Runs <c>aws &lt;args&gt; --endpoint-url &lt;endpoint&gt; --output json</c>.</summary>
     /// <returns>The exit code, the standard output and the standard error.</returns>
-    public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(Uri endpoint, params string[] args)
+    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(Uri endpoint, params string[] args)
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var key in Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("AWS_", StringComparison.Ordinal)))
@@ -29,7 +29,14 @@ public sealed class AwsCli(string accessKey, string secretKey, string region)
         environment["AWS_PAGER"] = "";
         environment["AWS_MAX_ATTEMPTS"] = "1";
         environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        return ProcessRunner.RunAsync(Executable, [.. args, "--endpoint-url", endpoint.ToString().TrimEnd('/'), "--output", "json"], environment, null, TimeSpan.FromMinutes(2));
+        try
+        {
+            return await ProcessRunner.RunAsync(Executable, [.. args, "--endpoint-url", endpoint.ToString().TrimEnd('/'), "--output", "json"], environment, null, TimeSpan.FromMinutes(2));
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"The AWS CLI ({Executable}) could not be started ({e.Message}): run scripts/setup, which installs Debian's awscli.", e);
+        }
     }
 
     /// <summary>Runs the CLI, asserts success and parses its JSON output (an empty output is <c>{}</c>).</summary>
