@@ -63,7 +63,10 @@ public sealed partial class SignalingServer
         if (authError is not null)
         {
             _logger.LogWarning("signaling: refused {Operation}: {Reason}", operation, authError.Value.Reason);
-            await WriteErrorAsync(context, authError.Value.Status, authError.Value.Status == 401 ? "MissingAuthenticationTokenException" : "AccessDeniedException",
+            // The kinesis-video-signaling model (GetIceServerConfig) has NotAuthorizedException where the kinesisvideo
+            // control plane has AccessDeniedException; SDKs only map the modelled code to their typed exception.
+            var denied = operation == "get-ice-server-config" ? "NotAuthorizedException" : "AccessDeniedException";
+            await WriteErrorAsync(context, authError.Value.Status, authError.Value.Status == 401 ? "MissingAuthenticationTokenException" : denied,
                 authError.Value.Reason);
             return;
         }
