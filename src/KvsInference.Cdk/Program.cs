@@ -2,7 +2,7 @@ using Amazon.CDK;
 using KvsInference.Cdk;
 using KvsInference.Cdk.Configuration;
 
-// `cdk synth` / `cdk deploy` run this (cdk.json). Parameters: CDK context or KVSI_CDK_* variables (README).
+// `cdk synth` / `cdk deploy` run this (cdk.json). Parameters: CDK context or KVSI_CDK_* variables (docs/deploying.md).
 try
 {
     var app = new App();

@@ -3,7 +3,7 @@ using KvsInference.Avatar.Model;
 namespace KvsInference.Avatar.Training;
 
 /// <summary>
-/// Maps espeak-ng's IPA phoneme names to the six viseme classes (the table is repeated in README.md).
+/// Maps espeak-ng's IPA phoneme names to the six viseme classes (the table is repeated in docs/model.md).
 /// </summary>
 /// <remarks>
 /// Vowels and diphthongs take the class of their first vowel symbol (the mouth shape the sound opens

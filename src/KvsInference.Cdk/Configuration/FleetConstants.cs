@@ -57,7 +57,7 @@ public static class FleetConstants
     /// <summary>Default SageMaker invocations per instance per minute the endpoint autoscaling tracks.</summary>
     public const int DefaultEndpointInvocationsPerInstance = 600;
 
-    /// <summary>Default content type of inference requests (the batch JSON of DESIGN.md).</summary>
+    /// <summary>Default content type of inference requests (the batch JSON of docs/architecture.md).</summary>
     public const string DefaultInferenceContentType = "application/json";
 
     /// <summary>Default data retention of the meeting KVS stream in hours.</summary>

@@ -13,7 +13,7 @@ public static class FleetSettingsReader
     /// <summary>Prefix of the environment variables that carry parameters.</summary>
     public const string EnvironmentPrefix = "KVSI_CDK_";
 
-    /// <summary>Every parameter's context key, in the order the README lists them.</summary>
+    /// <summary>Every parameter's context key, in the order docs/deploying.md lists them.</summary>
     public static readonly IReadOnlyList<string> Keys =
     [
         "serviceName", "subnetMode", "natGateways", "maxAzs", "vpcId", "cpu", "memoryMiB", "desiredCount", "minTasks",

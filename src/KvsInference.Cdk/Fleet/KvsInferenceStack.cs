@@ -38,7 +38,7 @@ public sealed class KvsInferenceStack : Stack
 
         LeaseTable = new Table(this, "LeaseTable", new TableProps
         {
-            // KCL's lease schema (DESIGN.md): one item per stream, keyed by stream name or ARN.
+            // KCL's lease schema (docs/architecture.md, "Lease table"): one item per stream, keyed by stream name or ARN.
             PartitionKey = new Amazon.CDK.AWS.DynamoDB.Attribute { Name = "leaseKey", Type = AttributeType.STRING },
             BillingMode = BillingMode.PAY_PER_REQUEST,
             PointInTimeRecovery = true,

@@ -11,7 +11,7 @@ namespace KvsInference.Cdk.Fleet;
 /// </summary>
 /// <remarks>
 /// WebRTC ingestion also needs the channel linked to the stream (UpdateMediaStorageConfiguration), which
-/// CloudFormation has no resource for; the README gives the one CLI command.
+/// CloudFormation has no resource for; docs/deploying.md gives the one CLI command.
 /// </remarks>
 public sealed class MeetingMedia : Construct
 {

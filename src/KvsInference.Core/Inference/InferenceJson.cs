@@ -7,7 +7,7 @@ using System.Text.Json;
 namespace KvsInference.Inference;
 
 /// <summary>
-/// The SageMaker wire format of the viseme model (DESIGN.md, "Inference request"), written with
+/// The SageMaker wire format of the viseme model (docs/architecture.md, "Inference request"), written with
 /// <see cref="Utf8JsonWriter"/> and read with <see cref="Utf8JsonReader"/>:
 /// request <c>{"instances":[{"id":"..","stream":"..","sampleRate":16000,"pcm16":"&lt;base64 LE int16&gt;"}]}</c>,
 /// response <c>{"predictions":[{"id":"..","frameRate":60,"firstFrame":0,"frames":[{"aa":..,"ih":..,"ou":..,"ee":..,"oh":..,"jawOpen":..,"silence":..}]}]}</c>.

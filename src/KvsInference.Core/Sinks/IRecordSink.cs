@@ -4,7 +4,7 @@ using KvsInference.Inference;
 namespace KvsInference.Sinks;
 
 /// <summary>
-/// One inference record (DESIGN.md contract, schema <c>kvs-inference/1</c>): the viseme frames of one
+/// One inference record (docs/architecture.md, "Inference record", schema <c>kvs-inference/1</c>): the viseme frames of one
 /// group of audio windows of one stream. Kinesis partition key = <see cref="StreamName"/>.
 /// </summary>
 public sealed class InferenceRecord

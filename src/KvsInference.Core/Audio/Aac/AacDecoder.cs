@@ -10,7 +10,7 @@ namespace KvsInference.Audio.Aac;
 /// <remarks>
 /// <para>Native dependency: libavcodec.so.59, libavutil.so.57 and libswresample.so.4 (Debian packages libavcodec59 and
 /// libswresample4). When they are missing only AAC tracks fail, with the message of <see cref="UnavailableReason"/>;
-/// nothing else in the library loads them. See the README section "AAC audio (libavcodec)" for the licence.</para>
+/// nothing else in the library loads them. See docs/media.md, "AAC audio (libavcodec)", for the licence.</para>
 /// <para>Thread safety: an instance is not thread-safe. Use one decoder per track and call it from one thread at a
 /// time (calls may move between threads); <see cref="Dispose"/> must not race a <see cref="Decode"/>. Different
 /// instances are independent and may run in parallel.</para>
