@@ -5,18 +5,19 @@ using KvsInference.Avatar.Features;
 namespace KvsInference.Avatar.Model;
 
 /// <summary>
-/// The trained classifier: per-band normalisation of the log-mel features, then a small multilayer
-/// perceptron (stacked context frames -> ReLU hidden layer -> softmax over the six <see cref="VisemeClass"/>es).
+/// The trained classifier: per-band normalisation of the level-normalised log-mel features (<see cref="LevelNormaliser"/>),
+/// then a small multilayer perceptron (stacked context frames -> ReLU hidden layer -> softmax over the 15 <see cref="VisemeClass"/>es).
 /// </summary>
 /// <remarks>
-/// File format (little-endian): magic "KVSV", format version (int32 = 1), context frames, mel bands,
-/// hidden units, classes (int32 each), then float32 arrays: band mean, band 1/std, W1 (hidden x input,
-/// row-major), b1, W2 (classes x hidden), b2. About 135 KB for the shipped size (10 context frames, 128 hidden units).
+/// File format (little-endian): magic "KVSV", format version (int32 = 2), context frames, mel bands,
+/// hidden units, classes (int32 each), then float32 arrays: the training speech's mean spectrum (for
+/// <see cref="LevelNormaliser"/>), band mean, band 1/std, W1 (hidden x input,
+/// row-major), b1, W2 (classes x hidden), b2. 
 /// </remarks>
 public sealed class VisemeNetwork
 {
     private const uint Magic = 0x5653564B; // "KVSV"
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     internal VisemeNetwork(int contextFrames, int hiddenUnits)
     {
@@ -24,6 +25,7 @@ public sealed class VisemeNetwork
         if (hiddenUnits is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 1..1024");
         ContextFrames = contextFrames;
         HiddenUnits = hiddenUnits;
+        SpeechMean = new float[FeatureConstants.MelBands];
         Mean = new float[FeatureConstants.MelBands];
         InvStd = new float[FeatureConstants.MelBands];
         W1 = new float[hiddenUnits * InputSize];
@@ -33,7 +35,7 @@ public sealed class VisemeNetwork
     }
 
     /// <summary>The number of output classes.</summary>
-    public const int ClassCount = 6;
+    public const int ClassCount = 15;
 
     /// <summary>Gets how many consecutive analysis frames (10 ms apart) the classifier sees.</summary>
     public int ContextFrames { get; }
@@ -44,6 +46,7 @@ public sealed class VisemeNetwork
     /// <summary>Gets the input width: context frames x mel bands.</summary>
     public int InputSize => ContextFrames * FeatureConstants.MelBands;
 
+    internal float[] SpeechMean { get; }
     internal float[] Mean { get; }
     internal float[] InvStd { get; }
     internal float[] W1 { get; }
@@ -109,7 +112,7 @@ public sealed class VisemeNetwork
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], HiddenUnits);
         BinaryPrimitives.WriteInt32LittleEndian(header[20..], ClassCount);
         stream.Write(header);
-        foreach (var array in new[] { Mean, InvStd, W1, B1, W2, B2 })
+        foreach (var array in new[] { SpeechMean, Mean, InvStd, W1, B1, W2, B2 })
         {
             var bytes = new byte[array.Length * 4];
             for (int i = 0; i < array.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), array[i]);
@@ -137,7 +140,7 @@ public sealed class VisemeNetwork
         if (classes != ClassCount) throw new InvalidDataException($"weights have {classes} classes; expected {ClassCount}");
         if (context is < 1 or > 32 || hidden is < 1 or > 1024) throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}");
         var network = new VisemeNetwork(context, hidden);
-        foreach (var (array, name) in new[] { (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
+        foreach (var (array, name) in new[] { (network.SpeechMean, "speechMean"), (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
         {
             var bytes = new byte[array.Length * 4];
             ReadExactly(stream, bytes, name);
