@@ -10,7 +10,7 @@ namespace KvsInference.Avatar.Model;
 /// </summary>
 /// <remarks>
 /// File format (little-endian): magic "KVSV", format version (int32 = 2), context frames, mel bands,
-/// hidden units, classes (int32 each), then float32 arrays: the training speech's mean spectrum (for
+/// hidden units (0: no hidden layer, W2 reads the input), classes (int32 each), then float32 arrays: the training speech's mean spectrum (for
 /// <see cref="LevelNormaliser"/>), band mean, band 1/std, W1 (hidden x input,
 /// row-major), b1, W2 (classes x hidden), b2. 
 /// </remarks>
@@ -22,7 +22,7 @@ public sealed class VisemeNetwork
     internal VisemeNetwork(int contextFrames, int hiddenUnits)
     {
         if (contextFrames is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(contextFrames), contextFrames, "context frames must be 1..32");
-        if (hiddenUnits is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 1..1024");
+        if (hiddenUnits is < 0 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 0..1024");
         ContextFrames = contextFrames;
         HiddenUnits = hiddenUnits;
         SpeechMean = new float[FeatureConstants.MelBands];
@@ -30,7 +30,7 @@ public sealed class VisemeNetwork
         InvStd = new float[FeatureConstants.MelBands];
         W1 = new float[hiddenUnits * InputSize];
         B1 = new float[hiddenUnits];
-        W2 = new float[ClassCount * hiddenUnits];
+        W2 = new float[ClassCount * OutputInputs];
         B2 = new float[ClassCount];
     }
 
@@ -42,6 +42,9 @@ public sealed class VisemeNetwork
 
     /// <summary>Gets the width of the hidden layer.</summary>
     public int HiddenUnits { get; }
+
+    /// <summary>Gets the width the output layer reads: the hidden layer, or the input itself when there is none (a linear softmax model).</summary>
+    internal int OutputInputs => HiddenUnits == 0 ? InputSize : HiddenUnits;
 
     /// <summary>Gets the input width: context frames x mel bands.</summary>
     public int InputSize => ContextFrames * FeatureConstants.MelBands;
@@ -57,10 +60,16 @@ public sealed class VisemeNetwork
     /// <summary>Runs the network: <paramref name="input"/> (normalised, <see cref="InputSize"/>) -> class probabilities.</summary>
     internal void Forward(ReadOnlySpan<float> input, Span<float> hidden, Span<float> probabilities)
     {
+        var p = probabilities[..ClassCount];
+        if (HiddenUnits == 0)
+        {
+            DenseMath.Affine(W2, B2, input[..InputSize], p);
+            DenseMath.Softmax(p);
+            return;
+        }
         var h = hidden[..HiddenUnits];
         DenseMath.Affine(W1, B1, input[..InputSize], h);
         DenseMath.Relu(h);
-        var p = probabilities[..ClassCount];
         DenseMath.Affine(W2, B2, h, p);
         DenseMath.Softmax(p);
     }
@@ -75,10 +84,12 @@ public sealed class VisemeNetwork
             for (int i = 0; i < inputSize; i++) z += W1[h * inputSize + i] * input[i];
             hidden[h] = z > 0 ? z : 0;
         }
+        var source = HiddenUnits == 0 ? input : hidden;
+        int width = OutputInputs;
         for (int c = 0; c < ClassCount; c++)
         {
             float z = B2[c];
-            for (int i = 0; i < HiddenUnits; i++) z += W2[c * HiddenUnits + i] * hidden[i];
+            for (int i = 0; i < width; i++) z += W2[c * width + i] * source[i];
             probabilities[c] = z;
         }
         DenseMath.Softmax(probabilities[..ClassCount]);
@@ -138,7 +149,7 @@ public sealed class VisemeNetwork
         int classes = BinaryPrimitives.ReadInt32LittleEndian(header[20..]);
         if (bands != FeatureConstants.MelBands) throw new InvalidDataException($"weights were trained on {bands} mel bands; this front end has {FeatureConstants.MelBands}");
         if (classes != ClassCount) throw new InvalidDataException($"weights have {classes} classes; expected {ClassCount}");
-        if (context is < 1 or > 32 || hidden is < 1 or > 1024) throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}");
+        if (context is < 1 or > 32 || hidden is < 0 or > 1024) throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}");
         var network = new VisemeNetwork(context, hidden);
         foreach (var (array, name) in new[] { (network.SpeechMean, "speechMean"), (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
         {

@@ -72,7 +72,60 @@ internal static class DtwAligner
             starts.Add(start);
             classes.Add(synthetic.Classes[k]);
         }
-        return LabelledSpeech.FromTimings(recording, [.. starts], [.. classes]);
+        return CheckPauses(recording, [.. starts], [.. classes]);
+    }
+
+    /// <summary>The label of frames whose class the alignment cannot vouch for: left out of training and scoring.</summary>
+    public const Model.VisemeClass Unlabelled = (Model.VisemeClass)255;
+
+    /// <summary>
+    /// Checks the pauses against the recording's own level: espeak-ng pauses at commas where a speaker may not, and a
+    /// speaker pauses where espeak-ng does not. Frames of a pause louder than 25 dB under the utterance's peak become
+    /// <see cref="Unlabelled"/>; runs of 80 ms or more quieter than 40 dB under it become silence. Segment boundaries stay.
+    /// </summary>
+    private static LabelledSpeech CheckPauses(short[] recording, long[] starts, Model.VisemeClass[] classes)
+    {
+        int hop = FeatureConstants.HopSamples;
+        var (_, meanSquare) = LogMelFrames.Compute(recording);
+        int frames = meanSquare.Length;
+        if (frames == 0) return LabelledSpeech.FromTimings(recording, starts, classes);
+        float peak = Math.Max(1e-12f, meanSquare.Max());
+        var relativeDb = meanSquare.Select(m => 10 * MathF.Log10(m / peak + 1e-12f)).ToArray();
+        // Frame f's window ends at (f + 1) x hop: it stands for the hop before its end, centred near f x hop + hop / 2 - 40.
+        var original = LabelledSpeech.FromTimings(recording, starts, classes);
+        var segment = new int[frames];
+        var label = new Model.VisemeClass[frames];
+        for (int f = 0; f < frames; f++)
+        {
+            long t = (long)f * hop;
+            segment[f] = original.SegmentAt(t);
+            label[f] = original.LabelAt(t);
+            if (label[f] == Model.VisemeClass.Silence && relativeDb[Math.Min(frames - 1, f + 1)] > -25) label[f] = Unlabelled;
+        }
+        for (int f = 0; f < frames;)
+        {
+            int end = f;
+            while (end < frames && relativeDb[Math.Min(frames - 1, end + 1)] < -40) end++;
+            if (end - f >= 8)
+            {
+                for (int k = f; k < end; k++) label[k] = Model.VisemeClass.Silence;
+            }
+            f = Math.Max(end, f + 1);
+        }
+        var newStarts = new List<long>();
+        var newClasses = new List<Model.VisemeClass>();
+        for (int f = 0; f < frames; f++)
+        {
+            if (f > 0 && segment[f] == segment[f - 1] && label[f] == label[f - 1]) continue;
+            newStarts.Add((long)f * hop);
+            newClasses.Add(label[f]);
+        }
+        if (newStarts[0] > 0)
+        {
+            newStarts.Insert(0, 0);
+            newClasses.Insert(0, Model.VisemeClass.Silence);
+        }
+        return LabelledSpeech.FromTimings(recording, [.. newStarts], [.. newClasses]);
     }
 
     private static float Distance(float[] a, int i, float[] b, int j)

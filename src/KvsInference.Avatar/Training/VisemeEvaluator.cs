@@ -17,8 +17,9 @@ namespace KvsInference.Avatar.Training;
 /// <param name="PpClosed">Of those, frames with the mouth closed (pp the largest class key, or jawOpen under 0.15).</param>
 /// <param name="LevelFrames">Frames compared between the quiet (-40 dBFS peak) and loud (-3 dBFS peak) copies.</param>
 /// <param name="LevelAgree">Of those, frames with the same largest class key.</param>
+/// <param name="Confusion">Counts [label x 15 + predicted] of the scored frames (labels: vowels and silence).</param>
 public sealed record VoiceScore(string Voice, string Engine, int Utterances, long Frames, long Correct, long VowelFrames, long VowelCorrect,
-    long PpFrames, long PpClosed, long LevelFrames, long LevelAgree)
+    long PpFrames, long PpClosed, long LevelFrames, long LevelAgree, long[] Confusion)
 {
     /// <summary>Frame accuracy on vowel and silence frames.</summary>
     public double Accuracy => Ratio(Correct, Frames);
@@ -37,7 +38,30 @@ public sealed record VoiceScore(string Voice, string Engine, int Utterances, lon
         Utterances = Utterances + o.Utterances, Frames = Frames + o.Frames, Correct = Correct + o.Correct, VowelFrames = VowelFrames + o.VowelFrames,
         VowelCorrect = VowelCorrect + o.VowelCorrect, PpFrames = PpFrames + o.PpFrames, PpClosed = PpClosed + o.PpClosed,
         LevelFrames = LevelFrames + o.LevelFrames, LevelAgree = LevelAgree + o.LevelAgree,
+        Confusion = Confusion.Zip(o.Confusion, (a, b) => a + b).ToArray(),
     };
+
+    /// <summary>Formats the confusion of the vowel and silence labels (rows) with all 15 predictions (columns).</summary>
+    /// <returns>A printable table.</returns>
+    public string FormatConfusion()
+    {
+        int n = VisemeNetwork.ClassCount;
+        var names = Enum.GetNames<VisemeClass>();
+        var sb = new StringBuilder();
+        sb.Append("label\\model").Append(string.Concat(names.Select(x => $"{x,7}"))).AppendLine("  recall");
+        for (int r = 0; r <= (int)VisemeClass.Silence; r++)
+        {
+            long total = 0;
+            sb.Append($"{names[r],-12}");
+            for (int c = 0; c < n; c++)
+            {
+                sb.Append($"{Confusion[r * n + c],7}");
+                total += Confusion[r * n + c];
+            }
+            sb.AppendLine(total == 0 ? "       -" : FormattableString.Invariant($"{100.0 * Confusion[r * n + r] / total,7:F1}%"));
+        }
+        return sb.ToString();
+    }
 
     private static double Ratio(long a, long b) => b == 0 ? double.NaN : (double)a / b;
 }
@@ -111,7 +135,7 @@ public static class VisemeEvaluator
         return sb.ToString();
     }
 
-    private static VoiceScore Empty(string voice, string engine) => new(voice, engine, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    private static VoiceScore Empty(string voice, string engine) => new(voice, engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[ClassCount * ClassCount]);
 
     /// <summary>Scores one labelled utterance.</summary>
     internal static VoiceScore Score(VisemeModel model, LabelledSpeech speech, string voice, string engine)
@@ -121,6 +145,7 @@ public static class VisemeEvaluator
         var output = model.ProcessClip(loud);
         var quiet = model.ProcessClip(Scale(speech.Pcm, -40));
         Span<float> weights = stackalloc float[ClassCount];
+        var confusion = new long[ClassCount * ClassCount];
         long frames = 0, correct = 0, vowelFrames = 0, vowelCorrect = 0, ppFrames = 0, ppClosed = 0, agree = 0;
         for (int k = 0; k < output.Length; k++)
         {
@@ -143,9 +168,10 @@ public static class VisemeEvaluator
                 }
                 continue;
             }
-            if (label > VisemeClass.Silence) continue;
+            if (label > VisemeClass.Silence) continue; // consonants, and frames the aligner left unlabelled
             if (t < start + 0.2 * length || t > end - 0.2 * length) continue;
             frames++;
+            confusion[(int)label * ClassCount + predicted]++;
             bool ok = predicted == (int)label;
             if (ok) correct++;
             if (label != VisemeClass.Silence)
@@ -154,7 +180,7 @@ public static class VisemeEvaluator
                 if (ok) vowelCorrect++;
             }
         }
-        return new VoiceScore(voice, engine, 1, frames, correct, vowelFrames, vowelCorrect, ppFrames, ppClosed, output.Length, agree);
+        return new VoiceScore(voice, engine, 1, frames, correct, vowelFrames, vowelCorrect, ppFrames, ppClosed, output.Length, agree, confusion);
     }
 
     /// <summary>A copy scaled so that its peak is at <paramref name="peakDb"/> dBFS.</summary>

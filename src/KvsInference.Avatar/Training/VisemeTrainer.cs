@@ -77,7 +77,7 @@ public static class VisemeTrainer
         var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
         var data = Normalise(raw, network);
         raw.Clear();
-        log.WriteLine($"  {data.Labels.Length} decisions x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
+        log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
         Fit(network, data, options, rng, log);
         log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
         return network;
@@ -176,12 +176,14 @@ public static class VisemeTrainer
         var x = new float[d];
         // He initialisation for the ReLU layer, Glorot-like for the output layer.
         for (int i = 0; i < net.W1.Length; i++) net.W1[i] = (float)(Gaussian(rng) * Math.Sqrt(2.0 / d));
-        for (int i = 0; i < net.W2.Length; i++) net.W2[i] = (float)(Gaussian(rng) * Math.Sqrt(1.0 / h));
+        for (int i = 0; i < net.W2.Length; i++) net.W2[i] = (float)(Gaussian(rng) * Math.Sqrt(1.0 / net.OutputInputs));
         var parameters = new[] { net.W1, net.B1, net.W2, net.B2 };
         var grads = parameters.Select(p => new float[p.Length]).ToArray();
         var m = parameters.Select(p => new float[p.Length]).ToArray();
         var v = parameters.Select(p => new float[p.Length]).ToArray();
-        var order = Enumerable.Range(0, n).ToArray();
+        // Frames the aligner could not vouch for (DtwAligner.Unlabelled) are context only, never targets.
+        var order = Enumerable.Range(0, n).Where(i => targets[i] < c).ToArray();
+        n = order.Length;
         var hidden = new float[h];
         var probs = new float[c];
         var dHidden = new float[h];
@@ -208,12 +210,15 @@ public static class VisemeTrainer
                     if (ArgMax(probs) == y) correct++;
                     probs[y] -= 1; // dLoss/dLogits
                     Array.Clear(dHidden);
+                    // Without a hidden layer (a linear softmax model) the output layer reads the input.
+                    ReadOnlySpan<float> below = h == 0 ? x : hidden;
+                    int width = below.Length;
                     for (int j = 0; j < c; j++)
                     {
                         float g = probs[j];
                         grads[3][j] += g;
-                        DenseMath.AddScaled(grads[2].AsSpan(j * h, h), hidden, g);
-                        DenseMath.AddScaled(dHidden, net.W2.AsSpan(j * h, h), g);
+                        DenseMath.AddScaled(grads[2].AsSpan(j * width, width), below, g);
+                        if (h > 0) DenseMath.AddScaled(dHidden, net.W2.AsSpan(j * h, h), g);
                     }
                     for (int u = 0; u < h; u++)
                     {

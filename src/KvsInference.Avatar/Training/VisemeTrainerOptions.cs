@@ -11,7 +11,7 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 11 (5 before the label time, the label's, and 5 after it: the newest window ends 75 ms after the label time).</value>
     public int ContextFrames { get; set; } = 11;
 
-    /// <summary>Gets or sets the hidden layer width.</summary>
+    /// <summary>Gets or sets the hidden layer width; 0 makes a linear softmax model (multinomial logistic regression).</summary>
     /// <value>The default value is 128.</value>
     public int HiddenUnits { get; set; } = 128;
 

@@ -36,6 +36,11 @@ internal static class EvalModelCommand
             Console.WriteLine("accuracy: largest of the 15 class keys vs the label, at 60 fps frames in the middle 60 % of vowel and silence segments;");
             Console.WriteLine("p/b/m closed: frames at /p b m/ centres with pp largest or jawOpen < 0.15; quiet = loud: same largest key at -40 and -3 dBFS peak.");
             Console.WriteLine(VisemeEvaluator.FormatTable(rows));
+            foreach (var row in rows.Where(r => r.Voice == "all"))
+            {
+                Console.WriteLine($"{row.Engine}, all voices:");
+                Console.WriteLine(row.FormatConfusion());
+            }
             return 0;
         });
         return command;

@@ -19,13 +19,15 @@ public class VisemeEvaluatorTests
         Assert.True(recorded.Accuracy >= RecordedFloor, table);
         Assert.True(espeak.Accuracy >= EspeakFloor, table);
         Assert.True(recorded.PpClosure >= PpFloor, table);
-        Assert.True(recorded.LevelAgreement >= 0.9, table);
+        Assert.True(recorded.LevelAgreement >= LevelFloor, table);
     }
 
-    // Set from the shipped weights' figures on this subset, less 5 points.
-    private const double RecordedFloor = 0.50;
-    private const double EspeakFloor = 0.70;
-    private const double PpFloor = 0.50;
+    // The shipped weights on this subset: recorded 0.508, espeak-ng 0.799, p/b/m closed 46 %, quiet = loud 88.3 %;
+    // the floors are those less about 5 points (the bars are higher: see README "The talking-face model").
+    private const double RecordedFloor = 0.45;
+    private const double EspeakFloor = 0.75;
+    private const double PpFloor = 0.38;
+    private const double LevelFloor = 0.84;
 
     [Fact]
     public void Score_PerfectAndWrongPredictions_AreCountedOnTheMiddleOfSegments()
