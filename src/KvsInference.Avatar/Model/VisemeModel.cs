@@ -173,6 +173,9 @@ public sealed class VisemeModel
         return written;
     }
 
+    // The index in VisemeStreamState.RelativeDb (oldest first, the newest window last) of the window the jaw follows.
+    private const int JawWindow = 5;
+
     private void Decide(VisemeStreamState state)
     {
         var network = Network;
@@ -186,13 +189,15 @@ public sealed class VisemeModel
         network.Forward(context, state.Hidden, state.Probabilities);
 
         // The jaw follows the loudness relative to the stream's speech level (not the microphone's gain) of the
-        // window centred 2.5 ms after the label time; closed lips (PP) and silence close it.
+        // window centred 52.5 ms after the label time: lips and jaw move before the sound they shape, and lip-sync
+        // tolerates a mouth that leads (ITU-R BT.1359: audio up to 125 ms behind, 45 ms ahead). Closed lips (PP) and
+        // silence close it.
         var history = state.RelativeDb;
         Array.Copy(history, 1, history, 0, history.Length - 1);
         history[^1] = relativeDb;
         var p = state.Probabilities;
         float open = Math.Max(0, 1 - p[(int)VisemeClass.Silence] - p[(int)VisemeClass.Pp]);
-        float jaw = Math.Clamp((history[0] - _jawClosedDb) / _jawRangeDb, 0, 1) * open;
+        float jaw = Math.Clamp((history[JawWindow] - _jawClosedDb) / _jawRangeDb, 0, 1) * open;
 
         float alpha = _smoothingAlpha;
         var smoothed = state.Smoothed;

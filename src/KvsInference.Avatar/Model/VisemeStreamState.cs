@@ -36,8 +36,8 @@ public sealed class VisemeStreamState
     internal float SmoothedJaw;
     internal readonly LevelNormaliser.State Levels = new();
 
-    // Relative levels (dB under the speech level) of the newest windows, oldest first: the jaw uses the window
-    // centred 2.5 ms after the label time, FutureFrames + 1 windows before the newest.
+    // Relative levels (dB under the speech level) of the newest windows, oldest first: index 0 is the window centred
+    // 2.5 ms after the label time (FutureFrames + 1 windows before the newest); the jaw reads a later one.
     internal readonly float[] RelativeDb = new float[VisemeModelConstants.FutureFrames + 2];
 
     /// <summary>Gets the number of samples fed so far (at 16 kHz).</summary>
