@@ -171,6 +171,21 @@ public sealed partial class RtmpPublisher
                 }
                 var queued = Task.WhenAll(videoQueue.Writer.WriteAsync(frame.Rgba, sessionCts.Token).AsTask(),
                     audioQueue.Writer.WriteAsync(frame.Pcm, sessionCts.Token).AsTask());
+                if (!queued.IsCompleted && await IsStalledAsync(queued, anyWriterDone, sessionCts.Token))
+                {
+                    // ffmpeg has taken no frame for the stall timeout: its output is blocked. Stopping it turns the stall
+                    // into a dropped session, which reconnects.
+                    ffmpeg.Kill(entireProcessTree: true);
+                    await sessionCts.CancelAsync();
+                    await ExitedAsync(ffmpeg);
+                    var stalled = $"ffmpeg took no frame for {_options.StallTimeout.TotalSeconds:0.#} s after {frames} frames; stopped it: {TailRedacted(stderr, stderrTask)}";
+                    if (frames >= _options.StableAfterFrames)
+                    {
+                        _logger.LogWarning("rtmp: session {Session} stalled: {Why}", session, stalled);
+                        return SessionOutcome.DroppedAfterStable;
+                    }
+                    throw new RtmpSessionFailedException(stalled);
+                }
                 if (await Task.WhenAny(queued, anyWriterDone) != queued)
                 {
                     // A writer ended before the source did: ffmpeg is gone (the push dropped or never connected).
@@ -223,6 +238,16 @@ public sealed partial class RtmpPublisher
             ffmpeg.Dispose();
             dir.Delete(true);
         }
+    }
+
+    /// <summary>Waits for a frame to be queued; true when neither it nor a writer's end came within the stall timeout.</summary>
+    private async Task<bool> IsStalledAsync(Task queued, Task anyWriterDone, CancellationToken cancellationToken)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var stall = Task.Delay(_options.StallTimeout, _time, timer.Token);
+        var first = await Task.WhenAny(queued, anyWriterDone, stall).ConfigureAwait(false);
+        await timer.CancelAsync().ConfigureAwait(false);
+        return first == stall && !cancellationToken.IsCancellationRequested;
     }
 
     private static async Task WriteAllAsync(ChannelReader<ReadOnlyMemory<byte>> queue, Func<CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)

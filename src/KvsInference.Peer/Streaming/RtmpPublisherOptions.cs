@@ -67,6 +67,13 @@ public sealed class RtmpPublisherOptions
     [Range(1, 100_000)]
     public int StableAfterFrames { get; set; } = 50;
 
+    /// <summary>Gets or sets how long ffmpeg may take no frame at all before the session counts as stalled: ffmpeg is
+    /// stopped and the push reconnects. A server that stops reading (a half-dead connection, a black-holed route)
+    /// otherwise blocks ffmpeg's writes, and so the whole push, until TCP gives up minutes later.</summary>
+    /// <value>The default value is 10 seconds.</value>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Gets or sets the ffmpeg executable.</summary>
     /// <value>The default value is "ffmpeg" (from PATH).</value>
     [Required]

@@ -21,6 +21,8 @@ public sealed class RtmpPublisherTests
         MaxReconnectDelay = TimeSpan.FromSeconds(1),
         MaxReconnectAttempts = 6,
         StableAfterFrames = 10,
+        // A loaded test machine must not stop a healthy ffmpeg; a stalled one is still stopped well inside the tests' 30 s.
+        StallTimeout = TimeSpan.FromSeconds(5),
     };
 
     /// <summary>A moving test pattern (colour bars sliding by 8 px a frame) with a 440 Hz tone.</summary>
@@ -161,6 +163,36 @@ public sealed class RtmpPublisherTests
         var after = WaitForRecording(recordings[^1], 1.0);
         Assert.Equal(["aac", "h264"], after.Codecs);
         Assert.True(after.Duration >= 1.0, $"the push after the restart lasted {after.Duration} s");
+    }
+
+    [Fact]
+    public async Task RunAsync_ServerAcceptsButNeverAnswers_StallEndsEachSessionAndThePushGivesUp()
+    {
+        // A server that takes the TCP connection and then never reads nor answers: ffmpeg blocks in the RTMP handshake
+        // and stops taking frames. Without the stall timeout the push would wait for TCP to give up, minutes later.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<System.Net.Sockets.TcpClient>();
+        using var stop = new CancellationTokenSource();
+        var accepting = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested) held.Add(await silent.AcceptTcpClientAsync(stop.Token));
+        });
+        int port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        var options = Options(new Uri($"rtmp://127.0.0.1:{port}/live/avatar"));
+        options.MaxReconnectAttempts = 1;
+        options.StallTimeout = TimeSpan.FromSeconds(1);
+        var publisher = new RtmpPublisher(options);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var e = await Assert.ThrowsAsync<RtmpPublishException>(() => publisher.RunAsync(TestPattern(options, 1000, TimeSpan.Zero, ct: timeout.Token), timeout.Token));
+
+        Assert.False(timeout.IsCancellationRequested, "the push waited for the test's timeout instead of ending the stalled sessions");
+        Assert.Equal(2, publisher.SessionsStarted);
+        Assert.Contains("took no frame", e.ToString());
+        stop.Cancel();
+        await accepting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var c in held) c.Dispose();
     }
 
     [Fact]
