@@ -105,7 +105,8 @@ public sealed class AwsLoopbackServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        _listener.Stop();
+        // Close only, not Stop then Close: the managed HttpListener removes its prefixes on each call, and the second
+        // removal binds the port again, which fails when another test has taken the freed port meanwhile.
         _listener.Close();
         await _loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _stop.Dispose();
