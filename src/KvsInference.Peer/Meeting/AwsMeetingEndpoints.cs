@@ -49,8 +49,8 @@ internal static class AwsMeetingEndpoints
         await Guarded(context, async () =>
         {
             var meeting = await meetings.CreateAsync(video, context.RequestAborted);
-            var join = $"/?role=viewer&mode=aws&meeting={Uri.EscapeDataString(meeting.Id)}&token={Uri.EscapeDataString(meeting.ViewerToken)}";
             context.Response.StatusCode = 201;
+            context.Response.Headers.CacheControl = "no-store";
             await context.Response.WriteAsJsonAsync(new
             {
                 Mode = "aws",
@@ -61,7 +61,8 @@ internal static class AwsMeetingEndpoints
                 meeting.MasterToken,
                 meeting.ViewerToken,
                 meeting.Video,
-                JoinPath = join,
+                meeting.JoinCode,
+                JoinPath = MeetingEndpointExtensions.JoinPath(meeting.JoinCode),
             }, Json, context.RequestAborted);
         });
     }

@@ -17,8 +17,9 @@ namespace KvsInference.Peer.Meeting;
 /// <param name="MasterToken">Lets the master page get presigned master URLs and ask for the storage session.</param>
 /// <param name="ViewerToken">Lets a viewer page get a presigned viewer URL.</param>
 /// <param name="Video">Whether the master sends the avatar as a video track to the viewers.</param>
+/// <param name="JoinCode">The short code of the join link (<see cref="JoinCodes"/>), which gives a viewer the viewer token.</param>
 public sealed record AwsMeetingInfo(string Id, string ChannelArn, string IngestChannelArn, string StreamName, string StreamArn,
-    string MasterToken, string ViewerToken, bool Video);
+    string MasterToken, string ViewerToken, bool Video, string JoinCode);
 
 /// <summary>An ICE server in the browser's <c>RTCIceServer</c> shape.</summary>
 /// <param name="Urls">stun:/turn:/turns: URIs.</param>
@@ -108,6 +109,9 @@ public sealed class AwsMeetingService
     /// <summary>Gets the record broadcaster.</summary>
     public RecordBroadcaster Records { get; }
 
+    /// <summary>Gets the join codes of the meetings.</summary>
+    public JoinCodes Codes { get; } = new();
+
     /// <summary>Creates a meeting: channels and stream (found or created), storage linked, endpoints looked up.</summary>
     /// <param name="video">Whether the master sends the avatar video track to the viewers.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
@@ -139,10 +143,10 @@ public sealed class AwsMeetingService
             var master = await EndpointsAsync(channelArn, KvsChannelRole.Master, webRtc: false, cancellationToken).ConfigureAwait(false);
             var viewer = await EndpointsAsync(channelArn, KvsChannelRole.Viewer, webRtc: false, cancellationToken).ConfigureAwait(false);
             var ingest = await EndpointsAsync(ingestArn, KvsChannelRole.Master, webRtc: true, cancellationToken).ConfigureAwait(false);
+            var viewerToken = Tokens.Issue(channelArn, SignalingRole.Viewer, null, Options.TokenLifetime);
             var info = new AwsMeetingInfo(id, channelArn, ingestArn, name, streamArn,
                 Tokens.Issue(channelArn, SignalingRole.Master, null, Options.TokenLifetime),
-                Tokens.Issue(channelArn, SignalingRole.Viewer, null, Options.TokenLifetime),
-                video);
+                viewerToken, video, Codes.Issue(new JoinGrant("aws", id, channelArn, viewerToken, null, video)));
             var entry = new Entry(info, master, viewer, ingest);
             _byId[id] = entry;
             _byStream[name] = entry;

@@ -110,7 +110,7 @@ public sealed class AwsMeetingEndpointTests : IAsyncLifetime
         Assert.Contains(":stream/" + streamName + "/", linked);
         // Viewers meet the master peer-to-peer: KVS makes no such connections on a channel that stores media.
         Assert.Equal("DISABLED", _kvs.StorageOf(channelArn).Status);
-        Assert.StartsWith($"/?role=viewer&mode=aws&meeting={id}&token=", meeting.GetProperty("joinPath").GetString());
+        Assert.Equal("/?join=" + meeting.GetProperty("joinCode").GetString(), meeting.GetProperty("joinPath").GetString());
         Assert.Equal(["describeSignalingChannel", "createSignalingChannel", "describeSignalingChannel"], _kvs.Operations.Take(3));
         Assert.Contains("updateMediaStorageConfiguration", _kvs.Operations);
         Assert.Equal(3, _kvs.Operations.Count(o => o == "getSignalingChannelEndpoint"));
