@@ -23,6 +23,7 @@
   // Reconnect back-off (s): quick first tries for a blip, then every 8 s while the server is away.
   const RETRY_SECONDS = [1, 2, 4, 8];
   const STATUS_POLL_MS = 2000;
+  const REST = { aa: 0, ih: 0, ou: 0, ee: 0, oh: 0, jawOpen: 0, silence: 1 }; // the avatar's face at rest (drawn before the start)
   const state = {
     role: params.has('join') ? 'viewer' : 'master',
     meeting: null,
@@ -961,6 +962,7 @@
   };
   if (state.role === 'master') {
     $('master').classList.remove('hidden');
+    KvsFace.drawFace($('face'), REST, 0); // the avatar as viewers will see it, before the start
     const start = () => startMaster().catch(failWith(start));
     $('create').onclick = start;
     $('copy').onclick = copyLink;
