@@ -196,8 +196,11 @@
   }
 
   // ------------------------------------------------------------------ master
-  // The microphone. The device's track feeds one WebAudio bus; the level meter, the delayed voice for the viewers and
-  // the upload all take it from there, so that another device is switched in live without restarting any of them.
+  // The microphone. The device's track feeds one WebAudio bus, from which the level meter and the delayed voice for the
+  // viewers take it, so that another device is switched in without restarting either. The upload (and KVS ingestion)
+  // records the device's own track, as captured: WebAudio would add its render buffering, which shifts the speech time
+  // the records are placed at (and under load more than that). A switch therefore starts a new upload at once, or
+  // replaces the track in the ingestion connection.
   const microphone = { ctx: null, bus: null, device: null, source: null };
 
   // Raw microphone: the model wants the voice as spoken, not gated by echo cancellation or noise suppression.
@@ -217,6 +220,7 @@
   // Puts a device's stream on the bus in place of the previous one, muted as the page is.
   function useMicrophone(device) {
     const oldSource = microphone.source, oldDevice = microphone.device;
+    const oldTrack = oldDevice && oldDevice.getAudioTracks()[0];
     const track = device.getAudioTracks()[0];
     track.enabled = !state.muted;
     const source = microphone.ctx.createMediaStreamSource(device);
@@ -225,6 +229,10 @@
     if (oldDevice) oldDevice.getTracks().forEach(t => t.stop());
     microphone.device = device;
     microphone.source = source;
+    if (oldTrack) {
+      if (state.awsIngest) swapTrack(state.awsIngest, oldTrack, track);
+      else if (state.ingestSocket && state.ingestSocket.readyState <= WebSocket.OPEN) { state.ingestSwitching = true; state.ingestSocket.close(1000, 'microphone changed'); }
+    }
     state.micDeviceId = track.getSettings().deviceId || null;
     state.micLabel = track.label;
     track.onended = () => {
@@ -232,6 +240,14 @@
         showProblem('mic-lost', 'Your microphone stopped (was it unplugged?). Choose another one above, or press Try again.', 'Try again', () => switchMicrophone(null));
       }
     };
+  }
+
+  // AWS mode: the ingestion stream and its live connection send the new device's track.
+  function swapTrack(ingestStream, oldTrack, track) {
+    ingestStream.removeTrack(oldTrack);
+    ingestStream.addTrack(track);
+    const sender = state.ingestPc && state.ingestPc.getSenders().find(x => x.track && x.track.kind === 'audio');
+    if (sender) sender.replaceTrack(track).catch(e => state.ingest && state.ingest.joinErrors.push('replaceTrack: ' + e));
   }
 
   async function switchMicrophone(deviceId) {
@@ -347,12 +363,9 @@
     const out = ctx.createMediaStreamDestination();
     delay.connect(out);
     const setDelay = ms => { state.delayMs = ms; delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05); };
-    // The undelayed voice for the upload (or KVS ingestion): one track that outlives a change of microphone.
-    const upload = ctx.createMediaStreamDestination();
-    microphone.bus.connect(upload);
 
     // Locally the raw microphone goes to the media store as WebM; on AWS, KVS WebRTC ingestion takes it (startAwsIngestion).
-    if (!aws) keepIngest(m, upload.stream);
+    if (!aws) keepIngest(m);
     const queue = [];
     receiveRecords(m, queue, setDelay);
     const canvas = $('face');
@@ -380,7 +393,8 @@
         fresh = false;
         return conn.meeting.url;
       }, (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, conn.meeting.iceServers), hooks);
-      await startAwsIngestion(m, conn.ingest, new MediaStream([upload.stream.getAudioTracks()[0], canvasTrack]));
+      state.awsIngest = new MediaStream([microphone.device.getAudioTracks()[0], canvasTrack]);
+      await startAwsIngestion(m, conn.ingest, state.awsIngest);
     } else {
       const url = `${wsBase}${m.signalingPath}?X-Amz-ChannelARN=${encodeURIComponent(m.channelArn)}&X-KvsInference-Token=${encodeURIComponent(m.masterToken)}`;
       const sig = state.signaling = keepSignaling(() => url, (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, []), hooks);
@@ -422,18 +436,27 @@
   }
 
   // The upload comes back too: when its socket closes while the meeting goes on, the recorder is stopped and a new
-  // upload (a new PutMedia, as a KVS producer reconnects) starts after the back-off.
-  function keepIngest(m, stream) {
+  // upload (a new PutMedia, as a KVS producer reconnects) of the current microphone starts after the back-off, or at
+  // once when the microphone was switched.
+  function keepIngest(m) {
     let attempt = 0;
     const start = () => {
       if (state.ended) return;
-      startIngest(m, stream);
+      startIngest(m, microphone.device);
       const ws = state.ingestSocket;
       ws.addEventListener('open', () => { attempt = 0; state.ingestOpen = true; updateMasterConnection(); });
       ws.addEventListener('close', async () => {
         state.ingestOpen = false;
         if (state.recorder && state.recorder.state !== 'inactive') state.recorder.stop();
         if (state.ended) return;
+        if (state.ingestSwitching) {
+          // The server ends the previous PutMedia when its socket closes; a new one started too early is refused
+          // (one PutMedia per stream) and then retried by the back-off below.
+          state.ingestSwitching = false;
+          await sleep(200);
+          start();
+          return;
+        }
         updateMasterConnection();
         if ((await checkMeeting(m.id, m.masterToken)).verdict === 'ended') {
           meetingEnded('The meeting has ended: it was ended elsewhere, or it had no connection for too long.');
