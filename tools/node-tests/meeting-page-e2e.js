@@ -102,11 +102,11 @@ async function main() {
       .map(el => el.id || el.tagName));
     check(unnamed.length === 0, 'controls without a name: ' + unnamed);
     await master.click('#copy');
-    await waitFor(master, () => document.getElementById('copied').textContent === 'Link copied', 'Link copied', 5000);
+    await waitFor(master, () => document.getElementById('copied').textContent === 'Link copied', 'Link copied', 20000);
     check(await state(master, () => navigator.clipboard.readText()) === link, 'the clipboard does not hold the join link');
     check(!(await master.isVisible('#diag')), 'diagnostics shown before the toggle');
     await master.click('#diagnostics summary');
-    await waitFor(master, () => /persisted \d+/.test(document.getElementById('diag').textContent), 'the diagnostics text', 5000);
+    await waitFor(master, () => /persisted \d+/.test(document.getElementById('diag').textContent), 'the diagnostics text', 20000);
     check(await master.isVisible('#diag'), 'diagnostics hidden after the toggle');
     await master.click('#diagnostics summary');
 
@@ -118,8 +118,8 @@ async function main() {
     check(await viewer.isVisible('#join') && !(await viewer.isVisible('#create')), 'the join link opens the viewer page');
     await viewer.click('#join');
     await waitFor(viewer, () => window.kvsMeeting.connection === 'connected', 'the viewer connected', 30000);
-    await waitFor(master, () => document.getElementById('viewers').textContent === '1 viewer (up to 10)', 'the master counting 1 viewer', 10000);
-    await waitFor(viewer, () => document.getElementById('viewerCount').textContent === '1 viewer', 'the viewer page counting 1 viewer', 10000);
+    await waitFor(master, () => document.getElementById('viewers').textContent === '1 viewer (up to 10)', 'the master counting 1 viewer', 20000);
+    await waitFor(viewer, () => document.getElementById('viewerCount').textContent === '1 viewer', 'the viewer page counting 1 viewer', 20000);
 
     step('mute and unmute');
     await waitFor(viewer, () => window.kvsMeeting.samples.some(s => s.rms > 0.02), 'the viewer hearing speech', 15000);
@@ -146,7 +146,7 @@ async function main() {
     if (check(other && mics.options >= 2, 'fewer than two microphones to choose from: ' + JSON.stringify(mics))) {
       const persistedBefore = await state(master, () => window.kvsMeeting.stats.persisted);
       await master.selectOption('#micSelect', other.id);
-      await waitFor(master, id => window.kvsMeeting.micDeviceId === id && window.kvsMeeting.micLabel, 'the chosen microphone in use', 10000, other.id);
+      await waitFor(master, id => window.kvsMeeting.micDeviceId === id && window.kvsMeeting.micLabel, 'the chosen microphone in use', 20000, other.id);
       const switchedAt = Date.now();
       await waitFor(master, from => window.kvsMeeting.micLevels.some(p => p.t > from && p.rms > 0.02), 'speech from the chosen microphone', 15000, switchedAt);
       await waitFor(master, n => window.kvsMeeting.stats.persisted >= n + 2, 'the upload going on after the switch', 15000, persistedBefore);
@@ -178,6 +178,22 @@ async function main() {
     await waitFor(master, () => window.kvsMeeting.connection === 'reconnecting' && window.kvsMeeting.problem === 'connection-lost', 'the master showing reconnecting', 15000);
     await waitFor(viewer, () => window.kvsMeeting.connection === 'reconnecting' && window.kvsMeeting.problem === 'connection-lost', 'the viewer showing reconnecting', 15000);
     check(/reconnects by itself/.test(await viewer.textContent('#noticeText')), 'the reconnecting notice');
+    // Reconnect now tries at once: the click opens a socket before it returns (unless one is being tried just then;
+    // then it is clicked again once the notice is back). The server is still away, so the page stays reconnecting.
+    check(await viewer.textContent('#noticeAction') === 'Reconnect now', 'the reconnecting notice offers Reconnect now');
+    let immediate = false;
+    for (let i = 0; i < 40 && !immediate; i++) {
+      immediate = await state(viewer, () => {
+        const button = document.getElementById('noticeAction');
+        if (button.offsetParent === null || button.textContent !== 'Reconnect now') return false;
+        const before = window.kvsMeeting.reconnects.signaling;
+        button.click();
+        return window.kvsMeeting.reconnects.signaling > before;
+      });
+      if (!immediate) await viewer.waitForTimeout(250);
+    }
+    check(immediate, 'Reconnect now made no attempt');
+    await waitFor(viewer, () => window.kvsMeeting.problem === 'connection-lost', 'the viewer still reconnecting', 20000);
     await shoot(viewer, 'meeting-viewer-reconnecting-phone.png');
     await master.waitForTimeout(4000);
     proxy.restore();
@@ -199,7 +215,7 @@ async function main() {
       await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
       sockets.push(ws);
     }
-    await waitFor(master, () => document.getElementById('viewers').textContent === '10 viewers (up to 10)', 'the master counting 10 viewers', 10000);
+    await waitFor(master, () => document.getElementById('viewers').textContent === '10 viewers (up to 10)', 'the master counting 10 viewers', 20000);
     const eleventh = await context.newPage();
     eleventh.on('pageerror', e => failures.push('11th viewer page error: ' + e.message));
     await eleventh.setViewportSize({ width: 375, height: 740 });
@@ -210,27 +226,32 @@ async function main() {
     check(/full: it already has 10 viewers/.test(full.text) && full.focus === 'noticeAction', 'full notice: ' + JSON.stringify(full));
     await shoot(eleventh, 'meeting-viewer-full-phone.png');
     sockets.pop().close();
-    await waitFor(master, () => document.getElementById('viewers').textContent === '9 viewers (up to 10)', 'a seat free', 10000);
+    await waitFor(master, () => document.getElementById('viewers').textContent === '9 viewers (up to 10)', 'a seat free', 20000);
     await eleventh.keyboard.press('Enter'); // on Try again
     await waitFor(eleventh, () => window.kvsMeeting.connection === 'connected', 'the 11th page joining once a seat was free', 30000);
     await eleventh.click('#leaveViewer');
-    await waitFor(eleventh, () => window.kvsMeeting.connection === 'left' && window.kvsMeeting.problem === 'left', 'the viewer left', 5000);
+    await waitFor(eleventh, () => window.kvsMeeting.connection === 'left' && window.kvsMeeting.problem === 'left', 'the viewer left', 20000);
     check(await eleventh.textContent('#noticeAction') === 'Join again', 'the left notice offers to join again');
+    await eleventh.click('#noticeAction');
+    await waitFor(eleventh, () => window.kvsMeeting.connection === 'idle' && !document.getElementById('join').disabled, 'the join page again', 20000);
     for (const ws of sockets.splice(0)) ws.close();
-    await waitFor(master, () => document.getElementById('viewers').textContent === '1 viewer (up to 10)', 'the seats free again', 10000);
+    await waitFor(master, () => document.getElementById('viewers').textContent === '1 viewer (up to 10)', 'the seats free again', 20000);
 
     step('meeting ended by the master');
     await master.click('#leave');
-    await waitFor(master, () => window.kvsMeeting.connection === 'ended' && window.kvsMeeting.problem === 'ended', 'the master page ended', 10000);
+    await waitFor(master, () => window.kvsMeeting.connection === 'ended' && window.kvsMeeting.problem === 'ended', 'the master page ended', 20000);
     await waitFor(viewer, () => window.kvsMeeting.connection === 'ended' && window.kvsMeeting.problem === 'ended', 'the viewer told the meeting ended', 20000);
     check(/has ended/.test(await viewer.textContent('#noticeText')), 'ended notice');
     await shoot(viewer, 'meeting-viewer-ended-phone.png');
     const gone = await fetch(`${server}/meeting/api/join/${code}`);
     check(gone.status === 410, 'the join link after the end answers ' + gone.status);
+    check(await master.textContent('#noticeAction') === 'Start a new meeting', 'the ended notice offers a new meeting');
+    await master.click('#noticeAction');
+    await waitFor(master, () => window.kvsMeeting.connection === 'idle' && document.getElementById('create').offsetParent !== null, 'the start page again', 20000);
     const late = await context.newPage();
     await late.goto(link);
     await late.click('#join');
-    await waitFor(late, () => window.kvsMeeting.connection === 'ended', 'a late visitor told the meeting ended', 10000);
+    await waitFor(late, () => window.kvsMeeting.connection === 'ended', 'a late visitor told the meeting ended', 20000);
   } catch (e) {
     failures.push(String(e && e.stack || e));
   }

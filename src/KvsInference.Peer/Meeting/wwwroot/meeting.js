@@ -138,7 +138,7 @@
   // the server went away, or it said GO_AWAY (then the next socket opens at once, before the old one closes, as KVS
   // advises) — `lost(opened)` decides: true to try again after the back-off, false to stop (ended, full).
   function keepSignaling(urlFor, onMessage, { opened, lost }) {
-    const link = { ws: null, closed: false, open: false };
+    const link = { ws: null, closed: false, open: false, connecting: false };
     link.send = (action, payload, recipientClientId) => {
       if (!link.ws || link.ws.readyState !== WebSocket.OPEN) return false;
       link.ws.send(JSON.stringify({ action, messagePayload: encode(payload), recipientClientId, correlationId: String(Date.now()) }));
@@ -146,14 +146,17 @@
     };
     link.close = () => { link.closed = true; link.open = false; if (link.ws) link.ws.close(1000); };
     let attempt = 0;
+    // `connecting` covers the whole attempt, from asking for the URL to the socket's open or close.
     const connect = async () => {
-      if (link.closed) return;
+      if (link.closed || link.connecting) return;
+      link.connecting = true;
       let url;
-      try { url = await urlFor(); } catch (e) { state.stats.signalingErrors.push({ error: 'url: ' + e }); return retry(false); }
-      if (link.closed) return;
-      const ws = link.ws = new WebSocket(url);
+      try { url = await urlFor(); } catch (e) { link.connecting = false; state.stats.signalingErrors.push({ error: 'url: ' + e }); return retry(false); }
+      if (link.closed) { link.connecting = false; return; }
+      let ws;
+      try { ws = link.ws = new WebSocket(url); } catch (e) { link.connecting = false; state.stats.signalingErrors.push({ error: 'socket: ' + e }); return retry(false); }
       let wasOpen = false;
-      ws.onopen = () => { wasOpen = true; attempt = 0; link.open = true; opened(link); };
+      ws.onopen = () => { wasOpen = true; attempt = 0; link.connecting = false; link.open = true; opened(link); };
       ws.onmessage = e => {
         const msg = JSON.parse(e.data);
         if (msg.messageType === 'GO_AWAY' && link.ws === ws) { link.ws = null; link.open = false; state.reconnects.signaling++; connect(); return; }
@@ -163,19 +166,31 @@
       ws.onerror = () => state.stats.signalingErrors.push({ messageType: 'SOCKET_ERROR' });
       ws.onclose = () => {
         if (link.ws !== ws || link.closed) return; // replaced after GO_AWAY, or closed by us
+        link.connecting = false;
         link.ws = null;
         link.open = false;
         retry(wasOpen);
       };
     };
+    // Only the latest scheduled attempt goes ahead (Reconnect now, or a newer loss, supersedes a waiting one), so that
+    // there is never more than one socket.
+    let scheduled = 0;
     const retry = async wasOpen => {
+      const mine = ++scheduled;
       if (!(await lost(wasOpen)) || link.closed) return;
       const seconds = RETRY_SECONDS[Math.min(attempt++, RETRY_SECONDS.length - 1)];
       await sleep(seconds * 1000);
+      if (mine !== scheduled || link.ws || link.connecting || link.closed) return;
       state.reconnects.signaling++;
       connect();
     };
-    link.retryNow = () => { attempt = 0; if (!link.ws && !link.closed) connect(); };
+    link.retryNow = () => {
+      scheduled++;
+      attempt = 0;
+      if (link.ws || link.connecting || link.closed) return; // a socket is open or being tried already
+      state.reconnects.signaling++;
+      connect();
+    };
     connect();
     return link;
   }
@@ -749,7 +764,7 @@
       else if (type === 'ICE_CANDIDATE') await pc.addIceCandidate(payload).catch(e => state.stats.signalingErrors.push({ error: String(e) }));
     }, {
       // A peer connection that still carries media survives a signaling reconnect; any other is offered anew.
-      opened: () => { if (!state.pc || state.pc.connectionState !== 'connected') offer(conn ? conn.iceServers : []); updateViewerConnection(); },
+      opened: () => { if (!state.pc || state.pc.connectionState !== 'connected') offer(conn ? conn.iceServers : []).catch(offerFailed); updateViewerConnection(); },
       lost: viewerLost,
     });
     if (!aws) pollStatus(grant.meetingId, grant.viewerToken, () => { $('viewerCount').textContent = viewersText(state.viewerCount, null); });
@@ -787,8 +802,10 @@
   // A new offer for a peer connection that failed, once signaling is open (else its reopening makes one).
   function renegotiate(pc) {
     if (pc !== state.pc || state.ended || pc.connectionState === 'connected') return;
-    if (state.signaling.open) offer(pc.getConfiguration().iceServers || []);
+    if (state.signaling.open) offer(pc.getConfiguration().iceServers || []).catch(offerFailed);
   }
+
+  const offerFailed = e => state.stats.signalingErrors.push({ error: 'offer: ' + e });
 
   function updateViewerConnection() {
     if (state.ended || state.connection === 'full' || state.connection === 'left') return;
