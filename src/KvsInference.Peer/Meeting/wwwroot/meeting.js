@@ -213,8 +213,8 @@
   // ------------------------------------------------------------------ master
   // The microphone. The device's track feeds one WebAudio bus, from which the level meter and the delayed voice for the
   // viewers take it, so that another device is switched in without restarting either. The upload (and KVS ingestion)
-  // records the device's own track, as captured: WebAudio would add its render buffering, which shifts the speech time
-  // the records are placed at (and under load more than that). A switch therefore starts a new upload at once, or
+  // records the device's own track, as captured: WebAudio would put its render buffering between capture and recording,
+  // which shifts the speech time the records are placed at. A switch therefore starts a new upload at once, or
   // replaces the track in the ingestion connection.
   const microphone = { ctx: null, bus: null, device: null, source: null };
 
