@@ -232,8 +232,8 @@ async function main() {
     await eleventh.click('#leaveViewer');
     await waitFor(eleventh, () => window.kvsMeeting.connection === 'left' && window.kvsMeeting.problem === 'left', 'the viewer left', 20000);
     check(await eleventh.textContent('#noticeAction') === 'Join again', 'the left notice offers to join again');
-    await eleventh.click('#noticeAction');
-    await waitFor(eleventh, () => window.kvsMeeting.connection === 'idle' && !document.getElementById('join').disabled, 'the join page again', 20000);
+    await Promise.all([eleventh.waitForEvent('load'), eleventh.click('#noticeAction')]); // the page loads anew
+    await waitFor(eleventh, () => window.kvsMeeting?.connection === 'idle' && !document.getElementById('join').disabled, 'the join page again', 20000);
     for (const ws of sockets.splice(0)) ws.close();
     await waitFor(master, () => document.getElementById('viewers').textContent === '1 viewer (up to 10)', 'the seats free again', 20000);
 
@@ -246,8 +246,8 @@ async function main() {
     const gone = await fetch(`${server}/meeting/api/join/${code}`);
     check(gone.status === 410, 'the join link after the end answers ' + gone.status);
     check(await master.textContent('#noticeAction') === 'Start a new meeting', 'the ended notice offers a new meeting');
-    await master.click('#noticeAction');
-    await waitFor(master, () => window.kvsMeeting.connection === 'idle' && document.getElementById('create').offsetParent !== null, 'the start page again', 20000);
+    await Promise.all([master.waitForEvent('load'), master.click('#noticeAction')]);
+    await waitFor(master, () => window.kvsMeeting?.connection === 'idle' && document.getElementById('create').offsetParent !== null, 'the start page again', 20000);
     const late = await context.newPage();
     await late.goto(link);
     await late.click('#join');
