@@ -71,8 +71,9 @@
     if (!created.ok) throw new Error('creating the meeting failed: ' + created.status + ' ' + await created.text());
     const m = state.meeting = await created.json();
     const aws = m.mode === 'aws';
-    // Leaving the page ends a local meeting at once (its slot is free); otherwise it ends after its idle timeout.
-    if (!aws) addEventListener('pagehide', () => fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`,
+    // Leaving the page ends the meeting at once (its slot is free, in AWS mode its KVS channels and stream are deleted);
+    // if this request is lost, the meeting ends after its idle timeout.
+    addEventListener('pagehide', () => fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`,
       { method: 'DELETE', keepalive: true, headers: { authorization: 'Bearer ' + m.masterToken } }));
     const join = new URL(m.joinPath, location.href).href;
     $('joinLink').href = join; $('joinLink').textContent = join; $('joinBox').classList.remove('hidden');
