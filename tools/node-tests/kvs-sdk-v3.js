@@ -152,6 +152,17 @@ async function signalingChannels() {
     const out = await control.send(new kv.ListSignalingChannelsCommand({}));
     assert(out.ChannelInfoList.some((c) => c.ChannelARN === arn), JSON.stringify(out.ChannelInfoList));
   });
+  await check('ListSignalingChannels paged by NextToken', async () => {
+    await control.send(new kv.CreateSignalingChannelCommand({ ChannelName: 'sdk-room-2' }));
+    const names = [];
+    let pages = 0;
+    for await (const page of kv.paginateListSignalingChannels({ client: control, pageSize: 1 }, { ChannelNameCondition: { ComparisonOperator: 'BEGINS_WITH', ComparisonValue: 'sdk-room' } })) {
+      pages++;
+      names.push(...page.ChannelInfoList.map((c) => c.ChannelName));
+    }
+    assert(JSON.stringify(names) === '["sdk-room","sdk-room-2"]' && pages >= 2, `names ${names}, pages ${pages}`);
+    await expectError('InvalidArgumentException', control.send(new kv.ListSignalingChannelsCommand({ NextToken: '!not-ours!' })));
+  });
   let https;
   await check('GetSignalingChannelEndpoint', async () => {
     const out = await control.send(new kv.GetSignalingChannelEndpointCommand({

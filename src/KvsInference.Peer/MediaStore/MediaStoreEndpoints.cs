@@ -490,18 +490,8 @@ public static class MediaStoreEndpoints
     private static DateTimeOffset RequiredTimestamp(JsonElement body, string name) =>
         OptionalTimestamp(body, name) ?? throw KvsServiceException.InvalidArgument($"{name} is required.");
 
-    private static string EncodeToken(string value) => Convert.ToBase64String(Encoding.UTF8.GetBytes(value));
+    private static string EncodeToken(string value) => KvsListPage.Encode(value);
 
-    private static string? DecodeToken(string? token)
-    {
-        if (token is null) return null;
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
-        }
-        catch (FormatException)
-        {
-            throw KvsServiceException.InvalidArgument("NextToken is not a token this service returned.");
-        }
-    }
+    private static string? DecodeToken(string? token) =>
+        KvsListPage.TryDecode(token, out var after) ? after : throw KvsServiceException.InvalidArgument("NextToken is not a token this service returned.");
 }

@@ -14,6 +14,7 @@ namespace KvsInference.Peer.Meeting;
 /// <c>POST /meeting/api/meetings</c> creates a meeting on KVS; <c>POST /meeting/api/meetings/{id}/connection</c>
 /// (<c>Authorization: Bearer &lt;meeting token&gt;</c>) gives the page presigned signaling URLs and ICE servers;
 /// <c>POST /meeting/api/meetings/{id}/storage-session</c> (master token) calls JoinStorageSession;
+/// <c>DELETE /meeting/api/meetings/{id}</c> (master token) ends the meeting and deletes its KVS resources;
 /// <c>GET /meeting/records</c> streams the meeting's records. There is no WebM ingest: KVS WebRTC ingestion replaces it.
 /// </summary>
 internal static class AwsMeetingEndpoints
@@ -31,6 +32,18 @@ internal static class AwsMeetingEndpoints
             Guarded(context, async () => await context.Response.WriteAsJsonAsync(
                 new { joined = true, channelArn = await meetings.JoinStorageSessionAsync(id, Bearer(context), context.RequestAborted) },
                 Json, context.RequestAborted)));
+        endpoints.MapGet("/meeting/api/meetings/{id}", (HttpContext context, string id, AwsMeetingService meetings) =>
+            Guarded(context, async () =>
+            {
+                context.Response.Headers.CacheControl = "no-store";
+                await context.Response.WriteAsJsonAsync(meetings.GetStatus(id, Bearer(context)), MeetingEndpointExtensions.Json, context.RequestAborted);
+            }));
+        endpoints.MapDelete("/meeting/api/meetings/{id}", (HttpContext context, string id, AwsMeetingService meetings) =>
+            Guarded(context, async () =>
+            {
+                await meetings.EndAsync(id, Bearer(context));
+                context.Response.StatusCode = 204;
+            }));
         endpoints.MapGet("/meeting/records", async (HttpContext context, AwsMeetingService meetings) =>
         {
             var meeting = meetings.Authorize(context.Request.Query["stream"], context.Request.Query["token"], out var why);
@@ -39,6 +52,7 @@ internal static class AwsMeetingEndpoints
                 await MeetingEndpointExtensions.Error(context, 403, "NotAuthorizedException", "Records refused: " + why + ".");
                 return;
             }
+            using var use = meetings.Use(meeting);
             await MeetingEndpointExtensions.StreamRecordsAsync(context, meetings.Records, meeting.StreamName);
         });
     }
@@ -82,7 +96,7 @@ internal static class AwsMeetingEndpoints
         }
         catch (MeetingRequestException e)
         {
-            var type = e.Status switch { 404 => "ResourceNotFoundException", 429 => "ClientLimitExceededException", _ => "NotAuthorizedException" };
+            var type = e.Status switch { 404 => "ResourceNotFoundException", 410 => "MeetingEndedException", 429 => "ClientLimitExceededException", _ => "NotAuthorizedException" };
             await MeetingEndpointExtensions.Error(context, e.Status, type, e.Message);
         }
         catch (Exception e) when (e is AwsServiceException or AwsProtocolException or HttpRequestException or TimeoutException

@@ -56,7 +56,11 @@ public sealed class MeetingRequestException : Exception
 /// Meetings on Amazon KVS. Creating one makes (or finds) a meeting channel, an ingestion channel and a stream, links the
 /// ingestion channel to the stream (UpdateMediaStorageConfiguration) and looks up the channels' endpoints. Pages never
 /// see AWS credentials: they present a meeting token and get presigned signaling URLs valid for minutes, and the
-/// master asks this service to call JoinStorageSession once its ingestion socket is open.
+/// master asks this service to call JoinStorageSession once its ingestion socket is open. A meeting ends, deleting
+/// its channels and stream on KVS and freeing its slot of <see cref="MeetingOptions.MaxMeetings"/>, when its master
+/// ends it (<see cref="EndAsync"/>) or when for <see cref="MeetingOptions.IdleTimeout"/> no page has called this
+/// service or watched the meeting's records (the pages' signaling connections go to KVS directly, so this service
+/// cannot see them; every page watches the records while it is open).
 /// </summary>
 /// <remarks>
 /// Why two channels: while a channel stores media, KVS makes no direct master-viewer connections on it (every peer talks
@@ -64,18 +68,19 @@ public sealed class MeetingRequestException : Exception
 /// channel without storage. On the ingestion channel every offer the master receives is the storage session's, which
 /// gets the undelayed microphone (Opus) and the avatar canvas (H.264) that WebRTC ingestion requires.
 /// </remarks>
-public sealed class AwsMeetingService
+public sealed class AwsMeetingService : IDisposable
 {
     private readonly ConcurrentDictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry> _byStream = new(StringComparer.Ordinal);
     private readonly KinesisVideoClient _kvs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ITimer _sweeper;
     private int _reserved;
 
     private sealed record ChannelEndpoints(Uri Wss, Uri Https, Uri? WebRtc);
 
-    private sealed record Entry(AwsMeetingInfo Info, ChannelEndpoints Master, ChannelEndpoints Viewer, ChannelEndpoints Ingest);
+    private sealed record Entry(AwsMeetingInfo Info, ChannelEndpoints Master, ChannelEndpoints Viewer, ChannelEndpoints Ingest, MeetingActivity Activity);
 
     /// <summary>Creates the service.</summary>
     /// <param name="options">The settings (validated here; <see cref="MeetingOptions.Mode"/> must be AWS).</param>
@@ -98,6 +103,9 @@ public sealed class AwsMeetingService
         Records = records ?? throw new ArgumentNullException(nameof(records));
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
+        // As in local mode: a meeting ends between 1 and 1.25 idle timeouts after its last use.
+        var period = options.IdleTimeout / 4;
+        _sweeper = _time.CreateTimer(_ => SweepIdle(), null, period, period);
     }
 
     /// <summary>Gets the settings.</summary>
@@ -147,7 +155,7 @@ public sealed class AwsMeetingService
             var info = new AwsMeetingInfo(id, channelArn, ingestArn, name, streamArn,
                 Tokens.Issue(channelArn, SignalingRole.Master, null, Options.TokenLifetime),
                 viewerToken, video, Codes.Issue(new JoinGrant("aws", id, channelArn, viewerToken, null, video)));
-            var entry = new Entry(info, master, viewer, ingest);
+            var entry = new Entry(info, master, viewer, ingest, new MeetingActivity(_time));
             _byId[id] = entry;
             _byStream[name] = entry;
             _logger.LogInformation("meeting {Id} on KVS: channel {Channel}, ingestion channel {Ingest} -> stream {Stream}", id, channelArn, ingestArn, streamArn);
@@ -200,6 +208,92 @@ public sealed class AwsMeetingService
         return entry.Info.IngestChannelArn;
     }
 
+    /// <summary>
+    /// Ends a meeting at its master's request: its two signaling channels (KVS closes their connections) and its stream
+    /// are deleted, and the slot is free.
+    /// </summary>
+    /// <param name="meetingId">The meeting.</param>
+    /// <param name="token">The master token.</param>
+    /// <exception cref="MeetingRequestException">Unknown meeting (404) or not the master token (403).</exception>
+    public async Task EndAsync(string? meetingId, string? token)
+    {
+        var (entry, _) = Open(meetingId, token, SignalingRole.Master);
+        await RemoveAsync(entry, "ended by its master").ConfigureAwait(false);
+    }
+
+    /// <summary>Tells a page that its meeting still exists (and keeps it in use, as every call with its token does). KVS
+    /// does not say who is connected to a channel, so the viewer count and the master's presence are unknown here.</summary>
+    /// <param name="meetingId">The meeting.</param>
+    /// <param name="token">A master or viewer token of the meeting.</param>
+    /// <returns>The status, with <see cref="MeetingStatus.Viewers"/> and <see cref="MeetingStatus.MasterConnected"/> null.</returns>
+    /// <exception cref="MeetingRequestException">The meeting ended (410), is unknown (404), or the token does not open it (403).</exception>
+    public MeetingStatus GetStatus(string? meetingId, string? token)
+    {
+        if (meetingId is not null && !_byId.ContainsKey(meetingId) && Codes.HasEnded(meetingId))
+        {
+            throw new MeetingRequestException(410, "The meeting has ended.");
+        }
+        var (entry, _) = Open(meetingId, token, null);
+        return new MeetingStatus(entry.Info.Id, null, SignalingConstants.DefaultMaxViewersPerChannel, null);
+    }
+
+    /// <summary>Marks a meeting as in use (a page watching its records) until the result is disposed, so that it does
+    /// not expire meanwhile.</summary>
+    /// <param name="meeting">The meeting.</param>
+    /// <returns>Dispose when the use ends.</returns>
+    public IDisposable Use(AwsMeetingInfo meeting)
+    {
+        ArgumentNullException.ThrowIfNull(meeting);
+        return _byId.GetValueOrDefault(meeting.Id)?.Activity.Use() ?? NoMeetingUse.Instance;
+    }
+
+    /// <summary>Stops the idle sweep.</summary>
+    public void Dispose() => _sweeper.Dispose();
+
+    /// <summary>Ends the meetings no page has used for <see cref="MeetingOptions.IdleTimeout"/>.</summary>
+    internal void SweepIdle()
+    {
+        foreach (var entry in _byId.Values)
+        {
+            if (entry.Activity.IsIdle(Options.IdleTimeout, connected: false))
+            {
+                _ = RemoveAsync(entry, $"unused for {Options.IdleTimeout}");
+            }
+        }
+    }
+
+    private async Task RemoveAsync(Entry entry, string why)
+    {
+        if (!_byId.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
+        Codes.End(entry.Info.Id);
+        _byStream.TryRemove(entry.Info.StreamName, out _);
+        Interlocked.Decrement(ref _reserved);
+        _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);
+        // Each deletion on its own: a failure leaves that resource to its owner (named in the log), not the others.
+        // No cancellation token: the page's request may be gone by now, and KVS resources left behind cost money.
+        await DeleteAsync("signaling channel", entry.Info.IngestChannelArn, ct => _kvs.DeleteSignalingChannelAsync(entry.Info.IngestChannelArn, ct)).ConfigureAwait(false);
+        await DeleteAsync("signaling channel", entry.Info.ChannelArn, ct => _kvs.DeleteSignalingChannelAsync(entry.Info.ChannelArn, ct)).ConfigureAwait(false);
+        await DeleteAsync("stream", entry.Info.StreamArn, ct => _kvs.DeleteStreamAsync(entry.Info.StreamArn, ct)).ConfigureAwait(false);
+
+        async Task DeleteAsync(string what, string arn, Func<CancellationToken, Task> delete)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await delete(timeout.Token).ConfigureAwait(false);
+            }
+            catch (AwsResourceNotFoundException)
+            {
+                // Already gone: what deleting wanted.
+            }
+            catch (Exception e) when (e is AwsServiceException or AwsProtocolException or HttpRequestException or OperationCanceledException
+                or Polly.Timeout.TimeoutRejectedException)
+            {
+                _logger.LogWarning("meeting {Id}: deleting {What} {Arn} failed, delete it by hand: {Message}", entry.Info.Id, what, arn, e.Message);
+            }
+        }
+    }
+
     /// <summary>Finds the meeting of a stream and checks a token for it (any role).</summary>
     /// <param name="streamName">The meeting's stream.</param>
     /// <param name="token">A meeting token.</param>
@@ -239,6 +333,8 @@ public sealed class AwsMeetingService
         var problem = role == SignalingRole.Master ? null : Tokens.Validate(token, channel, SignalingRole.Viewer, null);
         if (problem is not null) throw new MeetingRequestException(403, "The meeting token does not open this meeting: " + problem + ".");
         if (required is { } r && r != role) throw new MeetingRequestException(403, $"This call needs the {r.ToString().ToLowerInvariant()} token.");
+        // Only a call that opened the meeting keeps it alive: refused tokens must not hold a slot.
+        entry.Activity.Touch();
         return (entry, role);
     }
 

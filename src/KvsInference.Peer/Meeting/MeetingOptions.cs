@@ -72,8 +72,9 @@ public sealed class MeetingOptions
     [Range(1, 100_000)]
     public int MaxMeetings { get; set; } = MeetingConstants.DefaultMaxMeetings;
 
-    /// <summary>Gets or sets how long a meeting may have no connection (no master or viewer on its channel, no ingest, no
-    /// records stream) before it ends and frees its slot (local mode).</summary>
+    /// <summary>Gets or sets how long a meeting may go unused before it ends and frees its slot. Local mode: no master or
+    /// viewer on its channel, no ingest, no records stream. AWS mode (the pages' signaling goes to KVS directly): no
+    /// records stream and no call of the meeting API; its KVS channels and stream are deleted.</summary>
     /// <value>The default value is 10 minutes.</value>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = MeetingConstants.DefaultIdleTimeout;

@@ -105,7 +105,7 @@ public sealed class MeetingService : IDisposable
             var meeting = new MeetingInfo(id, channel.Arn, streamName,
                 Signaling.Tokens.Issue(channel.Arn, SignalingRole.Master, null, Options.TokenLifetime),
                 viewerToken, video, code);
-            entry = new Entry(meeting, channel, _time.GetTimestamp());
+            entry = new Entry(meeting, channel, _time);
             _byStream[streamName] = entry;
             _byId[id] = entry;
         }
@@ -157,10 +157,7 @@ public sealed class MeetingService : IDisposable
     public IDisposable Use(MeetingInfo meeting)
     {
         ArgumentNullException.ThrowIfNull(meeting);
-        var entry = _byId.GetValueOrDefault(meeting.Id);
-        if (entry is null) return NoUse.Instance;
-        Interlocked.Increment(ref entry.Uses);
-        return new UseScope(entry);
+        return _byId.GetValueOrDefault(meeting.Id)?.Activity.Use() ?? NoMeetingUse.Instance;
     }
 
     /// <summary>Stops the idle sweep.</summary>
@@ -169,15 +166,9 @@ public sealed class MeetingService : IDisposable
     /// <summary>Ends the meetings that have had no connection for <see cref="MeetingOptions.IdleTimeout"/>.</summary>
     internal void SweepIdle()
     {
-        var now = _time.GetTimestamp();
         foreach (var entry in _byId.Values)
         {
-            var connected = entry.Channel.HasMaster || entry.Channel.ViewerCount > 0 || Volatile.Read(ref entry.Uses) > 0;
-            if (connected)
-            {
-                Interlocked.Exchange(ref entry.IdleSince, now);
-            }
-            else if (_time.GetElapsedTime(Interlocked.Read(ref entry.IdleSince), now) >= Options.IdleTimeout)
+            if (entry.Activity.IsIdle(Options.IdleTimeout, connected: entry.Channel.HasMaster || entry.Channel.ViewerCount > 0))
             {
                 _ = RemoveAsync(entry, $"no connection for {Options.IdleTimeout}");
             }
@@ -230,34 +221,12 @@ public sealed class MeetingService : IDisposable
         return meeting;
     }
 
-    private sealed class Entry(MeetingInfo info, SignalingChannel channel, long createdAt)
+    private sealed class Entry(MeetingInfo info, SignalingChannel channel, TimeProvider time)
     {
         public MeetingInfo Info { get; } = info;
 
         public SignalingChannel Channel { get; } = channel;
 
-        // Fields for Interlocked: the timestamp since which nothing was connected (at creation: nothing yet), and the
-        // ingests and records streams open.
-        public long IdleSince = createdAt;
-        public int Uses;
-    }
-
-    private sealed class UseScope(Entry entry) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref entry.Uses);
-        }
-    }
-
-    private sealed class NoUse : IDisposable
-    {
-        public static readonly NoUse Instance = new();
-
-        public void Dispose()
-        {
-        }
+        public MeetingActivity Activity { get; } = new(time);
     }
 }

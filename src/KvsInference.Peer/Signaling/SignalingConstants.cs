@@ -3,6 +3,9 @@ namespace KvsInference.Peer.Signaling;
 /// <summary>The defaults of <see cref="SignalingOptions"/>: the limits Amazon KVS documents for its signaling channels.</summary>
 internal static class SignalingConstants
 {
+    /// <summary>ListSignalingChannels' largest MaxResults (the kinesisvideo model's ListSignalingChannelsInputLimit), and its default.</summary>
+    public const int MaxListChannelsResults = 10000;
+
     /// <summary>KVS allows up to 10 viewers per signaling channel.</summary>
     public const int DefaultMaxViewersPerChannel = 10;
 

@@ -66,7 +66,7 @@ public sealed partial class SignalingServer
             // The kinesis-video-signaling model (GetIceServerConfig) has NotAuthorizedException where the kinesisvideo
             // control plane has AccessDeniedException; SDKs only map the modelled code to their typed exception.
             var denied = operation == "get-ice-server-config" ? "NotAuthorizedException" : "AccessDeniedException";
-            await WriteErrorAsync(context, authError.Value.Status, authError.Value.Status == 401 ? "MissingAuthenticationTokenException" : denied,
+            await WriteErrorAsync(context, authError.Value.Status, authError.Value.Reason == NoApiCredential ? "MissingAuthenticationTokenException" : denied,
                 authError.Value.Reason);
             return;
         }
@@ -77,7 +77,7 @@ public sealed partial class SignalingServer
                 await CreateAsync(context, request);
                 return;
             case "listSignalingChannels":
-                await context.Response.WriteAsJsonAsync(new { ChannelInfoList = Channels.OrderBy(c => c.Name, StringComparer.Ordinal).Select(Info).ToList() }, AwsJson);
+                await ListAsync(context, request);
                 return;
         }
 
@@ -116,6 +116,43 @@ public sealed partial class SignalingServer
                 await WriteErrorAsync(context, 404, "UnknownOperationException", $"Unknown operation {operation}.");
                 return;
         }
+    }
+
+    /// <summary>ListSignalingChannels: by name, at most MaxResults (1..10000) per page, optionally only names that begin
+    /// with ChannelNameCondition's value, paged by NextToken as KVS pages.</summary>
+    private async Task ListAsync(HttpContext context, JsonElement request)
+    {
+        var max = SignalingConstants.MaxListChannelsResults;
+        if (request.TryGetProperty("MaxResults", out var m) && (m.ValueKind != JsonValueKind.Number || !m.TryGetInt32(out max)
+            || max is < 1 or > SignalingConstants.MaxListChannelsResults))
+        {
+            await WriteErrorAsync(context, 400, "InvalidArgumentException", $"MaxResults must be an integer from 1 to {SignalingConstants.MaxListChannelsResults}.");
+            return;
+        }
+        string? prefix = null;
+        if (request.TryGetProperty("ChannelNameCondition", out var condition) && condition.ValueKind == JsonValueKind.Object)
+        {
+            if (Str(condition, "ComparisonOperator") is { } op && op != "BEGINS_WITH")
+            {
+                await WriteErrorAsync(context, 400, "InvalidArgumentException", $"ComparisonOperator must be BEGINS_WITH, not {op}.");
+                return;
+            }
+            prefix = Str(condition, "ComparisonValue");
+        }
+        if (!KvsListPage.TryDecode(Str(request, "NextToken"), out var after))
+        {
+            await WriteErrorAsync(context, 400, "InvalidArgumentException", "NextToken is not a token this service returned.");
+            return;
+        }
+        var channels = Channels
+            .Where(c => (prefix is null || c.Name.StartsWith(prefix, StringComparison.Ordinal)) && (after is null || string.CompareOrdinal(c.Name, after) > 0))
+            .OrderBy(c => c.Name, StringComparer.Ordinal).Take(max + 1).ToList();
+        var page = channels.Take(max).ToList();
+        await context.Response.WriteAsJsonAsync(new
+        {
+            ChannelInfoList = page.Select(Info).ToList(),
+            NextToken = channels.Count > max ? KvsListPage.Encode(page[^1].Name) : null,
+        }, AwsJson);
     }
 
     private async Task CreateAsync(HttpContext context, JsonElement request)
@@ -176,6 +213,9 @@ public sealed partial class SignalingServer
         "describeSignalingChannel", "getSignalingChannelEndpoint", "get-ice-server-config",
     };
 
+    // AWS answers a call without any credential 403 MissingAuthenticationTokenException (not 401), as it answers a refused one 403.
+    private const string NoApiCredential = "The request carries neither a SigV4 Authorization header nor a Bearer meeting token.";
+
     private (int Status, string Reason)? AuthenticateApi(HttpContext context, byte[] body, string operation, JsonElement request)
     {
         var authorization = Header(context, "Authorization");
@@ -201,7 +241,7 @@ public sealed partial class SignalingServer
             var why = Tokens.ValidateForChannel(token, arn);
             return why is null ? null : (403, why);
         }
-        return Options.AllowAnonymous ? null : (401, "The request carries neither a SigV4 Authorization header nor a Bearer meeting token.");
+        return Options.AllowAnonymous ? null : (403, NoApiCredential);
     }
 
     private object Info(SignalingChannel channel) => new

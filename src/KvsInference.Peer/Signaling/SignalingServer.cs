@@ -132,7 +132,7 @@ public sealed partial class SignalingServer
         if (status != 0)
         {
             _logger.LogWarning("signaling: refused {Role} on {Arn}: {Reason}", role, arn, reason);
-            await WriteErrorAsync(context, status, status == 401 ? "MissingAuthenticationTokenException" : "AccessDeniedException", reason!);
+            await WriteErrorAsync(context, status, reason == NoConnectCredential ? "MissingAuthenticationTokenException" : "AccessDeniedException", reason!);
             return;
         }
         var channel = FindChannel(arn);
@@ -195,6 +195,9 @@ public sealed partial class SignalingServer
         }
     }
 
+    // As AWS: 403 MissingAuthenticationTokenException for a connection without any credential, not 401.
+    private static readonly string NoConnectCredential = $"The connection carries neither a SigV4 signature nor {SignalingConstants.MeetingTokenParameter}.";
+
     /// <summary>Checks the credential of a connection; ClientIdBound tells whether it vouches for the client id (SigV4, or a
     /// meeting token issued for that id), in which case a second connection with the id is the same client reconnecting.</summary>
     private (int Status, string? Reason, bool ClientIdBound) AuthenticateConnect(HttpContext context, List<KeyValuePair<string, string>> query,
@@ -213,7 +216,7 @@ public sealed partial class SignalingServer
         }
         return Options.AllowAnonymous
             ? (0, null, false)
-            : (401, $"The connection carries neither a SigV4 signature nor {SignalingConstants.MeetingTokenParameter}.", false);
+            : (403, NoConnectCredential, false);
     }
 
     private static string ClientIdInUse(string clientId) =>

@@ -108,6 +108,8 @@ public sealed class ClientModelConformanceTests
             ["UpdateMediaStorageConfiguration"] = Json("{}"),
             ["DescribeMediaStorageConfiguration"] = Json($$$"""{"MediaStorageConfiguration":{"StreamARN":"{{{StreamArn}}}","Status":"ENABLED"}}"""),
             ["JoinStorageSession"] = () => new HttpResponseMessage(HttpStatusCode.OK),
+            ["DeleteSignalingChannel"] = Json("{}"),
+            ["DeleteStream"] = Json("{}"),
         }));
         using var client = new KinesisVideoClient(Options(new KinesisVideoClientOptions(), handler));
 
@@ -124,8 +126,10 @@ public sealed class ClientModelConformanceTests
         await client.UpdateMediaStorageConfigurationAsync(ChannelArn, null, CancellationToken.None);
         await client.DescribeMediaStorageConfigurationAsync(ChannelArn, CancellationToken.None);
         await client.JoinStorageSessionAsync(new Uri("https://w-1.aws.invalid"), ChannelArn, CancellationToken.None);
+        await client.DeleteSignalingChannelAsync(ChannelArn, CancellationToken.None);
+        await client.DeleteStreamAsync(StreamArn, CancellationToken.None);
 
-        AssertConforms(handler, "kinesisvideo:CreateSignalingChannel", "kinesisvideo:DescribeSignalingChannel", "kinesisvideo:GetSignalingChannelEndpoint",
+        AssertConforms(handler, "kinesisvideo:CreateSignalingChannel", "kinesisvideo:DeleteSignalingChannel", "kinesisvideo:DeleteStream", "kinesisvideo:DescribeSignalingChannel", "kinesisvideo:GetSignalingChannelEndpoint",
             "kinesis-video-signaling:GetIceServerConfig", "kinesisvideo:UpdateMediaStorageConfiguration", "kinesisvideo:DescribeMediaStorageConfiguration",
             "kinesis-video-webrtc-storage:JoinStorageSession");
     }

@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KvsInference.Tests.Meeting;
 
@@ -240,6 +241,126 @@ public sealed class AwsMeetingEndpointTests : IAsyncLifetime
         while (line is not null && !line.StartsWith("data: ", StringComparison.Ordinal));
         var record = JsonDocument.Parse(line![6..]).RootElement;
         Assert.Equal(stream + "/9/200", record.GetProperty("recordId").GetString());
+    }
+
+    [Fact]
+    public async Task End_MasterToken_ChannelsAndStreamDeletedOnKvsAndTheMeetingGone()
+    {
+        var meeting = await CreateAsync();
+        var id = meeting.GetProperty("id").GetString()!;
+        using var viewer = await ConnectAsync(JsonDocument.Parse((await PostAsync($"/meeting/api/meetings/{id}/connection",
+            meeting.GetProperty("viewerToken").GetString())).Text).RootElement.GetProperty("meeting").GetProperty("url").GetString()!);
+
+        var byViewer = await DeleteAsync(id, meeting.GetProperty("viewerToken").GetString());
+        var byMaster = await DeleteAsync(id, meeting.GetProperty("masterToken").GetString());
+        var again = await DeleteAsync(id, meeting.GetProperty("masterToken").GetString());
+
+        Assert.Equal(HttpStatusCode.Forbidden, byViewer);
+        Assert.Equal(HttpStatusCode.NoContent, byMaster);
+        Assert.Equal(HttpStatusCode.NotFound, again);
+        Assert.Null(_kvs.Signaling.FindChannel(meeting.GetProperty("channelArn").GetString()!));
+        Assert.Null(_kvs.Signaling.FindChannel(meeting.GetProperty("ingestChannelArn").GetString()!));
+        Assert.False(_kvs.HasStream(meeting.GetProperty("streamName").GetString()!));
+        Assert.Equal(HttpStatusCode.NotFound, (await PostAsync($"/meeting/api/meetings/{id}/connection", meeting.GetProperty("masterToken").GetString())).Status);
+        // Deleting the channel ends its connections (the viewer was on it): GO_AWAY, then close.
+        Assert.True(await EndsAsync(viewer), "the viewer's connection did not end");
+    }
+
+    [Fact]
+    public async Task StatusAndJoin_AwsMeetingLiveThenEnded_OkWithoutViewerCountThen410()
+    {
+        var meeting = await CreateAsync();
+        var id = meeting.GetProperty("id").GetString()!;
+        var code = meeting.GetProperty("joinCode").GetString()!;
+        var viewerToken = meeting.GetProperty("viewerToken").GetString();
+
+        var (live, status) = await GetAsync($"/meeting/api/meetings/{id}", viewerToken);
+        Assert.Equal(HttpStatusCode.OK, live);
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("viewers").ValueKind); // KVS does not say who is connected
+        Assert.Equal(10, status.GetProperty("maxViewers").GetInt32());
+        var (joined, grant) = await GetAsync("/meeting/api/join/" + code, null);
+        Assert.Equal(HttpStatusCode.OK, joined);
+        Assert.Equal("aws", grant.GetProperty("mode").GetString());
+        Assert.Equal(id, grant.GetProperty("meetingId").GetString());
+        Assert.Equal(viewerToken, grant.GetProperty("viewerToken").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync($"/meeting/api/meetings/{id}", null)).Status);
+
+        Assert.Equal(HttpStatusCode.NoContent, await DeleteAsync(id, meeting.GetProperty("masterToken").GetString()));
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync($"/meeting/api/meetings/{id}", viewerToken)).Status);
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync("/meeting/api/join/" + code, null)).Status);
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _url + path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task SweepIdle_UnusedForTheIdleTimeout_MeetingEndsWithItsKvsResourcesWhileAWatchedOneStays()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new MeetingOptions { Mode = MeetingMode.Aws, StreamPrefix = "idle-", StreamRetentionHours = 2, MaxMeetings = 2, IdleTimeout = TimeSpan.FromMinutes(10) };
+        using var meetings = new AwsMeetingService(options, _client, new MeetingTokens(new byte[32], time), _records, time);
+        var idle = await CreateOnFakeClockAsync(meetings, time);
+        var watched = await CreateOnFakeClockAsync(meetings, time);
+        using var records = meetings.Use(watched);
+
+        time.Advance(TimeSpan.FromMinutes(11));
+        meetings.SweepIdle();
+
+        await WaitAsync(() => !_kvs.HasStream(idle.StreamName) && _kvs.Signaling.FindChannel(idle.IngestChannelArn) is null);
+        Assert.Null(_kvs.Signaling.FindChannel(idle.ChannelArn));
+        Assert.Null(meetings.Authorize(idle.StreamName, idle.ViewerToken, out _));
+        Assert.NotNull(meetings.Authorize(watched.StreamName, watched.ViewerToken, out _));
+        Assert.True(_kvs.HasStream(watched.StreamName));
+        // The idle meeting's slot is free again (MaxMeetings 2).
+        await CreateOnFakeClockAsync(meetings, time);
+    }
+
+    /// <summary>Creates a meeting while moving the fake clock on: creating waits (on that clock) for a new stream to become ACTIVE.</summary>
+    private static async Task<AwsMeetingInfo> CreateOnFakeClockAsync(AwsMeetingService meetings, FakeTimeProvider time)
+    {
+        var create = meetings.CreateAsync(video: false, CancellationToken.None);
+        while (!create.IsCompleted)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            await Task.WhenAny(create, Task.Delay(10));
+        }
+        return await create;
+    }
+
+    /// <summary>Whether a signaling connection gets GO_AWAY or is closed within the patience.</summary>
+    private static async Task<bool> EndsAsync(ClientWebSocket ws)
+    {
+        var buffer = new byte[16 * 1024];
+        using var timeout = new CancellationTokenSource(Patience);
+        try
+        {
+            while (true)
+            {
+                var r = await ws.ReceiveAsync(buffer, timeout.Token);
+                if (r.MessageType == WebSocketMessageType.Close || System.Text.Encoding.UTF8.GetString(buffer, 0, r.Count).Contains("GO_AWAY")) return true;
+            }
+        }
+        catch (WebSocketException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<HttpStatusCode> DeleteAsync(string id, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"{_url}/meeting/api/meetings/{id}");
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request);
+        return response.StatusCode;
     }
 
     private static async Task WaitAsync(Func<bool> condition)

@@ -15,7 +15,7 @@ namespace KvsInference.Tests.Meeting;
 /// A STAND-IN for Amazon Kinesis Video Streams on 127.0.0.1, because AWS cannot be reached from here. The WebSocket
 /// signaling and GetIceServerConfig are this project's own KVS-compatible <see cref="SignalingServer"/> at <c>/kvs</c>
 /// (presigned URLs verified by its SigV4 verifier). The control plane at <c>/cp</c> answers in the KVS REST-JSON shapes
-/// the calls the AWS-mode meeting makes (signaling channels, streams, media storage configuration) and
+/// the calls the AWS-mode meeting makes (signaling channels and streams, created and deleted; media storage configuration) and
 /// <c>/webrtc/joinStorageSession</c> records JoinStorageSession. Every control-plane call must carry a valid SigV4
 /// Authorization header for <see cref="AccessKeyId"/>. What KVS does beyond these shapes (the storage session's own
 /// WebRTC peer, ingestion into a stream) is not modelled: a test plays the storage session where it needs one.
@@ -144,6 +144,17 @@ internal sealed class KvsStandIn : IAsyncDisposable
                         ResourceEndpoint = p switch { "WSS" => "ws" + http[4..] + "/kvs", "HTTPS" => http + "/kvs", _ => http + "/webrtc" },
                     }),
                 }, Aws);
+                return;
+            case "deleteSignalingChannel":
+                if (Channel() is not { } deleted) { await Error(c, 404, "ResourceNotFoundException", "The requested channel is not found or not active."); return; }
+                await Signaling.DeleteChannelAsync(deleted.Arn);
+                _storage.TryRemove(deleted.Arn, out _);
+                c.Response.StatusCode = 200;
+                return;
+            case "deleteStream":
+                var gone = _streams.FirstOrDefault(p => p.Value.Arn == Str("StreamARN"));
+                if (gone.Key is null || !_streams.TryRemove(gone.Key, out _)) { await Error(c, 404, "ResourceNotFoundException", "The requested stream is not found or not active."); return; }
+                c.Response.StatusCode = 200;
                 return;
             case "createStream":
                 var name = Str("StreamName")!;

@@ -90,7 +90,7 @@ public sealed class SignalingControlPlaneTests
 
         using var plain = new HttpClient { BaseAddress = host.PlainEndpoint };
         var anonymous = await PostAsync(plain, "createSignalingChannel", new { ChannelName = "x" });
-        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.Status);
+        Assert.Equal((HttpStatusCode.Forbidden, "MissingAuthenticationTokenException"), (anonymous.Status, anonymous.ErrorType));
         Assert.Empty(host.Server.Channels);
     }
 
@@ -106,6 +106,37 @@ public sealed class SignalingControlPlaneTests
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(client, "getSignalingChannelEndpoint", new { ChannelARN = mine.Arn })).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(client, "getSignalingChannelEndpoint", new { ChannelARN = other.Arn })).Status);
         Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(client, "createSignalingChannel", new { ChannelName = "new" })).Status);
+    }
+
+    [Fact]
+    public async Task HandleApi_ListSignalingChannelsPaged_EveryChannelOfThePrefixOnceInNameOrder()
+    {
+        await using var host = await StartAsync();
+        foreach (var name in new[] { "room-c", "other", "room-a", "room-b" }) host.Server.CreateChannel(name);
+        using var signed = Signed(host);
+
+        var names = new List<string>();
+        string? next = null;
+        var pages = 0;
+        do
+        {
+            var page = await PostAsync(signed, "listSignalingChannels", new
+            {
+                MaxResults = 2, NextToken = next, ChannelNameCondition = new { ComparisonOperator = "BEGINS_WITH", ComparisonValue = "room-" },
+            });
+            Assert.Equal(HttpStatusCode.OK, page.Status);
+            names.AddRange(page.Body.GetProperty("ChannelInfoList").EnumerateArray().Select(c => c.GetProperty("ChannelName").GetString()!));
+            next = page.Body.TryGetProperty("NextToken", out var token) ? token.GetString() : null;
+            pages++;
+        }
+        while (next is not null && pages < 10);
+        var badToken = await PostAsync(signed, "listSignalingChannels", new { NextToken = "!not-ours!" });
+        var badMax = await PostAsync(signed, "listSignalingChannels", new { MaxResults = 0 });
+
+        Assert.Equal(["room-a", "room-b", "room-c"], names);
+        Assert.Equal(2, pages);
+        Assert.Equal((HttpStatusCode.BadRequest, "InvalidArgumentException"), (badToken.Status, badToken.ErrorType));
+        Assert.Equal((HttpStatusCode.BadRequest, "InvalidArgumentException"), (badMax.Status, badMax.ErrorType));
     }
 
     [Theory]

@@ -30,11 +30,11 @@ public sealed class SignalingServerAbuseTests
     }
 
     [Fact]
-    public async Task HandleConnect_UnknownChannelWithoutCredentials_UnauthorizedNotNotFound()
+    public async Task HandleConnect_UnknownChannelWithoutCredentials_ForbiddenNotNotFound()
     {
         await using var host = await StartAsync();
         var uri = new UriBuilder(host.WebSocketUrl!) { Query = "X-Amz-ChannelARN=" + Uri.EscapeDataString("arn:aws:kinesisvideo:us-west-2:123456789012:channel/nope/1") }.Uri;
-        Assert.Equal(HttpStatusCode.Unauthorized, await SignalingTestClient.TryConnectAsync(uri));
+        Assert.Equal(HttpStatusCode.Forbidden, await SignalingTestClient.TryConnectAsync(uri));
     }
 
     [Fact]

@@ -96,11 +96,11 @@ public sealed class SignalingServerTests
     }
 
     [Fact]
-    public async Task HandleConnect_NoCredentials_Unauthorized()
+    public async Task HandleConnect_NoCredentials_Forbidden()
     {
         await using var host = await StartAsync();
         var channel = host.Server.CreateChannel("one");
-        Assert.Equal(HttpStatusCode.Unauthorized, await SignalingTestClient.TryConnectAsync(SignalingTestClient.BuildUri(host, channel, "v", token: null)));
+        Assert.Equal(HttpStatusCode.Forbidden, await SignalingTestClient.TryConnectAsync(SignalingTestClient.BuildUri(host, channel, "v", token: null)));
     }
 
     [Theory]

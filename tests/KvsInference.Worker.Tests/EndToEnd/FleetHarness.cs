@@ -36,7 +36,10 @@ internal sealed class FleetHarness : IDisposable
 
     public ChildProcess StartWorkerProcess(string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        // Through env, which execs dotnet (same PID) with SIGINT's default handling: a test run started in the background
+        // by a non-interactive shell inherits SIGINT ignored, the runtime keeps an inherited ignore (as nohup expects), and
+        // the worker could not be stopped by SIGINT as from a terminal.
+        var psi = new ProcessStartInfo("env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -44,6 +47,8 @@ internal sealed class FleetHarness : IDisposable
             UseShellExecute = false,
             WorkingDirectory = TestPaths.Scratch,
         };
+        psi.ArgumentList.Add("--default-signal=INT");
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(WorkerDll);
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         // The children see only the AWS settings given here, never those of the machine running the tests.

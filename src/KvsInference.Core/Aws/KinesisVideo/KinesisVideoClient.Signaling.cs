@@ -21,6 +21,18 @@ public sealed partial class KinesisVideoClient
         return output.ChannelArn ?? throw new AwsProtocolException("kinesisvideo:CreateSignalingChannel answered without ChannelARN.");
     }
 
+    /// <summary>Deletes a signaling channel (DeleteSignalingChannel); its connections are closed.</summary>
+    /// <param name="channelArn">The channel's ARN.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="AwsResourceNotFoundException">The channel does not exist.</exception>
+    /// <exception cref="AwsServiceException">The service refused the call.</exception>
+    public async Task DeleteSignalingChannelAsync(string channelArn, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(channelArn);
+        await ControlAsync("DeleteSignalingChannel", "/deleteSignalingChannel", new Generated.KinesisVideo.DeleteSignalingChannelRequest { ChannelARN = channelArn },
+            SignalingJson.DeleteSignalingChannelRequest, SignalingJson.DeleteSignalingChannelResponse, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Describes a signaling channel (DescribeSignalingChannel).</summary>
     /// <param name="channel">The channel name or ARN (a value starting with <c>arn:</c> is sent as ChannelARN).</param>
     /// <param name="cancellationToken">Cancels the call.</param>

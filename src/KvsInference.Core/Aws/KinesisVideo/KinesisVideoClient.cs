@@ -146,6 +146,18 @@ public sealed partial class KinesisVideoClient : IStreamCatalog, IDisposable
         return output.StreamArn ?? throw new AwsProtocolException("kinesisvideo:CreateStream answered without StreamARN.");
     }
 
+    /// <summary>Deletes a stream and its data (DeleteStream); KVS deletes it asynchronously (status DELETING).</summary>
+    /// <param name="streamArn">The stream's ARN.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="AwsResourceNotFoundException">The stream does not exist.</exception>
+    /// <exception cref="AwsServiceException">The service refused the call.</exception>
+    public async Task DeleteStreamAsync(string streamArn, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(streamArn);
+        await ControlAsync("DeleteStream", "/deleteStream", new Generated.KinesisVideo.DeleteStreamRequest { StreamARN = streamArn },
+            Json.DeleteStreamRequest, Json.DeleteStreamResponse, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Gets the data endpoint of one stream and API (GetDataEndpoint), cached for <see cref="KinesisVideoClientOptions.DataEndpointCacheDuration"/>.</summary>
     /// <param name="stream">The stream name or ARN.</param>
     /// <param name="apiName">One of <see cref="KvsApiName"/>.</param>

@@ -358,4 +358,6 @@ internal sealed class KvsGetMediaForFragmentListInput
 [JsonSerializable(typeof(KvsListFragmentsOutput))]
 [JsonSerializable(typeof(KvsGetMediaForFragmentListInput))]
 [JsonSerializable(typeof(KvsAcknowledgement))]
+[JsonSerializable(typeof(Generated.KinesisVideo.DeleteStreamRequest))]
+[JsonSerializable(typeof(Generated.KinesisVideo.DeleteStreamResponse))]
 internal sealed partial class KinesisVideoJsonContext : JsonSerializerContext;

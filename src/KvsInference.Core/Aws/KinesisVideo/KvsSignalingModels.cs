@@ -177,4 +177,6 @@ internal sealed class KvsEmptyOutput;
 [JsonSerializable(typeof(KvsDescribeMediaStorageConfigurationOutput))]
 [JsonSerializable(typeof(KvsJoinStorageSessionInput))]
 [JsonSerializable(typeof(KvsEmptyOutput))]
+[JsonSerializable(typeof(Generated.KinesisVideo.DeleteSignalingChannelRequest))]
+[JsonSerializable(typeof(Generated.KinesisVideo.DeleteSignalingChannelResponse))]
 internal sealed partial class KinesisVideoSignalingJsonContext : JsonSerializerContext;

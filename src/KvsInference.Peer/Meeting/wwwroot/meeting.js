@@ -119,10 +119,9 @@
     return max ? `${who} (up to ${max})` : who;
   }
 
-  // What the meeting's status says (local mode): 'ok' with the status, 'ended', 'unreachable' (no answer, or not one we
-  // understand), or 'unknown' where there is no status to ask (AWS mode).
+  // What the meeting's status says: 'ok' with the status (in AWS mode without a viewer count: KVS does not tell who is
+  // connected), 'ended', or 'unreachable' (no answer, or not one we understand).
   async function checkMeeting(id, token) {
-    if (state.meeting && state.meeting.mode === 'aws') return { verdict: 'unknown' };
     try {
       const r = await fetch(`/meeting/api/meetings/${encodeURIComponent(id)}`, { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
       if (r.status === 410 || r.status === 404) return { verdict: 'ended' };
@@ -346,8 +345,9 @@
     }
     const m = state.meeting = await created.json();
     const aws = m.mode === 'aws';
-    // Leaving the page ends a local meeting at once (its slot is free); otherwise it ends after its idle timeout.
-    if (!aws) addEventListener('pagehide', () => state.ended || fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`,
+    // Leaving the page ends the meeting at once (its slot is free, in AWS mode its KVS channels and stream are deleted);
+    // if this request is lost, the meeting ends after its idle timeout.
+    addEventListener('pagehide', () => state.ended || fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`,
       { method: 'DELETE', keepalive: true, headers: { authorization: 'Bearer ' + m.masterToken } }));
     $('joinLink').value = new URL(m.joinPath, location.href).href;
     $('setup').classList.add('hidden');
@@ -413,8 +413,8 @@
     } else {
       const url = `${wsBase}${m.signalingPath}?X-Amz-ChannelARN=${encodeURIComponent(m.channelArn)}&X-KvsInference-Token=${encodeURIComponent(m.masterToken)}`;
       const sig = state.signaling = keepSignaling(() => url, (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, []), hooks);
-      pollStatus(m.id, m.masterToken, showMasterViewers);
     }
+    pollStatus(m.id, m.masterToken, showMasterViewers);
     showMasterViewers();
     diagnostics();
     setInterval(diagnostics, 500);
@@ -532,20 +532,18 @@
   async function endMeeting() {
     const m = state.meeting;
     $('leave').disabled = true;
-    if (m.mode !== 'aws') {
-      let answered = false;
-      try {
-        const r = await fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`, { method: 'DELETE', headers: { authorization: 'Bearer ' + m.masterToken } });
-        answered = r.ok || r.status === 404 || r.status === 410;
-      } catch { }
-      if (!answered) {
-        $('leave').disabled = false;
-        showProblem('end-failed', 'The meeting could not be ended: the server did not answer. Press End meeting again.', 'End meeting', endMeeting);
-        return;
-      }
+    let answered = false;
+    try {
+      const r = await fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`, { method: 'DELETE', headers: { authorization: 'Bearer ' + m.masterToken } });
+      answered = r.ok || r.status === 404 || r.status === 410;
+    } catch { }
+    if (!answered) {
+      $('leave').disabled = false;
+      showProblem('end-failed', 'The meeting could not be ended: the server did not answer. Press End meeting again.', 'End meeting', endMeeting);
+      return;
     }
     teardownMaster();
-    const text = m.mode === 'aws' ? 'You left the meeting.' : 'You ended the meeting. Viewers were told that it has ended.';
+    const text = 'You ended the meeting. Viewers were told that it has ended.';
     setConnection('ended', text);
     showProblem('ended', text, 'Start a new meeting', () => location.assign('/'), true);
   }
@@ -767,7 +765,7 @@
       opened: () => { if (!state.pc || state.pc.connectionState !== 'connected') offer(conn ? conn.iceServers : []).catch(offerFailed); updateViewerConnection(); },
       lost: viewerLost,
     });
-    if (!aws) pollStatus(grant.meetingId, grant.viewerToken, () => { $('viewerCount').textContent = viewersText(state.viewerCount, null); });
+    pollStatus(grant.meetingId, grant.viewerToken, () => { $('viewerCount').textContent = viewersText(state.viewerCount, null); });
     setInterval(diagnostics, 500);
   }
 
