@@ -9,8 +9,9 @@ const { chromium } = require('playwright-core');
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
 
 // A persistent context (fake media devices need one) in a fresh profile directory named after the test, removed when
-// the context closes.
-async function launchWithFakeMic(wav, profilePrefix) {
+// the context closes. With `ask`, the microphone is not granted by itself: headless Chromium then denies it until the
+// test grants it (context.grantPermissions), as a person who blocked it.
+async function launchWithFakeMic(wav, profilePrefix, { ask = false } = {}) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), profilePrefix));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -18,7 +19,7 @@ async function launchWithFakeMic(wav, profilePrefix) {
     viewport: { width: 760, height: 820 },
     args: [
       '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      '--disable-sync', '--use-fake-device-for-media-stream', ...(ask ? [] : ['--use-fake-ui-for-media-stream']),
       `--use-file-for-fake-audio-capture=${path.resolve(wav)}`, '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling',
       '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
@@ -35,7 +36,7 @@ async function waitFor(page, fn, what, timeoutMs, arg = null) {
   try {
     await page.waitForFunction(fn, arg, { timeout: timeoutMs, polling: 100 });
   } catch (e) {
-    const state = await page.evaluate(() => JSON.stringify({ error: window.kvsMeeting?.error, ingest: window.kvsMeeting?.ingest, stats: window.kvsMeeting?.stats })).catch(() => '?');
+    const state = await page.evaluate(() => JSON.stringify({ error: window.kvsMeeting?.error, problem: window.kvsMeeting?.problem, connection: window.kvsMeeting?.connection, ingest: window.kvsMeeting?.ingest, stats: window.kvsMeeting?.stats })).catch(() => '?');
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; page state ${state}`);
   }
 }
@@ -46,8 +47,8 @@ async function createMeeting(context, url, failures, linkMark, timeoutMs) {
   master.on('pageerror', e => failures.push('master page error: ' + e.message));
   await master.goto(url);
   await master.click('#create');
-  await waitFor(master, mark => document.getElementById('joinLink').href.includes(mark), `the join link (${linkMark})`, timeoutMs, linkMark);
-  const join = await master.getAttribute('#joinLink', 'href');
+  await waitFor(master, mark => document.getElementById('joinLink').value.includes(mark), `the join link (${linkMark})`, timeoutMs, linkMark);
+  const join = await master.inputValue('#joinLink');
   log('meeting created; join link', join.slice(0, 100) + '...');
   return { master, join };
 }

@@ -76,7 +76,7 @@ async function main() {
   let context;
   try {
     context = await launchWithFakeMic(wav, 'meeting-aws-e2e-');
-    const { master, join } = await createMeeting(context, url, failures, 'mode=aws', 20000);
+    const { master, join } = await createMeeting(context, url, failures, '?join=', 20000);
 
     await waitFor(master, () => window.kvsMeeting.ingest && window.kvsMeeting.ingest.joins > 0, 'the JoinStorageSession request', 20000);
     let signed = null;
@@ -100,7 +100,7 @@ async function main() {
       const stats = await window.kvsMeeting.pc.getStats();
       const inbound = {};
       stats.forEach(s => { if (s.type === 'inbound-rtp') inbound[s.kind] = { packets: s.packetsReceived, frames: s.framesDecoded }; });
-      return { clientId: document.getElementById('status').textContent, inbound };
+      return { clientId: window.kvsMeeting.clientId, inbound };
     });
     result.masterIngest = await master.evaluate(() => window.kvsMeeting.ingest);
     result.masterSent = await master.evaluate(async () => {

@@ -44,7 +44,7 @@ async function main() {
   let context;
   try {
     context = await launchWithFakeMic(wav, 'meeting-e2e-');
-    const { master, join } = await createMeeting(context, url, failures, 'role=viewer', 15000);
+    const { master, join } = await createMeeting(context, url, failures, '?join=', 15000);
 
     const viewer = await context.newPage();
     viewer.on('pageerror', e => failures.push('viewer page error: ' + e.message));

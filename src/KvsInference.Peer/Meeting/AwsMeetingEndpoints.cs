@@ -32,6 +32,12 @@ internal static class AwsMeetingEndpoints
             Guarded(context, async () => await context.Response.WriteAsJsonAsync(
                 new { joined = true, channelArn = await meetings.JoinStorageSessionAsync(id, Bearer(context), context.RequestAborted) },
                 Json, context.RequestAborted)));
+        endpoints.MapGet("/meeting/api/meetings/{id}", (HttpContext context, string id, AwsMeetingService meetings) =>
+            Guarded(context, async () =>
+            {
+                context.Response.Headers.CacheControl = "no-store";
+                await context.Response.WriteAsJsonAsync(meetings.GetStatus(id, Bearer(context)), MeetingEndpointExtensions.Json, context.RequestAborted);
+            }));
         endpoints.MapDelete("/meeting/api/meetings/{id}", (HttpContext context, string id, AwsMeetingService meetings) =>
             Guarded(context, async () =>
             {
@@ -57,8 +63,8 @@ internal static class AwsMeetingEndpoints
         await Guarded(context, async () =>
         {
             var meeting = await meetings.CreateAsync(video, context.RequestAborted);
-            var join = $"/?role=viewer&mode=aws&meeting={Uri.EscapeDataString(meeting.Id)}&token={Uri.EscapeDataString(meeting.ViewerToken)}";
             context.Response.StatusCode = 201;
+            context.Response.Headers.CacheControl = "no-store";
             await context.Response.WriteAsJsonAsync(new
             {
                 Mode = "aws",
@@ -69,7 +75,8 @@ internal static class AwsMeetingEndpoints
                 meeting.MasterToken,
                 meeting.ViewerToken,
                 meeting.Video,
-                JoinPath = join,
+                meeting.JoinCode,
+                JoinPath = MeetingEndpointExtensions.JoinPath(meeting.JoinCode),
             }, Json, context.RequestAborted);
         });
     }
@@ -89,7 +96,7 @@ internal static class AwsMeetingEndpoints
         }
         catch (MeetingRequestException e)
         {
-            var type = e.Status switch { 404 => "ResourceNotFoundException", 429 => "ClientLimitExceededException", _ => "NotAuthorizedException" };
+            var type = e.Status switch { 404 => "ResourceNotFoundException", 410 => "MeetingEndedException", 429 => "ClientLimitExceededException", _ => "NotAuthorizedException" };
             await MeetingEndpointExtensions.Error(context, e.Status, type, e.Message);
         }
         catch (Exception e) when (e is AwsServiceException or AwsProtocolException or HttpRequestException or TimeoutException

@@ -17,8 +17,9 @@ namespace KvsInference.Peer.Meeting;
 /// <param name="MasterToken">Lets the master page get presigned master URLs and ask for the storage session.</param>
 /// <param name="ViewerToken">Lets a viewer page get a presigned viewer URL.</param>
 /// <param name="Video">Whether the master sends the avatar as a video track to the viewers.</param>
+/// <param name="JoinCode">The short code of the join link (<see cref="JoinCodes"/>), which gives a viewer the viewer token.</param>
 public sealed record AwsMeetingInfo(string Id, string ChannelArn, string IngestChannelArn, string StreamName, string StreamArn,
-    string MasterToken, string ViewerToken, bool Video);
+    string MasterToken, string ViewerToken, bool Video, string JoinCode);
 
 /// <summary>An ICE server in the browser's <c>RTCIceServer</c> shape.</summary>
 /// <param name="Urls">stun:/turn:/turns: URIs.</param>
@@ -116,6 +117,9 @@ public sealed class AwsMeetingService : IDisposable
     /// <summary>Gets the record broadcaster.</summary>
     public RecordBroadcaster Records { get; }
 
+    /// <summary>Gets the join codes of the meetings.</summary>
+    public JoinCodes Codes { get; } = new();
+
     /// <summary>Creates a meeting: channels and stream (found or created), storage linked, endpoints looked up.</summary>
     /// <param name="video">Whether the master sends the avatar video track to the viewers.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
@@ -147,10 +151,10 @@ public sealed class AwsMeetingService : IDisposable
             var master = await EndpointsAsync(channelArn, KvsChannelRole.Master, webRtc: false, cancellationToken).ConfigureAwait(false);
             var viewer = await EndpointsAsync(channelArn, KvsChannelRole.Viewer, webRtc: false, cancellationToken).ConfigureAwait(false);
             var ingest = await EndpointsAsync(ingestArn, KvsChannelRole.Master, webRtc: true, cancellationToken).ConfigureAwait(false);
+            var viewerToken = Tokens.Issue(channelArn, SignalingRole.Viewer, null, Options.TokenLifetime);
             var info = new AwsMeetingInfo(id, channelArn, ingestArn, name, streamArn,
                 Tokens.Issue(channelArn, SignalingRole.Master, null, Options.TokenLifetime),
-                Tokens.Issue(channelArn, SignalingRole.Viewer, null, Options.TokenLifetime),
-                video);
+                viewerToken, video, Codes.Issue(new JoinGrant("aws", id, channelArn, viewerToken, null, video)));
             var entry = new Entry(info, master, viewer, ingest, new MeetingActivity(_time));
             _byId[id] = entry;
             _byStream[name] = entry;
@@ -217,6 +221,22 @@ public sealed class AwsMeetingService : IDisposable
         await RemoveAsync(entry, "ended by its master").ConfigureAwait(false);
     }
 
+    /// <summary>Tells a page that its meeting still exists (and keeps it in use, as every call with its token does). KVS
+    /// does not say who is connected to a channel, so the viewer count and the master's presence are unknown here.</summary>
+    /// <param name="meetingId">The meeting.</param>
+    /// <param name="token">A master or viewer token of the meeting.</param>
+    /// <returns>The status, with <see cref="MeetingStatus.Viewers"/> and <see cref="MeetingStatus.MasterConnected"/> null.</returns>
+    /// <exception cref="MeetingRequestException">The meeting ended (410), is unknown (404), or the token does not open it (403).</exception>
+    public MeetingStatus GetStatus(string? meetingId, string? token)
+    {
+        if (meetingId is not null && !_byId.ContainsKey(meetingId) && Codes.HasEnded(meetingId))
+        {
+            throw new MeetingRequestException(410, "The meeting has ended.");
+        }
+        var (entry, _) = Open(meetingId, token, null);
+        return new MeetingStatus(entry.Info.Id, null, SignalingConstants.DefaultMaxViewersPerChannel, null);
+    }
+
     /// <summary>Marks a meeting as in use (a page watching its records) until the result is disposed, so that it does
     /// not expire meanwhile.</summary>
     /// <param name="meeting">The meeting.</param>
@@ -245,6 +265,7 @@ public sealed class AwsMeetingService : IDisposable
     private async Task RemoveAsync(Entry entry, string why)
     {
         if (!_byId.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
+        Codes.End(entry.Info.Id);
         _byStream.TryRemove(entry.Info.StreamName, out _);
         Interlocked.Decrement(ref _reserved);
         _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);

@@ -92,22 +92,60 @@ public static class MeetingEndpointExtensions
             var type = asset.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8";
             app.MapGet(path, () => Results.Bytes(bytes, type));
         }
+        app.MapGet("/meeting/api/join/{code}", (HttpContext context, string code) => JoinAsync(context, code,
+            options.Mode == MeetingMode.Aws ? context.RequestServices.GetRequiredService<AwsMeetingService>().Codes : context.RequestServices.GetRequiredService<MeetingService>().Codes));
         if (options.Mode == MeetingMode.Aws)
         {
             AwsMeetingEndpoints.Map(app);
             return endpoints;
         }
         app.MapPost("/meeting/api/meetings", (HttpContext context, MeetingService meetings) => CreateAsync(context, meetings));
+        app.MapGet("/meeting/api/meetings/{id}", (HttpContext context, string id, MeetingService meetings) => StatusAsync(context, id, meetings));
         app.MapDelete("/meeting/api/meetings/{id}", (HttpContext context, string id, MeetingService meetings) => EndAsync(context, id, meetings));
         app.MapGet("/meeting/ingest", (HttpContext context, MeetingService meetings) => IngestAsync(context, meetings));
         app.MapGet("/meeting/records", (HttpContext context, MeetingService meetings) => RecordsAsync(context, meetings));
         return endpoints;
     }
 
-    private static async Task EndAsync(HttpContext context, string id, MeetingService meetings)
+    internal static string? Bearer(HttpContext context)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
-        var token = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;
+        return authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;
+    }
+
+    /// <summary>
+    /// A join link's code to what the viewer page needs (the viewer token among it): 200, 404 when no meeting has the
+    /// code, 410 when its meeting ended. Never cached: the answer holds a token.
+    /// </summary>
+    private static async Task JoinAsync(HttpContext context, string code, JoinCodes codes)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        if (codes.TryGet(code, out var grant, out var ended))
+        {
+            await context.Response.WriteAsJsonAsync(grant, Json, context.RequestAborted);
+            return;
+        }
+        if (ended) await Error(context, 410, "MeetingEndedException", "The meeting of this join link has ended.");
+        else await Error(context, 404, "ResourceNotFoundException", "No meeting has this join code; check the link (12 letters and digits, e.g. abcd-efgh-jkmn).");
+    }
+
+    /// <summary>Who is connected (<see cref="MeetingService.GetStatus"/>); any token of the meeting.</summary>
+    private static async Task StatusAsync(HttpContext context, string id, MeetingService meetings)
+    {
+        context.Response.Headers.CacheControl = "no-store";
+        var (status, why, meeting) = meetings.GetStatus(id, Bearer(context));
+        if (meeting is not null)
+        {
+            await context.Response.WriteAsJsonAsync(meeting, Json, context.RequestAborted);
+            return;
+        }
+        var type = status switch { 404 => "ResourceNotFoundException", 410 => "MeetingEndedException", _ => "NotAuthorizedException" };
+        await Error(context, status, type, why[..1].ToUpperInvariant() + why[1..] + ".");
+    }
+
+    private static async Task EndAsync(HttpContext context, string id, MeetingService meetings)
+    {
+        var token = Bearer(context);
         var (status, why) = await meetings.EndAsync(id, token);
         if (status == 0)
         {
@@ -175,8 +213,8 @@ public static class MeetingEndpointExtensions
             await Error(context, 429, "ClientLimitExceededException", e.Message);
             return;
         }
-        var join = $"/?role=viewer&channel={Uri.EscapeDataString(meeting.ChannelArn)}&token={Uri.EscapeDataString(meeting.ViewerToken)}";
         context.Response.StatusCode = 201;
+        context.Response.Headers.CacheControl = "no-store";
         await context.Response.WriteAsJsonAsync(new
         {
             meeting.Id,
@@ -186,9 +224,13 @@ public static class MeetingEndpointExtensions
             meeting.ViewerToken,
             meeting.Video,
             meetings.Options.SignalingPath,
-            JoinPath = join,
+            meeting.JoinCode,
+            JoinPath = JoinPath(meeting.JoinCode),
         }, Json, context.RequestAborted);
     }
+
+    /// <summary>The join link of a code, relative to the page.</summary>
+    internal static string JoinPath(string code) => "/?join=" + code;
 
     internal static Task Error(HttpContext context, int status, string type, string message)
     {

@@ -15,7 +15,15 @@ namespace KvsInference.Peer.Meeting;
 /// <param name="MasterToken">Opens the channel as master, the ingest and the records of the meeting.</param>
 /// <param name="ViewerToken">Opens the channel as a viewer (any client id).</param>
 /// <param name="Video">Whether the master sends the avatar as a video track.</param>
-public sealed record MeetingInfo(string Id, string ChannelArn, string StreamName, string MasterToken, string ViewerToken, bool Video);
+/// <param name="JoinCode">The short code of the join link (<see cref="JoinCodes"/>), which gives a viewer the viewer token.</param>
+public sealed record MeetingInfo(string Id, string ChannelArn, string StreamName, string MasterToken, string ViewerToken, bool Video, string JoinCode);
+
+/// <summary>What a meeting's pages poll: who is connected.</summary>
+/// <param name="Id">The meeting id.</param>
+/// <param name="Viewers">The viewers connected to the signaling channel, or null where the server cannot know (AWS mode).</param>
+/// <param name="MaxViewers">How many viewers the channel takes.</param>
+/// <param name="MasterConnected">Whether the master is connected, or null where the server cannot know (AWS mode).</param>
+public sealed record MeetingStatus(string Id, int? Viewers, int MaxViewers, bool? MasterConnected);
 
 /// <summary>
 /// Creates meetings: a signaling channel on the <see cref="SignalingServer"/>, a stream in the local media store
@@ -71,6 +79,9 @@ public sealed class MeetingService : IDisposable
     /// <summary>Gets the number of meetings that exist.</summary>
     public int Count => _byId.Count;
 
+    /// <summary>Gets the join codes of the meetings.</summary>
+    public JoinCodes Codes { get; } = new();
+
     /// <summary>Creates a meeting.</summary>
     /// <param name="video">Whether the master sends the avatar video track.</param>
     /// <returns>The meeting.</returns>
@@ -89,10 +100,11 @@ public sealed class MeetingService : IDisposable
             var streamName = Options.StreamPrefix + id;
             // Created now, before any audio, so that the workers have discovered it when the first fragment arrives.
             Store.CreateStream(streamName, Options.StreamRetentionHours);
+            var viewerToken = Signaling.Tokens.Issue(channel.Arn, SignalingRole.Viewer, null, Options.TokenLifetime);
+            var code = Codes.Issue(new JoinGrant("local", id, channel.Arn, viewerToken, Options.SignalingPath, video));
             var meeting = new MeetingInfo(id, channel.Arn, streamName,
                 Signaling.Tokens.Issue(channel.Arn, SignalingRole.Master, null, Options.TokenLifetime),
-                Signaling.Tokens.Issue(channel.Arn, SignalingRole.Viewer, null, Options.TokenLifetime),
-                video);
+                viewerToken, video, code);
             entry = new Entry(meeting, channel, _time);
             _byStream[streamName] = entry;
             _byId[id] = entry;
@@ -119,6 +131,23 @@ public sealed class MeetingService : IDisposable
         if (problem is not null) return (403, problem);
         await RemoveAsync(entry, "ended by its master");
         return (0, "");
+    }
+
+    /// <summary>Tells who is connected to a meeting.</summary>
+    /// <param name="id">The meeting id.</param>
+    /// <param name="token">A master or viewer token of the meeting.</param>
+    /// <returns>The status with 200; or no status with 404 (no such meeting), 410 (it ended) or 403 (the token does not
+    /// open it), and why.</returns>
+    public (int Status, string Why, MeetingStatus? Meeting) GetStatus(string id, string? token)
+    {
+        if (!_byId.TryGetValue(id, out var entry))
+        {
+            return Codes.HasEnded(id) ? (410, "the meeting has ended", null) : (404, $"there is no meeting '{id}'", null);
+        }
+        if (string.IsNullOrEmpty(token)) return (403, "a meeting token is missing (Authorization: Bearer)", null);
+        var problem = Signaling.Tokens.ValidateForChannel(token, entry.Info.ChannelArn);
+        if (problem is not null) return (403, problem, null);
+        return (200, "", new MeetingStatus(id, entry.Channel.ViewerCount, Signaling.Options.MaxViewersPerChannel, entry.Channel.HasMaster));
     }
 
     /// <summary>Marks a meeting as in use (an ingest or a records stream) until the result is disposed, so that it does
@@ -150,6 +179,7 @@ public sealed class MeetingService : IDisposable
     {
         if (!_byId.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
         _byStream.TryRemove(entry.Info.StreamName, out _);
+        Codes.End(entry.Info.Id);
         _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);
         try
         {

@@ -111,7 +111,7 @@ public sealed class AwsMeetingEndpointTests : IAsyncLifetime
         Assert.Contains(":stream/" + streamName + "/", linked);
         // Viewers meet the master peer-to-peer: KVS makes no such connections on a channel that stores media.
         Assert.Equal("DISABLED", _kvs.StorageOf(channelArn).Status);
-        Assert.StartsWith($"/?role=viewer&mode=aws&meeting={id}&token=", meeting.GetProperty("joinPath").GetString());
+        Assert.Equal("/?join=" + meeting.GetProperty("joinCode").GetString(), meeting.GetProperty("joinPath").GetString());
         Assert.Equal(["describeSignalingChannel", "createSignalingChannel", "describeSignalingChannel"], _kvs.Operations.Take(3));
         Assert.Contains("updateMediaStorageConfiguration", _kvs.Operations);
         Assert.Equal(3, _kvs.Operations.Count(o => o == "getSignalingChannelEndpoint"));
@@ -264,6 +264,38 @@ public sealed class AwsMeetingEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await PostAsync($"/meeting/api/meetings/{id}/connection", meeting.GetProperty("masterToken").GetString())).Status);
         // Deleting the channel ends its connections (the viewer was on it): GO_AWAY, then close.
         Assert.True(await EndsAsync(viewer), "the viewer's connection did not end");
+    }
+
+    [Fact]
+    public async Task StatusAndJoin_AwsMeetingLiveThenEnded_OkWithoutViewerCountThen410()
+    {
+        var meeting = await CreateAsync();
+        var id = meeting.GetProperty("id").GetString()!;
+        var code = meeting.GetProperty("joinCode").GetString()!;
+        var viewerToken = meeting.GetProperty("viewerToken").GetString();
+
+        var (live, status) = await GetAsync($"/meeting/api/meetings/{id}", viewerToken);
+        Assert.Equal(HttpStatusCode.OK, live);
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("viewers").ValueKind); // KVS does not say who is connected
+        Assert.Equal(10, status.GetProperty("maxViewers").GetInt32());
+        var (joined, grant) = await GetAsync("/meeting/api/join/" + code, null);
+        Assert.Equal(HttpStatusCode.OK, joined);
+        Assert.Equal("aws", grant.GetProperty("mode").GetString());
+        Assert.Equal(id, grant.GetProperty("meetingId").GetString());
+        Assert.Equal(viewerToken, grant.GetProperty("viewerToken").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await GetAsync($"/meeting/api/meetings/{id}", null)).Status);
+
+        Assert.Equal(HttpStatusCode.NoContent, await DeleteAsync(id, meeting.GetProperty("masterToken").GetString()));
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync($"/meeting/api/meetings/{id}", viewerToken)).Status);
+        Assert.Equal(HttpStatusCode.Gone, (await GetAsync("/meeting/api/join/" + code, null)).Status);
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(string path, string? token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, _url + path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
     }
 
     [Fact]

@@ -1,13 +1,18 @@
-// The meeting page. Master: creates a meeting, streams its microphone (MediaRecorder WebM/Opus) to the KVS stream the
+// The meeting page. Master: starts a meeting, streams its microphone (MediaRecorder WebM/Opus) to the KVS stream the
 // workers read, draws the avatar from the meeting's inference records, and sends the avatar video plus its own audio,
 // delayed by the avatar's latency so that mouth and voice stay in sync, to the viewers over WebRTC. Viewer: joins with
-// the link, receives audio and video. Signaling is the KVS WebRTC signaling protocol (base64 JSON payloads).
-// AWS mode (the server's MeetingOptions.Mode; the create answer and the join link say mode=aws): the page connects to
-// real KVS signaling channels through URLs the peer service presigns (the browser never holds AWS credentials), and the
-// master's audio reaches the stream through KVS WebRTC ingestion instead of the WebM upload: on a second, ingestion
-// channel the master answers the KVS storage session's offer with its undelayed microphone (Opus) and the avatar canvas
-// (H.264), which ingestion requires. Viewers still meet the master peer-to-peer on the meeting channel (KVS makes no
-// direct master-viewer connections on a channel that stores media).
+// the short link (/?join=<code>; the server maps the code to the viewer token), receives audio and video. Signaling is
+// the KVS WebRTC signaling protocol (base64 JSON payloads).
+// AWS mode (the server's MeetingOptions.Mode; the join answer says mode "aws"): the page connects to real KVS signaling
+// channels through URLs the peer service presigns (the browser never holds AWS credentials), and the master's audio
+// reaches the stream through KVS WebRTC ingestion instead of the WebM upload: on a second, ingestion channel the master
+// answers the KVS storage session's offer with its undelayed microphone (Opus) and the avatar canvas (H.264), which
+// ingestion requires. Viewers still meet the master peer-to-peer on the meeting channel (KVS makes no direct
+// master-viewer connections on a channel that stores media).
+// What a person sees: a connection badge (connecting, connected, reconnecting, full, ended), one notice at a time for a
+// problem they can act on (with its button), and the developer's figures under "Diagnostics". Lost connections come
+// back by themselves: signaling, the upload and the viewer's peer connection are reopened with back-off, and the
+// meeting's status (GET /meeting/api/meetings/{id}) tells an ended or full meeting from a lost connection.
 'use strict';
 (function () {
   const params = new URLSearchParams(location.search);
@@ -15,8 +20,12 @@
   const wsBase = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
   const FRAME_MS = 33;
   const MAX_HISTORY = 6000;
+  // Reconnect back-off (s): quick first tries for a blip, then every 8 s while the server is away.
+  const RETRY_SECONDS = [1, 2, 4, 8];
+  const STATUS_POLL_MS = 2000;
+  const REST = { aa: 0, ih: 0, ou: 0, ee: 0, oh: 0, jawOpen: 0, silence: 1 }; // the avatar's face at rest (drawn before the start)
   const state = {
-    role: params.get('role') === 'viewer' ? 'viewer' : 'master',
+    role: params.has('join') ? 'viewer' : 'master',
     meeting: null,
     delayMs: Number(params.get('delay')) || 0, // 0: automatic (the measured avatar latency + a margin)
     autoDelay: !Number(params.get('delay')),
@@ -30,17 +39,26 @@
     samples: [],   // master: rendered frames { t, speechT, jawOpen, opening }; viewer: { t, rms, mouth }
     micLevels: [], // master: { t, rms } of the microphone as spoken (not delayed)
     peers: new Map(),
+    // What the person is shown, for the page and its tests: the badge's state, the notice's kind, the viewer count
+    // (server's, or the connected peers in AWS mode), the level meter (0..1), mute, the microphone in use.
+    connection: 'idle', problem: null, viewerCount: null, maxViewers: null, micLevel: 0, muted: false, micDeviceId: null,
+    reconnects: { signaling: 0, ingest: 0, peer: 0 },
+    ended: false,
   };
   window.kvsMeeting = state;
 
   const push = (list, item) => { list.push(item); if (list.length > MAX_HISTORY) list.splice(0, list.length - MAX_HISTORY); };
   const encode = obj => btoa(JSON.stringify(obj));
   const decode = text => JSON.parse(atob(text));
-  function status() {
+  const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+  function diagnostics() {
     const s = state.stats;
-    $('status').textContent = `${state.role} ${state.meeting ? state.meeting.streamName || '' : ''}\n` +
-      `chunks ${s.chunksSent} (${s.bytesSent} B), persisted ${s.persisted}, records ${s.records}, frames ${s.frames} (late ${s.lateFrames})\n` +
-      `avatar delay ${Math.round(state.delayMs)} ms, viewers ${s.viewers}`;
+    $('diag').textContent = `${state.role} ${state.meeting ? state.meeting.streamName || state.meeting.meetingId || '' : ''}\n` +
+      `connection ${state.connection}, reconnects: signaling ${state.reconnects.signaling}, upload ${state.reconnects.ingest}, peer ${state.reconnects.peer}\n` +
+      (state.role === 'master'
+        ? `chunks ${s.chunksSent} (${s.bytesSent} B), persisted ${s.persisted}, records ${s.records}, frames ${s.frames} (late ${s.lateFrames})\n` +
+          `avatar delay ${Math.round(state.delayMs)} ms, peer connections ${s.viewers}`
+        : `${state.pc ? 'peer ' + state.pc.connectionState : 'no peer'}\n${syncStatus()}`);
   }
   function rms(analyser, buffer) {
     analyser.getFloatTimeDomainData(buffer);
@@ -49,7 +67,134 @@
     return Math.sqrt(sum / buffer.length);
   }
 
-  const signaling = (query, onMessage) => signalingAt(`${wsBase}${state.meeting.signalingPath}?${query}`, onMessage);
+  // ------------------------------------------------------------------ what the person sees
+  const BADGE = { idle: 'Not connected', connecting: 'Connecting…', connected: 'Connected', reconnecting: 'Reconnecting…',
+    full: 'Meeting full', ended: 'Meeting ended', left: 'Left', failed: 'Not connected' };
+  // The badge and the polite status line; the status line is only rewritten when it changes, so that screen readers
+  // announce changes, not every poll.
+  function setConnection(connection, text) {
+    state.connection = connection;
+    const badge = $('connection');
+    badge.dataset.state = connection;
+    badge.textContent = BADGE[connection] || connection;
+    if (text !== undefined && $('status').textContent !== text) $('status').textContent = text;
+  }
+  // One notice at a time (role=alert): what went wrong and what to do, with the button that does it.
+  function showProblem(kind, text, actionLabel, action, info) {
+    state.problem = kind;
+    $('noticeText').textContent = text;
+    $('notice').classList.toggle('info', !!info);
+    const button = $('noticeAction');
+    button.classList.toggle('hidden', !actionLabel);
+    button.textContent = actionLabel || '';
+    button.onclick = action ? () => { clearProblem(); action(); } : null;
+    $('notice').classList.remove('hidden');
+    // A problem the person must act on takes the keyboard focus to its button; a passing one (reconnecting) does not.
+    if (actionLabel && !info) button.focus();
+  }
+  function clearProblem() {
+    state.problem = null;
+    $('notice').classList.add('hidden');
+  }
+  // A failure with the words a person can act on; `kind` names it for the page's tests.
+  class PageProblem extends Error {
+    constructor(kind, message) { super(message); this.kind = kind; }
+  }
+  function microphoneProblem(e) {
+    switch (e && e.name) {
+      case 'NotAllowedError': case 'SecurityError':
+        return new PageProblem('mic-denied', 'Your microphone is blocked for this page, so the avatar cannot hear you. ' +
+          'Allow the microphone in the browser (the icon at the left of the address bar, or the site settings), then press Try again.');
+      case 'NotFoundError': case 'OverconstrainedError':
+        return new PageProblem('mic-missing', 'No microphone was found. Connect one, then press Try again.');
+      case 'NotReadableError': case 'AbortError':
+        return new PageProblem('mic-busy', 'The microphone could not be started; another program may be using it. Close that program, then press Try again.');
+      default:
+        return new PageProblem('mic-failed', 'The microphone could not be opened (' + (e && e.message || e) + '). Press Try again.');
+    }
+  }
+  function viewersText(count, max) {
+    if (count === null || count === undefined) return '';
+    const who = count === 0 ? 'No viewers yet' : count === 1 ? '1 viewer' : `${count} viewers`;
+    return max ? `${who} (up to ${max})` : who;
+  }
+
+  // What the meeting's status says: 'ok' with the status (in AWS mode without a viewer count: KVS does not tell who is
+  // connected), 'ended', or 'unreachable' (no answer, or not one we understand).
+  async function checkMeeting(id, token) {
+    try {
+      const r = await fetch(`/meeting/api/meetings/${encodeURIComponent(id)}`, { headers: { authorization: 'Bearer ' + token }, cache: 'no-store' });
+      if (r.status === 410 || r.status === 404) return { verdict: 'ended' };
+      if (!r.ok) return { verdict: 'unreachable', why: r.status };
+      return { verdict: 'ok', status: await r.json() };
+    } catch (e) {
+      return { verdict: 'unreachable', why: String(e) };
+    }
+  }
+
+  // A signaling connection that comes back. `urlFor()` gives the URL of each attempt (a viewer takes a fresh client id
+  // each time: the join-link token may not replace another socket's id). When the socket closes without close() —
+  // the server went away, or it said GO_AWAY (then the next socket opens at once, before the old one closes, as KVS
+  // advises) — `lost(opened)` decides: true to try again after the back-off, false to stop (ended, full).
+  function keepSignaling(urlFor, onMessage, { opened, lost }) {
+    const link = { ws: null, closed: false, open: false, connecting: false };
+    link.send = (action, payload, recipientClientId) => {
+      if (!link.ws || link.ws.readyState !== WebSocket.OPEN) return false;
+      link.ws.send(JSON.stringify({ action, messagePayload: encode(payload), recipientClientId, correlationId: String(Date.now()) }));
+      return true;
+    };
+    link.close = () => { link.closed = true; link.open = false; if (link.ws) link.ws.close(1000); };
+    let attempt = 0;
+    // `connecting` covers the whole attempt, from asking for the URL to the socket's open or close.
+    const connect = async () => {
+      if (link.closed || link.connecting) return;
+      link.connecting = true;
+      let url;
+      try { url = await urlFor(); } catch (e) { link.connecting = false; state.stats.signalingErrors.push({ error: 'url: ' + e }); return retry(false); }
+      if (link.closed) { link.connecting = false; return; }
+      let ws;
+      try { ws = link.ws = new WebSocket(url); } catch (e) { link.connecting = false; state.stats.signalingErrors.push({ error: 'socket: ' + e }); return retry(false); }
+      let wasOpen = false;
+      ws.onopen = () => { wasOpen = true; attempt = 0; link.connecting = false; link.open = true; opened(link); };
+      ws.onmessage = e => {
+        const msg = JSON.parse(e.data);
+        if (msg.messageType === 'GO_AWAY' && link.ws === ws) { link.ws = null; link.open = false; state.reconnects.signaling++; connect(); return; }
+        if (msg.messageType === 'STATUS_RESPONSE' || msg.messageType === 'GO_AWAY') { state.stats.signalingErrors.push(msg); return; }
+        onMessage(msg.messageType, msg.messagePayload ? decode(msg.messagePayload) : null, msg.senderClientId);
+      };
+      ws.onerror = () => state.stats.signalingErrors.push({ messageType: 'SOCKET_ERROR' });
+      ws.onclose = () => {
+        if (link.ws !== ws || link.closed) return; // replaced after GO_AWAY, or closed by us
+        link.connecting = false;
+        link.ws = null;
+        link.open = false;
+        retry(wasOpen);
+      };
+    };
+    // Only the latest scheduled attempt goes ahead (Reconnect now, or a newer loss, supersedes a waiting one), so that
+    // there is never more than one socket.
+    let scheduled = 0;
+    const retry = async wasOpen => {
+      const mine = ++scheduled;
+      if (!(await lost(wasOpen)) || link.closed) return;
+      const seconds = RETRY_SECONDS[Math.min(attempt++, RETRY_SECONDS.length - 1)];
+      await sleep(seconds * 1000);
+      if (mine !== scheduled || link.ws || link.connecting || link.closed) return;
+      state.reconnects.signaling++;
+      connect();
+    };
+    link.retryNow = () => {
+      scheduled++;
+      attempt = 0;
+      if (link.ws || link.connecting || link.closed) return; // a socket is open or being tried already
+      state.reconnects.signaling++;
+      connect();
+    };
+    connect();
+    return link;
+  }
+
+  // Used by the AWS ingestion channel, which is opened once (a lost storage session is asked for again there).
   function signalingAt(url, onMessage) {
     const ws = new WebSocket(url);
     ws.onmessage = e => {
@@ -65,40 +210,177 @@
   }
 
   // ------------------------------------------------------------------ master
+  // The microphone. The device's track feeds one WebAudio bus, from which the level meter and the delayed voice for the
+  // viewers take it, so that another device is switched in without restarting either. The upload (and KVS ingestion)
+  // records the device's own track, as captured: WebAudio would put its render buffering between capture and recording,
+  // which shifts the speech time the records are placed at. A switch therefore starts a new upload at once, or
+  // replaces the track in the ingestion connection.
+  const microphone = { ctx: null, bus: null, device: null, source: null };
+
+  // Raw microphone: the model wants the voice as spoken, not gated by echo cancellation or noise suppression.
+  async function openMicrophone(deviceId) {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      throw new PageProblem('mic-insecure', 'This browser gives the microphone only to secure pages: open the meeting at https:// or at http://localhost.');
+    }
+    const audio = { echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+    if (deviceId) audio.deviceId = { exact: deviceId };
+    try {
+      return await navigator.mediaDevices.getUserMedia({ audio });
+    } catch (e) {
+      throw microphoneProblem(e);
+    }
+  }
+
+  // Puts a device's stream on the bus in place of the previous one, muted as the page is.
+  function useMicrophone(device) {
+    const oldSource = microphone.source, oldDevice = microphone.device;
+    const oldTrack = oldDevice && oldDevice.getAudioTracks()[0];
+    const track = device.getAudioTracks()[0];
+    track.enabled = !state.muted;
+    const source = microphone.ctx.createMediaStreamSource(device);
+    source.connect(microphone.bus);
+    if (oldSource) oldSource.disconnect();
+    if (oldDevice) oldDevice.getTracks().forEach(t => t.stop());
+    microphone.device = device;
+    microphone.source = source;
+    if (oldTrack) {
+      if (state.awsIngest) swapTrack(state.awsIngest, oldTrack, track);
+      else if (state.ingestSocket && state.ingestSocket.readyState <= WebSocket.OPEN) { state.ingestSwitching = true; state.ingestSocket.close(1000, 'microphone changed'); }
+    }
+    state.micDeviceId = track.getSettings().deviceId || null;
+    state.micLabel = track.label;
+    track.onended = () => {
+      if (!state.ended && microphone.device === device) {
+        showProblem('mic-lost', 'Your microphone stopped (was it unplugged?). Choose another one above, or press Try again.', 'Try again', () => switchMicrophone(null));
+      }
+    };
+  }
+
+  // AWS mode: the ingestion stream and its live connection send the new device's track.
+  function swapTrack(ingestStream, oldTrack, track) {
+    ingestStream.removeTrack(oldTrack);
+    ingestStream.addTrack(track);
+    const sender = state.ingestPc && state.ingestPc.getSenders().find(x => x.track && x.track.kind === 'audio');
+    if (sender) sender.replaceTrack(track).catch(e => state.ingest && state.ingest.joinErrors.push('replaceTrack: ' + e));
+  }
+
+  async function switchMicrophone(deviceId) {
+    try {
+      useMicrophone(await openMicrophone(deviceId));
+      if (state.problem && state.problem.startsWith('mic-')) clearProblem();
+      $('status').textContent = 'Microphone: ' + (state.micLabel || 'on');
+    } catch (e) {
+      showProblem(e.kind || 'mic-failed', e.message, 'Try again', () => switchMicrophone(deviceId));
+    }
+    await listMicrophones();
+  }
+
+  // The choice of microphones (names are only given once the page may use one).
+  async function listMicrophones() {
+    const select = $('micSelect');
+    const inputs = (await navigator.mediaDevices.enumerateDevices()).filter(d => d.kind === 'audioinput' && d.deviceId);
+    select.replaceChildren(...inputs.map((d, i) => new Option(d.label || `Microphone ${i + 1}`, d.deviceId)));
+    if (inputs.some(d => d.deviceId === state.micDeviceId)) select.value = state.micDeviceId;
+    state.microphones = inputs.map(d => ({ id: d.deviceId, label: d.label }));
+  }
+
+  function setMuted(muted) {
+    state.muted = muted;
+    if (microphone.device) microphone.device.getAudioTracks().forEach(t => { t.enabled = !muted; });
+    $('mute').setAttribute('aria-pressed', String(muted));
+    $('status').textContent = muted ? 'You are muted: viewers hear nothing and the avatar rests.' : 'Your microphone is on.';
+  }
+
+  // Meter scale: -60 dBFS (silence) to 0 dBFS; speech sits around 0.5-0.8.
+  const meterLevel = r => Math.max(0, Math.min(1, (20 * Math.log10(r + 1e-9) + 60) / 60));
+
+  async function copyLink() {
+    const link = $('joinLink').value;
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(link);
+      copied = true;
+    } catch {
+      // No clipboard permission (or an insecure page): the selected text can still be copied by the browser's command.
+      $('joinLink').select();
+      copied = document.execCommand('copy');
+    }
+    $('copied').textContent = copied ? 'Link copied' : 'Select the link and copy it (Ctrl+C)';
+    setTimeout(() => { $('copied').textContent = ''; }, 5000);
+  }
+
+  function createProblem(status, text) {
+    let message = text;
+    try { message = JSON.parse(text).message || text; } catch { }
+    if (status === 429) return new PageProblem('too-many-meetings', 'The server already holds as many meetings as it may. Try again when one has ended.');
+    return new PageProblem('create-failed', `The meeting could not be started (${status}): ${message}`);
+  }
+
   async function startMaster() {
+    clearProblem();
+    $('create').disabled = true;
+    setConnection('connecting', 'Opening your microphone…');
+    let device;
+    try {
+      device = await openMicrophone(null);
+    } catch (e) {
+      $('create').disabled = false;
+      setConnection('idle', '');
+      throw e;
+    }
+    setConnection('connecting', 'Starting the meeting…');
     const video = $('video').checked;
-    const created = await fetch('/meeting/api/meetings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ video }) });
-    if (!created.ok) throw new Error('creating the meeting failed: ' + created.status + ' ' + await created.text());
+    let created;
+    try {
+      created = await fetch('/meeting/api/meetings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ video }) });
+    } catch {
+      created = null;
+    }
+    if (!created || !created.ok) {
+      device.getTracks().forEach(t => t.stop());
+      $('create').disabled = false;
+      setConnection('idle', '');
+      throw created ? createProblem(created.status, await created.text())
+        : new PageProblem('server-unreachable', 'The meeting server cannot be reached. Check that it is running, then press Try again.');
+    }
     const m = state.meeting = await created.json();
     const aws = m.mode === 'aws';
     // Leaving the page ends the meeting at once (its slot is free, in AWS mode its KVS channels and stream are deleted);
     // if this request is lost, the meeting ends after its idle timeout.
-    addEventListener('pagehide', () => fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`,
+    addEventListener('pagehide', () => state.ended || fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`,
       { method: 'DELETE', keepalive: true, headers: { authorization: 'Bearer ' + m.masterToken } }));
-    const join = new URL(m.joinPath, location.href).href;
-    $('joinLink').href = join; $('joinLink').textContent = join; $('joinBox').classList.remove('hidden');
+    $('joinLink').value = new URL(m.joinPath, location.href).href;
+    $('setup').classList.add('hidden');
+    $('invite').classList.remove('hidden');
+    $('controls').classList.remove('hidden');
 
-    // Raw microphone: the model wants the voice as spoken, not gated by echo cancellation or noise suppression.
-    const mic = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
-    const ctx = new AudioContext();
+    const ctx = microphone.ctx = new AudioContext();
     await ctx.resume();
-    const source = ctx.createMediaStreamSource(mic);
+    microphone.bus = ctx.createGain();
+    useMicrophone(device);
+    listMicrophones();
+    navigator.mediaDevices.addEventListener('devicechange', () => listMicrophones());
     const analyser = ctx.createAnalyser();
     analyser.fftSize = 1024;
-    source.connect(analyser);
+    microphone.bus.connect(analyser);
     const levelBuffer = new Float32Array(analyser.fftSize);
-    setInterval(() => push(state.micLevels, { t: Date.now(), rms: rms(analyser, levelBuffer) }), 20);
+    setInterval(() => {
+      const level = rms(analyser, levelBuffer);
+      state.micLevel = meterLevel(level);
+      push(state.micLevels, { t: Date.now(), rms: level });
+    }, 20);
+    setInterval(() => { $('level').value = state.micLevel; }, 100);
     // What viewers hear: the voice delayed by the avatar's latency, so that it meets the mouth drawn for it.
     const delay = ctx.createDelay(10);
     if (!state.delayMs) state.delayMs = 1000;
     delay.delayTime.value = (state.delayMs + state.audioLagMs) / 1000;
-    source.connect(delay);
+    microphone.bus.connect(delay);
     const out = ctx.createMediaStreamDestination();
     delay.connect(out);
     const setDelay = ms => { state.delayMs = ms; delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05); };
 
     // Locally the raw microphone goes to the media store as WebM; on AWS, KVS WebRTC ingestion takes it (startAwsIngestion).
-    if (!aws) startIngest(m, mic);
+    if (!aws) keepIngest(m);
     const queue = [];
     receiveRecords(m, queue, setDelay);
     const canvas = $('face');
@@ -117,19 +399,153 @@
     const outStream = new MediaStream(out.stream.getAudioTracks());
     const canvasTrack = canvas.captureStream(30).getVideoTracks()[0];
     if (video) outStream.addTrack(canvasTrack);
-    let sig;
+    const hooks = { opened: updateMasterConnection, lost: () => masterLost() };
     if (aws) {
-      const conn = await awsConnection(m.id, m.masterToken);
-      sig = signalingAt(conn.meeting.url, (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, conn.meeting.iceServers));
-      await sig.opened;
-      await startAwsIngestion(m, conn.ingest, new MediaStream([mic.getAudioTracks()[0], canvasTrack]));
+      // A presigned URL lasts 299 s: every reconnect asks for a fresh one.
+      let conn = await awsConnection(m.id, m.masterToken), fresh = true;
+      const sig = state.signaling = keepSignaling(async () => {
+        if (!fresh) conn = await awsConnection(m.id, m.masterToken);
+        fresh = false;
+        return conn.meeting.url;
+      }, (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, conn.meeting.iceServers), hooks);
+      state.awsIngest = new MediaStream([microphone.device.getAudioTracks()[0], canvasTrack]);
+      await startAwsIngestion(m, conn.ingest, state.awsIngest);
     } else {
-      sig = signaling(`X-Amz-ChannelARN=${encodeURIComponent(m.channelArn)}&X-KvsInference-Token=${encodeURIComponent(m.masterToken)}`,
-        (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, []));
-      await sig.opened;
+      const url = `${wsBase}${m.signalingPath}?X-Amz-ChannelARN=${encodeURIComponent(m.channelArn)}&X-KvsInference-Token=${encodeURIComponent(m.masterToken)}`;
+      const sig = state.signaling = keepSignaling(() => url, (type, payload, viewerId) => masterMessage(sig, outStream, type, payload, viewerId, []), hooks);
     }
-    status();
-    setInterval(status, 500);
+    pollStatus(m.id, m.masterToken, showMasterViewers);
+    showMasterViewers();
+    diagnostics();
+    setInterval(diagnostics, 500);
+  }
+
+  // The master is connected when its signaling is open and, locally, its upload too.
+  function updateMasterConnection() {
+    if (state.ended) return;
+    const up = state.signaling && state.signaling.open && (state.meeting.mode === 'aws' || state.ingestOpen);
+    if (up) {
+      if (state.problem === 'connection-lost') clearProblem();
+      setConnection('connected', 'You are live. Share the invite link; viewers see the avatar and hear you.');
+    } else if (state.connection === 'connected') {
+      connectionLost();
+    }
+  }
+
+  function connectionLost() {
+    setConnection('reconnecting', 'Connection to the meeting server lost; reconnecting…');
+    showProblem('connection-lost', state.role === 'master'
+      ? 'The connection to the meeting server was lost. The page reconnects by itself; viewers who are still connected keep seeing and hearing you.'
+      : 'The connection to the meeting was lost. The page reconnects by itself.',
+    'Reconnect now', () => state.signaling && state.signaling.retryNow(), true);
+  }
+
+  async function masterLost() {
+    const m = state.meeting;
+    if ((await checkMeeting(m.id, m.masterToken)).verdict === 'ended') {
+      meetingEnded('The meeting has ended: it was ended elsewhere, or it had no connection for too long.');
+      return false;
+    }
+    connectionLost();
+    return true;
+  }
+
+  // The upload comes back too: when its socket closes while the meeting goes on, the recorder is stopped and a new
+  // upload (a new PutMedia, as a KVS producer reconnects) of the current microphone starts after the back-off, or at
+  // once when the microphone was switched.
+  function keepIngest(m) {
+    let attempt = 0;
+    const start = () => {
+      if (state.ended) return;
+      startIngest(m, microphone.device);
+      const ws = state.ingestSocket;
+      ws.addEventListener('open', () => { attempt = 0; state.ingestOpen = true; updateMasterConnection(); });
+      ws.addEventListener('close', async () => {
+        state.ingestOpen = false;
+        if (state.recorder && state.recorder.state !== 'inactive') state.recorder.stop();
+        if (state.ended) return;
+        if (state.ingestSwitching) {
+          // The server ends the previous PutMedia when its socket closes; a new one started too early is refused
+          // (one PutMedia per stream) and then retried by the back-off below.
+          state.ingestSwitching = false;
+          await sleep(200);
+          start();
+          return;
+        }
+        updateMasterConnection();
+        if ((await checkMeeting(m.id, m.masterToken)).verdict === 'ended') {
+          meetingEnded('The meeting has ended: it was ended elsewhere, or it had no connection for too long.');
+          return;
+        }
+        await sleep(RETRY_SECONDS[Math.min(attempt++, RETRY_SECONDS.length - 1)] * 1000);
+        state.reconnects.ingest++;
+        start();
+      });
+    };
+    start();
+  }
+
+  // Who is connected, every few seconds (local mode); also how a page learns that its meeting ended.
+  function pollStatus(id, token, show) {
+    const timer = setInterval(async () => {
+      if (state.ended) { clearInterval(timer); return; }
+      const check = await checkMeeting(id, token);
+      if (check.verdict === 'ended') {
+        clearInterval(timer);
+        if (state.role === 'master') meetingEnded('The meeting has ended: it was ended elsewhere, or it had no connection for too long.');
+        else viewerEnded();
+      } else if (check.verdict === 'ok') {
+        state.viewerCount = check.status.viewers;
+        state.maxViewers = check.status.maxViewers;
+        show();
+      }
+    }, STATUS_POLL_MS);
+  }
+
+  function showMasterViewers() {
+    if (state.meeting && state.meeting.mode === 'aws') {
+      state.viewerCount = [...state.peers.values()].filter(p => p.pc.connectionState === 'connected').length;
+    }
+    $('viewers').textContent = viewersText(state.viewerCount ?? 0, state.maxViewers);
+  }
+
+  function teardownMaster() {
+    state.ended = true;
+    if (state.signaling) state.signaling.close();
+    if (state.ingestSocket) state.ingestSocket.close(1000);
+    if (state.recorder && state.recorder.state !== 'inactive') state.recorder.stop();
+    for (const peer of state.peers.values()) peer.pc.close();
+    state.peers.clear();
+    if (microphone.device) microphone.device.getTracks().forEach(t => t.stop());
+    $('controls').classList.add('hidden');
+    $('invite').classList.add('hidden');
+  }
+
+  function meetingEnded(text) {
+    if (state.ended) return;
+    teardownMaster();
+    setConnection('ended', text);
+    showProblem('ended', text, 'Start a new meeting', () => location.assign('/'));
+  }
+
+  // "End meeting": the server ends it for everyone (DELETE with the master token), then this page lets go.
+  async function endMeeting() {
+    const m = state.meeting;
+    $('leave').disabled = true;
+    let answered = false;
+    try {
+      const r = await fetch(`/meeting/api/meetings/${encodeURIComponent(m.id)}`, { method: 'DELETE', headers: { authorization: 'Bearer ' + m.masterToken } });
+      answered = r.ok || r.status === 404 || r.status === 410;
+    } catch { }
+    if (!answered) {
+      $('leave').disabled = false;
+      showProblem('end-failed', 'The meeting could not be ended: the server did not answer. Press End meeting again.', 'End meeting', endMeeting);
+      return;
+    }
+    teardownMaster();
+    const text = 'You ended the meeting. Viewers were told that it has ended.';
+    setConnection('ended', text);
+    showProblem('ended', text, 'Start a new meeting', () => location.assign('/'), true);
   }
 
   function masterMessage(sig, outStream, type, payload, viewerId, iceServers) {
@@ -143,6 +559,15 @@
       state.stats.viewers = state.peers.size;
       for (const track of outStream.getTracks()) pc.addTrack(track, outStream);
       pc.onicecandidate = e => { if (e.candidate) sig.send('ICE_CANDIDATE', e.candidate.toJSON(), viewerId); };
+      // A viewer that went away (or reconnected under a new id) leaves a failed or closed connection: let it go.
+      pc.onconnectionstatechange = () => {
+        if ((pc.connectionState === 'failed' || pc.connectionState === 'closed') && state.peers.get(viewerId)?.pc === pc) {
+          pc.close();
+          state.peers.delete(viewerId);
+          state.stats.viewers = state.peers.size;
+        }
+        if (!state.ended) showMasterViewers();
+      };
       peer.chain = peer.chain.then(async () => {
         await pc.setRemoteDescription(payload);
         await pc.setLocalDescription(await pc.createAnswer());
@@ -252,6 +677,7 @@
     const producerStart = Date.now();
     const ws = new WebSocket(`${wsBase}/meeting/ingest?stream=${encodeURIComponent(m.streamName)}&token=${encodeURIComponent(m.masterToken)}&producerStart=${producerStart}`);
     ws.binaryType = 'arraybuffer';
+    state.ingestSocket = ws; // keepIngest watches it and starts a new upload when it closes
     ws.onmessage = e => {
       const ack = JSON.parse(e.data);
       if (ack.EventType === 'PERSISTED') state.stats.persisted++;
@@ -297,34 +723,140 @@
 
   // ------------------------------------------------------------------ viewer
   async function startViewer() {
-    state.meeting = { channelArn: params.get('channel'), signalingPath: params.get('signaling') || '/kvs' };
-    // AWS mode: the peer service presigns the viewer URL and picks the client id (prefix kvsi-viewer-).
-    const conn = params.get('mode') === 'aws' ? (await awsConnection(params.get('meeting'), params.get('token'))).meeting : null;
-    const clientId = conn ? conn.clientId : 'viewer-' + Math.random().toString(36).slice(2, 10);
-    const pc = new RTCPeerConnection({ iceServers: conn ? conn.iceServers : [] });
-    state.pc = pc;
+    clearProblem();
+    $('join').disabled = true;
+    setConnection('connecting', 'Opening the meeting…');
+    let r;
+    try {
+      r = await fetch(`/meeting/api/join/${encodeURIComponent(params.get('join'))}`, { cache: 'no-store' });
+    } catch {
+      r = null;
+    }
+    if (r && r.status === 410) { viewerEnded(); return; }
+    if (!r || !r.ok) {
+      $('join').disabled = false;
+      setConnection('failed', '');
+      if (!r) throw new PageProblem('server-unreachable', 'The meeting server cannot be reached. Check your connection, then press Try again.');
+      if (r.status === 404) throw new PageProblem('bad-link', 'This join link does not lead to a meeting. Ask for the link again, or check that it was copied whole (it ends in ?join= and 12 letters and digits).');
+      throw new PageProblem('join-failed', `Joining failed (${r.status}). Press Try again.`);
+    }
+    const grant = state.meeting = await r.json();
+    const aws = grant.mode === 'aws';
+    $('join').parentElement.classList.add('hidden');
+    $('viewerControls').classList.remove('hidden');
+    let conn = null;
+    state.signaling = keepSignaling(async () => {
+      // AWS mode: the peer service presigns the viewer URL and picks the client id (prefix kvsi-viewer-).
+      if (aws) {
+        conn = (await awsConnection(grant.meetingId, grant.viewerToken)).meeting;
+        state.clientId = conn.clientId;
+        return conn.url;
+      }
+      state.clientId = 'viewer-' + Math.random().toString(36).slice(2, 10);
+      return `${wsBase}${grant.signalingPath}?X-Amz-ChannelARN=${encodeURIComponent(grant.channelArn)}&X-Amz-ClientId=${state.clientId}` +
+        `&X-KvsInference-Token=${encodeURIComponent(grant.viewerToken)}`;
+    }, async (type, payload) => {
+      const pc = state.pc;
+      if (!pc) return;
+      if (type === 'SDP_ANSWER') await pc.setRemoteDescription(payload).catch(e => state.stats.signalingErrors.push({ error: 'answer: ' + e }));
+      else if (type === 'ICE_CANDIDATE') await pc.addIceCandidate(payload).catch(e => state.stats.signalingErrors.push({ error: String(e) }));
+    }, {
+      // A peer connection that still carries media survives a signaling reconnect; any other is offered anew.
+      opened: () => { if (!state.pc || state.pc.connectionState !== 'connected') offer(conn ? conn.iceServers : []).catch(offerFailed); updateViewerConnection(); },
+      lost: viewerLost,
+    });
+    pollStatus(grant.meetingId, grant.viewerToken, () => { $('viewerCount').textContent = viewersText(state.viewerCount, null); });
+    setInterval(diagnostics, 500);
+  }
+
+  async function offer(iceServers) {
+    if (state.pc) { state.pc.close(); state.reconnects.peer++; }
+    const pc = state.pc = new RTCPeerConnection({ iceServers });
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.addTransceiver('video', { direction: 'recvonly' });
     const remote = $('remote');
     let measuring = false;
     pc.ontrack = e => {
+      if (pc !== state.pc) return;
       remote.srcObject = e.streams[0];
       remote.play().catch(err => state.stats.signalingErrors.push({ error: 'play: ' + err }));
-      if (!measuring && e.streams[0].getAudioTracks().length > 0) { measuring = true; measureViewer(e.streams[0], remote); }
+      if (!measuring && e.streams[0].getAudioTracks().length > 0) { measuring = true; measureViewer(e.streams[0], remote, pc); }
     };
-    const url = conn ? conn.url
-      : `${wsBase}${state.meeting.signalingPath}?X-Amz-ChannelARN=${encodeURIComponent(state.meeting.channelArn)}&X-Amz-ClientId=${clientId}&X-KvsInference-Token=${encodeURIComponent(params.get('token'))}`;
-    const sig = signalingAt(url,
-      async (type, payload) => {
-        if (type === 'SDP_ANSWER') await pc.setRemoteDescription(payload);
-        else if (type === 'ICE_CANDIDATE') await pc.addIceCandidate(payload).catch(e => state.stats.signalingErrors.push({ error: String(e) }));
-      });
-    pc.onicecandidate = e => { if (e.candidate) sig.send('ICE_CANDIDATE', e.candidate.toJSON()); };
-    await sig.opened;
+    pc.onicecandidate = e => { if (e.candidate) state.signaling.send('ICE_CANDIDATE', e.candidate.toJSON()); };
+    let disconnectedTimer = null;
+    pc.onconnectionstatechange = () => {
+      if (pc !== state.pc || state.ended) return;
+      clearTimeout(disconnectedTimer);
+      // 'failed' is final; 'disconnected' often heals within seconds, so it is given 5 s before a new offer.
+      if (pc.connectionState === 'failed') renegotiate(pc);
+      else if (pc.connectionState === 'disconnected') disconnectedTimer = setTimeout(() => renegotiate(pc), 5000);
+      updateViewerConnection();
+    };
     await pc.setLocalDescription(await pc.createOffer());
-    sig.send('SDP_OFFER', pc.localDescription.toJSON());
+    state.signaling.send('SDP_OFFER', pc.localDescription.toJSON());
     alignReceivers(pc);
-    setInterval(() => { $('status').textContent = `viewer ${clientId}: ${pc.connectionState}\n${syncStatus()}`; }, 500);
+  }
+
+  // A new offer for a peer connection that failed, once signaling is open (else its reopening makes one).
+  function renegotiate(pc) {
+    if (pc !== state.pc || state.ended || pc.connectionState === 'connected') return;
+    if (state.signaling.open) offer(pc.getConfiguration().iceServers || []).catch(offerFailed);
+  }
+
+  const offerFailed = e => state.stats.signalingErrors.push({ error: 'offer: ' + e });
+
+  function updateViewerConnection() {
+    if (state.ended || state.connection === 'full' || state.connection === 'left') return;
+    const media = state.pc && state.pc.connectionState === 'connected';
+    if (state.signaling.open && media) {
+      if (state.problem === 'connection-lost') clearProblem();
+      setConnection('connected', "Connected: you see the speaker's avatar and hear the speaker.");
+    } else if (state.connection === 'connected') {
+      connectionLost();
+    }
+  }
+
+  async function viewerLost(wasOpen) {
+    const grant = state.meeting;
+    const check = await checkMeeting(grant.meetingId, grant.viewerToken);
+    if (check.verdict === 'ended') { viewerEnded(); return false; }
+    // Refused before it opened while every viewer seat is taken: the server's 11th-viewer refusal.
+    if (!wasOpen && check.verdict === 'ok' && check.status.viewers >= check.status.maxViewers) {
+      setConnection('full', 'The meeting is full.');
+      showProblem('full', `This meeting is full: it already has ${check.status.maxViewers} viewers, the most it takes. Press Try again when someone has left.`,
+        'Try again', () => { setConnection('connecting', 'Joining…'); state.signaling.retryNow(); });
+      return false;
+    }
+    connectionLost();
+    return true;
+  }
+
+  function viewerTeardown() {
+    state.ended = true;
+    if (state.signaling) state.signaling.close();
+    if (state.pc) state.pc.close();
+    $('remote').srcObject = null;
+    $('viewerControls').classList.add('hidden');
+  }
+
+  function viewerEnded() {
+    if (state.ended) return;
+    viewerTeardown();
+    $('join').parentElement.classList.add('hidden');
+    setConnection('ended', 'The meeting has ended.');
+    showProblem('ended', 'This meeting has ended. Thank you for joining.', null, null, true);
+  }
+
+  function leaveAsViewer() {
+    viewerTeardown();
+    setConnection('left', 'You left the meeting.');
+    showProblem('left', 'You left the meeting.', 'Join again', () => location.reload(), true);
+  }
+
+  function setSoundMuted(muted) {
+    $('remote').muted = muted;
+    $('sound').setAttribute('aria-pressed', String(muted));
+    $('status').textContent = muted ? 'Sound is off on this page.' : 'Sound is on.';
   }
 
   // Receive-side lip sync. The master aligns mouth and voice as they leave it; here each receiver's jitter buffer adds
@@ -365,7 +897,8 @@
       }
     };
     let last = null;
-    setInterval(async () => {
+    const timer = setInterval(async () => {
+      if (pc !== state.pc || pc.signalingState === 'closed') { clearInterval(timer); return; } // replaced after a lost connection, or left
       const now = {};
       (await pc.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && (s.kind === 'audio' || s.kind === 'video')) now[s.kind] = s; });
       const prev = last;
@@ -434,7 +967,7 @@
 
   // What the viewer gets, sampled together every 20 ms: the loudness of the received audio and how open the received
   // avatar's mouth is (dark mouth-interior pixels in the mouth region), for lip-sync measurement.
-  function measureViewer(stream, video) {
+  function measureViewer(stream, video, pc) {
     const ctx = new AudioContext();
     ctx.resume();
     const analyser = ctx.createAnalyser();
@@ -444,7 +977,8 @@
     const grab = document.createElement('canvas');
     grab.width = 640; grab.height = 480;
     const g = grab.getContext('2d', { willReadFrequently: true });
-    setInterval(() => {
+    const timer = setInterval(() => {
+      if (pc !== state.pc) { clearInterval(timer); ctx.close(); return; }
       let mouth = -1;
       if (video.videoWidth > 0) {
         g.drawImage(video, 0, 0, 640, 480);
@@ -457,14 +991,28 @@
   }
 
   // ------------------------------------------------------------------ start
-  const fail = e => { $('status').textContent = 'error: ' + (e && e.message || e); state.error = String(e && e.message || e); };
+  // A failure before the meeting runs: its notice, with Try again where trying again can help.
+  const failWith = retry => e => {
+    state.error = String(e && e.message || e);
+    const kind = e instanceof PageProblem ? e.kind : 'error';
+    const text = e instanceof PageProblem ? e.message : 'Something went wrong: ' + state.error;
+    showProblem(kind, text, retry && kind !== 'bad-link' ? 'Try again' : null, retry);
+  };
   if (state.role === 'master') {
     $('master').classList.remove('hidden');
-    $('title').textContent = 'KvsInference meeting: master';
-    $('create').onclick = () => { $('create').disabled = true; startMaster().catch(fail); };
+    KvsFace.drawFace($('face'), REST, 0); // the avatar as viewers will see it, before the start
+    const start = () => startMaster().catch(failWith(start));
+    $('create').onclick = start;
+    $('copy').onclick = copyLink;
+    $('mute').onclick = () => setMuted(!state.muted);
+    $('micSelect').onchange = e => switchMicrophone(e.target.value);
+    $('leave').onclick = endMeeting;
   } else {
     $('viewer').classList.remove('hidden');
-    $('title').textContent = 'KvsInference meeting: viewer';
-    $('join').onclick = () => { $('join').disabled = true; startViewer().catch(fail); };
+    $('title').textContent = 'Avatar meeting: viewer';
+    const join = () => startViewer().catch(failWith(join));
+    $('join').onclick = join;
+    $('sound').onclick = () => setSoundMuted(!$('remote').muted);
+    $('leaveViewer').onclick = leaveAsViewer;
   }
 })();
