@@ -7,6 +7,7 @@ using KvsInference.Aws.KinesisVideo;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
 using KvsInference.Inference;
+using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
 using KvsInference.Pipeline;

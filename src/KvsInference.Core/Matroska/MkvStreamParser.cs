@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using KvsInference.Kvs;
 
 namespace KvsInference.Matroska;
 
@@ -358,7 +359,7 @@ public sealed partial class MkvStreamParser
         if (_fragment.TrySet(tag.Name, tag.StringValue))
         {
             _tagsHadFragmentTag = true;
-            if (MkvFragmentMetadata.IsEndOfFragmentTag(tag.Name)) _tagsHadEndOfFragmentTag = true;
+            if (KvsFragmentTagNames.EndsFragment(tag.Name)) _tagsHadEndOfFragmentTag = true;
         }
         handler.OnSimpleTag(tag);
     }

@@ -1,4 +1,5 @@
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 
 namespace KvsInference.Media;
 

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 
 namespace KvsInference.Pipeline;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using KvsInference.Audio;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Inference;
+using KvsInference.Kvs;
 using KvsInference.Leases;
 using KvsInference.Media;
 using KvsInference.Pipeline;

@@ -4,6 +4,7 @@ using Amazon.Runtime;
 using KvsInference.Audio;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Inference;
+using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
 using KvsInference.Pipeline;

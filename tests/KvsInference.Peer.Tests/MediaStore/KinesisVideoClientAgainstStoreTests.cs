@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.Runtime;
 using KvsInference.Aws;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
 using KvsInference.Peer.MediaStore;
@@ -59,8 +60,8 @@ public sealed class KinesisVideoClientAgainstStoreTests
         Assert.Equal(tags, await client.ListTagsForStreamAsync(arn, CancellationToken.None));
         Assert.Empty(await client.ListTagsForStreamAsync("cam-2", CancellationToken.None));
 
-        // The worker sees the client only as an IStreamCatalog; it must agree with the store's own catalog.
-        IStreamCatalog catalog = client;
+        // The worker sees the client through KvsStreamCatalog; it must agree with the store's own catalog.
+        IStreamCatalog catalog = new KvsStreamCatalog(client);
         IReadOnlyList<KvsStreamInfo> listed = await catalog.ListStreamsAsync("cam-", CancellationToken.None);
         IReadOnlyList<KvsStreamInfo> direct = await server.Store.ListStreamsAsync("cam-", CancellationToken.None);
         Assert.Equal(direct.Select(s => (s.StreamName, s.StreamArn, s.Status)), listed.Select(s => (s.StreamName, s.StreamArn, s.Status)));

@@ -1,3 +1,5 @@
+using KvsInference.Kvs;
+
 namespace KvsInference.Aws.KinesisVideo;
 
 public sealed partial class KinesisVideoClient
@@ -17,7 +19,7 @@ public sealed partial class KinesisVideoClient
     {
         ArgumentNullException.ThrowIfNull(startSelector);
         var r = Ref(stream);
-        var body = Serialize(new KvsGetMediaInput { StreamName = r.StreamName, StreamArn = r.StreamArn, StartSelector = startSelector }, Json.KvsGetMediaInput);
+        var body = Serialize(new KvsGetMediaInput { StreamName = r.StreamName, StreamArn = r.StreamArn, StartSelector = KvsStartSelectorInput.From(startSelector) }, Json.KvsGetMediaInput);
         return DataAsync(stream, KvsApiName.GetMedia, endpoint => OpenMediaAsync("GetMedia", AwsHttpPipeline.Combine(endpoint, "/getMedia"), body, cancellationToken), cancellationToken);
     }
 
