@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using KvsInference.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Aws.KinesisVideo;
@@ -35,7 +36,7 @@ public sealed partial class KinesisVideoClient : IDisposable
     public KinesisVideoClient(KinesisVideoClientOptions options, TimeProvider? timeProvider = null, ILogger<KinesisVideoClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        AwsOptionsValidation.Validate(options);
+        OptionsValidator.Validate(options);
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
