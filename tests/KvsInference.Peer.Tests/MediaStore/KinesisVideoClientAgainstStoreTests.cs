@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.Runtime;
 using KvsInference.Aws;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.IO;
 using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
@@ -419,15 +420,9 @@ public sealed class KinesisVideoClientAgainstStoreTests
     }
 
     /// <summary>A read-only stream that hands out at most <c>chunk</c> bytes a read, pausing before each, like a live producer.</summary>
-    private sealed class TricklingStream(byte[] data, int chunk, TimeSpan pause) : Stream
+    private sealed class TricklingStream(byte[] data, int chunk, TimeSpan pause) : ReadOnlyStream
     {
         private int _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -438,11 +433,5 @@ public sealed class KinesisVideoClientAgainstStoreTests
             _position += n;
             return n;
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

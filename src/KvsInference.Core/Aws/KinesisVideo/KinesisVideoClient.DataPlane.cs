@@ -1,3 +1,4 @@
+using KvsInference.IO;
 using KvsInference.Kvs;
 
 namespace KvsInference.Aws.KinesisVideo;
@@ -208,7 +209,7 @@ public sealed partial class KinesisVideoClient
 }
 
 /// <summary>Reads a list of media answers one after the other as one stream.</summary>
-internal sealed class ConcatenatedMediaStream : Stream
+internal sealed class ConcatenatedMediaStream : ReadOnlyStream
 {
     private readonly Queue<Func<CancellationToken, Task<KvsMediaResponse>>> _next;
     private KvsMediaResponse? _current;
@@ -218,12 +219,6 @@ internal sealed class ConcatenatedMediaStream : Stream
         _current = first;
         _next = new Queue<Func<CancellationToken, Task<KvsMediaResponse>>>(next);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -237,16 +232,6 @@ internal sealed class ConcatenatedMediaStream : Stream
         }
         return 0;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
