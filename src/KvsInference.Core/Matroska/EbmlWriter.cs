@@ -14,6 +14,9 @@ public static class EbmlWriter
     /// <summary>The largest size an 8-byte variable-size integer holds (all ones means "unknown size").</summary>
     public const long MaxSize = (1L << 56) - 2;
 
+    /// <summary>Gets the unknown-size marker as live producers write it: 8 bytes, all data bits set.</summary>
+    public static ReadOnlySpan<byte> UnknownSize => [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
+
     /// <summary>Gets the number of bytes of an element ID.</summary>
     /// <param name="id">The ID with its length marker, e.g. <see cref="MkvElementIds.Cluster"/>.</param>
     /// <returns>1 to 4.</returns>

@@ -11,8 +11,6 @@ namespace KvsInference.Media;
 /// <remarks>Cues and anything after the last cluster are left out, since a live stream has none.</remarks>
 public sealed class RealTimeMkvStream : ReadOnlyStream
 {
-    private static readonly byte[] UnknownSize = [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
-
     private readonly ReadOnlyMemory<byte> _file;
     private readonly byte[] _header;
     private readonly List<(long TimeNs, long Start, long End)> _chunks;
@@ -99,8 +97,8 @@ public sealed class RealTimeMkvStream : ReadOnlyStream
         int idLength = IdLength(span[(int)segmentIdOffset]);
         span.Slice((int)segmentIdOffset, idLength).CopyTo(header.AsSpan(length));
         length += idLength;
-        UnknownSize.CopyTo(header.AsSpan(length));
-        length += UnknownSize.Length;
+        EbmlWriter.UnknownSize.CopyTo(header.AsSpan(length));
+        length += EbmlWriter.UnknownSize.Length;
         span[(int)segmentData..(int)firstBlock].CopyTo(header.AsSpan(length));
         length += (int)(firstBlock - segmentData);
 
