@@ -6,7 +6,9 @@ using KvsInference.Audio;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
+using KvsInference.IO;
 using KvsInference.Inference;
+using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
 using KvsInference.Pipeline;
@@ -409,7 +411,7 @@ internal static class LoadCommand
             }
         }
 
-        private sealed class FragmentStream(LiveFragmentSource owner, int index, long startAt, long fragment) : Stream
+        private sealed class FragmentStream(LiveFragmentSource owner, int index, long startAt, long fragment) : ReadOnlyStream
         {
             private readonly byte[] _buffer = new byte[16 * 1024];  // one fragment: about 5 KB at 32 kb/s
             private int _length;
@@ -435,20 +437,6 @@ internal static class LoadCommand
                 _position += n;
                 return n;
             }
-
-            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-                ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-            public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
     }
 

@@ -1,7 +1,7 @@
 // A consumer of the KvsInference.Core NuGet package with its own model: the jaw follows loudness.
 // Usage: dotnet run --project samples/KvsInference.Sample -- speech.webm [records.jsonl]
-using KvsInference.Aws.KinesisVideo;
 using KvsInference.Inference;
+using KvsInference.Kvs;
 using KvsInference.Media;
 using KvsInference.Pipeline;
 using KvsInference.Sinks;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using KvsInference.Matroska;
 
 namespace KvsInference.TestSupport;
 
@@ -87,69 +88,31 @@ public static class Ebml
     public static readonly byte[] UnknownSize = [0xFF];
 
     /// <summary>An element ID as its bytes (the ID already carries its length marker).</summary>
-    public static byte[] Id(uint id)
-    {
-        int length = id >= 0x1000000 ? 4 : id >= 0x10000 ? 3 : id >= 0x100 ? 2 : 1;
-        var bytes = new byte[length];
-        for (int i = 0; i < length; i++) bytes[i] = (byte)(id >> (8 * (length - 1 - i)));
-        return bytes;
-    }
+    public static byte[] Id(uint id) => EbmlWriter.Id(id);
 
     /// <summary>A size as an EBML variable-size integer of the smallest length (or <paramref name="length"/> bytes).</summary>
-    public static byte[] Size(long size, int length = 0)
-    {
-        if (length == 0)
-        {
-            length = 1;
-            while (size >= (1L << (7 * length)) - 1) length++;
-        }
-        var bytes = new byte[length];
-        ulong value = (ulong)size | (1UL << (7 * length));
-        for (int i = 0; i < length; i++) bytes[i] = (byte)(value >> (8 * (length - 1 - i)));
-        return bytes;
-    }
+    public static byte[] Size(long size, int length = 0) => EbmlWriter.Size(size, length);
 
     /// <summary>A master element of known size holding <paramref name="children"/>.</summary>
-    public static byte[] Master(uint id, params byte[][] children)
-    {
-        byte[] body = Concat(children);
-        return Concat(Id(id), Size(body.Length), body);
-    }
+    public static byte[] Master(uint id, params byte[][] children) => EbmlWriter.Master(id, children);
 
     /// <summary>A master element of unknown size followed by <paramref name="children"/> (it ends where a non-child begins).</summary>
     public static byte[] MasterUnknownSize(uint id, params byte[][] children) => Concat([Id(id), UnknownSize, .. children]);
 
     /// <summary>A binary element.</summary>
-    public static byte[] Binary(uint id, byte[] data) => Concat(Id(id), Size(data.Length), data);
+    public static byte[] Binary(uint id, byte[] data) => EbmlWriter.Element(id, data);
 
     /// <summary>An unsigned integer element (big-endian, smallest length).</summary>
-    public static byte[] UInt(uint id, ulong value)
-    {
-        int length = 1;
-        while (length < 8 && value >> (8 * length) != 0) length++;
-        var data = new byte[length];
-        for (int i = 0; i < length; i++) data[i] = (byte)(value >> (8 * (length - 1 - i)));
-        return Binary(id, data);
-    }
+    public static byte[] UInt(uint id, ulong value) => EbmlWriter.UInt(id, value);
 
     /// <summary>A signed integer element (8 bytes).</summary>
-    public static byte[] Int(uint id, long value)
-    {
-        var data = new byte[8];
-        BinaryPrimitives.WriteInt64BigEndian(data, value);
-        return Binary(id, data);
-    }
+    public static byte[] Int(uint id, long value) => EbmlWriter.Int(id, value);
 
     /// <summary>A float element (8 bytes).</summary>
-    public static byte[] Float(uint id, double value)
-    {
-        var data = new byte[8];
-        BinaryPrimitives.WriteDoubleBigEndian(data, value);
-        return Binary(id, data);
-    }
+    public static byte[] Float(uint id, double value) => EbmlWriter.Float(id, value);
 
     /// <summary>A UTF-8 string element.</summary>
-    public static byte[] String(uint id, string value) => Binary(id, Encoding.UTF8.GetBytes(value));
+    public static byte[] String(uint id, string value) => EbmlWriter.String(id, value);
 
     /// <summary>The EBML header of a WebM (or Matroska) file.</summary>
     public static byte[] Header(string docType = "webm") => Master(0x1A45DFA3,
@@ -172,12 +135,7 @@ public static class Ebml
         Binary(0xA3, Concat(Size((long)track), [(byte)(relativeMs >> 8), (byte)relativeMs, flags], payload));
 
     /// <summary>A Tags element with one Tag of SimpleTags (name, string value) pairs.</summary>
-    public static byte[] Tags(params (string Name, string Value)[] tags)
-    {
-        var simpleTags = new byte[tags.Length][];
-        for (int i = 0; i < tags.Length; i++) simpleTags[i] = Master(0x67C8, String(0x45A3, tags[i].Name), String(0x4487, tags[i].Value));
-        return Master(0x1254C367, Master(0x7373, [Master(0x63C0), .. simpleTags]));
-    }
+    public static byte[] Tags(params (string Name, string Value)[] tags) => EbmlWriter.Tags(tags);
 
     /// <summary>A payload of <paramref name="length"/> bytes that differs per <paramref name="seed"/>.</summary>
     public static byte[] Payload(int seed, int length)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Avatar.Rendering;
 
@@ -26,10 +27,5 @@ public sealed class FaceRendererOptions
 
     /// <summary>Checks every setting and reports all problems together.</summary>
     /// <exception cref="ValidationException">A setting is out of range.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        if (results.Count > 0) throw new ValidationException("Invalid FaceRendererOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-    }
+    public void Validate() => OptionsValidator.Validate(this);
 }

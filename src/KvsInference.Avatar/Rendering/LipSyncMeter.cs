@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Globalization;
+using KvsInference.Validation;
 
 namespace KvsInference.Avatar.Rendering;
 
@@ -39,12 +40,7 @@ public sealed class LipSyncMeterOptions
 
     /// <summary>Checks every setting and reports all problems together.</summary>
     /// <exception cref="ValidationException">A setting is out of range.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        if (results.Count > 0) throw new ValidationException("Invalid LipSyncMeterOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-    }
+    public void Validate() => OptionsValidator.Validate(this);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Avatar.Serving;
 
@@ -53,12 +54,7 @@ public sealed class ModelServerOptions
 
     /// <summary>Checks every setting and reports all problems together.</summary>
     /// <exception cref="ValidationException">A setting is invalid; the message lists each one.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        if (results.Count > 0) throw new ValidationException("Invalid ModelServerOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-    }
+    public void Validate() => OptionsValidator.Validate(this);
 }
 
 /// <summary>Defaults of <see cref="ModelServerOptions"/>.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Audio;
 
@@ -17,12 +18,5 @@ public sealed class PcmWindowerOptions
 
     /// <summary>Checks every limit and reports all violations together.</summary>
     /// <exception cref="ValidationException">One or more values are out of range.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            throw new ValidationException("Invalid PcmWindowerOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-        }
-    }
+    public void Validate() => OptionsValidator.Validate(this);
 }

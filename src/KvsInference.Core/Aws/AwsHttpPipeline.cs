@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Amazon.Runtime;
+using KvsInference.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
@@ -24,7 +25,8 @@ internal sealed class AwsHttpPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(options);
-        AwsOptionsValidation.Validate(options, options.Resilience);
+        OptionsValidator.ThrowIfAny(options.GetType().Name,
+            OptionsValidator.FindErrors(options).Concat(OptionsValidator.FindErrors(options.Resilience, path: nameof(options.Resilience))));
         var time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         Service = service;

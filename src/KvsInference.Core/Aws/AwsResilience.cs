@@ -1,3 +1,4 @@
+using KvsInference.Validation;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
@@ -26,7 +27,7 @@ public static class AwsResilience
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
-        AwsOptionsValidation.Validate(options);
+        OptionsValidator.Validate(options);
         var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
             .AddTimeout(options.TotalTimeout);
         if (options.MaxRetryAttempts > 0)

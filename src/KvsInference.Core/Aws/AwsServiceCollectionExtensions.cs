@@ -1,18 +1,16 @@
 using KvsInference.Aws.Kinesis;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Aws.SageMaker;
-using KvsInference.Media;
-using KvsInference.Sinks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Aws;
 
-/// <summary>Registers the typed AWS clients and the Kinesis record sink as singletons (TimeProvider and loggers come from the container when present).</summary>
+/// <summary>Registers the typed AWS clients as singletons (TimeProvider and loggers come from the container when present).</summary>
 public static class AwsServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="KinesisVideoClient"/>, also as <see cref="IStreamCatalog"/>.</summary>
+    /// <summary>Registers <see cref="KinesisVideoClient"/>.</summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options, or null for the defaults (environment and default chain).</param>
     /// <returns>The services.</returns>
@@ -24,7 +22,6 @@ public static class AwsServiceCollectionExtensions
             configure?.Invoke(options);
             return new KinesisVideoClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisVideoClient>>());
         });
-        services.TryAddSingleton<IStreamCatalog>(sp => sp.GetRequiredService<KinesisVideoClient>());
         return services;
     }
 
@@ -55,25 +52,6 @@ public static class AwsServiceCollectionExtensions
             var options = new SageMakerRuntimeClientOptions();
             configure?.Invoke(options);
             return new SageMakerRuntimeClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<SageMakerRuntimeClient>>());
-        });
-        return services;
-    }
-
-    /// <summary>Registers <see cref="KinesisRecordSink"/> as the <see cref="IRecordSink"/> (and the Kinesis client it needs).</summary>
-    /// <param name="services">The services.</param>
-    /// <param name="configure">Sets the sink options (the stream name at least).</param>
-    /// <param name="configureClient">Sets the Kinesis client options, or null for the defaults.</param>
-    /// <returns>The services.</returns>
-    public static IServiceCollection AddKinesisRecordSink(this IServiceCollection services, Action<KinesisRecordSinkOptions> configure,
-        Action<KinesisClientOptions>? configureClient = null)
-    {
-        ArgumentNullException.ThrowIfNull(configure);
-        services.AddKinesisClient(configureClient);
-        services.TryAddSingleton<IRecordSink>(sp =>
-        {
-            var options = new KinesisRecordSinkOptions();
-            configure(options);
-            return new KinesisRecordSink(sp.GetRequiredService<IKinesisClient>(), options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisRecordSink>>());
         });
         return services;
     }

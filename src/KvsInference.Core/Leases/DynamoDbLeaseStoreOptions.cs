@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Leases;
 
@@ -32,5 +33,5 @@ public sealed class DynamoDbLeaseStoreOptions
 
     /// <summary>Validates the options and reports every error together.</summary>
     /// <exception cref="ValidationException">One or more values are invalid; the message lists them all.</exception>
-    public void Validate() => OptionsValidation.ValidateAll(this, nameof(DynamoDbLeaseStoreOptions));
+    public void Validate() => OptionsValidator.Validate(this);
 }

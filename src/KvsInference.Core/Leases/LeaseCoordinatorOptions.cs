@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Leases;
 
@@ -44,13 +45,14 @@ public sealed class LeaseCoordinatorOptions
 
     /// <summary>Validates the options and reports every error together.</summary>
     /// <exception cref="ValidationException">One or more values are invalid; the message lists them all.</exception>
-    public void Validate()
+    public void Validate() => OptionsValidator.Validate(this, Rules());
+
+    /// <summary>The rules between members.</summary>
+    internal IEnumerable<ValidationResult> Rules()
     {
-        var extra = new List<string>();
         if (RenewInterval <= TimeSpan.Zero)
         {
-            extra.Add($"The EpsilonTime ({EpsilonTime}) must be less than a third of the FailoverTime ({FailoverTime}).");
+            yield return OptionsValidator.Error(nameof(EpsilonTime), $"The EpsilonTime ({EpsilonTime}) must be less than a third of the FailoverTime ({FailoverTime}).");
         }
-        OptionsValidation.ValidateAll(this, nameof(LeaseCoordinatorOptions), extra);
     }
 }

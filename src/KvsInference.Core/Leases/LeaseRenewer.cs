@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using KvsInference.Kvs;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Leases;

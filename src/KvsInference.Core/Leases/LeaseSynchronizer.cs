@@ -3,21 +3,21 @@ using Microsoft.Extensions.Logging;
 namespace KvsInference.Leases;
 
 /// <summary>The result of one synchronization.</summary>
-/// <param name="Selected">Streams selected.</param>
+/// <param name="Selected">Lease targets listed.</param>
 /// <param name="Created">Leases created.</param>
 /// <param name="Deleted">Leases deleted.</param>
 public readonly record struct LeaseSyncResult(int Selected, int Created, int Deleted);
 
 /// <summary>
-/// Keeps the lease table in step with stream discovery: creates a lease (unowned, counter 0, key = stream ARN) for each
-/// newly selected ACTIVE stream, conditional on absence, and deletes the lease of a stream missing for longer than
+/// Keeps the lease table in step with an <see cref="ILeaseKeySource"/> (stream discovery): creates a lease (unowned,
+/// counter 0) for each new target, conditional on absence, and deletes the lease of a target missing for longer than
 /// <see cref="StreamDiscoveryOptions.DeletedStreamGracePeriod"/>, conditional on its counter. Every worker may run one:
 /// the conditions make concurrent synchronizers safe. A failed listing changes nothing.
 /// </summary>
 public sealed class LeaseSynchronizer : IAsyncDisposable
 {
     private readonly ILeaseStore _store;
-    private readonly StreamSelector _selector;
+    private readonly ILeaseKeySource _source;
     private readonly StreamDiscoveryOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -29,21 +29,21 @@ public sealed class LeaseSynchronizer : IAsyncDisposable
 
     /// <summary>Creates the synchronizer.</summary>
     /// <param name="store">The lease store.</param>
-    /// <param name="selector">The stream selector.</param>
+    /// <param name="source">The source of lease targets (the selected streams).</param>
     /// <param name="options">The discovery options (refresh period, grace period); validated here.</param>
     /// <param name="timeProvider">The clock for the timer and the grace period.</param>
     /// <param name="logger">The logger.</param>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
-    public LeaseSynchronizer(ILeaseStore store, StreamSelector selector, StreamDiscoveryOptions options, TimeProvider timeProvider, ILogger<LeaseSynchronizer> logger)
+    public LeaseSynchronizer(ILeaseStore store, ILeaseKeySource source, StreamDiscoveryOptions options, TimeProvider timeProvider, ILogger<LeaseSynchronizer> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(selector);
+        ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         options.Validate();
         _store = store;
-        _selector = selector;
+        _source = source;
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -87,7 +87,7 @@ public sealed class LeaseSynchronizer : IAsyncDisposable
         }
     }
 
-    /// <summary>Selects streams, creates missing leases and deletes leases of streams missing beyond the grace period.</summary>
+    /// <summary>Lists the targets, creates missing leases and deletes leases of targets missing beyond the grace period.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>What changed.</returns>
     /// <exception cref="LeaseStoreException">The store failed.</exception>
@@ -96,19 +96,19 @@ public sealed class LeaseSynchronizer : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var streams = await _selector.SelectAsync(cancellationToken).ConfigureAwait(false);
+            var targets = await _source.ListTargetsAsync(cancellationToken).ConfigureAwait(false);
             var leases = await _store.ListLeasesAsync(cancellationToken).ConfigureAwait(false);
             var now = _timeProvider.GetTimestamp();
             var existing = leases.ToDictionary(l => l.LeaseKey, StringComparer.Ordinal);
-            var wanted = new HashSet<string>(streams.Select(s => s.StreamArn), StringComparer.Ordinal);
+            var wanted = new HashSet<string>(targets.Select(t => t.LeaseKey), StringComparer.Ordinal);
             int created = 0, deleted = 0;
-            foreach (var stream in streams)
+            foreach (var target in targets)
             {
-                if (existing.ContainsKey(stream.StreamArn)) continue;
-                if (await _store.CreateLeaseIfNotExistsAsync(new Lease(stream.StreamArn, stream.StreamName), cancellationToken).ConfigureAwait(false))
+                if (existing.ContainsKey(target.LeaseKey)) continue;
+                if (await _store.CreateLeaseIfNotExistsAsync(new Lease(target.LeaseKey, target.StreamName), cancellationToken).ConfigureAwait(false))
                 {
                     created++;
-                    _logger.LogInformation("Created lease for stream {Stream} ({Arn}).", stream.StreamName, stream.StreamArn);
+                    _logger.LogInformation("Created lease for stream {Stream} ({Arn}).", target.StreamName, target.LeaseKey);
                 }
             }
             foreach (var key in _missingSince.Keys.Where(k => wanted.Contains(k) || !existing.ContainsKey(k)).ToList()) _missingSince.Remove(key);
@@ -129,7 +129,7 @@ public sealed class LeaseSynchronizer : IAsyncDisposable
                     _logger.LogInformation("Deleted lease {Lease} of stream {Stream}: missing for more than {Grace}.", lease.LeaseKey, lease.StreamName, _options.DeletedStreamGracePeriod);
                 }
             }
-            return new LeaseSyncResult(streams.Count, created, deleted);
+            return new LeaseSyncResult(targets.Count, created, deleted);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Leases;
 
@@ -29,15 +30,16 @@ public sealed class StreamDiscoveryOptions
 
     /// <summary>Validates the options and reports every error together.</summary>
     /// <exception cref="ValidationException">One or more values are invalid; the message lists them all.</exception>
-    public void Validate()
+    public void Validate() => OptionsValidator.Validate(this, Rules());
+
+    /// <summary>The rules between members.</summary>
+    internal IEnumerable<ValidationResult> Rules()
     {
-        var extra = new List<string>();
         if (StreamNames.Count == 0 && string.IsNullOrEmpty(NamePrefix) && TagFilters.Count == 0)
         {
-            extra.Add("Select streams with StreamNames, NamePrefix or TagFilters (none is set).");
+            yield return OptionsValidator.Error(nameof(StreamNames), "Select streams with StreamNames, NamePrefix or TagFilters (none is set).");
         }
-        if (StreamNames.Any(string.IsNullOrWhiteSpace)) extra.Add("The StreamNames contain an empty name.");
-        if (TagFilters.Keys.Any(string.IsNullOrWhiteSpace)) extra.Add("The TagFilters contain an empty key.");
-        OptionsValidation.ValidateAll(this, nameof(StreamDiscoveryOptions), extra);
+        if (StreamNames.Any(string.IsNullOrWhiteSpace)) yield return OptionsValidator.Error(nameof(StreamNames), "The StreamNames contain an empty name.");
+        if (TagFilters.Keys.Any(string.IsNullOrWhiteSpace)) yield return OptionsValidator.Error(nameof(TagFilters), "The TagFilters contain an empty key.");
     }
 }

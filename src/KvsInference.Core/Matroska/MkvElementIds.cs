@@ -56,6 +56,7 @@ public static class MkvElementIds
     public const uint Attachments = 0x1941A469;
     public const uint Tags = 0x1254C367;
     public const uint Tag = 0x7373;
+    public const uint Targets = 0x63C0;
     public const uint SimpleTag = 0x67C8;
     public const uint TagName = 0x45A3;
     public const uint TagString = 0x4487;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using KvsInference.Kvs;
 
 namespace KvsInference.Matroska;
 
@@ -15,9 +16,6 @@ namespace KvsInference.Matroska;
 /// </remarks>
 public sealed class MkvFragmentMetadata
 {
-    /// <summary>The tag name prefix of KVS fragment metadata.</summary>
-    public const string TagPrefix = "AWS_KINESISVIDEO_";
-
     /// <summary>Gets the fragment number (AWS_KINESISVIDEO_FRAGMENT_NUMBER), exactly as sent, or null.</summary>
     /// <value>A decimal string such as <c>91343852333181432392682062607743920146527525587</c>.</value>
     public string? FragmentNumber { get; internal set; }
@@ -72,29 +70,24 @@ public sealed class MkvFragmentMetadata
     /// <value>True when ERROR_CODE or ERROR_ID is present.</value>
     public bool HasError => ErrorCode is not null || ErrorId is not null;
 
-    /// <summary>Tells whether a tag name is one KVS writes after a fragment's Cluster, ending the fragment.</summary>
-    internal static bool IsEndOfFragmentTag(string name) =>
-        name is TagPrefix + "MILLIS_BEHIND_NOW" or TagPrefix + "CONTINUATION_TOKEN";
-
     /// <summary>Sets the field named by a KVS tag; returns false for a name that is not a KVS fragment tag.</summary>
     internal bool TrySet(string name, string? value)
     {
-        if (!name.StartsWith(TagPrefix, StringComparison.Ordinal)) return false;
-        switch (name.AsSpan(TagPrefix.Length))
+        switch (name)
         {
-            case "FRAGMENT_NUMBER": FragmentNumber = value; return true;
-            case "SERVER_TIMESTAMP":
-            case "SERVER_SIDE_TIMESTAMP": ServerTimestampText = value; return true;
-            case "PRODUCER_TIMESTAMP":
-            case "PRODUCER_SIDE_TIMESTAMP": ProducerTimestampText = value; return true;
-            case "MILLIS_BEHIND_NOW":
+            case KvsFragmentTagNames.FragmentNumber: FragmentNumber = value; return true;
+            case KvsFragmentTagNames.ServerTimestamp:
+            case KvsFragmentTagNames.ServerSideTimestamp: ServerTimestampText = value; return true;
+            case KvsFragmentTagNames.ProducerTimestamp:
+            case KvsFragmentTagNames.ProducerSideTimestamp: ProducerTimestampText = value; return true;
+            case KvsFragmentTagNames.MillisBehindNow:
                 MillisBehindNow = long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long ms) ? ms : null;
                 return true;
-            case "CONTINUATION_TOKEN": ContinuationToken = value; return true;
-            case "ERROR_CODE":
-            case "EXCEPTION_ERROR_CODE": ErrorCode = value; return true;
-            case "ERROR_ID":
-            case "EXCEPTION_MESSAGE": ErrorId = value; return true;
+            case KvsFragmentTagNames.ContinuationToken: ContinuationToken = value; return true;
+            case KvsFragmentTagNames.ErrorCode:
+            case KvsFragmentTagNames.ExceptionErrorCode: ErrorCode = value; return true;
+            case KvsFragmentTagNames.ErrorId:
+            case KvsFragmentTagNames.ExceptionMessage: ErrorId = value; return true;
             default: return false;
         }
     }

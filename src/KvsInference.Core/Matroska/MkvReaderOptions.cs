@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Matroska;
 
@@ -17,14 +18,5 @@ public sealed class MkvReaderOptions
 
     /// <summary>Checks every limit and reports all violations together.</summary>
     /// <exception cref="ValidationException">One or more values are out of range.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            var messages = new string[results.Count];
-            for (var i = 0; i < results.Count; i++) messages[i] = results[i].ErrorMessage ?? "invalid value";
-            throw new ValidationException("Invalid MkvReaderOptions: " + string.Join("; ", messages));
-        }
-    }
+    public void Validate() => OptionsValidator.Validate(this);
 }

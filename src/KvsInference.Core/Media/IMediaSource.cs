@@ -1,4 +1,4 @@
-using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 
 namespace KvsInference.Media;
 

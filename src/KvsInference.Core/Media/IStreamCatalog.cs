@@ -1,15 +1,10 @@
+using KvsInference.Kvs;
+
 namespace KvsInference.Media;
 
-/// <summary>A video stream as the KVS control plane lists it.</summary>
-/// <param name="StreamName">The stream name.</param>
-/// <param name="StreamArn">The stream ARN.</param>
-/// <param name="Status">CREATING, ACTIVE, UPDATING or DELETING.</param>
-/// <param name="CreationTime">When the stream was created.</param>
-public sealed record KvsStreamInfo(string StreamName, string StreamArn, string Status, DateTimeOffset CreationTime);
-
 /// <summary>
-/// Lists streams and their tags (KVS ListStreams, ListTagsForStream); implemented by the KVS client and by the
-/// local media store, and used by stream discovery to create and retire leases.
+/// Lists streams and their tags (KVS ListStreams, ListTagsForStream); implemented over the KVS client
+/// (<see cref="KvsStreamCatalog"/>) and by the local media store, and used by stream discovery to create and retire leases.
 /// </summary>
 public interface IStreamCatalog
 {

@@ -1,4 +1,6 @@
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.IO;
+using KvsInference.Kvs;
 
 namespace KvsInference.Media;
 
@@ -22,21 +24,11 @@ public sealed class KvsMediaSource : IMediaSource
     }
 
     // The response owns the HTTP message; disposing the stream disposes both.
-    private sealed class OwningStream(KvsMediaResponse response) : Stream
+    private sealed class OwningStream(KvsMediaResponse response) : ReadOnlyStream
     {
         private readonly Stream _inner = response.Payload;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _inner.ReadAsync(buffer, cancellationToken);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _inner.ReadAsync(buffer, offset, count, cancellationToken);
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing) response.Dispose();

@@ -1,3 +1,4 @@
+using KvsInference.IO;
 using KvsInference.Matroska;
 
 namespace KvsInference.Media;
@@ -8,10 +9,8 @@ namespace KvsInference.Media;
 /// RELATIVE timecodes: the demo stream of the embedded default, load runs and tests.
 /// </summary>
 /// <remarks>Cues and anything after the last cluster are left out, since a live stream has none.</remarks>
-public sealed class RealTimeMkvStream : Stream
+public sealed class RealTimeMkvStream : ReadOnlyStream
 {
-    private static readonly byte[] UnknownSize = [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF];
-
     private readonly ReadOnlyMemory<byte> _file;
     private readonly byte[] _header;
     private readonly List<(long TimeNs, long Start, long End)> _chunks;
@@ -98,8 +97,8 @@ public sealed class RealTimeMkvStream : Stream
         int idLength = IdLength(span[(int)segmentIdOffset]);
         span.Slice((int)segmentIdOffset, idLength).CopyTo(header.AsSpan(length));
         length += idLength;
-        UnknownSize.CopyTo(header.AsSpan(length));
-        length += UnknownSize.Length;
+        EbmlWriter.UnknownSize.CopyTo(header.AsSpan(length));
+        length += EbmlWriter.UnknownSize.Length;
         span[(int)segmentData..(int)firstBlock].CopyTo(header.AsSpan(length));
         length += (int)(firstBlock - segmentData);
 
@@ -143,30 +142,4 @@ public sealed class RealTimeMkvStream : Stream
             if (due > TimeSpan.Zero) await Task.Delay(due, _time, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    /// <inheritdoc />
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    /// <inheritdoc />
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    /// <inheritdoc />
-    public override bool CanRead => true;
-    /// <inheritdoc />
-    public override bool CanSeek => false;
-    /// <inheritdoc />
-    public override bool CanWrite => false;
-    /// <inheritdoc />
-    public override long Length => throw new NotSupportedException();
-    /// <inheritdoc />
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    /// <inheritdoc />
-    public override void Flush() { }
-    /// <inheritdoc />
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    /// <inheritdoc />
-    public override void SetLength(long value) => throw new NotSupportedException();
-    /// <inheritdoc />
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

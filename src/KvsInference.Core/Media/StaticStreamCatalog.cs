@@ -1,3 +1,5 @@
+using KvsInference.Kvs;
+
 namespace KvsInference.Media;
 
 /// <summary>

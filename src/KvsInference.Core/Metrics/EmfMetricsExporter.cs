@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using KvsInference.Aws;
+using KvsInference.Validation;
 
 namespace KvsInference.Metrics;
 
@@ -39,7 +40,7 @@ public sealed class EmfMetricsExporter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
-        AwsOptionsValidation.Validate(options);
+        OptionsValidator.Validate(options);
         _options = options;
         _output = output;
         _time = timeProvider ?? TimeProvider.System;

@@ -1,5 +1,6 @@
 using KvsInference.Inference;
 using KvsInference.Leases;
+using KvsInference.Validation;
 
 namespace KvsInference.Pipeline;
 
@@ -21,31 +22,14 @@ public sealed class KvsInferenceOptions
     /// <summary>Gets the shutdown settings.</summary>
     public KvsInferenceWorkerOptions Worker { get; } = new();
 
-    /// <summary>Validates every part and reports all errors together.</summary>
+    /// <summary>Validates every part and reports all errors together, each named by its part and member (<c>Processing.ReconnectDelay: ...</c>).</summary>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">Some values are not valid; the message lists them all.</exception>
-    public void Validate()
-    {
-        var errors = new List<string>();
-        void Check(Action validate)
-        {
-            try { validate(); }
-            catch (System.ComponentModel.DataAnnotations.ValidationException e) { errors.Add(e.Message); }
-        }
-        Check(Discovery.Validate);
-        Check(Leases.Validate);
-        Check(Processing.Validate);
-        Check(() =>
-        {
-            var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
-            if (!System.ComponentModel.DataAnnotations.Validator.TryValidateObject(Batching, new(Batching), results, true))
-            {
-                throw new System.ComponentModel.DataAnnotations.ValidationException("Invalid InferenceBatcherOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-            }
-        });
-        if (Discovery.StreamNames.Count == 0 && Discovery.NamePrefix is null && Discovery.TagFilters.Count == 0)
-        {
-            errors.Add("No streams selected: set stream names, a name prefix or tag filters.");
-        }
-        if (errors.Count > 0) throw new System.ComponentModel.DataAnnotations.ValidationException(string.Join(Environment.NewLine, errors));
-    }
+    public void Validate() => OptionsValidator.ThrowIfAny(nameof(KvsInferenceOptions),
+    [
+        .. OptionsValidator.FindErrors(Discovery, Discovery.Rules(), nameof(Discovery)),
+        .. OptionsValidator.FindErrors(Leases, Leases.Rules(), nameof(Leases)),
+        .. OptionsValidator.FindErrors(Processing, Processing.Rules(), nameof(Processing)),
+        .. OptionsValidator.FindErrors(Batching, path: nameof(Batching)),
+        .. OptionsValidator.FindErrors(Worker, path: nameof(Worker)),
+    ]);
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
+using KvsInference.Validation;
 
 namespace KvsInference.Pipeline;
 
@@ -47,22 +48,19 @@ public sealed class StreamProcessorOptions
 
     /// <summary>Validates the options and reports every error together.</summary>
     /// <exception cref="ValidationException">Some values are not valid; the message lists them all.</exception>
-    public void Validate()
+    public void Validate() => OptionsValidator.Validate(this, Rules());
+
+    /// <summary>The rules between members.</summary>
+    internal IEnumerable<ValidationResult> Rules()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        if (MaxReconnectDelay < ReconnectDelay) results.Add(new ValidationResult("MaxReconnectDelay must not be less than ReconnectDelay."));
+        if (MaxReconnectDelay < ReconnectDelay) yield return OptionsValidator.Error(nameof(MaxReconnectDelay), "MaxReconnectDelay must not be less than ReconnectDelay.");
         if (InitialPosition is KvsStartSelectorType.ServerTimestamp or KvsStartSelectorType.ProducerTimestamp && InitialTimestamp is null)
         {
-            results.Add(new ValidationResult($"InitialPosition {InitialPosition} needs InitialTimestamp."));
+            yield return OptionsValidator.Error(nameof(InitialTimestamp), $"InitialPosition {InitialPosition} needs InitialTimestamp.");
         }
         if (InitialPosition is KvsStartSelectorType.FragmentNumber or KvsStartSelectorType.ContinuationToken)
         {
-            results.Add(new ValidationResult($"InitialPosition {InitialPosition} is not a valid start for streams without a checkpoint (use Now, Earliest or a timestamp)."));
-        }
-        if (results.Count > 0)
-        {
-            throw new ValidationException("Invalid StreamProcessorOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+            yield return OptionsValidator.Error(nameof(InitialPosition), $"InitialPosition {InitialPosition} is not a valid start for streams without a checkpoint (use Now, Earliest or a timestamp).");
         }
     }
 }

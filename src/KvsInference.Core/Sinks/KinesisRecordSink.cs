@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using KvsInference.Aws;
 using KvsInference.Aws.Kinesis;
+using KvsInference.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -43,7 +44,7 @@ public sealed class KinesisRecordSink : IRecordSink
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        AwsOptionsValidation.Validate(options);
+        OptionsValidator.Validate(options);
         _client = client;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;

@@ -1,4 +1,4 @@
-using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 namespace KvsInference.Peer.MediaStore;
 
 public sealed partial class MediaStore
@@ -38,7 +38,7 @@ public sealed partial class MediaStore
                 case KvsStartSelectorType.Earliest:
                     break;
                 case KvsStartSelectorType.FragmentNumber:
-                    if (!FragmentNumber.IsDecimal(selector.AfterFragmentNumber))
+                    if (!FragmentNumber.IsValid(selector.AfterFragmentNumber))
                     {
                         throw KvsServiceException.InvalidArgument("StartSelector.AfterFragmentNumber must be a fragment number (decimal digits) for FRAGMENT_NUMBER.");
                     }
@@ -46,7 +46,7 @@ public sealed partial class MediaStore
                     session.After = selector.AfterFragmentNumber;
                     break;
                 case KvsStartSelectorType.ContinuationToken:
-                    if (!FragmentNumber.IsDecimal(selector.ContinuationToken))
+                    if (!FragmentNumber.IsValid(selector.ContinuationToken))
                     {
                         throw KvsServiceException.InvalidArgument("StartSelector.ContinuationToken must be a token from AWS_KINESISVIDEO_CONTINUATION_TOKEN.");
                     }
@@ -96,7 +96,7 @@ public sealed partial class MediaStore
             var result = new List<StoredFragment>(fragmentNumbers.Count);
             foreach (string number in fragmentNumbers)
             {
-                if (!FragmentNumber.IsDecimal(number)) throw KvsServiceException.InvalidArgument($"'{number}' is not a fragment number.");
+                if (!FragmentNumber.IsValid(number)) throw KvsServiceException.InvalidArgument($"'{number}' is not a fragment number.");
                 int index = stream.LowerBound(number);
                 if (index >= stream.Fragments.Count || stream.Fragments[index].FragmentNumber != number)
                 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text.RegularExpressions;
+using KvsInference.Kvs;
 using KvsInference.Media;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -462,7 +463,7 @@ public sealed partial class MediaStore : IStreamCatalog, IDisposable
         {
             long micros = Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
             stream.LastSequence = Math.Max(stream.LastSequence + 1, micros);
-            return FragmentNumber.Format(stream.LastSequence);
+            return FragmentSequence.Format(stream.LastSequence);
         }
     }
 

@@ -1,4 +1,4 @@
-using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -170,6 +170,7 @@ public static class MediaStoreEndpoints
         store.CheckArchivedRate(store.Resolve(streamName, streamArn));
         IReadOnlyList<StoredFragment> fragments = store.ListFragments(streamName, streamArn, byProducer, start, end);
         string? after = DecodeToken(OptionalString(body, "NextToken"));
+        if (after is not null && !FragmentNumber.IsValid(after)) throw KvsServiceException.InvalidArgument("NextToken is not a token this service returned.");
         List<StoredFragment> page = fragments.Where(f => after is null || FragmentNumber.Compare(f.FragmentNumber, after) > 0).Take(max + 1).ToList();
         writer.WritePropertyName("Fragments");
         writer.WriteStartArray();
@@ -200,17 +201,12 @@ public static class MediaStoreEndpoints
                 throw KvsServiceException.InvalidArgument("StartSelector is required.");
             }
             string type = RequiredString(selector, "StartSelectorType");
+            if (!KvsStartSelectorTypes.TryParse(type, out KvsStartSelectorType selectorType))
+            {
+                throw KvsServiceException.InvalidArgument($"StartSelectorType {type} is not one of {string.Join(", ", KvsStartSelectorTypes.WireNames)}.");
+            }
             var startSelector = new StartSelector(
-                type switch
-                {
-                    "NOW" => KvsStartSelectorType.Now,
-                    "EARLIEST" => KvsStartSelectorType.Earliest,
-                    "FRAGMENT_NUMBER" => KvsStartSelectorType.FragmentNumber,
-                    "SERVER_TIMESTAMP" => KvsStartSelectorType.ServerTimestamp,
-                    "PRODUCER_TIMESTAMP" => KvsStartSelectorType.ProducerTimestamp,
-                    "CONTINUATION_TOKEN" => KvsStartSelectorType.ContinuationToken,
-                    _ => throw KvsServiceException.InvalidArgument($"StartSelectorType {type} is not one of NOW, EARLIEST, FRAGMENT_NUMBER, SERVER_TIMESTAMP, PRODUCER_TIMESTAMP, CONTINUATION_TOKEN."),
-                },
+                selectorType,
                 OptionalString(selector, "AfterFragmentNumber"),
                 OptionalTimestamp(selector, "StartTimestamp"),
                 OptionalString(selector, "ContinuationToken"));

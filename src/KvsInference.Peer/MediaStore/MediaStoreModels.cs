@@ -1,4 +1,4 @@
-using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 namespace KvsInference.Peer.MediaStore;
 
 /// <summary>One stored fragment (one Cluster of a PutMedia upload), as ListFragments reports it.</summary>

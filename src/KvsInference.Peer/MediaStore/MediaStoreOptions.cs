@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Peer.MediaStore;
 
@@ -102,12 +103,5 @@ public sealed class MediaStoreOptions
 
     /// <summary>Checks every limit and reports all violations together.</summary>
     /// <exception cref="ValidationException">One or more values are out of range.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            throw new ValidationException("Invalid MediaStoreOptions: " + string.Join("; ", results.Select(r => r.ErrorMessage ?? "invalid value")));
-        }
-    }
+    public void Validate() => OptionsValidator.Validate(this);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using KvsInference.Kvs;
 
 namespace KvsInference.Peer.MediaStore;
 
@@ -122,7 +123,7 @@ internal sealed class MediaStream
                 {
                     // A torn last line (crash mid-append): that fragment was not acknowledged.
                 }
-                if (entry?.FragmentNumber is null || !FragmentNumber.TryParse(entry.FragmentNumber, out long sequence))
+                if (entry?.FragmentNumber is null || !FragmentSequence.TryParse(entry.FragmentNumber, out long sequence))
                 {
                     dropped = true;
                     continue;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Peer.Signaling;
 
@@ -90,31 +91,27 @@ public sealed class SignalingOptions
 
     /// <summary>Validates the options and throws one exception listing every problem.</summary>
     /// <exception cref="ValidationException">A value is out of range or missing.</exception>
-    public void Validate()
+    public void Validate() => OptionsValidator.Validate(this, Rules());
+
+    private IEnumerable<ValidationResult> Rules()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
         if (MeetingTokenKey is { Length: < 16 })
         {
-            results.Add(new ValidationResult("MeetingTokenKey must be at least 16 bytes long.", [nameof(MeetingTokenKey)]));
+            yield return OptionsValidator.Error(nameof(MeetingTokenKey), "MeetingTokenKey must be at least 16 bytes long.");
         }
         foreach (var (id, secret) in Credentials)
         {
             if (string.IsNullOrWhiteSpace(id) || string.IsNullOrEmpty(secret))
             {
-                results.Add(new ValidationResult("Credentials must have a non-empty access key id and secret.", [nameof(Credentials)]));
+                yield return OptionsValidator.Error(nameof(Credentials), "Credentials must have a non-empty access key id and secret.");
             }
         }
         foreach (var server in IceServers)
         {
             if (server.Uris.Count == 0)
             {
-                results.Add(new ValidationResult("Every ICE server needs at least one URI.", [nameof(IceServers)]));
+                yield return OptionsValidator.Error(nameof(IceServers), "Every ICE server needs at least one URI.");
             }
-        }
-        if (results.Count > 0)
-        {
-            throw new ValidationException("Invalid SignalingOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
         }
     }
 }

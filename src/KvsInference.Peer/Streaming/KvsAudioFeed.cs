@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using KvsInference.Audio;
-using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
 using Microsoft.Extensions.Logging;

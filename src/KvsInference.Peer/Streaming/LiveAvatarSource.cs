@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Runtime.CompilerServices;
 using KvsInference.Avatar.Rendering;
 using KvsInference.Sinks;
+using KvsInference.Validation;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -32,13 +33,8 @@ public sealed class LiveAvatarOptions
 
     /// <summary>Validates the options and throws one exception listing every problem.</summary>
     /// <exception cref="ValidationException">A value is out of range.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        if (Duration is { } d && d <= TimeSpan.Zero) results.Add(new ValidationResult($"Duration must be positive, not {d}."));
-        if (results.Count > 0) throw new ValidationException("Invalid LiveAvatarOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-    }
+    public void Validate() =>
+        OptionsValidator.Validate(this, Duration is { } d && d <= TimeSpan.Zero ? [OptionsValidator.Error(nameof(Duration), $"Duration must be positive, not {d}.")] : null);
 }
 
 /// <summary>

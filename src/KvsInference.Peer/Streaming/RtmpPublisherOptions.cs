@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using KvsInference.Avatar.Rendering;
 using KvsInference.Inference;
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Peer.Streaming;
 
@@ -87,25 +88,22 @@ public sealed class RtmpPublisherOptions
 
     /// <summary>Validates the options and throws one exception listing every problem.</summary>
     /// <exception cref="ValidationException">A value is out of range or missing.</exception>
-    public void Validate()
+    public void Validate() => OptionsValidator.Validate(this, Rules());
+
+    private IEnumerable<ValidationResult> Rules()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
         if (Url is not null && Url.Scheme is not ("rtmp" or "rtmps"))
         {
-            results.Add(new ValidationResult($"Url must be rtmp:// or rtmps://, not {Url.Scheme}://."));
+            yield return OptionsValidator.Error(nameof(Url), $"Url must be rtmp:// or rtmps://, not {Url.Scheme}://.");
         }
-        if (AudioSampleRate % FrameRate != 0)
+        // FrameRate 0 is reported by its Range; the modulo would divide by zero.
+        if (FrameRate > 0 && AudioSampleRate % FrameRate != 0)
         {
-            results.Add(new ValidationResult($"AudioSampleRate {AudioSampleRate} must be a multiple of FrameRate {FrameRate} (whole samples per frame)."));
+            yield return OptionsValidator.Error(nameof(AudioSampleRate), $"AudioSampleRate {AudioSampleRate} must be a multiple of FrameRate {FrameRate} (whole samples per frame).");
         }
         if (Width % 2 != 0 || Height % 2 != 0)
         {
-            results.Add(new ValidationResult("Width and Height must be even (H.264 with 4:2:0 chroma)."));
-        }
-        if (results.Count > 0)
-        {
-            throw new ValidationException("Invalid RtmpPublisherOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+            yield return OptionsValidator.Error(nameof(Width), "Width and Height must be even (H.264 with 4:2:0 chroma).");
         }
     }
 }

@@ -68,7 +68,7 @@ internal static class WorkerHost
         var kvsOptions = localSystem is null ? new KinesisVideoClientOptions() : LocalSystem.ClientOptions(new Uri(localSystem.Url));
         var kvs = new KinesisVideoClient(kvsOptions, time, loggerFactory.CreateLogger<KinesisVideoClient>());
         builder.Services.AddSingleton(kvs);
-        builder.Services.AddSingleton<IStreamCatalog>(kvs);
+        builder.Services.AddSingleton<IStreamCatalog>(new KvsStreamCatalog(kvs));
         builder.Services.AddSingleton<IMediaSource>(new KvsMediaSource(kvs));
         builder.Services.AddSingleton<ILeaseStore>(_ => CreateLeaseStore(settings, time, loggerFactory));
         builder.Services.AddSingleton<IInferenceClient>(_ => CreateInferenceClient(settings, time, loggerFactory));

@@ -1,5 +1,5 @@
 using System.Globalization;
-using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 using Microsoft.Extensions.Configuration;
 
 namespace KvsInference.Worker.Hosting;
@@ -223,18 +223,10 @@ internal sealed class WorkerSettings
         return errors;
     }
 
-    public static bool TryParseStart(string text, out KvsStartSelectorType kind)
-    {
-        kind = text.ToUpperInvariant() switch
-        {
-            "NOW" => KvsStartSelectorType.Now,
-            "EARLIEST" => KvsStartSelectorType.Earliest,
-            "SERVER_TIMESTAMP" => KvsStartSelectorType.ServerTimestamp,
-            "PRODUCER_TIMESTAMP" => KvsStartSelectorType.ProducerTimestamp,
-            _ => (KvsStartSelectorType)(-1),
-        };
-        return (int)kind >= 0;
-    }
+    /// <summary>Reads an initial position (any case); a checkpoint-only type (FRAGMENT_NUMBER, CONTINUATION_TOKEN) is refused.</summary>
+    public static bool TryParseStart(string text, out KvsStartSelectorType kind) =>
+        KvsStartSelectorTypes.TryParse(text.ToUpperInvariant(), out kind)
+        && kind is KvsStartSelectorType.Now or KvsStartSelectorType.Earliest or KvsStartSelectorType.ServerTimestamp or KvsStartSelectorType.ProducerTimestamp;
 
     /// <summary>Parses <c>key=value;key2=value2</c> (commas also separate); returns an error text or null.</summary>
     public static string? TryParseTagFilters(string? text, out Dictionary<string, string> tags)

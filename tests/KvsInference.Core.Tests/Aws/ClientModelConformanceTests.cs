@@ -5,6 +5,7 @@ using KvsInference.Aws;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Aws.SageMaker;
+using KvsInference.Kvs;
 using KvsInference.TestSupport;
 
 namespace KvsInference.Tests.Aws;

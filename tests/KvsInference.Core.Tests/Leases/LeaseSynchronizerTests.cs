@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Kvs;
 using KvsInference.Leases;
 using KvsInference.Media;
+using KvsInference.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 

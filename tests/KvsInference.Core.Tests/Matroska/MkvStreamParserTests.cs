@@ -1,6 +1,7 @@
 using System.Buffers;
 using CsCheck;
 using System.IO.Pipelines;
+using KvsInference.IO;
 using KvsInference.Matroska;
 using KvsInference.TestSupport;
 using static KvsInference.TestSupport.Ebml;
@@ -485,25 +486,18 @@ public class MkvStreamParserTests
     }
 
     /// <summary>A stream that can only be read forward, like an HTTP body.</summary>
-    private sealed class ForwardOnlyStream(byte[] data) : Stream
+    private sealed class ForwardOnlyStream(byte[] data) : ReadOnlyStream
     {
         private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count)
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
         {
             // Short reads of odd sizes, as a network would give.
-            int n = Math.Min(Math.Min(count, 1000 + _position % 333), data.Length - _position);
-            Array.Copy(data, _position, buffer, offset, n);
+            int n = Math.Min(Math.Min(buffer.Length, 1000 + _position % 333), data.Length - _position);
+            data.AsSpan(_position, n).CopyTo(buffer);
             _position += n;
             return n;
         }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
     }
 }

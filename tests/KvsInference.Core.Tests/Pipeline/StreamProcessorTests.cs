@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using KvsInference.Audio;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.IO;
 using KvsInference.Inference;
+using KvsInference.Kvs;
 using KvsInference.Leases;
 using KvsInference.Media;
 using KvsInference.Pipeline;
@@ -69,15 +71,9 @@ public class StreamProcessorTests
     }
 
     // A live connection: the bytes, then nothing until cancelled.
-    private sealed class BlockingAtEndStream(byte[] bytes) : Stream
+    private sealed class BlockingAtEndStream(byte[] bytes) : ReadOnlyStream
     {
         private readonly MemoryStream _inner = new(bytes);
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -86,9 +82,6 @@ public class StreamProcessorTests
             await Task.Delay(Timeout.Infinite, cancellationToken);
             return 0;
         }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static readonly Lazy<string> Speech = new(() => MatroskaTestMedia.FfmpegOpus(32, 1, "webm"));

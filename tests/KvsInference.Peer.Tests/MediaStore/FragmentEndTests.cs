@@ -3,7 +3,9 @@ using System.Text.Json;
 using Amazon.Runtime;
 using KvsInference.Audio;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.IO;
 using KvsInference.Inference;
+using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
 using KvsInference.Pipeline;
@@ -122,21 +124,12 @@ public sealed class FragmentEndTests
         }
     }
 
-    private sealed class EndWatchingStream(Stream inner, Action ended) : Stream
+    private sealed class EndWatchingStream(Stream inner, Action ended) : ReadOnlyStream
     {
         private bool _ended;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => Seen(inner.Read(buffer, offset, count));
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             Seen(await inner.ReadAsync(buffer, cancellationToken));
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         protected override void Dispose(bool disposing)
         {
             if (disposing) inner.Dispose();

@@ -2,6 +2,8 @@ using System.Net;
 using Amazon.Runtime;
 using KvsInference.Aws;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.IO;
+using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
 using KvsInference.Peer.MediaStore;
@@ -59,8 +61,8 @@ public sealed class KinesisVideoClientAgainstStoreTests
         Assert.Equal(tags, await client.ListTagsForStreamAsync(arn, CancellationToken.None));
         Assert.Empty(await client.ListTagsForStreamAsync("cam-2", CancellationToken.None));
 
-        // The worker sees the client only as an IStreamCatalog; it must agree with the store's own catalog.
-        IStreamCatalog catalog = client;
+        // The worker sees the client through KvsStreamCatalog; it must agree with the store's own catalog.
+        IStreamCatalog catalog = new KvsStreamCatalog(client);
         IReadOnlyList<KvsStreamInfo> listed = await catalog.ListStreamsAsync("cam-", CancellationToken.None);
         IReadOnlyList<KvsStreamInfo> direct = await server.Store.ListStreamsAsync("cam-", CancellationToken.None);
         Assert.Equal(direct.Select(s => (s.StreamName, s.StreamArn, s.Status)), listed.Select(s => (s.StreamName, s.StreamArn, s.Status)));
@@ -418,15 +420,9 @@ public sealed class KinesisVideoClientAgainstStoreTests
     }
 
     /// <summary>A read-only stream that hands out at most <c>chunk</c> bytes a read, pausing before each, like a live producer.</summary>
-    private sealed class TricklingStream(byte[] data, int chunk, TimeSpan pause) : Stream
+    private sealed class TricklingStream(byte[] data, int chunk, TimeSpan pause) : ReadOnlyStream
     {
         private int _position;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -437,11 +433,5 @@ public sealed class KinesisVideoClientAgainstStoreTests
             _position += n;
             return n;
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

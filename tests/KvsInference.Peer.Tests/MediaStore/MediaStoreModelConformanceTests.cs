@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using KvsInference.Aws;
 using KvsInference.Aws.Generated;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 using KvsInference.TestSupport;
 
 namespace KvsInference.Tests.MediaStore;

@@ -1,6 +1,7 @@
 using KvsInference.Aws.KinesisVideo;
 using System.Net;
 using System.Text.Json;
+using KvsInference.Kvs;
 using KvsInference.Peer.MediaStore;
 using KvsInference.TestSupport;
 
@@ -30,7 +31,7 @@ public sealed class MediaStoreServerTests
             Assert.Equal(["BUFFERING", "RECEIVED", "PERSISTED"], types);
             string number = acks[i * 3 + 2].GetProperty("FragmentNumber").GetString()!;
             long timecode = acks[i * 3 + 2].GetProperty("FragmentTimecode").GetInt64();
-            Assert.Equal(FragmentNumber.Length, number.Length);
+            Assert.Equal(FragmentSequence.Length, number.Length);
             if (previous is not null) Assert.True(FragmentNumber.Compare(number, previous) > 0, $"{number} after {previous}");
             Assert.True(timecode > previousTimecode);
             previous = number;
@@ -222,6 +223,20 @@ public sealed class MediaStoreServerTests
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal("ResourceNotFoundException", errorType);
         Assert.Contains("123", body.GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task ListFragments_NextTokenNotAFragmentNumber_InvalidArgument()
+    {
+        await using var kit = await MediaStoreTestKit.StartAsync();
+        await kit.CreateStreamAsync("archive");
+
+        // Base64 of "abc": a well-formed token that no ListFragments page returned.
+        var (status, errorType, body) = await kit.PostJsonAsync("/listFragments", new { StreamName = "archive", NextToken = "YWJj" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("InvalidArgumentException", errorType);
+        Assert.Contains("NextToken", body.GetProperty("Message").GetString());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using KvsInference.Kvs;
 using KvsInference.Peer.MediaStore;
 using Microsoft.Extensions.Time.Testing;
 
@@ -59,10 +60,10 @@ public sealed class MediaStoreTests
     [Fact]
     public void FragmentNumber_FormatAndCompare_OrderNumerically()
     {
-        Assert.Equal(FragmentNumber.Length, FragmentNumber.Format(1).Length);
-        Assert.True(FragmentNumber.Compare(FragmentNumber.Format(9), FragmentNumber.Format(10)) < 0);
+        Assert.Equal(FragmentSequence.Length, FragmentSequence.Format(1).Length);
+        Assert.True(FragmentNumber.Compare(FragmentSequence.Format(9), FragmentSequence.Format(10)) < 0);
         Assert.True(FragmentNumber.Compare("91343852333181432392682062607743920146264185089", "9134385233318143239268206260774392014626418508") > 0);
-        Assert.True(FragmentNumber.TryParse(FragmentNumber.Format(12345), out long sequence));
+        Assert.True(FragmentSequence.TryParse(FragmentSequence.Format(12345), out long sequence));
         Assert.Equal(12345, sequence);
     }
 }

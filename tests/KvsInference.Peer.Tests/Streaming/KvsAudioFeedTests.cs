@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using KvsInference.Audio;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 using KvsInference.Media;
 using KvsInference.Peer.Streaming;
 using KvsInference.Tests.MediaStore;

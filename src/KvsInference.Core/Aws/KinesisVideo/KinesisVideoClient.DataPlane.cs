@@ -1,3 +1,6 @@
+using KvsInference.IO;
+using KvsInference.Kvs;
+
 namespace KvsInference.Aws.KinesisVideo;
 
 public sealed partial class KinesisVideoClient
@@ -17,7 +20,7 @@ public sealed partial class KinesisVideoClient
     {
         ArgumentNullException.ThrowIfNull(startSelector);
         var r = Ref(stream);
-        var body = Serialize(new KvsGetMediaInput { StreamName = r.StreamName, StreamArn = r.StreamArn, StartSelector = startSelector }, Json.KvsGetMediaInput);
+        var body = Serialize(new KvsGetMediaInput { StreamName = r.StreamName, StreamArn = r.StreamArn, StartSelector = KvsStartSelectorInput.From(startSelector) }, Json.KvsGetMediaInput);
         return DataAsync(stream, KvsApiName.GetMedia, endpoint => OpenMediaAsync("GetMedia", AwsHttpPipeline.Combine(endpoint, "/getMedia"), body, cancellationToken), cancellationToken);
     }
 
@@ -206,7 +209,7 @@ public sealed partial class KinesisVideoClient
 }
 
 /// <summary>Reads a list of media answers one after the other as one stream.</summary>
-internal sealed class ConcatenatedMediaStream : Stream
+internal sealed class ConcatenatedMediaStream : ReadOnlyStream
 {
     private readonly Queue<Func<CancellationToken, Task<KvsMediaResponse>>> _next;
     private KvsMediaResponse? _current;
@@ -216,12 +219,6 @@ internal sealed class ConcatenatedMediaStream : Stream
         _current = first;
         _next = new Queue<Func<CancellationToken, Task<KvsMediaResponse>>>(next);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -235,16 +232,6 @@ internal sealed class ConcatenatedMediaStream : Stream
         }
         return 0;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

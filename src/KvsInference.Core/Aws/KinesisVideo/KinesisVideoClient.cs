@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using KvsInference.Media;
+using KvsInference.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Aws.KinesisVideo;
@@ -18,7 +18,7 @@ namespace KvsInference.Aws.KinesisVideo;
 /// by <see cref="AwsResilience"/>; a streaming body, once returned, is not (the caller resumes with a start selector).
 /// PutMedia is never retried because its body is consumed as it is sent.
 /// </remarks>
-public sealed partial class KinesisVideoClient : IStreamCatalog, IDisposable
+public sealed partial class KinesisVideoClient : IDisposable
 {
     private const string Service = "kinesisvideo";
     private readonly AwsHttpPipeline _pipeline;
@@ -36,7 +36,7 @@ public sealed partial class KinesisVideoClient : IStreamCatalog, IDisposable
     public KinesisVideoClient(KinesisVideoClientOptions options, TimeProvider? timeProvider = null, ILogger<KinesisVideoClient>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        AwsOptionsValidation.Validate(options);
+        OptionsValidator.Validate(options);
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
@@ -86,13 +86,6 @@ public sealed partial class KinesisVideoClient : IStreamCatalog, IDisposable
         return all;
     }
 
-    /// <inheritdoc/>
-    public async Task<IReadOnlyList<KvsStreamInfo>> ListStreamsAsync(string? namePrefix, CancellationToken cancellationToken)
-    {
-        var streams = await ListAllStreamsAsync(namePrefix, cancellationToken).ConfigureAwait(false);
-        return streams.Select(s => new KvsStreamInfo(s.StreamName, s.StreamArn, s.Status, s.CreationTime ?? DateTimeOffset.UnixEpoch)).ToList();
-    }
-
     /// <summary>Describes one stream (DescribeStream).</summary>
     /// <param name="stream">The stream name or ARN.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -127,10 +120,6 @@ public sealed partial class KinesisVideoClient : IStreamCatalog, IDisposable
         while (token is not null);
         return tags;
     }
-
-    /// <inheritdoc/>
-    public Task<IReadOnlyDictionary<string, string>> ListTagsAsync(string streamArn, CancellationToken cancellationToken) =>
-        ListTagsForStreamAsync(streamArn, cancellationToken);
 
     /// <summary>Creates a stream (CreateStream).</summary>
     /// <param name="request">The parameters.</param>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using KvsInference.Kvs;
 
 namespace KvsInference.Aws.KinesisVideo;
 
@@ -13,94 +14,6 @@ public static class KvsApiName
     public const string ListFragments = "LIST_FRAGMENTS";
     /// <summary>GetMediaForFragmentList (archived media).</summary>
     public const string GetMediaForFragmentList = "GET_MEDIA_FOR_FRAGMENT_LIST";
-}
-
-/// <summary>Where GetMedia starts (KVS <c>StartSelector</c>).</summary>
-public enum KvsStartSelectorType
-{
-    /// <summary>The newest fragment, then live.</summary>
-    Now,
-    /// <summary>The oldest fragment kept.</summary>
-    Earliest,
-    /// <summary>The fragment after <see cref="KvsStartSelector.AfterFragmentNumber"/>.</summary>
-    FragmentNumber,
-    /// <summary>The fragment at or after <see cref="KvsStartSelector.StartTimestamp"/> by server time.</summary>
-    ServerTimestamp,
-    /// <summary>The fragment at or after <see cref="KvsStartSelector.StartTimestamp"/> by producer time.</summary>
-    ProducerTimestamp,
-    /// <summary>Resume from <see cref="KvsStartSelector.ContinuationToken"/> (the AWS_KINESISVIDEO_CONTINUATION_TOKEN tag).</summary>
-    ContinuationToken,
-}
-
-/// <summary>The GetMedia start selector, validated on construction through the factory methods.</summary>
-public sealed class KvsStartSelector
-{
-    private KvsStartSelector(KvsStartSelectorType type) => Type = type;
-
-    /// <summary>Gets the selector type.</summary>
-    [JsonIgnore] public KvsStartSelectorType Type { get; }
-
-    /// <summary>Gets the wire name of the type, e.g. <c>FRAGMENT_NUMBER</c>.</summary>
-    [JsonPropertyName("StartSelectorType")]
-    public string StartSelectorType => Type switch
-    {
-        KvsStartSelectorType.Now => "NOW",
-        KvsStartSelectorType.Earliest => "EARLIEST",
-        KvsStartSelectorType.FragmentNumber => "FRAGMENT_NUMBER",
-        KvsStartSelectorType.ServerTimestamp => "SERVER_TIMESTAMP",
-        KvsStartSelectorType.ProducerTimestamp => "PRODUCER_TIMESTAMP",
-        _ => "CONTINUATION_TOKEN",
-    };
-
-    /// <summary>Gets the fragment number after which to start (FRAGMENT_NUMBER).</summary>
-    [JsonPropertyName("AfterFragmentNumber")] public string? AfterFragmentNumber { get; private init; }
-
-    /// <summary>Gets the continuation token (CONTINUATION_TOKEN).</summary>
-    [JsonPropertyName("ContinuationToken")] public string? ContinuationToken { get; private init; }
-
-    /// <summary>Gets the start time (SERVER_TIMESTAMP, PRODUCER_TIMESTAMP).</summary>
-    [JsonPropertyName("StartTimestamp"), JsonConverter(typeof(AwsEpochSecondsConverter))]
-    public DateTimeOffset? StartTimestamp { get; private init; }
-
-    /// <summary>Starts at the newest fragment.</summary>
-    public static KvsStartSelector Now() => new(KvsStartSelectorType.Now);
-
-    /// <summary>Starts at the oldest fragment kept.</summary>
-    public static KvsStartSelector Earliest() => new(KvsStartSelectorType.Earliest);
-
-    /// <summary>Starts after a fragment (resume from a checkpoint).</summary>
-    /// <param name="fragmentNumber">The last fragment fully processed.</param>
-    /// <exception cref="ArgumentException">The number is empty or not decimal digits.</exception>
-    public static KvsStartSelector AfterFragment(string fragmentNumber)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(fragmentNumber);
-        if (!fragmentNumber.All(char.IsAsciiDigit)) throw new ArgumentException($"Fragment number '{fragmentNumber}' is not decimal digits.", nameof(fragmentNumber));
-        return new(KvsStartSelectorType.FragmentNumber) { AfterFragmentNumber = fragmentNumber };
-    }
-
-    /// <summary>Starts at the fragment at or after a server timestamp.</summary>
-    /// <param name="start">The time.</param>
-    public static KvsStartSelector ServerTime(DateTimeOffset start) => new(KvsStartSelectorType.ServerTimestamp) { StartTimestamp = start };
-
-    /// <summary>Starts at the fragment at or after a producer timestamp.</summary>
-    /// <param name="start">The time.</param>
-    public static KvsStartSelector ProducerTime(DateTimeOffset start) => new(KvsStartSelectorType.ProducerTimestamp) { StartTimestamp = start };
-
-    /// <summary>Resumes from a continuation token.</summary>
-    /// <param name="token">The token from the last AWS_KINESISVIDEO_CONTINUATION_TOKEN tag.</param>
-    /// <exception cref="ArgumentException">The token is empty.</exception>
-    public static KvsStartSelector Continuation(string token)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(token);
-        return new(KvsStartSelectorType.ContinuationToken) { ContinuationToken = token };
-    }
-
-    /// <inheritdoc/>
-    public override string ToString()
-    {
-        var value = AfterFragmentNumber ?? ContinuationToken ?? StartTimestamp?.ToString("O");
-        return value is null ? StartSelectorType : StartSelectorType + " " + value;
-    }
 }
 
 /// <summary>A stream as DescribeStream / ListStreams describe it (<c>StreamInfo</c>).</summary>
@@ -306,7 +219,24 @@ internal sealed class KvsGetMediaInput
 {
     public string? StreamName { get; init; }
     [JsonPropertyName("StreamARN")] public string? StreamArn { get; init; }
-    public required KvsStartSelector StartSelector { get; init; }
+    public required KvsStartSelectorInput StartSelector { get; init; }
+}
+
+/// <summary>The wire shape of <see cref="KvsStartSelector"/> (timestamps in epoch seconds).</summary>
+internal sealed class KvsStartSelectorInput
+{
+    public required string StartSelectorType { get; init; }
+    public string? AfterFragmentNumber { get; init; }
+    public string? ContinuationToken { get; init; }
+    [JsonConverter(typeof(AwsEpochSecondsConverter))] public DateTimeOffset? StartTimestamp { get; init; }
+
+    public static KvsStartSelectorInput From(KvsStartSelector selector) => new()
+    {
+        StartSelectorType = selector.StartSelectorType,
+        AfterFragmentNumber = selector.AfterFragmentNumber,
+        ContinuationToken = selector.ContinuationToken,
+        StartTimestamp = selector.StartTimestamp,
+    };
 }
 
 internal sealed class KvsListFragmentsInput

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using KvsInference.Aws;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.Kvs;
 using KvsInference.TestSupport;
 
 namespace KvsInference.Tests.Aws.KinesisVideo;
@@ -76,7 +77,7 @@ public sealed class KinesisVideoClientTests
         });
         using var client = Client(server.Url);
 
-        var streams = await client.ListStreamsAsync("meet-", CancellationToken.None);
+        var streams = await client.ListAllStreamsAsync("meet-", CancellationToken.None);
 
         Assert.Equal(["meet-1", "meet-2", "meet-3"], streams.Select(s => s.StreamName));
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1600000000500), streams[0].CreationTime);
@@ -134,7 +135,7 @@ public sealed class KinesisVideoClientTests
         using var client = Client(server.Url);
 
         var described = await client.DescribeStreamAsync("meet-1", CancellationToken.None);
-        var tags = await client.ListTagsAsync("arn:aws:kinesisvideo:us-west-2:1:stream/meet-1/1", CancellationToken.None);
+        var tags = await client.ListTagsForStreamAsync("arn:aws:kinesisvideo:us-west-2:1:stream/meet-1/1", CancellationToken.None);
         var arn = await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "new", DataRetentionInHours = 24, MediaType = "audio/webm", Tags = new Dictionary<string, string> { ["kvsi"] = "on" } }, CancellationToken.None);
         var missing = await Assert.ThrowsAsync<AwsResourceNotFoundException>(() => client.DescribeStreamAsync("missing", CancellationToken.None));
         await Assert.ThrowsAsync<AwsResourceInUseException>(() => client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "taken" }, CancellationToken.None));

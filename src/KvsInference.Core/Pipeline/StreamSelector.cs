@@ -1,9 +1,14 @@
+using KvsInference.Kvs;
+using KvsInference.Leases;
 using KvsInference.Media;
 
-namespace KvsInference.Leases;
+namespace KvsInference.Pipeline;
 
-/// <summary>Selects the ACTIVE streams that <see cref="StreamDiscoveryOptions"/> describe from an <see cref="IStreamCatalog"/>.</summary>
-public sealed class StreamSelector
+/// <summary>
+/// Selects the ACTIVE streams that <see cref="StreamDiscoveryOptions"/> describe from an <see cref="IStreamCatalog"/>;
+/// as an <see cref="ILeaseKeySource"/> it gives each selected stream a lease keyed by its ARN.
+/// </summary>
+public sealed class StreamSelector : ILeaseKeySource
 {
     private readonly IStreamCatalog _catalog;
     private readonly StreamDiscoveryOptions _options;
@@ -46,5 +51,12 @@ public sealed class StreamSelector
             selected.Add(stream);
         }
         return selected;
+    }
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<LeaseTarget>> ListTargetsAsync(CancellationToken cancellationToken)
+    {
+        var streams = await SelectAsync(cancellationToken).ConfigureAwait(false);
+        return streams.Select(s => new LeaseTarget(s.StreamArn, s.StreamName)).ToList();
     }
 }

@@ -1,6 +1,6 @@
-using KvsInference.Leases;
+using KvsInference.Kvs;
 
-namespace KvsInference.Tests.Leases;
+namespace KvsInference.Tests.Kvs;
 
 public sealed class FragmentNumberTests
 {
@@ -25,5 +25,12 @@ public sealed class FragmentNumberTests
     {
         var e = Assert.Throws<ArgumentException>(() => FragmentNumber.Compare(bad, "1"));
         Assert.Contains($"'{bad}'", e.Message);
+    }
+
+    [Fact]
+    public void IsValid_LongerThanKvsLimit_IsFalse()
+    {
+        Assert.True(FragmentNumber.IsValid(new string('9', FragmentNumber.MaxLength)));
+        Assert.False(FragmentNumber.IsValid(new string('9', FragmentNumber.MaxLength + 1)));
     }
 }

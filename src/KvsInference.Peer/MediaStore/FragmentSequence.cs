@@ -3,14 +3,15 @@ using System.Globalization;
 namespace KvsInference.Peer.MediaStore;
 
 /// <summary>
-/// Fragment numbers shaped like KVS's (47 decimal digits, e.g. 91343852333181432392682062607743920146264185089):
-/// a fixed prefix and a zero-padded sequence, so that their text order, numeric order and arrival order agree.
+/// The fragment numbers this store makes, shaped like KVS's (47 decimal digits, e.g.
+/// 91343852333181432392682062607743920146264185089): a fixed prefix and a zero-padded sequence, so that their text
+/// order, numeric order (<see cref="Kvs.FragmentNumber.Compare"/>) and arrival order agree.
 /// </summary>
 /// <remarks>
 /// The sequence of a new fragment is the larger of (last sequence + 1) and (server time in microseconds), so numbers
 /// keep increasing across restarts even if an index were lost.
 /// </remarks>
-public static class FragmentNumber
+public static class FragmentSequence
 {
     private const string Prefix = "91343852333";
     private const int SequenceDigits = 36;
@@ -34,23 +35,5 @@ public static class FragmentNumber
         return fragmentNumber is { Length: Length }
             && fragmentNumber.StartsWith(Prefix, StringComparison.Ordinal)
             && long.TryParse(fragmentNumber.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out sequence);
-    }
-
-    /// <summary>Compares two decimal fragment numbers numerically (any length, as KVS numbers are decimal strings).</summary>
-    /// <param name="a">A fragment number.</param>
-    /// <param name="b">Another fragment number.</param>
-    /// <returns>Negative, zero or positive.</returns>
-    public static int Compare(string a, string b)
-    {
-        ReadOnlySpan<char> x = a.AsSpan().TrimStart('0'), y = b.AsSpan().TrimStart('0');
-        return x.Length != y.Length ? x.Length.CompareTo(y.Length) : x.CompareTo(y, StringComparison.Ordinal);
-    }
-
-    /// <summary>Whether the text is a decimal number (what KVS accepts as a fragment number).</summary>
-    internal static bool IsDecimal(string? text)
-    {
-        if (string.IsNullOrEmpty(text) || text.Length > 128) return false;
-        foreach (char c in text) if (c is < '0' or > '9') return false;
-        return true;
     }
 }
