@@ -26,7 +26,8 @@ function client(role, channelARN, clientId, extra = {}) {
   return c;
 }
 
-function once(emitter, event, ms = 3000) {
+// Generous: the wait ends as soon as the event comes; only a busy shared machine ever needs long.
+function once(emitter, event, ms = 30000) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
     emitter.once(event, (...args) => { clearTimeout(timer); resolve(args); });
