@@ -19,10 +19,12 @@ internal static class KvsFragmentTags
     private const uint TagNameId = 0x45A3;
     private const uint TagStringId = 0x4487;
 
-    public static byte[] Before(StoredFragment fragment) => Tags(
-        ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", fragment.FragmentNumber),
-        ("AWS_KINESISVIDEO_SERVER_TIMESTAMP", MediaStore.FormatSeconds(fragment.ServerTimestamp)),
-        ("AWS_KINESISVIDEO_PRODUCER_TIMESTAMP", MediaStore.FormatSeconds(fragment.ProducerTimestamp)));
+    public static byte[] Before(StoredFragment fragment) => Before(fragment.FragmentNumber, fragment.ServerTimestamp, fragment.ProducerTimestamp);
+
+    public static byte[] Before(string fragmentNumber, DateTimeOffset serverTimestamp, DateTimeOffset producerTimestamp) => Tags(
+        ("AWS_KINESISVIDEO_FRAGMENT_NUMBER", fragmentNumber),
+        ("AWS_KINESISVIDEO_SERVER_TIMESTAMP", MediaStore.FormatSeconds(serverTimestamp)),
+        ("AWS_KINESISVIDEO_PRODUCER_TIMESTAMP", MediaStore.FormatSeconds(producerTimestamp)));
 
     public static byte[] After(long millisBehindNow, string continuationToken) => Tags(
         ("AWS_KINESISVIDEO_MILLIS_BEHIND_NOW", millisBehindNow.ToString(CultureInfo.InvariantCulture)),
