@@ -18,8 +18,12 @@
   const state = {
     role: params.get('role') === 'viewer' ? 'viewer' : 'master',
     meeting: null,
-    delayMs: Number(params.get('delay')) || 0, // 0: automatic (the measured avatar latency + a margin)
-    autoDelay: !Number(params.get('delay')),
+    // The avatar delay D, chosen from the measured record latency (voice-delay.js); ?delay=MS fixes it.
+    voiceDelay: new KvsVoiceDelay({}, params.get('delay')),
+    delayMs: 0,
+    // MediaRecorder hands over what it encoded every chunkMs (Chromium's Opus frames are 60 ms), so audio leaves the
+    // page as it is encoded; the store still makes one fragment per WebM Cluster (about 1 s, within KVS's 5 per second).
+    chunkMs: Number(params.get('chunkMs')) || 20,
     // The voice is held back this much more than the avatar's delay: on this page the drawn mouth lags the voice by
     // 60-80 ms in most sessions, 40-100 ms in all (the model's analysis window and smoothing; constant within a
     // session), measured by the browser test. Viewers cancel their own buffering (alignReceivers), so this is what is
@@ -40,7 +44,7 @@
     const s = state.stats;
     $('status').textContent = `${state.role} ${state.meeting ? state.meeting.streamName || '' : ''}\n` +
       `chunks ${s.chunksSent} (${s.bytesSent} B), persisted ${s.persisted}, records ${s.records}, frames ${s.frames} (late ${s.lateFrames})\n` +
-      `avatar delay ${Math.round(state.delayMs)} ms, viewers ${s.viewers}`;
+      `avatar delay ${Math.round(state.delayMs)} ms (record latency p95 ${Math.round(state.voiceDelay.p95() ?? 0)} ms), viewers ${s.viewers}`;
   }
   function rms(analyser, buffer) {
     analyser.getFloatTimeDomainData(buffer);
@@ -89,12 +93,22 @@
     setInterval(() => push(state.micLevels, { t: Date.now(), rms: rms(analyser, levelBuffer) }), 20);
     // What viewers hear: the voice delayed by the avatar's latency, so that it meets the mouth drawn for it.
     const delay = ctx.createDelay(10);
-    if (!state.delayMs) state.delayMs = 1000;
+    state.delayMs = state.voiceDelay.delayMs;
     delay.delayTime.value = (state.delayMs + state.audioLagMs) / 1000;
     source.connect(delay);
     const out = ctx.createMediaStreamDestination();
     delay.connect(out);
-    const setDelay = ms => { state.delayMs = ms; delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05); };
+    // A rise is glided (a late record must not wait); a lowering comes only across silence (voice-delay.js), where
+    // jumping the delay line's read position skips silence and is not heard.
+    const setDelay = (ms, overSilence) => {
+      state.delayMs = ms;
+      if (overSilence) delay.delayTime.setValueAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime);
+      else delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05);
+    };
+    setInterval(() => {
+      const lowered = state.voiceDelay.tick(Date.now(), state.micLevels);
+      if (lowered !== null) setDelay(lowered, true);
+    }, 50);
 
     // Locally the raw microphone goes to the media store as WebM; on AWS, KVS WebRTC ingestion takes it (startAwsIngestion).
     if (!aws) startIngest(m, mic);
@@ -267,7 +281,7 @@
         state.stats.chunksSent++;
         state.stats.bytesSent += bytes.byteLength;
       };
-      recorder.start(250);
+      recorder.start(state.chunkMs);
       state.recorder = recorder;
     };
     state.producerStart = producerStart;
@@ -284,7 +298,8 @@
       const latency = now - base;
       state.stats.records++;
       push(state.stats.latencyMs, latency);
-      if (state.autoDelay && latency + 100 > state.delayMs) setDelay(Math.min(latency + 100, 9000));
+      const raised = state.voiceDelay.observe(latency, now);
+      if (raised !== null) setDelay(raised, false);
       record.frames.forEach((frame, i) => {
         const t = base + i * step;
         state.stats.frames++;

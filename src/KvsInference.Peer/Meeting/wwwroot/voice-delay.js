@@ -1,0 +1,112 @@
+// The avatar delay D of the meeting page, chosen from measurement. The master draws the mouth for the speech of
+// `now - D` and holds its voice back by D (+ the fixed audio lag), so D must cover the time a record takes to reach the
+// page (speaking -> record), or frames come too late to be drawn. D follows the 95th percentile of the recent record
+// latencies plus a margin:
+// - raised at once when a record would otherwise have been late (a late record is a frozen mouth);
+// - lowered only after the target stayed below D for a while, and only when what the lowering drops from the voice
+//   is silence: shortening the voice's delay line by X ms skips the X ms of voice it held, which is inaudible only if
+//   the microphone was silent then. So viewers never hear a cut, and the delay shrinks in the pauses of speech.
+// Plain logic without the DOM, so that node can test it (tools/node-tests/voice-delay.test.js).
+'use strict';
+(function (global) {
+  const DEFAULTS = {
+    initialMs: 600,      // before any record: enough for the local path on a loaded machine
+    marginMs: 40,        // over the p95: covers the spread between measurements
+    minMs: 60,
+    maxMs: 9000,
+    windowMs: 10000,     // latencies of the last 10 s make the percentile
+    minSamples: 10,      // no lowering on fewer records than this
+    lowerAfterMs: 2000,  // the target must stay below D this long before D is lowered
+    hysteresisMs: 20,    // smaller improvements are not worth a change
+    silenceRms: 0.004,   // microphone RMS below this is silence (speech is ~0.02-0.2)
+    silenceGuardMs: 60,  // the silence must extend this far on both sides of the dropped span
+  };
+
+  function percentile(sorted, p) {
+    if (sorted.length === 0) return null;
+    const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+    return sorted[i];
+  }
+
+  // options: DEFAULTS overrides. fixedMs: a fixed delay (?delay=MS), never changed.
+  function VoiceDelay(options, fixedMs) {
+    this.o = Object.assign({}, DEFAULTS, options || {});
+    this.fixed = Number(fixedMs) > 0;
+    this.delayMs = this.fixed ? Number(fixedMs) : this.o.initialMs;
+    this.samples = [];     // { t, latencyMs }
+    this.belowSince = null;
+    this.raises = 0;
+    this.lowerings = 0;
+    this.changes = [];     // { t, delayMs, latencyMs (raises) or p95Ms (lowerings) }, the last 50
+  }
+
+  VoiceDelay.prototype.record = function (change) {
+    this.changes.push(change);
+    if (this.changes.length > 50) this.changes.shift();
+  };
+
+  // The delay the measurements ask for: p95 of the recent latencies + margin, within min..max; null with no data.
+  VoiceDelay.prototype.target = function () {
+    if (this.samples.length === 0) return null;
+    const sorted = this.samples.map(s => s.latencyMs).sort((a, b) => a - b);
+    const p95 = percentile(sorted, 0.95);
+    return Math.min(this.o.maxMs, Math.max(this.o.minMs, Math.ceil((p95 + this.o.marginMs) / 10) * 10));
+  };
+
+  VoiceDelay.prototype.p95 = function () {
+    return percentile(this.samples.map(s => s.latencyMs).sort((a, b) => a - b), 0.95);
+  };
+
+  // A record arrived latencyMs after its speech (at page time now). Returns the new delay when it must rise at once
+  // (the record would have been late), else null.
+  VoiceDelay.prototype.observe = function (latencyMs, now) {
+    if (!Number.isFinite(latencyMs)) return null;
+    this.samples.push({ t: now, latencyMs });
+    while (this.samples.length > 0 && this.samples[0].t < now - this.o.windowMs) this.samples.shift();
+    if (this.fixed) return null;
+    const needed = Math.min(this.o.maxMs, Math.ceil((latencyMs + this.o.marginMs) / 10) * 10);
+    if (needed > this.delayMs) {
+      this.delayMs = needed;
+      this.belowSince = null;
+      this.raises++;
+      this.record({ t: now, delayMs: needed, latencyMs });
+      return needed;
+    }
+    return null;
+  };
+
+  // Called regularly (every 50-100 ms). micLevels: [{ t, rms }] of the microphone as spoken, oldest first, on the page
+  // clock. Returns the new delay when it is lowered now, else null.
+  VoiceDelay.prototype.tick = function (now, micLevels) {
+    if (this.fixed || this.samples.length < this.o.minSamples) { this.belowSince = null; return null; }
+    const target = this.target();
+    if (target === null || target > this.delayMs - this.o.hysteresisMs) { this.belowSince = null; return null; }
+    if (this.belowSince === null) this.belowSince = now;
+    if (now - this.belowSince < this.o.lowerAfterMs) return null;
+    // Lowering from D to target drops the voice spoken in (now - D, now - target]: it must all have been silence.
+    if (!this.silent(micLevels, now - this.delayMs - this.o.silenceGuardMs, now - target + this.o.silenceGuardMs)) return null;
+    this.delayMs = target;
+    this.belowSince = null;
+    this.lowerings++;
+    this.record({ t: now, delayMs: target, p95Ms: this.p95() });
+    return target;
+  };
+
+  // Whether the microphone was silent over [from, to]: levels (sampled every ~20 ms) cover the span without a gap of
+  // more than 100 ms, and none is at or above the silence threshold.
+  VoiceDelay.prototype.silent = function (micLevels, from, to) {
+    let first = null, last = null;
+    for (const level of micLevels) {
+      if (level.t < from - 40 || level.t > to + 40) continue;
+      if (level.rms >= this.o.silenceRms) return false;
+      if (last !== null && level.t - last > 100) return false;
+      if (first === null) first = level.t;
+      last = level.t;
+    }
+    return first !== null && first <= from + 40 && last >= to - 40;
+  };
+
+  VoiceDelay.DEFAULTS = DEFAULTS;
+  if (typeof module !== 'undefined' && module.exports) module.exports = VoiceDelay;
+  else global.KvsVoiceDelay = VoiceDelay;
+})(typeof window !== 'undefined' ? window : globalThis);
