@@ -534,6 +534,7 @@ public sealed class StreamProcessor
                 StreamKey = _owner.StreamName,
                 SampleRate = window.SampleRate,
                 Pcm = pcm.AsMemory(0, window.Samples.Length),
+                Urgent = _owner.LowLatency,
             };
             var prediction = _owner._batcher.InferAsync(instance, _cancellationToken);
             // The windower is flushed at every fragment boundary, so a window always belongs to the current fragment.
