@@ -83,6 +83,13 @@ check('after a slow spell the delay comes down again once the path is faster', (
   assert.equal(d.delayMs, 240);
 });
 
+check('the first records of a meeting (the worker catching up) do not raise it', () => {
+  const d = new VoiceDelay();
+  for (let i = 0; i < 10; i++) assert.equal(d.observe(950 - i * 80, 1000 + i * 60), null);
+  assert.equal(d.delayMs, 600);
+  assert.equal(d.observe(700, 1700), 740);
+});
+
 check('too few records: no lowering', () => {
   const d = new VoiceDelay();
   const levels = [];

@@ -2,7 +2,9 @@
 // `now - D` and holds its voice back by D (+ the fixed audio lag), so D must cover the time a record takes to reach the
 // page (speaking -> record), or frames come too late to be drawn. D follows the 95th percentile of the recent record
 // latencies plus a margin:
-// - raised at once when a record would otherwise have been late (a late record is a frozen mouth);
+// - raised at once when a record would otherwise have been late (a late record is a frozen mouth), except for the
+//   first records of a meeting: those may be the worker catching up with audio sent before it began reading the new
+//   stream (up to a fragment, ~1 s), which says nothing about the path; they only count towards the percentile;
 // - lowered only after the target stayed below D for a while, and only when what the lowering drops from the voice
 //   is silence: shortening the voice's delay line by X ms skips the X ms of voice it held, which is inaudible only if
 //   the microphone was silent then. So viewers never hear a cut, and the delay shrinks in the pauses of speech.
@@ -63,7 +65,7 @@
     if (!Number.isFinite(latencyMs)) return null;
     this.samples.push({ t: now, latencyMs });
     while (this.samples.length > 0 && this.samples[0].t < now - this.o.windowMs) this.samples.shift();
-    if (this.fixed) return null;
+    if (this.fixed || this.samples.length <= this.o.minSamples) return null;
     const needed = Math.min(this.o.maxMs, Math.ceil((latencyMs + this.o.marginMs) / 10) * 10);
     if (needed > this.delayMs) {
       this.delayMs = needed;
