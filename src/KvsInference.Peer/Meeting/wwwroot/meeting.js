@@ -30,7 +30,8 @@
     // left: 80 puts a typical viewer at the voice 0-20 ms after the mouth, the side ITU-R BT.1359 tolerates more
     // (125 ms, against 45 ms for the voice ahead).
     audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 80,
-    stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], viewers: 0, signalingErrors: [] },
+    // ingestToProcessMs: the worker's share of each record's latency (its own figure: store -> record made).
+    stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], ingestToProcessMs: [], viewers: 0, signalingErrors: [] },
     samples: [],   // master: rendered frames { t, speechT, jawOpen, opening }; viewer: { t, rms, mouth }
     micLevels: [], // master: { t, rms } of the microphone as spoken (not delayed)
     peers: new Map(),
@@ -298,6 +299,7 @@
       const latency = now - base;
       state.stats.records++;
       push(state.stats.latencyMs, latency);
+      if (record.ingestToProcessMs !== undefined && record.ingestToProcessMs !== null) push(state.stats.ingestToProcessMs, record.ingestToProcessMs);
       const raised = state.voiceDelay.observe(latency, now);
       if (raised !== null) setDelay(raised, false);
       record.frames.forEach((frame, i) => {

@@ -94,18 +94,18 @@
     return target;
   };
 
-  // Whether the microphone was silent over [from, to]: levels (sampled every ~20 ms) cover the span without a gap of
-  // more than 100 ms, and none is at or above the silence threshold.
+  // Whether the microphone was silent over [from, to]: levels (sampled every ~20 ms, later when the page is starved of
+  // CPU) cover the span without a gap of more than 200 ms, and none is at or above the silence threshold.
   VoiceDelay.prototype.silent = function (micLevels, from, to) {
     let first = null, last = null;
     for (const level of micLevels) {
-      if (level.t < from - 40 || level.t > to + 40) continue;
+      if (level.t < from - 100 || level.t > to + 100) continue;
       if (level.rms >= this.o.silenceRms) return false;
-      if (last !== null && level.t - last > 100) return false;
+      if (last !== null && level.t - last > 200) return false;
       if (first === null) first = level.t;
       last = level.t;
     }
-    return first !== null && first <= from + 40 && last >= to - 40;
+    return first !== null && first <= from + 100 && last >= to - 100;
   };
 
   VoiceDelay.DEFAULTS = DEFAULTS;
