@@ -1,10 +1,11 @@
 // The avatar delay D of the meeting page, chosen from measurement. The master draws the mouth for the speech of
 // `now - D` and holds its voice back by D (+ the fixed audio lag), so D must cover the time a record takes to reach the
 // page (speaking -> record), or frames come too late to be drawn. D follows the 95th percentile of the recent record
-// latencies plus a margin:
-// - raised at once when a record would otherwise have been late (a late record is a frozen mouth), except for the
-//   first records of a meeting: those may be the worker catching up with audio sent before it began reading the new
-//   stream (up to a fragment, ~1 s), which says nothing about the path; they only count towards the percentile;
+// latencies plus a margin, so that about 1 record in 20 may come after its moment (its frames are skipped; the mouth
+// goes on from the next one):
+// - raised at once when a new latency lifts that target above D (one slow record among many does not, a slow spell
+//   does within a few records); the first 10 records of a meeting are not counted: they may be the worker catching up
+//   with audio sent before it began reading the new stream (up to a fragment, ~1 s), which says nothing about the path;
 // - lowered only after the target stayed below D for a while, and only when what the lowering drops from the voice
 //   is silence: shortening the voice's delay line by X ms skips the X ms of voice it held, which is inaudible only if
 //   the microphone was silent then. So viewers never hear a cut, and the delay shrinks in the pauses of speech.
@@ -36,6 +37,7 @@
     this.fixed = Number(fixedMs) > 0;
     this.delayMs = this.fixed ? Number(fixedMs) : this.o.initialMs;
     this.samples = [];     // { t, latencyMs }
+    this.seen = 0;
     this.belowSince = null;
     this.raises = 0;
     this.lowerings = 0;
@@ -59,14 +61,15 @@
     return percentile(this.samples.map(s => s.latencyMs).sort((a, b) => a - b), 0.95);
   };
 
-  // A record arrived latencyMs after its speech (at page time now). Returns the new delay when it must rise at once
-  // (the record would have been late), else null.
+  // A record arrived latencyMs after its speech (at page time now). Returns the new delay when it rises now, else null.
   VoiceDelay.prototype.observe = function (latencyMs, now) {
     if (!Number.isFinite(latencyMs)) return null;
+    // The first records of a meeting are not counted at all (see the top).
+    if (++this.seen <= this.o.minSamples) return null;
     this.samples.push({ t: now, latencyMs });
     while (this.samples.length > 0 && this.samples[0].t < now - this.o.windowMs) this.samples.shift();
     if (this.fixed || this.samples.length <= this.o.minSamples) return null;
-    const needed = Math.min(this.o.maxMs, Math.ceil((latencyMs + this.o.marginMs) / 10) * 10);
+    const needed = this.target();
     if (needed > this.delayMs) {
       this.delayMs = needed;
       this.belowSince = null;
