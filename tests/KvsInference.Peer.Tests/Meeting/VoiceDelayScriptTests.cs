@@ -15,6 +15,6 @@ public sealed class VoiceDelayScriptTests
         string module = Path.Combine(TestPaths.RepoRoot, "src", "KvsInference.Peer", "Meeting", "wwwroot", "voice-delay.js");
         var (exitCode, stdout, stderr) = await ProcessRunner.RunAsync("node", [script, module], new Dictionary<string, string?>(), null, TimeSpan.FromSeconds(120));
         Assert.True(exitCode == 0, stdout + stderr);
-        Assert.Contains("RESULT {\"passed\":8,\"failed\":[]}", stdout);
+        Assert.Contains("RESULT {\"passed\":9,\"failed\":[]}", stdout);
     }
 }

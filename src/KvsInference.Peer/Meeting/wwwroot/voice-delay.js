@@ -4,7 +4,8 @@
 // latencies plus a margin, so that about 1 record in 20 may come after its moment (its frames are skipped; the mouth
 // goes on from the next one):
 // - raised at once when a new latency lifts that target above D (one slow record among many does not, a slow spell
-//   does within a few records); the first 10 records of a meeting are not counted: they may be the worker catching up
+//   does within a few records), or when lateRun records in a row came late: then to the highest of them + the margin,
+//   without waiting for the percentile to move (a stalled machine makes whole runs of records late); the first 10 records of a meeting are not counted: they may be the worker catching up
 //   with audio sent before it began reading the new stream (up to a fragment, ~1 s), which says nothing about the path;
 // - lowered only after the target stayed below D for a while, and only when what the lowering drops from the voice
 //   is silence: shortening the voice's delay line by X ms skips the X ms of voice it held, which is inaudible only if
@@ -19,6 +20,7 @@
     maxMs: 9000,
     windowMs: 10000,     // latencies of the last 10 s make the percentile
     minSamples: 10,      // no lowering on fewer records than this
+    lateRun: 3,          // this many late records in a row raise D at once
     lowerAfterMs: 2000,  // the target must stay below D this long before D is lowered
     hysteresisMs: 20,    // smaller improvements are not worth a change
     silenceRms: 0.004,   // microphone RMS below this is silence (speech is ~0.02-0.2)
@@ -38,6 +40,7 @@
     this.delayMs = this.fixed ? Number(fixedMs) : this.o.initialMs;
     this.samples = [];     // { t, latencyMs }
     this.seen = 0;
+    this.late = [];        // latencies of the late records in a row so far
     this.belowSince = null;
     this.raises = 0;
     this.lowerings = 0;
@@ -69,7 +72,12 @@
     this.samples.push({ t: now, latencyMs });
     while (this.samples.length > 0 && this.samples[0].t < now - this.o.windowMs) this.samples.shift();
     if (this.fixed || this.samples.length <= this.o.minSamples) return null;
-    const needed = this.target();
+    this.late = latencyMs > this.delayMs ? [...this.late, latencyMs] : [];
+    let needed = this.target();
+    if (this.late.length >= this.o.lateRun) {
+      needed = Math.max(needed, Math.min(this.o.maxMs, Math.ceil((Math.max(...this.late) + this.o.marginMs) / 10) * 10));
+      this.late = [];
+    }
     if (needed > this.delayMs) {
       this.delayMs = needed;
       this.belowSince = null;
