@@ -15,6 +15,7 @@ internal static class BenchCommands
         ["load"] = LoadCommand.Run,
         ["serve-ping"] = ServePingCommand.Run,
         ["takeover"] = TakeoverCommand.Run,
+        ["meeting-delay"] = MeetingDelayCommand.Run,
     };
 
     public static bool TryRun(string[] args, out int exitCode)

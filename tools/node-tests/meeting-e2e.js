@@ -60,7 +60,8 @@ async function main() {
     await master.waitForTimeout(measureSeconds * 1000);
     const measureStart = Date.now() - measureSeconds * 1000;
 
-    const m = await master.evaluate(() => ({ stats: window.kvsMeeting.stats, samples: window.kvsMeeting.samples, mic: window.kvsMeeting.micLevels, delayMs: window.kvsMeeting.delayMs, streamName: window.kvsMeeting.meeting.streamName }));
+    const m = await master.evaluate(() => ({ stats: window.kvsMeeting.stats, samples: window.kvsMeeting.samples, mic: window.kvsMeeting.micLevels, delayMs: window.kvsMeeting.delayMs, streamName: window.kvsMeeting.meeting.streamName,
+      voiceDelay: { changes: window.kvsMeeting.voiceDelay.changes, p95: window.kvsMeeting.voiceDelay.p95(), recent: window.kvsMeeting.voiceDelay.samples.map(x => x.latencyMs) }, chunkMs: window.kvsMeeting.chunkMs, audioLagMs: window.kvsMeeting.audioLagMs }));
     const v = await viewer.evaluate(async () => {
       const stats = await window.kvsMeeting.pc.getStats();
       const inbound = {};
@@ -78,6 +79,16 @@ async function main() {
     result.avatarDelayMs = Math.round(m.delayMs);
     const lat = m.stats.latencyMs.slice(Math.min(5, m.stats.latencyMs.length - 1)).sort((a, b) => a - b);
     result.avatarLatencyMs = { min: Math.round(lat[0]), median: Math.round(lat[lat.length >> 1]), p95: Math.round(lat[Math.floor(lat.length * 0.95)]), max: Math.round(lat[lat.length - 1]) };
+    // The last 10 s (what the page's delay follows): the steady state, without the worker's catch-up at the start.
+    const recent = m.voiceDelay.recent.slice().sort((a, b) => a - b);
+    if (recent.length > 0) {
+      result.recentLatencyMs = { records: recent.length, median: Math.round(recent[recent.length >> 1]), p95: Math.round(recent[Math.min(recent.length - 1, Math.ceil(recent.length * 0.95) - 1)]), max: Math.round(recent[recent.length - 1]) };
+    }
+    result.avatarDelayChanges = m.voiceDelay.changes;
+    // The worker's share (store -> record made, the record's own ingestToProcessMs): the rest is the browser and the push.
+    const worker = m.stats.ingestToProcessMs.slice(Math.min(5, m.stats.ingestToProcessMs.length - 1)).sort((a, b) => a - b);
+    if (worker.length > 0) result.workerIngestToProcessMs = { median: Math.round(worker[worker.length >> 1]), p95: Math.round(worker[Math.min(worker.length - 1, Math.ceil(worker.length * 0.95) - 1)]), max: Math.round(worker[worker.length - 1]) };
+    result.chunkMs = m.chunkMs;
     result.lateFrames = m.stats.lateFrames;
     result.frames = m.stats.frames;
     result.inbound = v.inbound;
@@ -109,7 +120,8 @@ async function main() {
 
     // Alignment on the master's own clock (no video transport): microphone loudness at time t vs the jaw drawn for t.
     const grid = [], micGrid = [], jawGrid = [];
-    const rendered = m.samples.filter(s => s.speechT >= measureStart - m.delayMs);
+    // In speech-time order: when the avatar delay changes, speechT jumps.
+    const rendered = m.samples.filter(s => s.speechT >= measureStart - m.delayMs).sort((a, b) => a.speechT - b.speechT);
     if (rendered.length > 100) {
       for (let t = rendered[0].speechT; t < rendered[rendered.length - 1].speechT; t += 20) grid.push(t);
       let ri = 0, mi = 0;
@@ -146,6 +158,26 @@ async function main() {
         `after ${b.skewAfterMs.mean} ms (${b.skewAfterMs.min}..${b.skewAfterMs.max}); targets audio ${b.targetAudioMs}, ` +
         `video ${b.targetVideoMs}; ${b.adjustments} adjustments; Chromium's estimate of the voice's lead at playout ` +
         (b.playoutSkewMs ? `${b.playoutSkewMs.mean} ms (${b.playoutSkewMs.min}..${b.playoutSkewMs.max})` : 'none'));
+    }
+
+    // The delay viewers hear: the viewer's received loudness against the master's microphone, both sampled every 20 ms on
+    // this machine's clock (one browser), best-correlated lag over 0..2 s. It is the avatar delay + the audio lag + WebRTC.
+    // Over the last 6 s: the delay may have changed earlier in the measurement.
+    const heard = v.samples.filter(s => s.t >= Date.now() - 6000);
+    if (heard.length > 100 && mic.length > 100) {
+      const micAt = [], heardAt = [];
+      let mi = 0;
+      for (const s of heard) {
+        while (mi + 1 < mic.length && Math.abs(mic[mi + 1].t - s.t) <= Math.abs(mic[mi].t - s.t)) mi++;
+        micAt.push(mic[mi].rms); heardAt.push(s.rms);
+      }
+      let best = { lag: 0, r: -2 };
+      for (let lag = 0; lag <= 100; lag++) {
+        const r = bestLag(micAt.slice(0, micAt.length - lag), heardAt.slice(lag), 0).r;
+        if (r > best.r) best = { lag, r };
+      }
+      result.viewerVoiceDelayMs = { ms: best.lag * 20, correlation: +best.r.toFixed(3), avatarDelayMs: Math.round(m.delayMs), audioLagMs: m.audioLagMs, overLastMs: 6000 };
+      log(`viewers hear the voice ${best.lag * 20} ms after it was spoken (r ${best.r.toFixed(3)}; avatar delay ${Math.round(m.delayMs)} ms + audio lag ${m.audioLagMs} ms + WebRTC)`);
     }
 
     // Lip sync as the viewer sees it: received audio loudness vs received mouth opening, sampled together every 20 ms.

@@ -29,6 +29,13 @@ public sealed class InferenceInstance
 
     /// <summary>Gets the mono PCM samples.</summary>
     public required ReadOnlyMemory<short> Pcm { get; init; }
+
+    /// <summary>
+    /// Gets whether a person waits for this window (a low-delay stream, e.g. a meeting): a batch holding it is sent at
+    /// once instead of waiting <see cref="InferenceBatcherOptions.MaxWait"/> for windows of other streams.
+    /// </summary>
+    /// <value>The default value is false.</value>
+    public bool Urgent { get; init; }
 }
 
 /// <summary>The model's answer for one <see cref="InferenceInstance"/>.</summary>

@@ -136,7 +136,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
                         continue;
                     }
                     var left = _options.MaxWait - _time.GetElapsedTime(firstAt);
-                    if (left <= TimeSpan.Zero || reader.Completion.IsCompleted) break;
+                    if (left <= TimeSpan.Zero || reader.Completion.IsCompleted || batch.Exists(p => p.Instance.Urgent)) break;
                     using var delay = new CancellationTokenSource(left, _time);
                     using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, delay.Token);
                     try

@@ -76,7 +76,12 @@ public sealed class StreamProcessor
         _time = timeProvider;
         _logger = logger;
         _reconnect = PipelineResilience.CreateReconnectPipeline(options, timeProvider, logger, streamName);
+        LowLatency = options.LowLatencyStreamPrefix is { } prefix && streamName.StartsWith(prefix, StringComparison.Ordinal);
     }
+
+    /// <summary>Gets whether this stream is processed for low delay (<see cref="StreamProcessorOptions.LowLatencyStreamPrefix"/>).</summary>
+    /// <value>True when every piece of media read becomes a window at once.</value>
+    public bool LowLatency { get; }
 
     /// <summary>Gets the stream name.</summary>
     public string StreamName { get; }
@@ -164,6 +169,8 @@ public sealed class StreamProcessor
                 try
                 {
                     consumed = parser.Feed(read.Buffer, read.IsCompleted, handler);
+                    // Low delay: what this read decoded goes to the model now, not when a later read fills the window.
+                    if (LowLatency) handler.FlushWindow();
                 }
                 finally
                 {
@@ -527,6 +534,7 @@ public sealed class StreamProcessor
                 StreamKey = _owner.StreamName,
                 SampleRate = window.SampleRate,
                 Pcm = pcm.AsMemory(0, window.Samples.Length),
+                Urgent = _owner.LowLatency,
             };
             var prediction = _owner._batcher.InferAsync(instance, _cancellationToken);
             // The windower is flushed at every fragment boundary, so a window always belongs to the current fragment.
@@ -544,6 +552,9 @@ public sealed class StreamProcessor
             _fragmentHasFrames = false;
             _fragmentEnded = true;
         }
+
+        /// <summary>Cuts a (partial) window of every sample decoded so far.</summary>
+        public void FlushWindow() => _windower.Flush();
 
         public void Complete()
         {

@@ -43,6 +43,16 @@ public sealed class StreamProcessorOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Gets or sets the name prefix of the streams processed for low delay (meetings): every piece of media read is
+    /// decoded and sent to the model at once as a window of its own (shorter than <see cref="WindowDuration"/>), instead
+    /// of waiting until a whole window of audio has arrived. Costs more, smaller model calls and records.
+    /// </summary>
+    /// <value>The default value is null: every stream waits for whole windows (bulk). An empty string selects every stream.</value>
+    /// <remarks>Low-delay windows follow how the media arrived, so a stream read again after a hand-off may be cut into
+    /// other windows (other <see cref="Sinks.InferenceRecord.RecordId"/> values) than the first time.</remarks>
+    public string? LowLatencyStreamPrefix { get; set; }
+
     /// <summary>Gets or sets the track to read; null takes the first audio track that can be decoded.</summary>
     public ulong? TrackNumber { get; set; }
 

@@ -12,10 +12,12 @@ namespace KvsInference.Peer.MediaStore;
 /// <remarks>Timestamps are seconds since the epoch with a millisecond fraction ("1519079134.123"), as KVS writes them.</remarks>
 internal static class KvsFragmentTags
 {
-    public static byte[] Before(StoredFragment fragment) => EbmlWriter.Tags(
-        (KvsFragmentTagNames.FragmentNumber, fragment.FragmentNumber),
-        (KvsFragmentTagNames.ServerTimestamp, MediaStore.FormatSeconds(fragment.ServerTimestamp)),
-        (KvsFragmentTagNames.ProducerTimestamp, MediaStore.FormatSeconds(fragment.ProducerTimestamp)));
+    public static byte[] Before(StoredFragment fragment) => Before(fragment.FragmentNumber, fragment.ServerTimestamp, fragment.ProducerTimestamp);
+
+    public static byte[] Before(string fragmentNumber, DateTimeOffset serverTimestamp, DateTimeOffset producerTimestamp) => EbmlWriter.Tags(
+        (KvsFragmentTagNames.FragmentNumber, fragmentNumber),
+        (KvsFragmentTagNames.ServerTimestamp, MediaStore.FormatSeconds(serverTimestamp)),
+        (KvsFragmentTagNames.ProducerTimestamp, MediaStore.FormatSeconds(producerTimestamp)));
 
     public static byte[] After(long millisBehindNow, string continuationToken) => EbmlWriter.Tags(
         (KvsFragmentTagNames.MillisBehindNow, millisBehindNow.ToString(CultureInfo.InvariantCulture)),

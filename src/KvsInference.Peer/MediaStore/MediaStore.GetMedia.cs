@@ -211,6 +211,7 @@ public sealed class GetMediaSession : IDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             StoredFragment? next = null;
+            LiveFragment? live = null;
             long millisBehind = 0;
             Task changed;
             lock (_stream.Gate)
@@ -231,6 +232,20 @@ public sealed class GetMediaSession : IDisposable
                     next = fragments[index];
                     millisBehind = (long)(fragments[^1].ServerTimestamp - next.ServerTimestamp).TotalMilliseconds;
                 }
+                else if (_stream.Live is { } open && IsNext(open.FragmentNumber))
+                {
+                    live = open;
+                }
+            }
+
+            if (live is not null)
+            {
+                bool complete = await WriteLiveAsync(live, output, cancellationToken).ConfigureAwait(false);
+                if (!complete) return;
+                FragmentsWritten++;
+                From = null;
+                After = live.FragmentNumber;
+                continue;
             }
 
             if (next is null)
@@ -251,6 +266,91 @@ public sealed class GetMediaSession : IDisposable
             After = next.FragmentNumber;
         }
     }
+
+    /// <summary>Whether a fragment newer than every stored one is where this read continues.</summary>
+    private bool IsNext(string fragmentNumber) =>
+        (From is null || FragmentNumber.Compare(fragmentNumber, From) >= 0) && (After is null || FragmentNumber.Compare(fragmentNumber, After) > 0);
+
+    /// <summary>
+    /// Streams a fragment that is still being uploaded: its header, the tags KVS puts before the Cluster, the Cluster
+    /// with an unknown size and then each block as the upload writes it, and the end-of-fragment tags once it is stored.
+    /// </summary>
+    /// <returns>True when the fragment was sent whole; false when the read must end (upload failed, stream deleted, idle).</returns>
+    private async Task<bool> WriteLiveAsync(LiveFragment live, Stream output, CancellationToken cancellationToken)
+    {
+        FileStream file;
+        lock (_stream.Gate)
+        {
+            if (live.State == LiveFragmentState.Aborted || _stream.Deleted) return false;
+            // Opened under the gate: the commit moves the file under it, and an open handle follows the move.
+            string path = live.State == LiveFragmentState.Committed ? _stream.FragmentPath(live.FragmentNumber) : live.TempPath;
+            try
+            {
+                file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 16 * 1024, FileOptions.Asynchronous);
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return false;
+            }
+        }
+        await using (file.ConfigureAwait(false))
+        {
+            byte[] head = new byte[live.ClusterOffset];
+            await file.ReadExactlyAsync(head, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(head, cancellationToken).ConfigureAwait(false);
+            await output.WriteAsync(KvsFragmentTags.Before(live.FragmentNumber, live.ServerTimestamp, live.ProducerTimestamp), cancellationToken).ConfigureAwait(false);
+            // The Cluster's size is written only when it ends; until then it is unknown, as in a live WebM.
+            await output.WriteAsync(UnknownSizeClusterHeader, cancellationToken).ConfigureAwait(false);
+            long position = live.ClusterOffset + UnknownSizeClusterHeader.Length;
+            file.Position = position;
+            byte[] buffer = new byte[16 * 1024];
+            while (true)
+            {
+                long length;
+                LiveFragmentState state;
+                long millisBehind = 0;
+                Task changed;
+                lock (_stream.Gate)
+                {
+                    if (_stream.Deleted) return false;
+                    length = live.Length;
+                    state = live.State;
+                    changed = _stream.Changed;
+                    if (state == LiveFragmentState.Committed && _stream.Fragments.Count > 0)
+                    {
+                        millisBehind = Math.Max(0, (long)(_stream.Fragments[^1].ServerTimestamp - live.ServerTimestamp).TotalMilliseconds);
+                    }
+                }
+                if (state == LiveFragmentState.Aborted) return false;
+                if (length > position)
+                {
+                    while (position < length)
+                    {
+                        int read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - position)), cancellationToken).ConfigureAwait(false);
+                        if (read == 0) return false;
+                        await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                        position += read;
+                    }
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (state == LiveFragmentState.Committed)
+                {
+                    await output.WriteAsync(KvsFragmentTags.After(millisBehind, live.FragmentNumber), cancellationToken).ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    return true;
+                }
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                Task delay = Task.Delay(_store.Options.GetMediaIdleTimeout, _store.Time, idle.Token);
+                Task first = await Task.WhenAny(changed, delay).ConfigureAwait(false);
+                idle.Cancel();
+                if (first != changed) return false;
+            }
+        }
+    }
+
+    // Cluster ID and the 8-byte "unknown" size (all value bits set), the same length as the stored fragment's header.
+    private static readonly byte[] UnknownSizeClusterHeader = [.. EbmlWriter.Id(MkvElementIds.Cluster), .. EbmlWriter.UnknownSize];
 
     /// <summary>Frees the GetMedia connection slot.</summary>
     public void Dispose()

@@ -492,6 +492,46 @@ public sealed partial class MediaStore : IStreamCatalog, IDisposable
             File.Move(tempPath, stream.FragmentPath(fragment.FragmentNumber));
             stream.AppendIndex(fragment);
             stream.Fragments.Add(fragment);
+            // Under the same lock as the Add: a reader finds the fragment either live or stored, never in neither.
+            if (stream.Live is { } live && live.FragmentNumber == fragment.FragmentNumber)
+            {
+                live.Length = fragment.SizeBytes;
+                live.State = LiveFragmentState.Committed;
+                stream.Live = null;
+            }
+            stream.Signal();
+        }
+    }
+
+    /// <summary>
+    /// Publishes what an upload has written of its open fragment (flushed to the file) to GetMedia readers at the live
+    /// tail; the first call makes it the stream's live fragment unless another upload's fragment is live.
+    /// </summary>
+    /// <returns>The live fragment, or null when another upload's fragment is live (this one is then read once stored).</returns>
+    internal LiveFragment? PublishLive(MediaStream stream, LiveFragment? live, Func<LiveFragment> create, long length)
+    {
+        lock (stream.Gate)
+        {
+            if (live is null)
+            {
+                if (stream.Live is not null || stream.Deleted) return null;
+                live = stream.Live = create();
+            }
+            if (live.State != LiveFragmentState.Open) return live;
+            live.Length = length;
+            stream.Signal();
+            return live;
+        }
+    }
+
+    /// <summary>Ends a live fragment whose upload failed: readers streaming it stop (it is never stored).</summary>
+    internal void AbortLive(MediaStream stream, LiveFragment live)
+    {
+        lock (stream.Gate)
+        {
+            if (live.State != LiveFragmentState.Open) return;
+            live.State = LiveFragmentState.Aborted;
+            if (stream.Live == live) stream.Live = null;
             stream.Signal();
         }
     }

@@ -30,6 +30,9 @@ internal sealed class MediaStream
     public long LastSequence { get; set; }
     public DateTimeOffset? LastServerTimestamp { get; set; }
     public bool Deleted { get; set; }
+
+    /// <summary>The fragment being uploaded, which GetMedia readers at the live tail stream as its blocks arrive; null between fragments.</summary>
+    public LiveFragment? Live { get; set; }
     public int GetMediaConnections { get; set; }
     public int PutMediaConnections { get; set; }
     public CallRateWindow GetMediaCalls { get; } = new();
@@ -157,6 +160,36 @@ internal sealed class MediaStream
         }
         File.Move(temp, path, overwrite: true);
     }
+}
+
+/// <summary>
+/// A fragment still being uploaded: where its bytes are and how many are readable. KVS sends a fragment's frames to
+/// GetMedia readers as they are ingested, not when the fragment ends; readers at the live tail read this one while it grows.
+/// </summary>
+/// <remarks>Every member is read and written under the stream's gate.</remarks>
+internal sealed class LiveFragment(string fragmentNumber, DateTimeOffset producerTimestamp, DateTimeOffset serverTimestamp, string tempPath, long clusterOffset)
+{
+    public string FragmentNumber { get; } = fragmentNumber;
+    public DateTimeOffset ProducerTimestamp { get; } = producerTimestamp;
+    public DateTimeOffset ServerTimestamp { get; } = serverTimestamp;
+
+    /// <summary>The file while the upload writes it; once committed the fragment is at its stored path (same content).</summary>
+    public string TempPath { get; } = tempPath;
+
+    /// <summary>Where the Cluster starts in the file (the bytes before it are the header every fragment carries).</summary>
+    public long ClusterOffset { get; } = clusterOffset;
+
+    /// <summary>How many bytes of the file are written and readable.</summary>
+    public long Length { get; set; }
+
+    public LiveFragmentState State { get; set; }
+}
+
+internal enum LiveFragmentState
+{
+    Open,
+    Committed,
+    Aborted,
 }
 
 /// <summary>Counts calls in the last second to imitate a KVS TPS limit.</summary>

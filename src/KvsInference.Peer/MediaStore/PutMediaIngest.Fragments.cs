@@ -98,6 +98,21 @@ internal sealed partial class PutMediaIngest
         }
     }
 
+    /// <summary>
+    /// Hands the blocks read so far to GetMedia readers at the live tail (as KVS does), once the fragment has its number
+    /// and timestamps: the file is flushed to the OS so that readers see every byte up to its position.
+    /// </summary>
+    private void PublishLive(OpenFragment fragment)
+    {
+        if (fragment.FragmentNumber is not { } number || fragment.ProducerTimestamp is not { } producer) return;
+        if (fragment.LiveRefused) return;
+        fragment.File.Flush();
+        long length = fragment.File.Position;
+        fragment.Live = _store.PublishLive(_stream, fragment.Live,
+            () => new LiveFragment(number, producer, fragment.ServerTimestamp, fragment.TempPath, fragment.ClusterOffset), length);
+        fragment.LiveRefused = fragment.Live is null;
+    }
+
     private void CheckFragmentSize(long absolutePosition)
     {
         if (_fragment is { } fragment && absolutePosition - fragment.DataOffset > _options.MaxFragmentSizeBytes)
@@ -145,6 +160,7 @@ internal sealed partial class PutMediaIngest
         if (_fragment is not { } fragment) return;
         _fragment = null;
         _captureTarget = null;
+        if (fragment.Live is { } live) _store.AbortLive(_stream, live);
         fragment.File.Dispose();
         try
         {
@@ -201,6 +217,12 @@ internal sealed partial class PutMediaIngest
         public long TimecodeMs { get; set; }
         public DateTimeOffset? ProducerTimestamp { get; set; }
         public string? FragmentNumber { get; set; }
+
+        /// <summary>This fragment as GetMedia readers see it while it is uploaded; null until its first publication.</summary>
+        public LiveFragment? Live { get; set; }
+
+        /// <summary>Another upload's fragment was live when this one started: this one is read once stored.</summary>
+        public bool LiveRefused { get; set; }
         public long MinFrameNs { get; private set; } = long.MaxValue;
         public long MaxFrameNs { get; private set; } = long.MinValue;
         private long _lastDeltaNs;

@@ -147,7 +147,11 @@ internal sealed partial class PutMediaIngest
             }
         }
         FlushCapture(reader.AbsolutePosition);
-        if (_fragment is not null) CheckFragmentSize(reader.AbsolutePosition);
+        if (_fragment is not null)
+        {
+            CheckFragmentSize(reader.AbsolutePosition);
+            PublishLive(_fragment);
+        }
         else CheckPendingHeaderBytes(buffer.Slice(reader.Position), reader.AbsolutePosition);
         _state = reader.CurrentState;
         return reader.Position;

@@ -37,6 +37,7 @@ public static class MeetingEndpointExtensions
         ["/"] = "index.html",
         ["/meeting/meeting.js"] = "meeting.js",
         ["/meeting/face.js"] = "face.js",
+        ["/meeting/voice-delay.js"] = "voice-delay.js",
     };
 
     /// <summary>

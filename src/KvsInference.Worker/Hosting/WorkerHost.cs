@@ -107,7 +107,7 @@ internal static class WorkerHost
             builder.Services.AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024);
             builder.Services.AddKvsMeeting(o =>
             {
-                o.StreamPrefix = settings.Local.StreamPrefix + "meeting-";
+                o.StreamPrefix = LocalMeetingStreamPrefix(settings);
                 o.IdleTimeout = TimeSpan.FromSeconds(settings.Meeting.IdleTimeoutSeconds);
                 AddAllowedHosts(o, settings, opsHost);
             });
@@ -202,10 +202,21 @@ internal static class WorkerHost
         o.Processing.WindowDuration = TimeSpan.FromMilliseconds(s.Processing.WindowMs);
         o.Processing.MaxPendingWindows = s.Processing.MaxPendingWindows;
         if (s.Processing.SkipToNowWhenBehindMs > 0) o.Processing.SkipToNowWhenBehind = TimeSpan.FromMilliseconds(s.Processing.SkipToNowWhenBehindMs);
+        o.Processing.LowLatencyStreamPrefix = LowLatencyStreamPrefix(s, localSystem is not null);
         o.Batching.MaxBatchWindows = s.Inference.MaxBatchWindows;
         o.Batching.MaxWait = TimeSpan.FromMilliseconds(s.Inference.MaxWaitMs);
         o.Batching.MaxConcurrentBatches = s.Inference.MaxConcurrentBatches;
     }
+
+    private static string LocalMeetingStreamPrefix(WorkerSettings s) => s.Local.StreamPrefix + "meeting-";
+
+    /// <summary>Meetings are conversations: their streams get low delay unless configured otherwise; bulk streams keep whole windows.</summary>
+    internal static string? LowLatencyStreamPrefix(WorkerSettings s, bool local) => s.Processing.LowLatencyStreamPrefix ?? s.MeetingMode(local) switch
+    {
+        "local" => LocalMeetingStreamPrefix(s),
+        "aws" => s.MeetingStreamPrefix,
+        _ => null,
+    };
 
     private static ILeaseStore CreateLeaseStore(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
     {

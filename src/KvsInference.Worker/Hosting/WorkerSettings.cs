@@ -70,6 +70,8 @@ internal sealed class WorkerSettings
         public int MaxPendingWindows { get; set; } = 32;
         /// <summary>Skip ahead to now when a stream is this far behind live (0: never).</summary>
         public double SkipToNowWhenBehindMs { get; set; }
+        /// <summary>Streams processed for low delay (StreamProcessorOptions.LowLatencyStreamPrefix); unset: the meetings' streams, "" every stream.</summary>
+        public string? LowLatencyStreamPrefix { get; set; }
     }
 
     internal sealed class MetricsSettings

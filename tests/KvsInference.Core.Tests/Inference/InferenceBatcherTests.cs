@@ -96,6 +96,21 @@ public class InferenceBatcherTests
     }
 
     [Fact]
+    public async Task InferAsync_UrgentWindow_SentWithoutWaitingForCompany()
+    {
+        var client = new RecordingClient();
+        var time = new FakeTimeProvider();
+        // MaxWait of an hour on a clock that never moves: only urgency can send the window.
+        await using var batcher = Create(client, time);
+
+        var result = await batcher.InferAsync(new InferenceInstance { Id = "live", StreamKey = "meeting", SampleRate = 16000, Pcm = new short[960], Urgent = true }, default)
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("live", result.Id);
+        Assert.Equal(new[] { "live" }, client.Batches.Single());
+    }
+
+    [Fact]
     public async Task InferAsync_StreamInFlight_LaterWindowWaitsOthersProceed()
     {
         var firstBatch = new TaskCompletionSource();

@@ -221,6 +221,100 @@ public class StreamProcessorTests
         Assert.Equal(fragments.Last().Number, processor.LastCheckpoint);
     }
 
+    // A live connection whose bytes the test hands over piece by piece; a read waits for the next piece.
+    private sealed class PiecewiseSource : IMediaSource
+    {
+        private readonly System.Threading.Channels.Channel<byte[]> _pieces = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        public bool IsLive => true;
+        public void Send(byte[] piece) => _pieces.Writer.TryWrite(piece);
+        public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken) =>
+            Task.FromResult<Stream>(new PieceStream(_pieces.Reader));
+
+        private sealed class PieceStream(System.Threading.Channels.ChannelReader<byte[]> pieces) : Stream
+        {
+            private ReadOnlyMemory<byte> _current;
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public override void Flush() { }
+            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+            public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                if (_current.IsEmpty) _current = await pieces.ReadAsync(cancellationToken);
+                int n = Math.Min(buffer.Length, _current.Length);
+                _current.Span[..n].CopyTo(buffer.Span);
+                _current = _current[n..];
+                return n;
+            }
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_LowLatency_EachPieceOfMediaBecomesAWindowAtOnce()
+    {
+        // The first fragment of 1 s handed over in three pieces, the connection then open with nothing more: without low
+        // delay the first 200 ms window would wait for more audio, and the fragment's end for its end tags.
+        var fragment = KvsTestMedia.Fragments(Speech.Value, 1000)[0];
+        var source = new PiecewiseSource();
+        var sink = new RecordingSink();
+        var (processor, batcher) = Create(source, sink, o => o.LowLatencyStreamPrefix = "speaker-");
+        await using var _ = batcher;
+        Assert.True(processor.LowLatency);
+        using var stop = new CancellationTokenSource();
+        Task run = processor.RunAsync(null, (_, _) => Task.CompletedTask, stop.Token);
+
+        int[] cuts = [fragment.Bytes.Length / 5, fragment.Bytes.Length * 2 / 5, fragment.Bytes.Length * 3 / 5];
+        int sent = 0;
+        var seen = 0;
+        foreach (int cut in cuts)
+        {
+            source.Send(fragment.Bytes[sent..cut]);
+            sent = cut;
+            // A record for what this piece held arrives while the connection waits for the next piece.
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (Volatile.Read(ref seen) == CountRecords(sink)) await Task.Delay(10, wait.Token);
+            seen = CountRecords(sink);
+        }
+
+        List<InferenceRecord> records;
+        lock (sink.Records) records = [.. sink.Records];
+        Assert.True(records.Count >= cuts.Length, $"{records.Count} records for {cuts.Length} pieces");
+        Assert.All(records, r => Assert.Equal(fragment.Number, r.FragmentNumber));
+        // The windows follow each other from the fragment's first sample, none longer than a whole window (the model
+        // stand-in gives one frame per 1/60 s, so a window's length is known to within a frame).
+        Assert.Equal(0, records[0].StartOffsetMs);
+        for (int i = 0; i < records.Count; i++)
+        {
+            double ms = records[i].Frames.Count * 1000.0 / records[i].FrameRate;
+            Assert.InRange(ms, 1, 200 + 1000.0 / 60);
+            if (i > 0) Assert.Equal(records[i - 1].StartOffsetMs + records[i - 1].Frames.Count * 1000.0 / 60, records[i].StartOffsetMs, 1000.0 / 60);
+        }
+        stop.Cancel();
+        await run.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", true)]
+    [InlineData("speaker-", true)]
+    [InlineData("meeting-", false)]
+    public void LowLatency_StreamNamePrefix_SelectsTheStreams(string? prefix, bool expected)
+    {
+        var (processor, batcher) = Create(new PiecewiseSource(), new RecordingSink(), o => o.LowLatencyStreamPrefix = prefix);
+        batcher.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Assert.Equal(expected, processor.LowLatency);
+    }
+
+    private static int CountRecords(RecordingSink sink)
+    {
+        lock (sink.Records) return sink.Records.Count;
+    }
+
     [Fact]
     public async Task RunAsync_ConnectionStaysOpenAfterTheLastFragment_LastFragmentCheckpointedAtItsEndTags()
     {

@@ -27,15 +27,20 @@
   const state = {
     role: params.has('join') ? 'viewer' : 'master',
     meeting: null,
-    delayMs: Number(params.get('delay')) || 0, // 0: automatic (the measured avatar latency + a margin)
-    autoDelay: !Number(params.get('delay')),
+    // The avatar delay D, chosen from the measured record latency (voice-delay.js); ?delay=MS fixes it.
+    voiceDelay: new KvsVoiceDelay({}, params.get('delay')),
+    delayMs: 0,
+    // MediaRecorder hands over what it encoded every chunkMs (Chromium's Opus frames are 60 ms), so audio leaves the
+    // page as it is encoded; the store still makes one fragment per WebM Cluster (about 1 s, within KVS's 5 per second).
+    chunkMs: Number(params.get('chunkMs')) || 20,
     // The voice is held back this much more than the avatar's delay: on this page the drawn mouth lags the voice by
     // 60-80 ms in most sessions, 40-100 ms in all (the model's analysis window and smoothing; constant within a
     // session), measured by the browser test. Viewers cancel their own buffering (alignReceivers), so this is what is
     // left: 80 puts a typical viewer at the voice 0-20 ms after the mouth, the side ITU-R BT.1359 tolerates more
     // (125 ms, against 45 ms for the voice ahead).
     audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 80,
-    stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], viewers: 0, signalingErrors: [] },
+    // ingestToProcessMs: the worker's share of each record's latency (its own figure: store -> record made).
+    stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], ingestToProcessMs: [], viewers: 0, signalingErrors: [] },
     samples: [],   // master: rendered frames { t, speechT, jawOpen, opening }; viewer: { t, rms, mouth }
     micLevels: [], // master: { t, rms } of the microphone as spoken (not delayed)
     peers: new Map(),
@@ -57,7 +62,7 @@
       `connection ${state.connection}, reconnects: signaling ${state.reconnects.signaling}, upload ${state.reconnects.ingest}, peer ${state.reconnects.peer}\n` +
       (state.role === 'master'
         ? `chunks ${s.chunksSent} (${s.bytesSent} B), persisted ${s.persisted}, records ${s.records}, frames ${s.frames} (late ${s.lateFrames})\n` +
-          `avatar delay ${Math.round(state.delayMs)} ms, peer connections ${s.viewers}`
+          `avatar delay ${Math.round(state.delayMs)} ms (record latency p95 ${Math.round(state.voiceDelay.p95() ?? 0)} ms), peer connections ${s.viewers}`
         : `${state.pc ? 'peer ' + state.pc.connectionState : 'no peer'}\n${syncStatus()}`);
   }
   function rms(analyser, buffer) {
@@ -372,12 +377,22 @@
     setInterval(() => { $('level').value = state.micLevel; }, 100);
     // What viewers hear: the voice delayed by the avatar's latency, so that it meets the mouth drawn for it.
     const delay = ctx.createDelay(10);
-    if (!state.delayMs) state.delayMs = 1000;
+    state.delayMs = state.voiceDelay.delayMs;
     delay.delayTime.value = (state.delayMs + state.audioLagMs) / 1000;
     microphone.bus.connect(delay);
     const out = ctx.createMediaStreamDestination();
     delay.connect(out);
-    const setDelay = ms => { state.delayMs = ms; delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05); };
+    // A rise is glided (a late record must not wait); a lowering comes only across silence (voice-delay.js), where
+    // jumping the delay line's read position skips silence and is not heard.
+    const setDelay = (ms, overSilence) => {
+      state.delayMs = ms;
+      if (overSilence) delay.delayTime.setValueAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime);
+      else delay.delayTime.setTargetAtTime((ms + state.audioLagMs) / 1000, ctx.currentTime, 0.05);
+    };
+    setInterval(() => {
+      const lowered = state.voiceDelay.tick(Date.now(), state.micLevels);
+      if (lowered !== null) setDelay(lowered, true);
+    }, 50);
 
     // Locally the raw microphone goes to the media store as WebM; on AWS, KVS WebRTC ingestion takes it (startAwsIngestion).
     if (!aws) keepIngest(m);
@@ -694,7 +709,7 @@
         state.stats.chunksSent++;
         state.stats.bytesSent += bytes.byteLength;
       };
-      recorder.start(250);
+      recorder.start(state.chunkMs);
       state.recorder = recorder;
     };
     state.producerStart = producerStart;
@@ -711,7 +726,9 @@
       const latency = now - base;
       state.stats.records++;
       push(state.stats.latencyMs, latency);
-      if (state.autoDelay && latency + 100 > state.delayMs) setDelay(Math.min(latency + 100, 9000));
+      if (record.ingestToProcessMs !== undefined && record.ingestToProcessMs !== null) push(state.stats.ingestToProcessMs, record.ingestToProcessMs);
+      const raised = state.voiceDelay.observe(latency, now);
+      if (raised !== null) setDelay(raised, false);
       record.frames.forEach((frame, i) => {
         const t = base + i * step;
         state.stats.frames++;
