@@ -8,6 +8,7 @@ using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Inference;
+using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
 using KvsInference.Peer.MediaStore;

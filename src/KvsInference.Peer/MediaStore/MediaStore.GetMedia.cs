@@ -1,4 +1,6 @@
 using KvsInference.Kvs;
+using KvsInference.Matroska;
+
 namespace KvsInference.Peer.MediaStore;
 
 public sealed partial class MediaStore
