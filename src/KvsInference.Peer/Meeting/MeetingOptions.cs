@@ -105,6 +105,28 @@ public sealed class MeetingOptions
     [Range(0, 87_600)]
     public int StreamRetentionHours { get; set; } = MeetingConstants.DefaultStreamRetentionHours;
 
+    /// <summary>
+    /// Gets or sets the 3D avatar the page shows: a path to a .vrm or .glb file (served at <c>/meeting/avatar/configured</c>)
+    /// or an http(s) URL the page loads itself (the server must allow CORS). Empty: the generated default head.
+    /// </summary>
+    /// <value>The default value is null: the default head.</value>
+    public string? Avatar { get; set; }
+
+    /// <summary>
+    /// Gets or sets the folder holding the page's 3D libraries (three.js and @pixiv/three-vrm module files, as the build
+    /// copies them from Meeting/vendor/node_modules), served under <c>/meeting/vendor/</c>. When it is missing the page says
+    /// so and draws the 2D face.
+    /// </summary>
+    /// <value>The default value is <c>meeting-vendor</c> next to the application.</value>
+    public string AvatarLibraryDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "meeting-vendor");
+
+    /// <summary>The avatar's URL as the page loads it: <see cref="Avatar"/>'s route or URL, or the default head's.</summary>
+    internal string AvatarUrl => string.IsNullOrWhiteSpace(Avatar) ? "/meeting/avatar/default.glb"
+        : IsAvatarUrl(Avatar) ? Avatar : "/meeting/avatar/configured" + Path.GetExtension(Avatar).ToLowerInvariant();
+
+    private static bool IsAvatarUrl(string avatar) =>
+        Uri.TryCreate(avatar, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ValidationException">Some values are out of range; the message lists every one.</exception>
     public void Validate()
@@ -113,6 +135,15 @@ public sealed class MeetingOptions
         if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
         {
             throw new ValidationException("Invalid MeetingOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+        }
+        if (!string.IsNullOrWhiteSpace(Avatar) && !IsAvatarUrl(Avatar))
+        {
+            var extension = Path.GetExtension(Avatar).ToLowerInvariant();
+            if (extension is not (".vrm" or ".glb"))
+            {
+                throw new ValidationException($"Invalid MeetingOptions: Avatar '{Avatar}' is neither an http(s) URL nor a .vrm or .glb file (a .gltf with separate buffers cannot be served as one file; convert it to .glb).");
+            }
+            if (!File.Exists(Avatar)) throw new ValidationException($"Invalid MeetingOptions: the Avatar file '{Path.GetFullPath(Avatar)}' does not exist.");
         }
         if (!SignalingPath.StartsWith('/')) throw new ValidationException("Invalid MeetingOptions: SignalingPath must start with '/'.");
         if (Mode == MeetingMode.Aws && StreamRetentionHours < 1)

@@ -132,6 +132,8 @@ internal sealed class WorkerSettings
         public string? AllowedHosts { get; set; }
         /// <summary>Local mode: seconds a meeting may have no connection before it ends and frees its slot.</summary>
         public double IdleTimeoutSeconds { get; set; } = 600;
+        /// <summary>The page's 3D avatar for the fleet: a .vrm/.glb path or an http(s) URL; empty: the generated default head.</summary>
+        public string? Avatar { get; set; }
     }
 
     /// <summary>The meeting mode in effect: the setting, or local in local mode and off in AWS mode.</summary>
