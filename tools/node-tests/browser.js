@@ -8,9 +8,12 @@ const { chromium } = require('playwright-core');
 
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
 
+// Software WebGL (SwiftShader through ANGLE) for the 3D avatar: headless Chromium here has no GPU.
+const SOFTWARE_WEBGL = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
 // A persistent context (fake media devices need one) in a fresh profile directory named after the test, removed when
-// the context closes.
-async function launchWithFakeMic(wav, profilePrefix) {
+// the context closes; extraArgs go to Chromium after the common ones.
+async function launchWithFakeMic(wav, profilePrefix, extraArgs = []) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), profilePrefix));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -21,7 +24,7 @@ async function launchWithFakeMic(wav, profilePrefix) {
       '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
       `--use-file-for-fake-audio-capture=${path.resolve(wav)}`, '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+      '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', ...extraArgs,
     ],
   });
   context.on('close', () => {
@@ -60,4 +63,4 @@ async function finish(context, result, failures) {
   process.exit(failures.length === 0 ? 0 : 1);
 }
 
-module.exports = { createMeeting, finish, launchWithFakeMic, log, waitFor };
+module.exports = { createMeeting, finish, launchWithFakeMic, log, waitFor, SOFTWARE_WEBGL };

@@ -1,5 +1,6 @@
 // Browser end to end of the meeting web app in Debian's headless Chromium (playwright-core, no browser download):
-// a master creates a meeting with a fake microphone playing an espeak-ng WAV, a viewer joins with the link; checks that
+// a master creates a meeting with a fake microphone playing an espeak-ng WAV and draws the 3D avatar (software WebGL),
+// a viewer joins with the link; checks that
 // the viewer receives audio and the avatar video (inbound-rtp packets), that records arrive for the meeting's stream,
 // that the avatar's mouth moves while speech plays and rests in silence, and measures the lip-sync offset the viewer
 // sees (cross-correlation of received audio loudness and received mouth opening) against ITU-R BT.1359, with the
@@ -9,7 +10,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { createMeeting, finish, launchWithFakeMic, log, waitFor } = require('./browser');
+const { createMeeting, finish, launchWithFakeMic, log, waitFor, SOFTWARE_WEBGL } = require('./browser');
 
 const [url, wav, outDir, secondsArg] = process.argv.slice(2);
 if (!url || !wav || !outDir) {
@@ -43,8 +44,13 @@ async function main() {
   const result = {};
   let context;
   try {
-    context = await launchWithFakeMic(wav, 'meeting-e2e-');
+    context = await launchWithFakeMic(wav, 'meeting-e2e-', SOFTWARE_WEBGL);
     const { master, join } = await createMeeting(context, url, failures, 'role=viewer', 15000);
+
+    // The master draws the 3D avatar (avatar3d.js, software WebGL), so that is what the viewer receives.
+    await waitFor(master, () => window.KvsAvatar3d && window.KvsAvatar3d.state.status !== 'loading', 'the 3D avatar', 60000);
+    result.avatar3d = await master.evaluate(() => ({ status: window.KvsAvatar3d.state.status, reason: window.KvsAvatar3d.state.reason }));
+    if (result.avatar3d.status !== 'ready') failures.push('the master shows no 3D avatar: ' + result.avatar3d.reason);
 
     const viewer = await context.newPage();
     viewer.on('pageerror', e => failures.push('viewer page error: ' + e.message));

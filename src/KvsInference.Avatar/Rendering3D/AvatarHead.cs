@@ -37,11 +37,11 @@ public static class AvatarHead
     private const float EyeX = 0.3f, EyeY = 0.12f, EyeRadius = 0.13f;
 
     /// <summary>
-    /// Builds the head into a new <see cref="GltfBuilder"/> and returns it with the index of the head node (the
-    /// parent of every part); <paramref name="rename"/> maps a target name to the name written (e.g. to make test
-    /// avatars of other conventions from the same geometry), null keeps the names.
+    /// Builds the head into a new <see cref="GltfBuilder"/> and returns it with its node indices;
+    /// <paramref name="rename"/> maps a target name to the name written (e.g. to make test avatars of other conventions
+    /// from the same geometry), null keeps the names; <paramref name="headName"/> names the head node.
     /// </summary>
-    public static (GltfBuilder Builder, int HeadNode) Build(Func<string, string>? rename = null)
+    public static AvatarHeadParts Build(Func<string, string>? rename = null, string headName = "Head")
     {
         var b = new GltfBuilder();
         var skin = b.AddMaterial("skin", Linear(0xF5, 0xC9, 0xA6), roughness: 0.8f);
@@ -63,7 +63,7 @@ public static class AvatarHead
             Ellipsoid(new(0.8f, 0, -0.05f), new(0.12f, 0.2f, 0.1f), skin),
             Ellipsoid(new(0, -0.12f, 0.8f), new(0.1f, 0.17f, 0.13f), skin),
             // Hair: a cap over the top and back of the head.
-            Ellipsoid(new(0, 0.04f, -0.02f), new(0.85f, 1.04f, 0.9f), hair, p => p.Y > 0.42f - 0.25f * MathF.Abs(p.X) || (p.Z < -0.1f && p.Y > -0.55f)),
+            Ellipsoid(new(0, 0.04f, -0.02f), new(0.85f, 1.04f, 0.9f), hair, p => p.Y > 0.6f - 0.3f * MathF.Abs(p.X) || (p.Z < -0.1f && p.Y > -0.55f)),
             Ellipsoid(new(-EyeX, EyeY, Surface(-EyeX, EyeY) - 0.08f), new(EyeRadius), white),
             Ellipsoid(new(EyeX, EyeY, Surface(EyeX, EyeY) - 0.08f), new(EyeRadius), white),
             Disc(new(-EyeX, EyeY, Surface(-EyeX, EyeY) - 0.08f + EyeRadius + 0.004f), 0.065f, iris),
@@ -82,20 +82,25 @@ public static class AvatarHead
         // The mouth (interior and lips) and both eyelids carry every target; each part moves only for its own.
         var mouthMesh = b.AddMesh("mouth", [Scaled(MouthInterior(names.Length, mouth)), Scaled(Lips(names.Length, lip))], names);
         var lids = b.AddMesh("eyelids", [Scaled(Eyelid(-EyeX, "eyeBlinkLeft", skin)), Scaled(Eyelid(EyeX, "eyeBlinkRight", skin))], names);
-        var children = new[]
-        {
-            b.AddNode("face", face), b.AddNode("mouth", mouthMesh), b.AddNode("eyelids", lids),
-        };
-        int head = b.AddNode("Head", children: children);
-        b.AddNode("Body", body);
-        return (b, head);
+        int faceNode = b.AddNode("face", face), mouthNode = b.AddNode("mouth", mouthMesh), lidsNode = b.AddNode("eyelids", lids);
+        int head = b.AddNode(headName, children: [faceNode, mouthNode, lidsNode]);
+        int bodyNode = b.AddNode("Body", body);
+        return new AvatarHeadParts(b, head, bodyNode, mouthNode, lidsNode, names);
     }
+
+    /// <summary>
+    /// The pixel rectangle the default head's mouth stays in (open, closed, with the idle motion) when the meeting page's
+    /// avatar3d.js frames it (the head fills 90 % of the height, centred): for measuring the mouth in rendered video
+    /// (<see cref="Rendering.LipSyncMeterOptions.MouthRegion"/>). Only skin, lips and the mouth are inside it.
+    /// </summary>
+    public static SkiaSharp.SKRectI MouthRegion(int width, int height) =>
+        new((int)(width * 0.5 - height * 0.17), (int)(height * 0.6), (int)(width * 0.5 + height * 0.17), (int)(height * 0.84));
 
     /// <summary>The default head as a GLB: the head and its body nodes in one scene.</summary>
     public static byte[] DefaultGlb()
     {
-        var (builder, head) = Build();
-        return builder.ToGlb([head, head + 1]);
+        var parts = Build();
+        return parts.Builder.ToGlb([parts.HeadNode, parts.BodyNode]);
     }
 
     // ---------------------------------------------------------------- geometry (head units, scaled at the end)
@@ -288,3 +293,7 @@ public static class AvatarHead
         return new GltfPrimitive(open, Enumerable.Repeat(Vector3.UnitZ, open.Length).ToArray(), idx.ToArray(), material, targets);
     }
 }
+
+/// <summary>The head in its builder: the head node (parent of face, mouth and eyelids), the body node (neck and
+/// shoulders), the mouth and eyelid nodes (whose meshes carry every target) and the target names as written.</summary>
+public sealed record AvatarHeadParts(GltfBuilder Builder, int HeadNode, int BodyNode, int MouthNode, int EyelidsNode, IReadOnlyList<string> TargetNames);

@@ -93,7 +93,7 @@ public static class MeetingEndpointExtensions
             var type = asset.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8";
             app.MapGet(path, () => Results.Bytes(bytes, type));
         }
-        MapAvatar(app, options);
+        AvatarAssets.Map(app, options.Avatar, options.AvatarLibraryDirectory);
         if (options.Mode == MeetingMode.Aws)
         {
             AwsMeetingEndpoints.Map(app);
@@ -104,43 +104,6 @@ public static class MeetingEndpointExtensions
         app.MapGet("/meeting/ingest", (HttpContext context, MeetingService meetings) => IngestAsync(context, meetings));
         app.MapGet("/meeting/records", (HttpContext context, MeetingService meetings) => RecordsAsync(context, meetings));
         return endpoints;
-    }
-
-    /// <summary>
-    /// The 3D avatar's routes: <c>/meeting/avatar3d/config</c> tells the page where its avatar is and whether the 3D
-    /// libraries are here, <c>/meeting/avatar/default.glb</c> is the generated head, <c>/meeting/avatar/configured.vrm|.glb</c>
-    /// the configured file, and <c>/meeting/vendor/...</c> the library files found in
-    /// <see cref="MeetingOptions.AvatarLibraryDirectory"/> at start (only those: no path from the request reaches the disk).
-    /// </summary>
-    private static void MapAvatar(RouteGroupBuilder app, MeetingOptions options)
-    {
-        var vendor = Path.GetFullPath(options.AvatarLibraryDirectory);
-        var files = Directory.Exists(vendor)
-            ? Directory.EnumerateFiles(vendor, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(vendor, f).Replace('\\', '/')).ToArray()
-            : [];
-        foreach (var relative in files)
-        {
-            var full = Path.Combine(vendor, relative);
-            var type = relative.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/plain; charset=utf-8";
-            app.MapGet("/meeting/vendor/" + relative, () => Results.File(full, type));
-        }
-        string[] needed = ["three/build/three.module.js", "@pixiv/three-vrm/lib/three-vrm.module.min.js", "three/examples/jsm/loaders/GLTFLoader.js"];
-        var missing = needed.Where(n => !files.Contains(n)).ToArray();
-        var config = JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            avatar = options.AvatarUrl,
-            libraries = missing.Length == 0,
-            librariesMissing = missing.Length == 0 ? null
-                : $"the 3D libraries are not installed ({string.Join(", ", missing)} missing in {vendor}; scripts/setup installs them with npm ci in src/KvsInference.Peer/Meeting/vendor, then build again)",
-        }, Json);
-        app.MapGet("/meeting/avatar3d/config", () => Results.Bytes(config, "application/json"));
-        var head = new Lazy<byte[]>(Avatar.Rendering3D.AvatarHead.DefaultGlb);
-        app.MapGet("/meeting/avatar/default.glb", () => Results.Bytes(head.Value, "model/gltf-binary"));
-        if (!string.IsNullOrWhiteSpace(options.Avatar) && !options.AvatarUrl.Contains("://", StringComparison.Ordinal))
-        {
-            var path = Path.GetFullPath(options.Avatar);
-            app.MapGet(options.AvatarUrl, () => Results.File(path, "model/gltf-binary"));
-        }
     }
 
     private static async Task EndAsync(HttpContext context, string id, MeetingService meetings)

@@ -118,14 +118,7 @@ public sealed class MeetingOptions
     /// so and draws the 2D face.
     /// </summary>
     /// <value>The default value is <c>meeting-vendor</c> next to the application.</value>
-    public string AvatarLibraryDirectory { get; set; } = Path.Combine(AppContext.BaseDirectory, "meeting-vendor");
-
-    /// <summary>The avatar's URL as the page loads it: <see cref="Avatar"/>'s route or URL, or the default head's.</summary>
-    internal string AvatarUrl => string.IsNullOrWhiteSpace(Avatar) ? "/meeting/avatar/default.glb"
-        : IsAvatarUrl(Avatar) ? Avatar : "/meeting/avatar/configured" + Path.GetExtension(Avatar).ToLowerInvariant();
-
-    private static bool IsAvatarUrl(string avatar) =>
-        Uri.TryCreate(avatar, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    public string AvatarLibraryDirectory { get; set; } = AvatarAssets.DefaultLibraryDirectory;
 
     /// <summary>Checks the options.</summary>
     /// <exception cref="ValidationException">Some values are out of range; the message lists every one.</exception>
@@ -136,14 +129,13 @@ public sealed class MeetingOptions
         {
             throw new ValidationException("Invalid MeetingOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
         }
-        if (!string.IsNullOrWhiteSpace(Avatar) && !IsAvatarUrl(Avatar))
+        try
         {
-            var extension = Path.GetExtension(Avatar).ToLowerInvariant();
-            if (extension is not (".vrm" or ".glb"))
-            {
-                throw new ValidationException($"Invalid MeetingOptions: Avatar '{Avatar}' is neither an http(s) URL nor a .vrm or .glb file (a .gltf with separate buffers cannot be served as one file; convert it to .glb).");
-            }
-            if (!File.Exists(Avatar)) throw new ValidationException($"Invalid MeetingOptions: the Avatar file '{Path.GetFullPath(Avatar)}' does not exist.");
+            AvatarAssets.Validate(Avatar, "Avatar");
+        }
+        catch (ValidationException e)
+        {
+            throw new ValidationException("Invalid MeetingOptions: " + e.Message);
         }
         if (!SignalingPath.StartsWith('/')) throw new ValidationException("Invalid MeetingOptions: SignalingPath must start with '/'.");
         if (Mode == MeetingMode.Aws && StreamRetentionHours < 1)

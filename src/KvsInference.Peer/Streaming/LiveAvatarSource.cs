@@ -26,6 +26,13 @@ public sealed class LiveAvatarOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan AudioLag { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Gets or sets the 3D avatar to draw (rendered by headless Chromium, <see cref="BrowserAvatarRenderer"/>); null draws
+    /// the 2D face.
+    /// </summary>
+    /// <value>The default value is null: the 2D face.</value>
+    public BrowserAvatarRendererOptions? Avatar3d { get; set; }
+
     /// <summary>Gets or sets how long to stream; null to stream until cancelled or both feeds end.</summary>
     /// <value>The default value is null.</value>
     public TimeSpan? Duration { get; set; }
@@ -37,6 +44,14 @@ public sealed class LiveAvatarOptions
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
         if (Duration is { } d && d <= TimeSpan.Zero) results.Add(new ValidationResult($"Duration must be positive, not {d}."));
+        try
+        {
+            Avatar3d?.Validate();
+        }
+        catch (ValidationException e)
+        {
+            results.Add(new ValidationResult(e.Message));
+        }
         if (results.Count > 0) throw new ValidationException("Invalid LiveAvatarOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
     }
 }
@@ -108,7 +123,9 @@ public sealed class LiveAvatarSource
         using var feeds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var recordPump = Task.Run(() => PumpRecordsAsync(records, feeds.Token), CancellationToken.None);
         var audioPump = audio is null ? Task.CompletedTask : Task.Run(() => PumpAudioAsync(audio, feeds.Token), CancellationToken.None);
-        using var renderer = new FaceRenderer(new FaceRendererOptions { Width = o.Width, Height = o.Height, FrameRate = o.FrameRate });
+        await using var renderer = _options.Avatar3d is { } avatar3d
+            ? await BrowserAvatarRenderer.StartAsync(o.Width, o.Height, o.FrameRate, avatar3d, _logger, cancellationToken).ConfigureAwait(false)
+            : (IAvatarFrameRenderer)new FaceFrameRenderer(new FaceRenderer(new FaceRendererOptions { Width = o.Width, Height = o.Height, FrameRate = o.FrameRate }));
         var mono = new short[samplesPerFrame];
         long start = _time.GetTimestamp();
         double startMs = NowMs();
@@ -156,7 +173,10 @@ public sealed class LiveAvatarSource
                 if (done) yield break;
 
                 Stats.FrameDrawn(face != VisemeTimeline.Rest);
-                yield return AvFrame.Draw(renderer, face, n, mono, o);
+                // A fresh buffer per frame: the publisher keeps a frame's memory until ffmpeg has read it.
+                var rgba = new byte[o.FrameBytes];
+                await renderer.RenderAsync(face, n, rgba, cancellationToken).ConfigureAwait(false);
+                yield return AvFrame.Compose(rgba, mono, o);
             }
         }
         finally

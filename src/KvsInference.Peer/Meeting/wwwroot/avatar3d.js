@@ -15,7 +15,7 @@ const state = {
   reason: '',        // why the page draws the 2D face (status fallback), or what is shown
   convention: null,  // vrm | oculus | arkit
   avatarName: null,
-  samples: [],       // { t, frame, weights } per drawn frame: the record values and the morph weights read back
+  samples: [],       // { t, frame, weights, drawMs } per drawn frame: the record values, the morph weights read back, the cost
 };
 const MAX_SAMPLES = 6000;
 const VOWELS = ['aa', 'ih', 'ou', 'ee', 'oh'];
@@ -152,7 +152,9 @@ async function loadLibraries() {
   if (!config.libraries) throw new Error(config.librariesMissing);
   [THREE, { GLTFLoader }, { VRMLoaderPlugin, VRMUtils }] = await Promise.all([
     import('three'), import('three/addons/loaders/GLTFLoader.js'), import('@pixiv/three-vrm')]);
-  renderer = new THREE.WebGLRenderer({ canvas: glCanvas, antialias: true, preserveDrawingBuffer: true });
+  // No multisampling: in software WebGL (SwiftShader: headless servers, machines without a GPU) it costs more than
+  // the whole rest of the frame.
+  renderer = new THREE.WebGLRenderer({ canvas: glCanvas, antialias: false, preserveDrawingBuffer: true });
   scene = new THREE.Scene();
   scene.background = new THREE.Color(0x2B3A55);
   scene.add(new THREE.HemisphereLight(0xffffff, 0x6a5a50, 1.6));
@@ -202,6 +204,7 @@ async function load(source) {
 // Draws one frame of the avatar on the page's 2D canvas; returns how open the mouth is (0..1), as face.js returns its
 // opening for the page's samples.
 function drawFace(canvas, frame, seconds) {
+  const began = performance.now();
   if (glCanvas.width !== canvas.width || glCanvas.height !== canvas.height) {
     renderer.setSize(canvas.width, canvas.height, false);
     camera.aspect = canvas.width / canvas.height;
@@ -221,7 +224,7 @@ function drawFace(canvas, frame, seconds) {
   renderer.render(scene, camera);
   canvas.getContext('2d').drawImage(glCanvas, 0, 0, canvas.width, canvas.height);
   const readBack = morphWeights();
-  state.samples.push({ t: Date.now(), frame: { ...frame }, weights: readBack });
+  state.samples.push({ t: Date.now(), frame: { ...frame }, weights: readBack, drawMs: performance.now() - began });
   if (state.samples.length > MAX_SAMPLES) state.samples.splice(0, state.samples.length - MAX_SAMPLES);
   return VOWELS.reduce((s, v) => s + clamp01(frame[v]), 0) * (0.3 + 0.7 * clamp01(frame.jawOpen));
 }
@@ -239,7 +242,7 @@ function morphWeights() {
 // The avatar chooser under the canvas: a file input for the user's own .vrm/.glb and the status line.
 function addControls() {
   const canvas = document.getElementById('face');
-  if (!canvas || document.getElementById('avatar3d')) return;
+  if (!canvas || !document.getElementById('master') || document.getElementById('avatar3d')) return; // the meeting page only
   const box = document.createElement('div');
   box.id = 'avatar3d';
   box.innerHTML = '<label>Your avatar (.vrm, .glb): <input type="file" id="avatarFile" accept=".vrm,.glb,model/gltf-binary"></label> <span id="avatar3dStatus"></span>';
