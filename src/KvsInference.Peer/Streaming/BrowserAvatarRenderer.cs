@@ -244,6 +244,7 @@ public sealed class BrowserAvatarRenderer : IAvatarFrameRenderer
                 if (filled >= rgba.Length) throw new InvalidOperationException($"3D avatar renderer: a frame is larger than {Width}x{Height}x4 bytes");
             }
             if (filled != rgba.Length) throw new InvalidOperationException($"3D avatar renderer: a frame of {filled} bytes, not {Width}x{Height}x4");
+            FlipRows(rgba.Span, Width * 4);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -252,6 +253,20 @@ public sealed class BrowserAvatarRenderer : IAvatarFrameRenderer
         catch (WebSocketException e)
         {
             throw new InvalidOperationException("3D avatar renderer: the render page's connection failed: " + e.Message, e);
+        }
+    }
+
+    // WebGL's readPixels gives the bottom row first; frames are top row first.
+    private static void FlipRows(Span<byte> rgba, int stride)
+    {
+        var temp = stride <= 16384 ? stackalloc byte[stride] : new byte[stride];
+        for (int top = 0, bottom = rgba.Length / stride - 1; top < bottom; top++, bottom--)
+        {
+            var a = rgba.Slice(top * stride, stride);
+            var b = rgba.Slice(bottom * stride, stride);
+            a.CopyTo(temp);
+            b.CopyTo(a);
+            temp.CopyTo(b);
         }
     }
 

@@ -110,6 +110,9 @@ internal sealed class WorkerSettings
         /// <summary>How far behind the live speech the avatar plays (covers the model's latency).</summary>
         public double DelayMs { get; set; } = 1500;
         public int FrameRate { get; set; } = 25;
+        /// <summary>The 3D avatar to push instead of the 2D face (rendered by headless Chromium): <c>default</c> for the
+        /// generated head, or a .vrm/.glb path or http(s) URL; empty: the 2D face.</summary>
+        public string? Avatar3d { get; set; }
 
         public bool Enabled => !string.IsNullOrEmpty(Rtmp) || !string.IsNullOrEmpty(ZoomSession);
     }
