@@ -198,17 +198,24 @@ public static class AvatarHead
         return idx.ToArray();
     }
 
+    // A brow: a strip of quads along the forehead, every vertex on the surface (one wide quad would sink into it).
     private static GltfPrimitive Brow(float x, int material)
     {
-        float y = EyeY + 0.3f, z = Surface(x, y) + 0.012f;
-        float tilt = x < 0 ? 0.02f : -0.02f; // outer ends a little lower
-        var pos = new[]
+        const int segments = 8;
+        float y = EyeY + 0.3f, tilt = x < 0 ? 0.04f : -0.04f; // outer ends a little lower
+        var pos = new List<Vector3>();
+        for (int i = 0; i <= segments; i++)
         {
-            new Vector3(x - 0.16f, y - 0.035f - tilt, z), new Vector3(x + 0.16f, y - 0.035f + tilt, z),
-            new Vector3(x - 0.16f, y + 0.035f - tilt, z), new Vector3(x + 0.16f, y + 0.035f + tilt, z),
-        };
-        for (int i = 0; i < pos.Length; i++) pos[i].Z = Surface(pos[i].X, pos[i].Y) + 0.012f;
-        return new GltfPrimitive(pos, Enumerable.Repeat(Vector3.UnitZ, 4).ToArray(), [0, 1, 2, 2, 1, 3], material, []);
+            float px = x - 0.16f + 0.32f * i / segments, py = y + tilt * ((float)i / segments - 0.5f);
+            foreach (float dy in new[] { -0.035f, 0.035f }) pos.Add(new Vector3(px, py + dy, Surface(px, py + dy) + 0.02f));
+        }
+        var idx = new List<ushort>();
+        for (int i = 0; i < segments; i++)
+        {
+            int a = 2 * i;
+            idx.AddRange([(ushort)a, (ushort)(a + 2), (ushort)(a + 1), (ushort)(a + 1), (ushort)(a + 2), (ushort)(a + 3)]);
+        }
+        return new GltfPrimitive(pos.ToArray(), Enumerable.Repeat(Vector3.UnitZ, pos.Count).ToArray(), idx.ToArray(), material, []);
     }
 
     // The mouth's inner edge for a shape: an ellipse whose top is 45 % and bottom 55 % of the opening from MouthY (as
@@ -232,7 +239,7 @@ public static class AvatarHead
 
     private static GltfPrimitive MouthInterior(int targetCount, int material)
     {
-        const float z = 0.012f;
+        const float z = 0.03f; // in front of the face's curve between the fan's vertices
         Vector3[] Shape(float w, float h) => [MouthCentre(w, h, z), .. Enumerable.Range(0, MouthSegments).Select(j => MouthEdge(w, h, j, 0, z))];
         var basis = Shape(BaseShape.W, BaseShape.H);
         return new GltfPrimitive(basis, Enumerable.Repeat(Vector3.UnitZ, basis.Length).ToArray(), Fan(MouthSegments), material,
@@ -241,7 +248,7 @@ public static class AvatarHead
 
     private static GltfPrimitive Lips(int targetCount, int material)
     {
-        const float z = 0.024f;
+        const float z = 0.045f;
         // Two rings: the inner edge and the outer edge a lip's thickness out, joined by quads.
         Vector3[] Shape(float w, float h) =>
             [.. Enumerable.Range(0, MouthSegments).SelectMany(j => new[] { MouthEdge(w, h, j, 0, z), MouthEdge(w, h, j, LipThickness, z) })];

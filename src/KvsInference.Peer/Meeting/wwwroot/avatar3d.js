@@ -215,7 +215,8 @@ async function load(source) {
   }
 }
 
-// Renders one frame of the avatar into the WebGL canvas at width x height and records what was drawn.
+// Renders one frame of the avatar into the WebGL canvas at width x height and records what was drawn; returns the
+// function that completes the record once the pixels are read.
 function renderFrame(frame, seconds, width, height) {
   const began = performance.now();
   if (glCanvas.width !== width || glCanvas.height !== height) {
@@ -235,25 +236,43 @@ function renderFrame(frame, seconds, width, height) {
   }
   avatar.lastSeconds = seconds;
   renderer.render(scene, camera);
-  state.samples.push({ t: Date.now(), frame: { ...frame }, weights: morphWeights(), drawMs: performance.now() - began });
+  const sample = { t: Date.now(), frame: { ...frame }, weights: morphWeights(), drawMs: 0 };
+  state.samples.push(sample);
   if (state.samples.length > MAX_SAMPLES) state.samples.splice(0, state.samples.length - MAX_SAMPLES);
+  // WebGL works asynchronously: the frame is done when its pixels are read (drawImage, readPixels), which the caller
+  // does before calling this.
+  return () => { sample.drawMs = performance.now() - began; sample.t = Date.now(); };
 }
 
 // Draws one frame of the avatar on the page's 2D canvas; returns how open the mouth is (0..1), as face.js returns its
 // opening for the page's samples.
 function drawFace(canvas, frame, seconds) {
-  renderFrame(frame, seconds, canvas.width, canvas.height);
+  const done = renderFrame(frame, seconds, canvas.width, canvas.height);
   canvas.getContext('2d').drawImage(glCanvas, 0, 0, canvas.width, canvas.height);
+  done();
   return VOWELS.reduce((s, v) => s + clamp01(frame[v]), 0) * (0.3 + 0.7 * clamp01(frame.jawOpen));
 }
 
 // Renders one frame and reads its pixels straight from WebGL into `out` (width*height*4 bytes, RGBA, rows bottom-up as
 // WebGL stores them): the server-side renderer's path, without a 2D canvas in between.
 function renderPixels(frame, seconds, width, height, out) {
-  renderFrame(frame, seconds, width, height);
+  const done = renderFrame(frame, seconds, width, height);
   const gl = renderer.getContext();
   gl.readPixels(0, 0, width, height, gl.RGBA, gl.UNSIGNED_BYTE, out);
+  done();
   return out;
+}
+
+// How far ahead of now the page should draw: a frame appears on the canvas when its drawing ends, and stays until the
+// next one, so what it shows is on average (draw time + the part of the frame interval beyond the page's 33 ms) late.
+// The median of the last 30 frames; the 2D face, which draws in about a millisecond, needs none.
+function lookaheadMs() {
+  const recent = state.samples.slice(-31);
+  if (recent.length < 5) return 0;
+  const median = a => a.sort((x, y) => x - y)[a.length >> 1];
+  const draw = median(recent.map(s => s.drawMs));
+  const interval = median(recent.slice(1).map((s, i) => s.t - recent[i].t));
+  return Math.min(500, draw + Math.max(0, interval - 33) / 2);
 }
 
 // The morph weights as rendered, read back from the meshes: { morph target name: largest influence over meshes }.
@@ -281,7 +300,7 @@ function addControls() {
 }
 
 window.KvsAvatar3d = {
-  state, load, drawFace, renderPixels, morphWeights,
+  state, load, drawFace, renderPixels, morphWeights, lookaheadMs,
   ready: () => state.status === 'ready' && avatar !== null,
 };
 
