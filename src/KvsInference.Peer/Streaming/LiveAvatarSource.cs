@@ -120,12 +120,13 @@ public sealed class LiveAvatarSource
         double frameMs = 1000.0 / o.FrameRate;
         long? lastFrame = _options.Duration is { } d ? (long)Math.Ceiling(d.TotalSeconds * o.FrameRate) : null;
 
-        using var feeds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var recordPump = Task.Run(() => PumpRecordsAsync(records, feeds.Token), CancellationToken.None);
-        var audioPump = audio is null ? Task.CompletedTask : Task.Run(() => PumpAudioAsync(audio, feeds.Token), CancellationToken.None);
+        // The renderer first: the 3D one takes seconds to start, and the feeds' first items tie the producer clock to ours.
         await using var renderer = _options.Avatar3d is { } avatar3d
             ? await BrowserAvatarRenderer.StartAsync(o.Width, o.Height, o.FrameRate, avatar3d, _logger, cancellationToken).ConfigureAwait(false)
             : (IAvatarFrameRenderer)new FaceFrameRenderer(new FaceRenderer(new FaceRendererOptions { Width = o.Width, Height = o.Height, FrameRate = o.FrameRate }));
+        using var feeds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var recordPump = Task.Run(() => PumpRecordsAsync(records, feeds.Token), CancellationToken.None);
+        var audioPump = audio is null ? Task.CompletedTask : Task.Run(() => PumpAudioAsync(audio, feeds.Token), CancellationToken.None);
         var mono = new short[samplesPerFrame];
         long start = _time.GetTimestamp();
         double startMs = NowMs();

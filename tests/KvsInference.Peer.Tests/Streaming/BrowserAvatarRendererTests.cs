@@ -50,6 +50,28 @@ public sealed class BrowserAvatarRendererTests
         Assert.True(half > closed && half < open, $"half open: {half} mouth pixels, closed {closed}, open {open}");
     }
 
+    // The frame asked for is the frame drawn: no frame of delay or lead between the request and the pixels (the RTMP
+    // push pairs each frame's pixels with its audio, so any offset here would be an offset in the lip sync).
+    [Fact]
+    public async Task RenderAsync_AlternatingOpenAndClosed_EachFrameShowsItsOwnMouth()
+    {
+        RequireLibraries();
+        await using var renderer = await BrowserAvatarRenderer.StartAsync(320, 240, 25, new BrowserAvatarRendererOptions());
+        var rgba = new byte[320 * 240 * 4];
+        var pattern = new[] { false, false, true, false, true, true, false, true, false, false, true, true, true, false };
+        var seen = new List<int>();
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            var face = pattern[i] ? new VisemeFrame(1, 0, 0, 0, 0, 1, 0) : new VisemeFrame(0, 0, 0, 0, 0, 0, 1);
+            await renderer.RenderAsync(face, i, rgba, CancellationToken.None);
+            seen.Add(MouthPixels(rgba, 320, 240));
+        }
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            Assert.True(pattern[i] ? seen[i] > 150 : seen[i] < 20, $"frame {i} ({(pattern[i] ? "open" : "closed")}) has {seen[i]} mouth pixels: {string.Join(",", seen)}");
+        }
+    }
+
     [Fact]
     public async Task StartAsync_AvatarWithoutMouthShapes_ThrowsSayingWhy()
     {
