@@ -29,12 +29,16 @@ let THREE, GLTFLoader, VRMLoaderPlugin, VRMUtils;
 let renderer, scene, camera, glCanvas, avatar = null, loadSeq = 0;
 
 // What each convention's targets get for a frame: { target name: weight }.
+// As the 2D face: the visemes are shares of one mouth (normalised to sum to one with silence), the vowels' shapes opened
+// by the jaw.
 function vowelWeights(frame) {
   const open = 0.3 + 0.7 * clamp01(frame.jawOpen);
+  const sum = [...VOWELS, ...CONSONANTS, 'silence'].reduce((s, k) => s + clamp01(frame[k]), 0);
+  const share = k => sum > 1e-6 ? clamp01(frame[k]) / sum : 0;
   const w = {};
-  for (const v of VOWELS) w[v] = clamp01(frame[v]) * open;
-  for (const c of CONSONANTS) w[c] = clamp01(frame[c]);
-  w.sil = clamp01(frame.silence);
+  for (const v of VOWELS) w[v] = share(v) * open;
+  for (const c of CONSONANTS) w[c] = share(c);
+  w.sil = sum > 1e-6 ? share('silence') : 1;
   return w;
 }
 
