@@ -308,8 +308,9 @@ window.KvsAvatar3d = {
   ready: () => state.status === 'ready' && avatar !== null,
 };
 
-// Only the master draws the avatar; a viewer shows the video it receives.
-if (new URLSearchParams(location.search).get('role') !== 'viewer') {
+// Only the master draws the avatar; a viewer (?role=viewer, or a join code ?join=) shows the video it receives.
+const pageParams = new URLSearchParams(location.search);
+if (pageParams.get('role') !== 'viewer' && !pageParams.has('join')) {
   addControls();
   try {
     const config = await loadLibraries();
