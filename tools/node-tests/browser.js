@@ -8,7 +8,8 @@ const { chromium } = require('playwright-core');
 
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
 
-// Software WebGL (SwiftShader through ANGLE) for the 3D avatar: headless Chromium here has no GPU.
+// Software WebGL (SwiftShader through ANGLE) for the 3D avatar: headless Chromium here has no GPU. A test that does not
+// ask for it gets no WebGL at all (--disable-3d-apis), so the page draws the 2D face, as those tests were written for.
 const SOFTWARE_WEBGL = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 
 // A persistent context (fake media devices need one) in a fresh profile directory named after the test, removed when
@@ -24,7 +25,8 @@ async function launchWithFakeMic(wav, profilePrefix, extraArgs = []) {
       '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
       `--use-file-for-fake-audio-capture=${path.resolve(wav)}`, '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling',
-      '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows', ...extraArgs,
+      '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+      ...(extraArgs.includes(SOFTWARE_WEBGL[0]) ? [] : ['--disable-3d-apis']), ...extraArgs,
     ],
   });
   context.on('close', () => {
