@@ -3,6 +3,7 @@ using KvsInference.Avatar.Rendering;
 using KvsInference.Avatar.Rendering3D;
 using KvsInference.Inference;
 using KvsInference.Peer.Streaming;
+using KvsInference.TestSupport;
 using KvsInference.Tests.Meeting;
 
 namespace KvsInference.Tests.Streaming;
@@ -31,6 +32,16 @@ public sealed class BrowserAvatarRendererTests
         return n;
     }
 
+    private static void SavePng(byte[] rgba, int width, int height, string name)
+    {
+        var dir = Path.Combine(TestPaths.RepoRoot, "artifacts", "screenshots");
+        Directory.CreateDirectory(dir);
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque));
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 90);
+        File.WriteAllBytes(Path.Combine(dir, name), data.ToArray());
+    }
+
     [Fact]
     public async Task RenderAsync_DefaultHead_MouthOpensWithAaAndRestsClosed()
     {
@@ -43,6 +54,7 @@ public sealed class BrowserAvatarRendererTests
         Assert.True(rgba.Where((_, i) => i % 4 == 3).All(a => a == 255), "the frame is not opaque");
         await renderer.RenderAsync(new VisemeFrame(1, 0, 0, 0, 0, 1, 0), 1, rgba, CancellationToken.None);
         int open = MouthPixels(rgba, 320, 240);
+        SavePng(rgba, 320, 240, "avatar3d-rtmp-frame.png"); // what the RTMP push sends, for CI's artifacts
         await renderer.RenderAsync(new VisemeFrame(0.5f, 0, 0, 0, 0, 0.5f, 0.5f), 2, rgba, CancellationToken.None);
         int half = MouthPixels(rgba, 320, 240);
         Assert.True(closed < 20, $"{closed} mouth pixels with the mouth at rest");
