@@ -6,6 +6,7 @@ internal static class BenchCommands
     private static readonly Dictionary<string, Func<string[], int>> Commands = new(StringComparer.OrdinalIgnoreCase)
     {
         ["aac-vs-ffmpeg"] = AacVsFfmpegCommand.Run,
+        ["avatar3d-render"] = Avatar3dRenderCommand.Run,
         ["mkv-vs-ffmpeg"] = MkvVsFfmpegCommand.Run,
         ["fuzz-mkv"] = FuzzMkvCommand.Run,
         ["fuzz-decode"] = FuzzDecodeCommand.Run,

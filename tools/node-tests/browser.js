@@ -8,10 +8,14 @@ const { chromium } = require('playwright-core');
 
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
 
+// Software WebGL (SwiftShader through ANGLE) for the 3D avatar: headless Chromium here has no GPU. A test that does not
+// ask for it gets no WebGL at all (--disable-3d-apis), so the page draws the 2D face, as those tests were written for.
+const SOFTWARE_WEBGL = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
+
 // A persistent context (fake media devices need one) in a fresh profile directory named after the test, removed when
 // the context closes. With `ask`, the microphone is not granted by itself: headless Chromium then denies it until the
-// test grants it (context.grantPermissions), as a person who blocked it.
-async function launchWithFakeMic(wav, profilePrefix, { ask = false } = {}) {
+// test grants it (context.grantPermissions), as a person who blocked it. extraArgs go to Chromium after the common ones.
+async function launchWithFakeMic(wav, profilePrefix, { ask = false, extraArgs = [] } = {}) {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), profilePrefix));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -23,6 +27,7 @@ async function launchWithFakeMic(wav, profilePrefix, { ask = false } = {}) {
       `--use-file-for-fake-audio-capture=${path.resolve(wav)}`, '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required', '--disable-background-timer-throttling',
       '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+      ...(extraArgs.includes(SOFTWARE_WEBGL[0]) ? [] : ['--disable-3d-apis']), ...extraArgs,
     ],
   });
   context.on('close', () => {
@@ -61,4 +66,4 @@ async function finish(context, result, failures) {
   process.exit(failures.length === 0 ? 0 : 1);
 }
 
-module.exports = { createMeeting, finish, launchWithFakeMic, log, waitFor };
+module.exports = { createMeeting, finish, launchWithFakeMic, log, waitFor, SOFTWARE_WEBGL };

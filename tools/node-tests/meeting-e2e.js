@@ -1,21 +1,25 @@
 // Browser end to end of the meeting web app in Debian's headless Chromium (playwright-core, no browser download):
-// a master creates a meeting with a fake microphone playing an espeak-ng WAV, a viewer joins with the link; checks that
+// a master creates a meeting with a fake microphone playing an espeak-ng WAV and draws the 3D avatar (software WebGL;
+// or without WebGL the 2D face, saying why), a viewer joins with the link; checks that
 // the viewer receives audio and the avatar video (inbound-rtp packets), that records arrive for the meeting's stream,
 // that the avatar's mouth moves while speech plays and rests in silence, and measures the lip-sync offset the viewer
 // sees (cross-correlation of received audio loudness and received mouth opening) against ITU-R BT.1359, with the
 // viewer's receive-side buffer skew before and after the page compensates it. Saves screenshots.
-// Usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds]
+// Usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d]
 // Prints one JSON line `RESULT {...}` and exits 0 when every check passed, 1 otherwise.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { createMeeting, finish, launchWithFakeMic, log, waitFor } = require('./browser');
+const { createMeeting, finish, launchWithFakeMic, log, waitFor, SOFTWARE_WEBGL } = require('./browser');
 
-const [url, wav, outDir, secondsArg] = process.argv.slice(2);
-if (!url || !wav || !outDir) {
-  console.error('usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds]');
+const [url, wav, outDir, secondsArg, avatarArg] = process.argv.slice(2);
+if (!url || !wav || !outDir || !['2d', '3d', undefined].includes(avatarArg)) {
+  console.error('usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d]');
   process.exit(2);
 }
+// 3d: software WebGL, the master draws the 3D avatar. 2d (default): no WebGL, so the page must fall back to the 2D face
+// and say why.
+const avatar3d = avatarArg === '3d';
 const measureSeconds = Number(secondsArg ?? '14');
 
 
@@ -43,8 +47,16 @@ async function main() {
   const result = {};
   let context;
   try {
-    context = await launchWithFakeMic(wav, 'meeting-e2e-');
+    context = await launchWithFakeMic(wav, 'meeting-e2e-', { extraArgs: avatar3d ? SOFTWARE_WEBGL : [] });
     const { master, join } = await createMeeting(context, url, failures, '?join=', 15000);
+
+    // With WebGL the master draws the 3D avatar (avatar3d.js), so that is what the viewer receives; without, the 2D face.
+    await waitFor(master, () => window.KvsAvatar3d && window.KvsAvatar3d.state.status !== 'loading', 'the 3D avatar or its fallback', 60000);
+    result.avatar3d = await master.evaluate(() => ({ status: window.KvsAvatar3d.state.status, reason: window.KvsAvatar3d.state.reason }));
+    if (avatar3d && result.avatar3d.status !== 'ready') failures.push('the master shows no 3D avatar: ' + result.avatar3d.reason);
+    if (!avatar3d && !(result.avatar3d.status === 'fallback' && /WebGL/.test(result.avatar3d.reason))) {
+      failures.push('without WebGL the page should draw the 2D face and say so: ' + JSON.stringify(result.avatar3d));
+    }
 
     const viewer = await context.newPage();
     viewer.on('pageerror', e => failures.push('viewer page error: ' + e.message));

@@ -38,6 +38,11 @@ public sealed class LipSyncMeterOptions
     [Range(0, 255)]
     public int ColorTolerance { get; set; } = 40;
 
+    /// <summary>Gets or sets the pixel rectangle the mouth is counted in; null: <see cref="FaceRenderer.MouthRegion"/> at the
+    /// video's size (the 2D face). The 3D default head's is <see cref="Rendering3D.AvatarHead.MouthRegion"/>.</summary>
+    /// <value>The default value is null: the 2D face's mouth region.</value>
+    public SkiaSharp.SKRectI? MouthRegion { get; set; }
+
     /// <summary>Checks every setting and reports all problems together.</summary>
     /// <exception cref="ValidationException">A setting is out of range.</exception>
     public void Validate() => OptionsValidator.Validate(this);
@@ -70,8 +75,17 @@ public static class LipSyncMeter
 
         // The renderer scales the face with the frame size, so the mouth region follows from the video's size.
         SkiaSharp.SKRectI mouth;
-        using (var renderer = new FaceRenderer(new FaceRendererOptions { Width = probe.Width, Height = probe.Height, FrameRate = probe.FrameRate }))
+        if (options.MouthRegion is { } region)
         {
+            if (region.Left < 0 || region.Top < 0 || region.Right > probe.Width || region.Bottom > probe.Height || region.Width < 1 || region.Height < 1)
+            {
+                throw new ValidationException($"MouthRegion {region} is not inside the {probe.Width}x{probe.Height} video.");
+            }
+            mouth = region;
+        }
+        else
+        {
+            using var renderer = new FaceRenderer(new FaceRendererOptions { Width = probe.Width, Height = probe.Height, FrameRate = probe.FrameRate });
             mouth = renderer.MouthRegion;
         }
         double[] opening = await MouthOpeningAsync(videoPath, mouth, options.ColorTolerance, cancellationToken).ConfigureAwait(false);

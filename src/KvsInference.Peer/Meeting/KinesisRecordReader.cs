@@ -3,6 +3,7 @@ using System.Text.Json;
 using KvsInference.Aws;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Sinks;
+using KvsInference.Validation;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -34,14 +35,7 @@ public sealed class KinesisRecordReaderOptions
 
     /// <summary>Checks the options.</summary>
     /// <exception cref="ValidationException">Some values are out of range; the message lists every one.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            throw new ValidationException("Invalid KinesisRecordReaderOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-        }
-    }
+    public void Validate() => OptionsValidator.Validate(this);
 }
 
 /// <summary>

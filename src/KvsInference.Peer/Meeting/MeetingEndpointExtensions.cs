@@ -38,6 +38,7 @@ public static class MeetingEndpointExtensions
         ["/meeting/meeting.js"] = "meeting.js",
         ["/meeting/face.js"] = "face.js",
         ["/meeting/voice-delay.js"] = "voice-delay.js",
+        ["/meeting/avatar3d.js"] = "avatar3d.js",
     };
 
     /// <summary>
@@ -95,6 +96,7 @@ public static class MeetingEndpointExtensions
         }
         app.MapGet("/meeting/api/join/{code}", (HttpContext context, string code) => JoinAsync(context, code,
             options.Mode == MeetingMode.Aws ? context.RequestServices.GetRequiredService<AwsMeetingService>().Codes : context.RequestServices.GetRequiredService<MeetingService>().Codes));
+        AvatarAssets.Map(app, options.Avatar, options.AvatarLibraryDirectory);
         if (options.Mode == MeetingMode.Aws)
         {
             AwsMeetingEndpoints.Map(app);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Peer.Meeting;
 
@@ -106,19 +107,22 @@ public sealed class MeetingOptions
     [Range(0, 87_600)]
     public int StreamRetentionHours { get; set; } = MeetingConstants.DefaultStreamRetentionHours;
 
+    /// <summary>
+    /// Gets or sets the 3D avatar the page shows: a path to a .vrm or .glb file (served at <c>/meeting/avatar/configured</c>)
+    /// or an http(s) URL the page loads itself (the server must allow CORS). Empty: the generated default head.
+    /// </summary>
+    /// <value>The default value is null: the default head.</value>
+    public string? Avatar { get; set; }
+
+    /// <summary>
+    /// Gets or sets the folder holding the page's 3D libraries (three.js and @pixiv/three-vrm module files, as the build
+    /// copies them from Meeting/vendor/node_modules), served under <c>/meeting/vendor/</c>. When it is missing the page says
+    /// so and draws the 2D face.
+    /// </summary>
+    /// <value>The default value is <c>meeting-vendor</c> next to the application.</value>
+    public string AvatarLibraryDirectory { get; set; } = AvatarAssets.DefaultLibraryDirectory;
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="ValidationException">Some values are out of range; the message lists every one.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            throw new ValidationException("Invalid MeetingOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-        }
-        if (!SignalingPath.StartsWith('/')) throw new ValidationException("Invalid MeetingOptions: SignalingPath must start with '/'.");
-        if (Mode == MeetingMode.Aws && StreamRetentionHours < 1)
-        {
-            throw new ValidationException("Invalid MeetingOptions: StreamRetentionHours must be at least 1 in AWS mode (KVS WebRTC ingestion needs a stream that retains data).");
-        }
-    }
+    public void Validate() => OptionsValidator.Validate(this, AvatarAssets.Check(Avatar, nameof(Avatar)) is { } avatar ? [avatar] : null);
 }

@@ -27,14 +27,28 @@ public sealed class LiveAvatarOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan AudioLag { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// Gets or sets the 3D avatar to draw (rendered by headless Chromium, <see cref="BrowserAvatarRenderer"/>); null draws
+    /// the 2D face.
+    /// </summary>
+    /// <value>The default value is null: the 2D face.</value>
+    public BrowserAvatarRendererOptions? Avatar3d { get; set; }
+
     /// <summary>Gets or sets how long to stream; null to stream until cancelled or both feeds end.</summary>
     /// <value>The default value is null.</value>
     public TimeSpan? Duration { get; set; }
 
     /// <summary>Validates the options and throws one exception listing every problem.</summary>
     /// <exception cref="ValidationException">A value is out of range.</exception>
-    public void Validate() =>
-        OptionsValidator.Validate(this, Duration is { } d && d <= TimeSpan.Zero ? [OptionsValidator.Error(nameof(Duration), $"Duration must be positive, not {d}.")] : null);
+    public void Validate()
+    {
+        var rules = new List<ValidationResult>();
+        if (Duration is { } d && d <= TimeSpan.Zero) rules.Add(OptionsValidator.Error(nameof(Duration), $"Duration must be positive, not {d}."));
+        // The 3D renderer's options are part of these: their errors are named under Avatar3d.
+        var errors = OptionsValidator.FindErrors(this, rules).ToList();
+        if (Avatar3d is { } avatar3d) errors.AddRange(OptionsValidator.FindErrors(avatar3d, avatar3d.Rules(), nameof(Avatar3d)));
+        OptionsValidator.ThrowIfAny(nameof(LiveAvatarOptions), errors);
+    }
 }
 
 /// <summary>
@@ -101,10 +115,13 @@ public sealed class LiveAvatarSource
         double frameMs = 1000.0 / o.FrameRate;
         long? lastFrame = _options.Duration is { } d ? (long)Math.Ceiling(d.TotalSeconds * o.FrameRate) : null;
 
+        // The renderer first: the 3D one takes seconds to start, and the feeds' first items tie the producer clock to ours.
+        await using var renderer = _options.Avatar3d is { } avatar3d
+            ? await BrowserAvatarRenderer.StartAsync(o.Width, o.Height, o.FrameRate, avatar3d, _logger, cancellationToken).ConfigureAwait(false)
+            : (IAvatarFrameRenderer)new FaceFrameRenderer(new FaceRenderer(new FaceRendererOptions { Width = o.Width, Height = o.Height, FrameRate = o.FrameRate }));
         using var feeds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var recordPump = Task.Run(() => PumpRecordsAsync(records, feeds.Token), CancellationToken.None);
         var audioPump = audio is null ? Task.CompletedTask : Task.Run(() => PumpAudioAsync(audio, feeds.Token), CancellationToken.None);
-        using var renderer = new FaceRenderer(new FaceRendererOptions { Width = o.Width, Height = o.Height, FrameRate = o.FrameRate });
         var mono = new short[samplesPerFrame];
         long start = _time.GetTimestamp();
         double startMs = NowMs();
@@ -152,7 +169,10 @@ public sealed class LiveAvatarSource
                 if (done) yield break;
 
                 Stats.FrameDrawn(face != VisemeTimeline.Rest);
-                yield return AvFrame.Draw(renderer, face, n, mono, o);
+                // A fresh buffer per frame: the publisher keeps a frame's memory until ffmpeg has read it.
+                var rgba = new byte[o.FrameBytes];
+                await renderer.RenderAsync(face, n, rgba, cancellationToken).ConfigureAwait(false);
+                yield return AvFrame.Compose(rgba, mono, o);
             }
         }
         finally

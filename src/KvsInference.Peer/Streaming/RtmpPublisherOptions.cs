@@ -121,6 +121,12 @@ public readonly record struct AvFrame(ReadOnlyMemory<byte> Rgba, ReadOnlyMemory<
     {
         var rgba = new byte[options.FrameBytes];
         renderer.Render(face, frameIndex, rgba);
+        return Compose(rgba, mono, options);
+    }
+
+    /// <summary>A frame of drawn pixels (kept, not copied) and the mono speech copied to every output channel, silence where it falls short.</summary>
+    internal static AvFrame Compose(byte[] rgba, ReadOnlySpan<short> mono, RtmpPublisherOptions options)
+    {
         var pcm = new byte[options.AudioBytesPerFrame];
         var samples = MemoryMarshal.Cast<byte, short>(pcm.AsSpan());
         int channels = options.AudioChannels;

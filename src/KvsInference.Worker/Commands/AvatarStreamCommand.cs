@@ -32,9 +32,13 @@ internal static class AvatarStreamCommand
         var rtmp = new Option<string?>("--rtmp") { Description = "rtmp:// or rtmps:// URL with stream key (used without Zoom credentials)." };
         var zoomSession = new Option<string?>("--zoom-session") { Description = "Zoom Video SDK session id to join as incoming live stream." };
         var frameRate = new Option<int>("--frame-rate") { Description = "Video frames per second.", DefaultValueFactory = _ => 25 };
+        var avatar3d = new Option<string?>("--avatar3d")
+        {
+            Description = "Live: draw the meeting page's 3D avatar (headless Chromium) instead of the 2D face: 'default' for the generated head, or a .vrm/.glb path or http(s) URL.",
+        };
         var command = new Command("avatar-stream", "Render the avatar from inference records and push it over RTMP (Zoom or any ingest).")
         {
-            records, kinesisStream, stream, audio, follow, kvsUrl, delay, seconds, rtmp, zoomSession, frameRate,
+            records, kinesisStream, stream, audio, follow, kvsUrl, delay, seconds, rtmp, zoomSession, frameRate, avatar3d,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,6 +51,8 @@ internal static class AvatarStreamCommand
                 if ((recordsFile is null) == (kinesisName is null)) throw new ArgumentException("Give the records with either --records FILE or --kinesis-stream NAME.");
                 bool live = parse.GetValue(follow) || kinesisName is not null;
                 if (live && parse.GetValue(audio) is not null) throw new ArgumentException("--audio cannot be used live (--follow, --kinesis-stream): live speech comes from the KVS stream.");
+                var avatar3dValue = parse.GetValue(avatar3d);
+                if (!live && avatar3dValue is not null) throw new ArgumentException("--avatar3d is for the live push (--follow, --kinesis-stream).");
                 if (!live && !recordsFile!.Exists) throw new FileNotFoundException($"records file {recordsFile.FullName} does not exist", recordsFile.FullName);
 
                 using var http = new HttpClient();
@@ -60,6 +66,8 @@ internal static class AvatarStreamCommand
                     {
                         Delay = TimeSpan.FromMilliseconds(parse.GetValue(delay)),
                         Duration = parse.GetValue(seconds) is { } s ? TimeSpan.FromSeconds(s) : null,
+                        Avatar3d = avatar3dValue is null ? null
+                            : new BrowserAvatarRendererOptions { Avatar = avatar3dValue.Equals("default", StringComparison.OrdinalIgnoreCase) ? null : avatar3dValue },
                     };
                     using var kvs = new KinesisVideoClient(KvsOptions(parse.GetValue(kvsUrl)));
                     var source = new LiveAvatarSource(options, liveOptions);

@@ -29,7 +29,12 @@ internal sealed class AvatarPublisherService(
             var (url, ingestion) = await AvatarStreamTarget.ResolveAsync(zoom, settings.ZoomSession, rtmp, http, stoppingToken);
             if (ingestion is not null) _logger.LogInformation("avatar: Zoom stream ingestion {Id} started for session {Session}", ingestion.StreamId, settings.ZoomSession);
             var options = new RtmpPublisherOptions { Url = url, FrameRate = settings.FrameRate };
-            var source = Source = new LiveAvatarSource(options, new LiveAvatarOptions { Delay = TimeSpan.FromMilliseconds(settings.DelayMs) }, time,
+            var source = Source = new LiveAvatarSource(options, new LiveAvatarOptions
+            {
+                Delay = TimeSpan.FromMilliseconds(settings.DelayMs),
+                Avatar3d = string.IsNullOrWhiteSpace(settings.Avatar3d) ? null
+                    : new BrowserAvatarRendererOptions { Avatar = settings.Avatar3d.Trim().Equals("default", StringComparison.OrdinalIgnoreCase) ? null : settings.Avatar3d.Trim() },
+            }, time,
                 loggers.CreateLogger<LiveAvatarSource>());
             var speech = new KvsAudioFeed(media, streamName, options.AudioSampleRate, time: time, logger: loggers.CreateLogger<KvsAudioFeed>());
             using var subscription = records.Subscribe(streamName);
@@ -40,7 +45,8 @@ internal sealed class AvatarPublisherService(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        catch (Exception e) when (e is RtmpPublishException or ZoomApiException or InvalidOperationException or InvalidDataException)
+        catch (Exception e) when (e is RtmpPublishException or ZoomApiException or InvalidOperationException or InvalidDataException
+            or System.ComponentModel.DataAnnotations.ValidationException)
         {
             _logger.LogError("avatar: the push stopped: {Message}", e.Message);
         }

@@ -89,6 +89,7 @@ internal static class WorkerHost
                 o.StreamPrefix = settings.MeetingStreamPrefix;
                 o.StreamRetentionHours = settings.Meeting.StreamRetentionHours;
                 o.SignedUrlLifetime = TimeSpan.FromSeconds(settings.Meeting.SignedUrlSeconds);
+                o.Avatar = settings.Meeting.Avatar;
                 AddAllowedHosts(o, settings, opsHost);
             });
         }
@@ -109,6 +110,7 @@ internal static class WorkerHost
             {
                 o.StreamPrefix = LocalMeetingStreamPrefix(settings);
                 o.IdleTimeout = TimeSpan.FromSeconds(settings.Meeting.IdleTimeoutSeconds);
+                o.Avatar = settings.Meeting.Avatar;
                 AddAllowedHosts(o, settings, opsHost);
             });
         }

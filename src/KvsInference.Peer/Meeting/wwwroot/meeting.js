@@ -403,11 +403,14 @@
     let current = rest, currentT = 0;
     const started = Date.now();
     setInterval(() => {
-      const now = Date.now(), speechT = now - state.delayMs;
+      // The 3D avatar (avatar3d.js) when it is loaded, else the 2D face; both draw on this canvas. The 3D avatar takes
+      // tens of ms to draw in software WebGL: it draws the moment it will be on the canvas (its lookahead), not now.
+      const face = window.KvsAvatar3d && KvsAvatar3d.ready() ? KvsAvatar3d : KvsFace;
+      const now = Date.now(), speechT = now - state.delayMs + (face.lookaheadMs ? face.lookaheadMs() : 0);
       while (queue.length > 0 && queue[0].t <= speechT) { const f = queue.shift(); current = f.frame; currentT = f.t; }
       // No frame for this moment (the stream stopped, or nothing yet): rest rather than freeze mid-word.
       const frame = speechT - currentT > 250 ? rest : current;
-      const opening = KvsFace.drawFace(canvas, frame, (now - started) / 1000);
+      const opening = face.drawFace(canvas, frame, (now - started) / 1000);
       push(state.samples, { t: now, speechT, jawOpen: frame.jawOpen, opening });
     }, FRAME_MS);
 
