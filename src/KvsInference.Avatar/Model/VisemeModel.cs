@@ -38,7 +38,7 @@ public sealed class VisemeModel
         _smoothingAlpha = options.SmoothingTime <= TimeSpan.Zero ? 1f : (float)(1 - Math.Exp(-hopSeconds / options.SmoothingTime.TotalSeconds));
         _jawClosedDb = (float)options.JawClosedDb;
         _jawRangeDb = (float)(options.JawOpenDb - options.JawClosedDb);
-        Name = "kvsi-visemes-mlp-v1-" + network.Fingerprint();
+        Name = "kvsi-visemes-mlp-v2-" + network.Fingerprint();
     }
 
     /// <summary>Gets the weights.</summary>
@@ -173,25 +173,35 @@ public sealed class VisemeModel
         return written;
     }
 
+    // The index in VisemeStreamState.RelativeDb (oldest first, the newest window last) of the window the jaw follows.
+    private const int JawWindow = 5;
+
     private void Decide(VisemeStreamState state)
     {
         var network = Network;
         int bands = FeatureConstants.MelBands;
         float level = LogMelSpectrogram.Shared.Compute(state.Window, state.Scratch, state.LogMel);
+        float relativeDb = LevelNormaliser.Apply(state.Levels, state.LogMel, level, network.SpeechMean);
         network.Normalise(state.LogMel);
         var context = state.Context;
         Array.Copy(context, bands, context, 0, context.Length - bands);
         state.LogMel.CopyTo(context, context.Length - bands);
         network.Forward(context, state.Hidden, state.Probabilities);
 
-        // The jaw follows the loudness of the previous window, centred 2.5 ms after the label time.
-        float db = 10 * MathF.Log10(state.PreviousLevel + 1e-12f);
-        float jaw = Math.Clamp((db - _jawClosedDb) / _jawRangeDb, 0, 1) * (1 - state.Probabilities[(int)VisemeClass.Silence]);
-        state.PreviousLevel = level;
+        // The jaw follows the loudness relative to the stream's speech level (not the microphone's gain) of the
+        // window centred 52.5 ms after the label time: lips and jaw move before the sound they shape, and lip-sync
+        // tolerates a mouth that leads (ITU-R BT.1359: audio up to 125 ms behind, 45 ms ahead). Closed lips (PP) and
+        // silence close it.
+        var history = state.RelativeDb;
+        Array.Copy(history, 1, history, 0, history.Length - 1);
+        history[^1] = relativeDb;
+        var p = state.Probabilities;
+        float open = Math.Max(0, 1 - p[(int)VisemeClass.Silence] - p[(int)VisemeClass.Pp]);
+        float jaw = Math.Clamp((history[JawWindow] - _jawClosedDb) / _jawRangeDb, 0, 1) * open;
 
         float alpha = _smoothingAlpha;
         var smoothed = state.Smoothed;
-        for (int c = 0; c < smoothed.Length; c++) smoothed[c] += alpha * (state.Probabilities[c] - smoothed[c]);
+        for (int c = 0; c < smoothed.Length; c++) smoothed[c] += alpha * (p[c] - smoothed[c]);
         state.SmoothedJaw += alpha * (jaw - state.SmoothedJaw);
         state.DecisionCount++;
     }
@@ -202,10 +212,27 @@ public sealed class VisemeModel
         var s = state.Smoothed;
         while (state.NextFrameIndex < frameLimit && DecisionOfFrame(state.NextFrameIndex) <= decision)
         {
-            frames[written++] = new VisemeFrame(s[0], s[1], s[2], s[3], s[4], state.SmoothedJaw, s[5]);
+            frames[written++] = ToFrame(s, state.SmoothedJaw);
             state.NextFrameIndex++;
         }
         return written;
+    }
+
+    /// <summary>Writes class weights (in <see cref="VisemeClass"/> order) and the jaw as a record frame.</summary>
+    internal static VisemeFrame ToFrame(ReadOnlySpan<float> s, float jaw) =>
+        new(s[(int)VisemeClass.Aa], s[(int)VisemeClass.Ih], s[(int)VisemeClass.Ou], s[(int)VisemeClass.Ee], s[(int)VisemeClass.Oh], jaw, s[(int)VisemeClass.Silence])
+        {
+            Pp = s[(int)VisemeClass.Pp], Ff = s[(int)VisemeClass.Ff], Th = s[(int)VisemeClass.Th], Dd = s[(int)VisemeClass.Dd], Kk = s[(int)VisemeClass.Kk],
+            Ch = s[(int)VisemeClass.Ch], Ss = s[(int)VisemeClass.Ss], Nn = s[(int)VisemeClass.Nn], Rr = s[(int)VisemeClass.Rr],
+        };
+
+    /// <summary>Reads a frame's 15 class weights back in <see cref="VisemeClass"/> order.</summary>
+    internal static void ClassWeights(in VisemeFrame f, Span<float> s)
+    {
+        s[(int)VisemeClass.Aa] = f.Aa; s[(int)VisemeClass.Ih] = f.Ih; s[(int)VisemeClass.Ou] = f.Ou; s[(int)VisemeClass.Ee] = f.Ee; s[(int)VisemeClass.Oh] = f.Oh;
+        s[(int)VisemeClass.Silence] = f.Silence; s[(int)VisemeClass.Pp] = f.Pp; s[(int)VisemeClass.Ff] = f.Ff; s[(int)VisemeClass.Th] = f.Th;
+        s[(int)VisemeClass.Dd] = f.Dd; s[(int)VisemeClass.Kk] = f.Kk; s[(int)VisemeClass.Ch] = f.Ch; s[(int)VisemeClass.Ss] = f.Ss;
+        s[(int)VisemeClass.Nn] = f.Nn; s[(int)VisemeClass.Rr] = f.Rr;
     }
 
     private void CheckState(VisemeStreamState state)
