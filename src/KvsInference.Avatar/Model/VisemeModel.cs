@@ -10,9 +10,10 @@ namespace KvsInference.Avatar.Model;
 /// smoothing of the class weights, and a loudness-driven jaw.
 /// </summary>
 /// <remarks>
-/// Timing: output frame k stands for time t = k / <see cref="FrameRate"/> from the first sample. It uses
-/// the newest 10 ms decision whose label time is at or before t; decision d sees audio up to 25 ms after
-/// its label time, so a frame depends on audio at most one analysis window (25 ms) after its own time.
+/// Timing: output frame k stands for time t = k / <see cref="FrameRate"/> from the first sample. It uses the newest
+/// 10 ms decision whose label time is at or before t + 20 ms (<see cref="VisemeModelConstants.AnticipationFrames"/>: the
+/// mouth shapes a sound a little before it is heard); decision d sees audio up to 75 ms after its label time, so a
+/// frame depends on audio at most <see cref="VisemeModelConstants.LookaheadSamples"/> (95 ms) after its own time.
 /// The model is immutable and thread-safe; all mutable data lives in <see cref="VisemeStreamState"/>.
 /// </remarks>
 public sealed class VisemeModel
@@ -95,7 +96,7 @@ public sealed class VisemeModel
     /// <param name="pcm">Mono 16-bit samples at 16 kHz, following the samples fed before into <paramref name="state"/>.</param>
     /// <param name="state">The stream's state, from <see cref="CreateState"/> of this model.</param>
     /// <param name="frames">Receives the frames; at least <see cref="GetMaxFrameCount"/>(pcm.Length) long.</param>
-    /// <returns>The number of frames written (frames lag the audio by up to 25 ms; see <see cref="Flush"/>).</returns>
+    /// <returns>The number of frames written (frames lag the audio by up to 95 ms; see <see cref="Flush"/>).</returns>
     /// <exception cref="ArgumentException">The state belongs to another model, or <paramref name="frames"/> is too short.</exception>
     public int Process(ReadOnlySpan<short> pcm, VisemeStreamState state, Span<VisemeFrame> frames)
     {
@@ -143,13 +144,13 @@ public sealed class VisemeModel
         return frames[..n];
     }
 
-    /// <summary>Gets the decision index whose label time is the newest at or before output frame <paramref name="frameIndex"/>.</summary>
+    /// <summary>Gets the decision index whose label time is the newest at or before output frame <paramref name="frameIndex"/>'s time plus the anticipation.</summary>
     internal long DecisionOfFrame(long frameIndex) =>
         (long)Math.Floor((frameIndex * _samplesPerFrame + VisemeModelConstants.LookaheadSamples) / FeatureConstants.HopSamples) - 1;
 
     /// <summary>Gets the time, in samples from the stream start, that decision <paramref name="decision"/> labels.</summary>
     internal static long LabelSampleOfDecision(long decision) =>
-        (decision + 1) * FeatureConstants.HopSamples - VisemeModelConstants.LookaheadSamples;
+        (decision + 1) * FeatureConstants.HopSamples - VisemeModelConstants.ClassifierLookaheadSamples;
 
     private int Feed(ReadOnlySpan<short> pcm, VisemeStreamState state, Span<VisemeFrame> frames, int written, long frameLimit)
     {
@@ -173,8 +174,9 @@ public sealed class VisemeModel
         return written;
     }
 
-    // The index in VisemeStreamState.RelativeDb (oldest first, the newest window last) of the window the jaw follows.
-    private const int JawWindow = 5;
+    // The index in VisemeStreamState.RelativeDb (oldest first, the newest window last) of the window the jaw follows:
+    // centred 52.5 ms after the output frame's time (the label time is AnticipationFrames hops after the frame's).
+    private const int JawWindow = 5 - VisemeModelConstants.AnticipationFrames;
 
     private void Decide(VisemeStreamState state)
     {
@@ -189,7 +191,7 @@ public sealed class VisemeModel
         network.Forward(context, state.Hidden, state.Probabilities);
 
         // The jaw follows the loudness relative to the stream's speech level (not the microphone's gain) of the
-        // window centred 52.5 ms after the label time: lips and jaw move before the sound they shape, and lip-sync
+        // window centred 52.5 ms after the output frame's time: lips and jaw move before the sound they shape, and lip-sync
         // tolerates a mouth that leads (ITU-R BT.1359: audio up to 125 ms behind, 45 ms ahead). Closed lips (PP) and
         // silence close it.
         var history = state.RelativeDb;

@@ -34,8 +34,22 @@ public static class VisemeModelConstants
     public const int FutureFrames = 5;
 
     /// <summary>
-    /// How far the model looks ahead of an output frame's time, in samples at 16 kHz: one 25 ms analysis window
-    /// plus <see cref="FutureFrames"/> hops, 75 ms (the streaming contract allows 100 ms). This is the model's algorithmic latency.
+    /// How far the classifier looks ahead of the time it labels, in samples at 16 kHz: one 25 ms analysis window plus
+    /// <see cref="FutureFrames"/> hops, 75 ms. Training labels each decision at the time this far before its newest sample.
     /// </summary>
-    public const int LookaheadSamples = Features.FeatureConstants.WindowSamples + FutureFrames * Features.FeatureConstants.HopSamples;
+    public const int ClassifierLookaheadSamples = Features.FeatureConstants.WindowSamples + FutureFrames * Features.FeatureConstants.HopSamples;
+
+    /// <summary>
+    /// How many 10 ms decisions ahead of an output frame's time its mouth shape is taken from: 2 (20 ms). Lips and jaw
+    /// move before the sound they shape, and lip-sync tolerates a mouth that leads (ITU-R BT.1359: audio up to 45 ms
+    /// ahead, 125 ms behind); without it the shapes' speech onsets came late (the live avatar measured 55 ms behind).
+    /// </summary>
+    public const int AnticipationFrames = 2;
+
+    /// <summary>
+    /// How far the model looks ahead of an output frame's time, in samples at 16 kHz: the classifier's look-ahead
+    /// (<see cref="ClassifierLookaheadSamples"/>, 75 ms) plus <see cref="AnticipationFrames"/> hops, 95 ms (the streaming
+    /// contract allows 100 ms). This is the model's algorithmic latency.
+    /// </summary>
+    public const int LookaheadSamples = ClassifierLookaheadSamples + AnticipationFrames * Features.FeatureConstants.HopSamples;
 }
