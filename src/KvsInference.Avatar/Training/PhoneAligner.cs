@@ -36,6 +36,12 @@ internal sealed unsafe class PhoneAligner : IDisposable
         [VisemeClass.Rr] = ["R", "ER"],
     };
 
+    /// <summary>
+    /// PocketSphinx's segment frames come out ahead of the phoneme boundaries: 2 to 3 frames on espeak-ng speech of
+    /// known timing (PhoneAlignerTests), so every boundary is moved 2 frames (20 ms) later.
+    /// </summary>
+    internal const int DelayFrames = 2;
+
     private const string SearchName = "align";
     private readonly string _dictionary;
     private nint _decoder;
@@ -124,7 +130,7 @@ internal sealed unsafe class PhoneAligner : IDisposable
                 if (next >= items.Count) return null;
                 label = items[next++];
             }
-            long start = (long)startFrame * FeatureConstants.HopSamples;
+            long start = (long)(startFrame + DelayFrames) * FeatureConstants.HopSamples;
             if (starts.Count > 0 && start <= starts[^1])
             {
                 classes[^1] = label;

@@ -82,21 +82,24 @@ public static class VisemeEvaluator
     /// <param name="maxPrompts">Limits the prompts per recorded speaker (quick checks).</param>
     /// <param name="maxSentences">Limits the sentences per espeak-ng voice (quick checks).</param>
     /// <param name="log">Progress lines; null for none.</param>
+    /// <param name="aligner">How the recorded speakers' prompts get their phone timing (neither aligner is trained by this project).</param>
     /// <returns>The scores.</returns>
-    /// <exception cref="InvalidOperationException">libespeak-ng, ffmpeg or an evaluation speaker's packages are missing.</exception>
-    public static IReadOnlyList<VoiceScore> Evaluate(VisemeModel model, int maxPrompts = int.MaxValue, int maxSentences = int.MaxValue, TextWriter? log = null)
+    /// <exception cref="InvalidOperationException">libespeak-ng, ffmpeg, PocketSphinx or an evaluation speaker's packages are missing.</exception>
+    public static IReadOnlyList<VoiceScore> Evaluate(VisemeModel model, int maxPrompts = int.MaxValue, int maxSentences = int.MaxValue, TextWriter? log = null,
+        RecordingAligner aligner = RecordingAligner.Dtw)
     {
         ArgumentNullException.ThrowIfNull(model);
         var rows = new List<VoiceScore>();
+        using var phoneAligner = aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
         foreach (var speaker in TrainingRecipe.EvalSpeakers)
         {
             var score = Empty(speaker.Name, "recorded");
-            int unknown = 0;
+            int unknown = 0, fallbacks = 0;
             foreach (var prompt in RecordedPrompts.Load(speaker, maxPrompts))
             {
-                score = score.Add(Score(model, VisemeTrainer.AlignRecording(prompt, speaker, ref unknown), speaker.Name, "recorded"));
+                score = score.Add(Score(model, VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks), speaker.Name, "recorded"));
             }
-            log?.WriteLine($"  {speaker.Name}: {score.Utterances} prompts");
+            log?.WriteLine($"  {speaker.Name}: {score.Utterances} prompts ({aligner}{(fallbacks > 0 ? $", {fallbacks} by DTW: no PocketSphinx path" : "")})");
             rows.Add(score);
         }
         var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.EvalCorpus).Take(maxSentences).ToList();

@@ -40,12 +40,14 @@ public static class VisemeTrainer
             }
         }
         log.WriteLine($"  espeak-ng: {clean.Count} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
+        using var phoneAligner = options.Aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
+        int dtwFallbacks = 0;
         foreach (var speaker in TrainingRecipe.TrainSpeakers.Take(options.MaxSpeakers))
         {
             int before = clean.Count;
             foreach (var prompt in RecordedPrompts.Load(speaker, options.MaxPrompts))
             {
-                var aligned = AlignRecording(prompt, speaker, ref unknown);
+                var aligned = AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref dtwFallbacks);
                 clean.Add(aligned);
                 for (int copy = 1; copy < options.CopiesPerRecording; copy++)
                 {
@@ -54,6 +56,7 @@ public static class VisemeTrainer
             }
             log.WriteLine($"  recorded {speaker.Name}: {clean.Count - before} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         }
+        if (dtwFallbacks > 0) log.WriteLine($"  {dtwFallbacks} prompts had no PocketSphinx path and were aligned by DTW");
         if (unknown > 0) log.WriteLine($"  {unknown} phonemes had no viseme mapping and took the previous phoneme's class");
 
         // 2. Augment, then raw log-mel frames and per-decision labels.
@@ -83,12 +86,18 @@ public static class VisemeTrainer
         return network;
     }
 
-    /// <summary>Labels a recorded prompt: espeak-ng speaks its transcript in the speaker's language, DTW moves the timing.</summary>
-    internal static LabelledSpeech AlignRecording(RecordedPrompt prompt, RecordedSpeaker speaker, ref int unknown)
+    /// <summary>
+    /// Labels a recorded prompt: espeak-ng speaks its transcript in the speaker's language; PocketSphinx places its
+    /// classes in the recording (<paramref name="phoneAligner"/>), or DTW moves espeak-ng's timing onto it (without
+    /// one, or when no grammar path fits the recording: <paramref name="dtwFallbacks"/> counts those).
+    /// </summary>
+    internal static LabelledSpeech AlignRecording(RecordedPrompt prompt, RecordedSpeaker speaker, PhoneAligner? phoneAligner, ref int unknown, ref int dtwFallbacks)
     {
         var quarter = FeatureConstants.SampleRate / 4;
         var synthetic = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(prompt.Text, new SpeechVoice(speaker.EspeakVoice, 160, 50)), quarter, quarter);
         unknown += synthetic.UnknownPhonemes;
+        if (phoneAligner?.Align(prompt.Pcm, synthetic) is { } aligned) return aligned;
+        if (phoneAligner is not null) dtwFallbacks++;
         return DtwAligner.Align(prompt.Pcm, synthetic);
     }
 

@@ -1,5 +1,15 @@
 namespace KvsInference.Avatar.Training;
 
+/// <summary>How recorded prompts get their phone timing.</summary>
+public enum RecordingAligner
+{
+    /// <summary>espeak-ng speaks the transcript; dynamic time warping moves its timing onto the recording.</summary>
+    Dtw,
+
+    /// <summary>PocketSphinx forced alignment (US English acoustic model) of the transcript's viseme classes; DTW where no path fits.</summary>
+    PocketSphinx,
+}
+
 /// <summary>Settings of <see cref="VisemeTrainer"/>; the defaults produce the shipped weights.</summary>
 public sealed class VisemeTrainerOptions
 {
@@ -46,6 +56,10 @@ public sealed class VisemeTrainerOptions
     /// <summary>Gets or sets how many corpus sentences each espeak-ng voice speaks.</summary>
     /// <value>The default value is 60 (the recorded speakers are most of the data).</value>
     public int MaxSentences { get; set; } = 60;
+
+    /// <summary>Gets or sets how the recorded training speakers' prompts are aligned.</summary>
+    /// <value>The default value is <see cref="RecordingAligner.Dtw"/>.</value>
+    public RecordingAligner Aligner { get; set; } = RecordingAligner.Dtw;
 
     /// <summary>Gets or sets where progress lines go; null for none.</summary>
     public TextWriter? Log { get; set; }

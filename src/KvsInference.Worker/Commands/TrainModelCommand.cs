@@ -21,8 +21,9 @@ internal static class TrainModelCommand
         var maxSpeakers = new Option<int>("--max-speakers") { Description = "Use only the first N recorded training speakers (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var maxPrompts = new Option<int>("--max-prompts") { Description = "Use only the first N prompts per recorded speaker (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var maxVoices = new Option<int>("--max-voices") { Description = "Use only the first N training voices (quick checks).", DefaultValueFactory = _ => int.MaxValue };
+        var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded training speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => new VisemeTrainerOptions().Aligner };
         var maxSentences = new Option<int>("--max-sentences") { Description = "Sentences per espeak-ng voice.", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxSentences };
-        var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them) and espeak-ng voices.") { output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts };
+        var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them) and espeak-ng voices.") { output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts, aligner };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(output)!;
@@ -34,6 +35,7 @@ internal static class TrainModelCommand
             options.MaxPrompts = parse.GetValue(maxPrompts);
             options.MaxVoices = parse.GetValue(maxVoices);
             options.MaxSentences = parse.GetValue(maxSentences);
+            options.Aligner = parse.GetValue(aligner);
             Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
             var network = VisemeTrainer.Train(options);
             file.Directory?.Create();

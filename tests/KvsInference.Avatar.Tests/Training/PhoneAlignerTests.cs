@@ -8,17 +8,18 @@ public class PhoneAlignerTests
     [Fact]
     public void Align_OtherVoiceAndRateSameText_RecoversMostOfItsOwnTiming()
     {
-        // The same case as DtwAlignerTests: the second voice knows its exact timing, the aligner sees only the class
-        // sequence of the first. PocketSphinx's acoustic model must put most 10 ms frames in the right class.
-        const string text = "Please enter your mailbox number followed by the pound key.";
-        var reference = LabelledSpeech.Synthesize(text, new SpeechVoice("en-us", 160, 50), 4000, 4000);
-        var other = LabelledSpeech.Synthesize(text, new SpeechVoice("en-gb-x-rp+f2", 120, 70), 6000, 2000);
+        // As in DtwAlignerTests: the second voice knows its exact timing, the aligner sees only the class sequence of the
+        // first (same accent, so the same phonemes). PocketSphinx's acoustic model must put most 10 ms frames in the right
+        // class (83 % measured; 78 % without the 20 ms DelayFrames correction; DTW 83 %).
+        const string text = "The person at extension is on the phone.";
+        var reference = LabelledSpeech.Synthesize(text, new SpeechVoice("en-us+m1", 160, 50), 4000, 4000);
+        var other = LabelledSpeech.Synthesize(text, new SpeechVoice("en-us+f2", 120, 70), 6000, 2000);
         using var aligner = new PhoneAligner();
         var aligned = aligner.Align(other.Pcm, reference);
         Assert.NotNull(aligned);
         var (same, labelled) = Agreement(aligned, other);
         var dtw = Agreement(DtwAligner.Align(other.Pcm, reference), other);
-        Assert.True(same >= 0.75 * labelled, $"{same} of {labelled} labelled frames agree (DTW: {dtw.Same} of {dtw.Labelled})");
+        Assert.True(same >= 0.78 * labelled, $"{same} of {labelled} labelled frames agree (DTW: {dtw.Same} of {dtw.Labelled})");
     }
 
     [Fact]
