@@ -41,7 +41,7 @@ internal static class TrainingRecipe
 
     /// <summary>
     /// Recorded human speakers trained on: Allison (US English and Mexican Spanish prompt sets) and the Russian prompt
-    /// set's speaker. Their timing comes from espeak-ng by <see cref="DtwAligner"/>. Installed by scripts/setup-training.
+    /// set's speaker. Their timing comes from <see cref="PhoneAligner"/> (PocketSphinx forced alignment). Installed by scripts/setup-training.
     /// </summary>
     public static readonly IReadOnlyList<RecordedSpeaker> TrainSpeakers =
     [

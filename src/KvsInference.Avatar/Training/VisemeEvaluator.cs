@@ -68,7 +68,7 @@ public sealed record VoiceScore(string Voice, string Engine, int Utterances, lon
 
 /// <summary>
 /// The accuracy harness. Held out of training altogether: the recorded speakers of <see cref="TrainingRecipe.EvalSpeakers"/>
-/// (timing transferred from espeak-ng by <see cref="DtwAligner"/>) and the espeak-ng voices and texts of
+/// (phone timing by PocketSphinx forced alignment, <see cref="PhoneAligner"/>, or by <see cref="DtwAligner"/>) and the espeak-ng voices and texts of
 /// <see cref="TrainingRecipe.EvalVoices"/> / <see cref="TrainingRecipe.EvalCorpus"/>. Scored like the issue that set the bars:
 /// the model streams each utterance at its frame rate; a frame counts when its time lies in the middle 60 % of a vowel or
 /// silence segment; the prediction is the largest of the 15 class keys.
@@ -86,7 +86,7 @@ public static class VisemeEvaluator
     /// <returns>The scores.</returns>
     /// <exception cref="InvalidOperationException">libespeak-ng, ffmpeg, PocketSphinx or an evaluation speaker's packages are missing.</exception>
     public static IReadOnlyList<VoiceScore> Evaluate(VisemeModel model, int maxPrompts = int.MaxValue, int maxSentences = int.MaxValue, TextWriter? log = null,
-        RecordingAligner aligner = RecordingAligner.Dtw)
+        RecordingAligner aligner = RecordingAligner.PocketSphinx)
     {
         ArgumentNullException.ThrowIfNull(model);
         var rows = new List<VoiceScore>();

@@ -6,7 +6,7 @@ namespace KvsInference.Avatar.Training;
 
 /// <summary>
 /// Trains the viseme classifier on recorded human speakers (<see cref="TrainingRecipe.TrainSpeakers"/>, phoneme timing
-/// transferred from espeak-ng by <see cref="DtwAligner"/>) and espeak-ng voices (<see cref="TrainingRecipe.TrainVoices"/>,
+/// by PocketSphinx forced alignment of the transcript, <see cref="PhoneAligner"/>) and espeak-ng voices (<see cref="TrainingRecipe.TrainVoices"/>,
 /// exact timing), each utterance tempo/vocal-tract perturbed and put in a random room and microphone
 /// (<see cref="SpeechAugmenter"/>), then fits the MLP with Adam and softmax cross-entropy on level-normalised features.
 /// Single-threaded and seeded: the same options and installed data give the same weights, byte for byte.

@@ -58,8 +58,8 @@ public sealed class VisemeTrainerOptions
     public int MaxSentences { get; set; } = 60;
 
     /// <summary>Gets or sets how the recorded training speakers' prompts are aligned.</summary>
-    /// <value>The default value is <see cref="RecordingAligner.Dtw"/>.</value>
-    public RecordingAligner Aligner { get; set; } = RecordingAligner.Dtw;
+    /// <value>The default value is <see cref="RecordingAligner.PocketSphinx"/>.</value>
+    public RecordingAligner Aligner { get; set; } = RecordingAligner.PocketSphinx;
 
     /// <summary>Gets or sets where progress lines go; null for none.</summary>
     public TextWriter? Log { get; set; }

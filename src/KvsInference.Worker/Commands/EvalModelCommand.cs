@@ -14,7 +14,7 @@ internal static class EvalModelCommand
         var prompts = new Option<int>("--prompts") { Description = "Prompts per recorded speaker (default: all).", DefaultValueFactory = _ => int.MaxValue };
         var sentences = new Option<int>("--sentences") { Description = "Sentences per espeak-ng voice (default: all).", DefaultValueFactory = _ => int.MaxValue };
         var smoothing = new Option<double?>("--smoothing-ms") { Description = "Smoothing time constant in ms (default: the model's default)." };
-        var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => RecordingAligner.Dtw };
+        var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => RecordingAligner.PocketSphinx };
         var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, aligner };
         command.SetAction(parse =>
         {
