@@ -178,6 +178,9 @@ public sealed class VisemeModel
     // centred 52.5 ms after the output frame's time (the label time is AnticipationFrames hops after the frame's).
     private const int JawWindow = 5 - VisemeModelConstants.AnticipationFrames;
 
+    // dB under the stream's speech level (LevelNormaliser) below which a window holds no speech sound.
+    private const float SilenceGateDb = -40;
+
     private void Decide(VisemeStreamState state)
     {
         var network = Network;
@@ -198,6 +201,13 @@ public sealed class VisemeModel
         Array.Copy(history, 1, history, 0, history.Length - 1);
         history[^1] = relativeDb;
         var p = state.Probabilities;
+        // Windows far under the stream's speech level around the label time are silence whatever their spectrum, so the
+        // mouth rests exactly: what is there (room noise, or the rounding noise of a quiet microphone) depends on the gain.
+        if (history[0] < SilenceGateDb && history[1] < SilenceGateDb && history[2] < SilenceGateDb)
+        {
+            Array.Clear(p);
+            p[(int)VisemeClass.Silence] = 1;
+        }
         float open = Math.Max(0, 1 - p[(int)VisemeClass.Silence] - p[(int)VisemeClass.Pp]);
         float jaw = Math.Clamp((history[JawWindow] - _jawClosedDb) / _jawRangeDb, 0, 1) * open;
 

@@ -22,12 +22,12 @@ public class VisemeEvaluatorTests
         Assert.True(recorded.LevelAgreement >= LevelFloor, table);
     }
 
-    // The shipped weights on this subset: recorded 0.508, espeak-ng 0.805, p/b/m closed 35 %, quiet = loud 88.3 %;
-    // the floors are those less about 5 points (the bars are higher: see docs/model.md).
-    private const double RecordedFloor = 0.45;
-    private const double EspeakFloor = 0.75;
+    // The shipped weights on this subset (PocketSphinx-aligned prompts): recorded 0.656, espeak-ng 0.677, p/b/m closed 34 %,
+    // quiet = loud 91.0 %; the floors are those less about 5 points (the bars are higher: see docs/model.md).
+    private const double RecordedFloor = 0.60;
+    private const double EspeakFloor = 0.62;
     private const double PpFloor = 0.28;
-    private const double LevelFloor = 0.84;
+    private const double LevelFloor = 0.86;
 
     [Fact]
     public void Score_PerfectAndWrongPredictions_AreCountedOnTheMiddleOfSegments()
