@@ -6,8 +6,9 @@ namespace KvsInference.Avatar.Model;
 
 /// <summary>
 /// The talking-face model: 16 kHz mono PCM in, <see cref="VisemeFrame"/>s out at a fixed frame rate.
-/// Log-mel features every 10 ms (25 ms Hann windows), a trained MLP over the last <see cref="VisemeNetwork.ContextFrames"/> feature frames, exponential
-/// smoothing of the class weights, and a loudness-driven jaw.
+/// Log-mel features every 10 ms (25 ms Hann windows), a trained classifier (linear softmax or MLP) over the last
+/// <see cref="VisemeNetwork.ContextFrames"/> feature frames, exponential smoothing of the class weights, and a jaw driven by
+/// the loudness relative to the stream's speech level.
 /// </summary>
 /// <remarks>
 /// Timing: output frame k stands for time t = k / <see cref="FrameRate"/> from the first sample. It uses the newest
@@ -39,7 +40,7 @@ public sealed class VisemeModel
         _smoothingAlpha = options.SmoothingTime <= TimeSpan.Zero ? 1f : (float)(1 - Math.Exp(-hopSeconds / options.SmoothingTime.TotalSeconds));
         _jawClosedDb = (float)options.JawClosedDb;
         _jawRangeDb = (float)(options.JawOpenDb - options.JawClosedDb);
-        Name = "kvsi-visemes-mlp-v2-" + network.Fingerprint();
+        Name = (network.HiddenUnits == 0 ? "kvsi-visemes-linear-v2-" : "kvsi-visemes-mlp-v2-") + network.Fingerprint();
     }
 
     /// <summary>Gets the weights.</summary>
