@@ -6,13 +6,15 @@ namespace KvsInference.Avatar.Model;
 
 /// <summary>
 /// The talking-face model: 16 kHz mono PCM in, <see cref="VisemeFrame"/>s out at a fixed frame rate.
-/// Log-mel features every 10 ms (25 ms Hann windows), a trained MLP over the last <see cref="VisemeNetwork.ContextFrames"/> feature frames, exponential
-/// smoothing of the class weights, and a loudness-driven jaw.
+/// Log-mel features every 10 ms (25 ms Hann windows), a trained classifier (linear softmax or MLP) over the last
+/// <see cref="VisemeNetwork.ContextFrames"/> feature frames, exponential smoothing of the class weights, and a jaw driven by
+/// the loudness relative to the stream's speech level.
 /// </summary>
 /// <remarks>
-/// Timing: output frame k stands for time t = k / <see cref="FrameRate"/> from the first sample. It uses
-/// the newest 10 ms decision whose label time is at or before t; decision d sees audio up to 25 ms after
-/// its label time, so a frame depends on audio at most one analysis window (25 ms) after its own time.
+/// Timing: output frame k stands for time t = k / <see cref="FrameRate"/> from the first sample. It uses the newest
+/// 10 ms decision whose label time is at or before t + 20 ms (<see cref="VisemeModelConstants.AnticipationFrames"/>: the
+/// mouth shapes a sound a little before it is heard); decision d sees audio up to 75 ms after its label time, so a
+/// frame depends on audio at most <see cref="VisemeModelConstants.LookaheadSamples"/> (95 ms) after its own time.
 /// The model is immutable and thread-safe; all mutable data lives in <see cref="VisemeStreamState"/>.
 /// </remarks>
 public sealed class VisemeModel
@@ -38,7 +40,7 @@ public sealed class VisemeModel
         _smoothingAlpha = options.SmoothingTime <= TimeSpan.Zero ? 1f : (float)(1 - Math.Exp(-hopSeconds / options.SmoothingTime.TotalSeconds));
         _jawClosedDb = (float)options.JawClosedDb;
         _jawRangeDb = (float)(options.JawOpenDb - options.JawClosedDb);
-        Name = "kvsi-visemes-mlp-v1-" + network.Fingerprint();
+        Name = (network.HiddenUnits == 0 ? "kvsi-visemes-linear-v2-" : "kvsi-visemes-mlp-v2-") + network.Fingerprint();
     }
 
     /// <summary>Gets the weights.</summary>
@@ -95,7 +97,7 @@ public sealed class VisemeModel
     /// <param name="pcm">Mono 16-bit samples at 16 kHz, following the samples fed before into <paramref name="state"/>.</param>
     /// <param name="state">The stream's state, from <see cref="CreateState"/> of this model.</param>
     /// <param name="frames">Receives the frames; at least <see cref="GetMaxFrameCount"/>(pcm.Length) long.</param>
-    /// <returns>The number of frames written (frames lag the audio by up to 25 ms; see <see cref="Flush"/>).</returns>
+    /// <returns>The number of frames written (frames lag the audio by up to 95 ms; see <see cref="Flush"/>).</returns>
     /// <exception cref="ArgumentException">The state belongs to another model, or <paramref name="frames"/> is too short.</exception>
     public int Process(ReadOnlySpan<short> pcm, VisemeStreamState state, Span<VisemeFrame> frames)
     {
@@ -143,13 +145,13 @@ public sealed class VisemeModel
         return frames[..n];
     }
 
-    /// <summary>Gets the decision index whose label time is the newest at or before output frame <paramref name="frameIndex"/>.</summary>
+    /// <summary>Gets the decision index whose label time is the newest at or before output frame <paramref name="frameIndex"/>'s time plus the anticipation.</summary>
     internal long DecisionOfFrame(long frameIndex) =>
         (long)Math.Floor((frameIndex * _samplesPerFrame + VisemeModelConstants.LookaheadSamples) / FeatureConstants.HopSamples) - 1;
 
     /// <summary>Gets the time, in samples from the stream start, that decision <paramref name="decision"/> labels.</summary>
     internal static long LabelSampleOfDecision(long decision) =>
-        (decision + 1) * FeatureConstants.HopSamples - VisemeModelConstants.LookaheadSamples;
+        (decision + 1) * FeatureConstants.HopSamples - VisemeModelConstants.ClassifierLookaheadSamples;
 
     private int Feed(ReadOnlySpan<short> pcm, VisemeStreamState state, Span<VisemeFrame> frames, int written, long frameLimit)
     {
@@ -173,25 +175,46 @@ public sealed class VisemeModel
         return written;
     }
 
+    // The index in VisemeStreamState.RelativeDb (oldest first, the newest window last) of the window the jaw follows:
+    // centred 52.5 ms after the output frame's time (the label time is AnticipationFrames hops after the frame's).
+    private const int JawWindow = 5 - VisemeModelConstants.AnticipationFrames;
+
+    // dB under the stream's speech level (LevelNormaliser) below which a window holds no speech sound.
+    private const float SilenceGateDb = -40;
+
     private void Decide(VisemeStreamState state)
     {
         var network = Network;
         int bands = FeatureConstants.MelBands;
         float level = LogMelSpectrogram.Shared.Compute(state.Window, state.Scratch, state.LogMel);
+        float relativeDb = LevelNormaliser.Apply(state.Levels, state.LogMel, level, network.SpeechMean);
         network.Normalise(state.LogMel);
         var context = state.Context;
         Array.Copy(context, bands, context, 0, context.Length - bands);
         state.LogMel.CopyTo(context, context.Length - bands);
         network.Forward(context, state.Hidden, state.Probabilities);
 
-        // The jaw follows the loudness of the previous window, centred 2.5 ms after the label time.
-        float db = 10 * MathF.Log10(state.PreviousLevel + 1e-12f);
-        float jaw = Math.Clamp((db - _jawClosedDb) / _jawRangeDb, 0, 1) * (1 - state.Probabilities[(int)VisemeClass.Silence]);
-        state.PreviousLevel = level;
+        // The jaw follows the loudness relative to the stream's speech level (not the microphone's gain) of the
+        // window centred 52.5 ms after the output frame's time: lips and jaw move before the sound they shape, and lip-sync
+        // tolerates a mouth that leads (ITU-R BT.1359: audio up to 125 ms behind, 45 ms ahead). Closed lips (PP) and
+        // silence close it.
+        var history = state.RelativeDb;
+        Array.Copy(history, 1, history, 0, history.Length - 1);
+        history[^1] = relativeDb;
+        var p = state.Probabilities;
+        // Windows far under the stream's speech level around the label time are silence whatever their spectrum, so the
+        // mouth rests exactly: what is there (room noise, or the rounding noise of a quiet microphone) depends on the gain.
+        if (history[0] < SilenceGateDb && history[1] < SilenceGateDb && history[2] < SilenceGateDb)
+        {
+            Array.Clear(p);
+            p[(int)VisemeClass.Silence] = 1;
+        }
+        float open = Math.Max(0, 1 - p[(int)VisemeClass.Silence] - p[(int)VisemeClass.Pp]);
+        float jaw = Math.Clamp((history[JawWindow] - _jawClosedDb) / _jawRangeDb, 0, 1) * open;
 
         float alpha = _smoothingAlpha;
         var smoothed = state.Smoothed;
-        for (int c = 0; c < smoothed.Length; c++) smoothed[c] += alpha * (state.Probabilities[c] - smoothed[c]);
+        for (int c = 0; c < smoothed.Length; c++) smoothed[c] += alpha * (p[c] - smoothed[c]);
         state.SmoothedJaw += alpha * (jaw - state.SmoothedJaw);
         state.DecisionCount++;
     }
@@ -202,10 +225,27 @@ public sealed class VisemeModel
         var s = state.Smoothed;
         while (state.NextFrameIndex < frameLimit && DecisionOfFrame(state.NextFrameIndex) <= decision)
         {
-            frames[written++] = new VisemeFrame(s[0], s[1], s[2], s[3], s[4], state.SmoothedJaw, s[5]);
+            frames[written++] = ToFrame(s, state.SmoothedJaw);
             state.NextFrameIndex++;
         }
         return written;
+    }
+
+    /// <summary>Writes class weights (in <see cref="VisemeClass"/> order) and the jaw as a record frame.</summary>
+    internal static VisemeFrame ToFrame(ReadOnlySpan<float> s, float jaw) =>
+        new(s[(int)VisemeClass.Aa], s[(int)VisemeClass.Ih], s[(int)VisemeClass.Ou], s[(int)VisemeClass.Ee], s[(int)VisemeClass.Oh], jaw, s[(int)VisemeClass.Silence])
+        {
+            Pp = s[(int)VisemeClass.Pp], Ff = s[(int)VisemeClass.Ff], Th = s[(int)VisemeClass.Th], Dd = s[(int)VisemeClass.Dd], Kk = s[(int)VisemeClass.Kk],
+            Ch = s[(int)VisemeClass.Ch], Ss = s[(int)VisemeClass.Ss], Nn = s[(int)VisemeClass.Nn], Rr = s[(int)VisemeClass.Rr],
+        };
+
+    /// <summary>Reads a frame's 15 class weights back in <see cref="VisemeClass"/> order.</summary>
+    internal static void ClassWeights(in VisemeFrame f, Span<float> s)
+    {
+        s[(int)VisemeClass.Aa] = f.Aa; s[(int)VisemeClass.Ih] = f.Ih; s[(int)VisemeClass.Ou] = f.Ou; s[(int)VisemeClass.Ee] = f.Ee; s[(int)VisemeClass.Oh] = f.Oh;
+        s[(int)VisemeClass.Silence] = f.Silence; s[(int)VisemeClass.Pp] = f.Pp; s[(int)VisemeClass.Ff] = f.Ff; s[(int)VisemeClass.Th] = f.Th;
+        s[(int)VisemeClass.Dd] = f.Dd; s[(int)VisemeClass.Kk] = f.Kk; s[(int)VisemeClass.Ch] = f.Ch; s[(int)VisemeClass.Ss] = f.Ss;
+        s[(int)VisemeClass.Nn] = f.Nn; s[(int)VisemeClass.Rr] = f.Rr;
     }
 
     private void CheckState(VisemeStreamState state)

@@ -15,11 +15,11 @@ public static class VisemeModelConstants
     /// <summary>The default smoothing time constant: 15 ms (an exponential average over class probabilities).</summary>
     public static readonly TimeSpan DefaultSmoothingTime = TimeSpan.FromMilliseconds(15);
 
-    /// <summary>The default level (dBFS, mean square of a 25 ms window) at and below which the jaw is closed.</summary>
-    public const double DefaultJawClosedDb = -50;
+    /// <summary>The default level (dB under the stream's running speech level, mean square of a 25 ms window) at and below which the jaw is closed.</summary>
+    public const double DefaultJawClosedDb = -30;
 
-    /// <summary>The default level (dBFS) at and above which the jaw is fully open.</summary>
-    public const double DefaultJawOpenDb = -14;
+    /// <summary>The default level (dB under the stream's running speech level) at and above which the jaw is fully open.</summary>
+    public const double DefaultJawOpenDb = -6;
 
     /// <summary>The weights file name looked up in the SageMaker model directory.</summary>
     public const string WeightsFileName = "visemes.weights";
@@ -30,9 +30,26 @@ public static class VisemeModelConstants
     /// <summary>The name of the embedded weights resource.</summary>
     public const string EmbeddedWeightsResource = "KvsInference.Avatar.Model.visemes.weights";
 
+    /// <summary>How many analysis frames (10 ms apart) after a decision's label time the classifier sees.</summary>
+    public const int FutureFrames = 5;
+
     /// <summary>
-    /// How far the model looks ahead of an output frame's time, in samples at 16 kHz: exactly one 25 ms
-    /// analysis window. This is the model's algorithmic latency.
+    /// How far the classifier looks ahead of the time it labels, in samples at 16 kHz: one 25 ms analysis window plus
+    /// <see cref="FutureFrames"/> hops, 75 ms. Training labels each decision at the time this far before its newest sample.
     /// </summary>
-    public const int LookaheadSamples = Features.FeatureConstants.WindowSamples;
+    public const int ClassifierLookaheadSamples = Features.FeatureConstants.WindowSamples + FutureFrames * Features.FeatureConstants.HopSamples;
+
+    /// <summary>
+    /// How many 10 ms decisions ahead of an output frame's time its mouth shape is taken from: 2 (20 ms). Lips and jaw
+    /// move before the sound they shape, and lip-sync tolerates a mouth that leads (ITU-R BT.1359: audio up to 45 ms
+    /// ahead, 125 ms behind); without it the shapes' speech onsets came late (the live avatar measured 55 ms behind).
+    /// </summary>
+    public const int AnticipationFrames = 2;
+
+    /// <summary>
+    /// How far the model looks ahead of an output frame's time, in samples at 16 kHz: the classifier's look-ahead
+    /// (<see cref="ClassifierLookaheadSamples"/>, 75 ms) plus <see cref="AnticipationFrames"/> hops, 95 ms (the streaming
+    /// contract allows 100 ms). This is the model's algorithmic latency.
+    /// </summary>
+    public const int LookaheadSamples = ClassifierLookaheadSamples + AnticipationFrames * Features.FeatureConstants.HopSamples;
 }

@@ -15,13 +15,13 @@ public sealed class VisemeModelOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan SmoothingTime { get; set; } = VisemeModelConstants.DefaultSmoothingTime;
 
-    /// <summary>Gets or sets the level in dBFS at and below which <c>jawOpen</c> is 0.</summary>
-    /// <value>The default value is -50.</value>
+    /// <summary>Gets or sets the level, in dB relative to the stream's running speech level, at and below which <c>jawOpen</c> is 0.</summary>
+    /// <value>The default value is -30.</value>
     [Range(-120.0, 0.0)]
     public double JawClosedDb { get; set; } = VisemeModelConstants.DefaultJawClosedDb;
 
-    /// <summary>Gets or sets the level in dBFS at and above which <c>jawOpen</c> is 1.</summary>
-    /// <value>The default value is -14.</value>
+    /// <summary>Gets or sets the level, in dB relative to the stream's running speech level, at and above which <c>jawOpen</c> is 1.</summary>
+    /// <value>The default value is -6.</value>
     [Range(-120.0, 0.0)]
     public double JawOpenDb { get; set; } = VisemeModelConstants.DefaultJawOpenDb;
 

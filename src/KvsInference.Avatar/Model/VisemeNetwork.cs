@@ -5,35 +5,37 @@ using KvsInference.Avatar.Features;
 namespace KvsInference.Avatar.Model;
 
 /// <summary>
-/// The trained classifier: per-band normalisation of the log-mel features, then a small multilayer
-/// perceptron (stacked context frames -> ReLU hidden layer -> softmax over the six <see cref="VisemeClass"/>es).
+/// The trained classifier: per-band normalisation of the level-normalised log-mel features (<see cref="LevelNormaliser"/>),
+/// then a small multilayer perceptron (stacked context frames -> ReLU hidden layer -> softmax over the 15 <see cref="VisemeClass"/>es).
 /// </summary>
 /// <remarks>
-/// File format (little-endian): magic "KVSV", format version (int32 = 1), context frames, mel bands,
-/// hidden units, classes (int32 each), then float32 arrays: band mean, band 1/std, W1 (hidden x input,
-/// row-major), b1, W2 (classes x hidden), b2. About 135 KB for the shipped size (10 context frames, 128 hidden units).
+/// File format (little-endian): magic "KVSV", format version (int32 = 2), context frames, mel bands,
+/// hidden units (0: no hidden layer, W2 reads the input), classes (int32 each), then float32 arrays: the training speech's mean spectrum (for
+/// <see cref="LevelNormaliser"/>), band mean, band 1/std, W1 (hidden x input,
+/// row-major), b1, W2 (classes x hidden), b2. 
 /// </remarks>
 public sealed class VisemeNetwork
 {
     private const uint Magic = 0x5653564B; // "KVSV"
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2;
 
     internal VisemeNetwork(int contextFrames, int hiddenUnits)
     {
         if (contextFrames is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(contextFrames), contextFrames, "context frames must be 1..32");
-        if (hiddenUnits is < 1 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 1..1024");
+        if (hiddenUnits is < 0 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 0..1024");
         ContextFrames = contextFrames;
         HiddenUnits = hiddenUnits;
+        SpeechMean = new float[FeatureConstants.MelBands];
         Mean = new float[FeatureConstants.MelBands];
         InvStd = new float[FeatureConstants.MelBands];
         W1 = new float[hiddenUnits * InputSize];
         B1 = new float[hiddenUnits];
-        W2 = new float[ClassCount * hiddenUnits];
+        W2 = new float[ClassCount * OutputInputs];
         B2 = new float[ClassCount];
     }
 
     /// <summary>The number of output classes.</summary>
-    public const int ClassCount = 6;
+    public const int ClassCount = 15;
 
     /// <summary>Gets how many consecutive analysis frames (10 ms apart) the classifier sees.</summary>
     public int ContextFrames { get; }
@@ -41,9 +43,13 @@ public sealed class VisemeNetwork
     /// <summary>Gets the width of the hidden layer.</summary>
     public int HiddenUnits { get; }
 
+    /// <summary>Gets the width the output layer reads: the hidden layer, or the input itself when there is none (a linear softmax model).</summary>
+    internal int OutputInputs => HiddenUnits == 0 ? InputSize : HiddenUnits;
+
     /// <summary>Gets the input width: context frames x mel bands.</summary>
     public int InputSize => ContextFrames * FeatureConstants.MelBands;
 
+    internal float[] SpeechMean { get; }
     internal float[] Mean { get; }
     internal float[] InvStd { get; }
     internal float[] W1 { get; }
@@ -54,10 +60,16 @@ public sealed class VisemeNetwork
     /// <summary>Runs the network: <paramref name="input"/> (normalised, <see cref="InputSize"/>) -> class probabilities.</summary>
     internal void Forward(ReadOnlySpan<float> input, Span<float> hidden, Span<float> probabilities)
     {
+        var p = probabilities[..ClassCount];
+        if (HiddenUnits == 0)
+        {
+            DenseMath.Affine(W2, B2, input[..InputSize], p);
+            DenseMath.Softmax(p);
+            return;
+        }
         var h = hidden[..HiddenUnits];
         DenseMath.Affine(W1, B1, input[..InputSize], h);
         DenseMath.Relu(h);
-        var p = probabilities[..ClassCount];
         DenseMath.Affine(W2, B2, h, p);
         DenseMath.Softmax(p);
     }
@@ -72,10 +84,12 @@ public sealed class VisemeNetwork
             for (int i = 0; i < inputSize; i++) z += W1[h * inputSize + i] * input[i];
             hidden[h] = z > 0 ? z : 0;
         }
+        var source = HiddenUnits == 0 ? input : hidden;
+        int width = OutputInputs;
         for (int c = 0; c < ClassCount; c++)
         {
             float z = B2[c];
-            for (int i = 0; i < HiddenUnits; i++) z += W2[c * HiddenUnits + i] * hidden[i];
+            for (int i = 0; i < width; i++) z += W2[c * width + i] * source[i];
             probabilities[c] = z;
         }
         DenseMath.Softmax(probabilities[..ClassCount]);
@@ -109,7 +123,7 @@ public sealed class VisemeNetwork
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], HiddenUnits);
         BinaryPrimitives.WriteInt32LittleEndian(header[20..], ClassCount);
         stream.Write(header);
-        foreach (var array in new[] { Mean, InvStd, W1, B1, W2, B2 })
+        foreach (var array in new[] { SpeechMean, Mean, InvStd, W1, B1, W2, B2 })
         {
             var bytes = new byte[array.Length * 4];
             for (int i = 0; i < array.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), array[i]);
@@ -135,9 +149,9 @@ public sealed class VisemeNetwork
         int classes = BinaryPrimitives.ReadInt32LittleEndian(header[20..]);
         if (bands != FeatureConstants.MelBands) throw new InvalidDataException($"weights were trained on {bands} mel bands; this front end has {FeatureConstants.MelBands}");
         if (classes != ClassCount) throw new InvalidDataException($"weights have {classes} classes; expected {ClassCount}");
-        if (context is < 1 or > 32 || hidden is < 1 or > 1024) throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}");
+        if (context is < 1 or > 32 || hidden is < 0 or > 1024) throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}");
         var network = new VisemeNetwork(context, hidden);
-        foreach (var (array, name) in new[] { (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
+        foreach (var (array, name) in new[] { (network.SpeechMean, "speechMean"), (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
         {
             var bytes = new byte[array.Length * 4];
             ReadExactly(stream, bytes, name);

@@ -34,7 +34,11 @@ public sealed class VisemeStreamState
     internal readonly float[] LogMel = new float[FeatureConstants.MelBands];
     internal readonly LogMelSpectrogram.Scratch Scratch = new();
     internal float SmoothedJaw;
-    internal float PreviousLevel;
+    internal readonly LevelNormaliser.State Levels = new();
+
+    // Relative levels (dB under the speech level) of the newest windows, oldest first: index 0 is the window centred
+    // 2.5 ms after the label time (FutureFrames + 1 windows before the newest); the jaw reads a later one.
+    internal readonly float[] RelativeDb = new float[VisemeModelConstants.FutureFrames + 2];
 
     /// <summary>Gets the number of samples fed so far (at 16 kHz).</summary>
     /// <value>Starts at 0.</value>
@@ -61,13 +65,14 @@ public sealed class VisemeStreamState
         var network = Model.Network;
         // Frames before the start are windows of zeros: log(floor), normalised like every frame.
         Span<float> silent = stackalloc float[FeatureConstants.MelBands];
-        silent.Fill(MathF.Log(FeatureConstants.EnergyFloor));
+        LevelNormaliser.SilentFrame(silent);
         network.Normalise(silent);
+        LevelNormaliser.Reset(Levels, network.SpeechMean);
+        Array.Fill(RelativeDb, -120f);
         for (int f = 0; f < network.ContextFrames; f++) silent.CopyTo(Context.AsSpan(f * FeatureConstants.MelBands));
         Array.Clear(Smoothed);
         Smoothed[(int)VisemeClass.Silence] = 1;
         SmoothedJaw = 0;
-        PreviousLevel = 0;
         SampleCount = 0;
         DecisionCount = 0;
         NextFrameIndex = 0;

@@ -11,8 +11,13 @@ namespace KvsInference.Avatar.Rendering;
 /// </summary>
 public sealed class FaceRenderer : IDisposable
 {
-    // Mouth shape targets (width, height) relative to the base mouth, per class aa, ih, ou, ee, oh, rest.
-    private static readonly (float W, float H)[] Shapes = [(1.0f, 1.0f), (0.9f, 0.45f), (0.5f, 0.6f), (1.15f, 0.35f), (0.68f, 0.85f), (0.85f, 0f)];
+    // Mouth shape targets (width, height) relative to the base mouth, per class in VisemeClass order: aa, ih, ou, ee, oh,
+    // rest, then the consonants PP (closed), FF, TH, DD, kk, CH (protruded), SS (teeth together), nn, RR (rounded).
+    private static readonly (float W, float H)[] Shapes =
+    [
+        (1.0f, 1.0f), (0.9f, 0.45f), (0.5f, 0.6f), (1.15f, 0.35f), (0.68f, 0.85f), (0.85f, 0f),
+        (0.85f, 0f), (1.0f, 0.2f), (0.95f, 0.3f), (0.95f, 0.35f), (0.95f, 0.4f), (0.6f, 0.35f), (1.05f, 0.15f), (0.9f, 0.3f), (0.6f, 0.45f),
+    ];
 
     private readonly SKBitmap _bitmap;
     private readonly SKCanvas _canvas;
@@ -150,14 +155,15 @@ public sealed class FaceRenderer : IDisposable
 
     private void DrawMouth(SKCanvas c, float s, in VisemeFrame f)
     {
-        ReadOnlySpan<float> weights = [f.Aa, f.Ih, f.Ou, f.Ee, f.Oh, f.Silence];
-        float sum = 0, w = 0, h = 0;
+        ReadOnlySpan<float> weights = [f.Aa, f.Ih, f.Ou, f.Ee, f.Oh, f.Silence, f.Pp, f.Ff, f.Th, f.Dd, f.Kk, f.Ch, f.Ss, f.Nn, f.Rr];
+        float sum = 0, w = 0, h = 0, largest = 0;
         for (int i = 0; i < weights.Length; i++)
         {
             float wi = Math.Clamp(weights[i], 0, 1);
             sum += wi;
             w += wi * Shapes[i].W;
             h += wi * Shapes[i].H;
+            if (i != 7) largest = Math.Max(largest, wi);
         }
         if (sum > 1e-6f)
         {
@@ -170,9 +176,17 @@ public sealed class FaceRenderer : IDisposable
         }
         float jaw = Math.Clamp(f.JawOpen, 0, 1);
         float halfWidth = 55 * s * w;
-        float opening = 50 * s * h * (0.3f + 0.7f * jaw); // the viseme decides the shape, the jaw how far it opens
+        // The viseme decides the shape, the jaw how far it opens; PP presses the lips together (closed from 2/3 on).
+        float opening = 50 * s * h * (0.3f + 0.7f * jaw) * Math.Clamp(1 - 1.5f * f.Pp, 0, 1);
+        // FF: the lower lip tucked under the upper teeth.
+        bool bite = f.Ff > largest;
         float mouthY = _cy + 105 * s;
         var lip = new SKColor(0xB5, 0x4A, 0x4F);
+        if (bite)
+        {
+            DrawBite(c, s, halfWidth, mouthY, lip);
+            return;
+        }
         if (opening < 2 * s)
         {
             // Rest: closed lips, a gentle curve.
@@ -201,6 +215,26 @@ public sealed class FaceRenderer : IDisposable
         _stroke.StrokeWidth = 7 * s;
         c.DrawOval(rect, _stroke);
     }
+
+    /// <summary>The FF mouth: upper teeth resting on the lower lip, under a raised upper lip.</summary>
+    private void DrawBite(SKCanvas c, float s, float halfWidth, float mouthY, SKColor lip)
+    {
+        _fill.Color = BiteTeethColor;
+        c.DrawRect(_cx - halfWidth * 0.7f, mouthY - 7 * s, halfWidth * 1.4f, 9 * s, _fill);
+        _stroke.Color = lip;
+        _stroke.StrokeWidth = 7 * s;
+        _path.Reset();
+        _path.MoveTo(_cx - halfWidth, mouthY - 4 * s);
+        _path.QuadTo(_cx, mouthY - 14 * s, _cx + halfWidth, mouthY - 4 * s);
+        c.DrawPath(_path, _stroke);
+        _path.Reset();
+        _path.MoveTo(_cx - halfWidth * 0.9f, mouthY + 6 * s);
+        _path.QuadTo(_cx, mouthY + 12 * s, _cx + halfWidth * 0.9f, mouthY + 6 * s);
+        c.DrawPath(_path, _stroke);
+    }
+
+    /// <summary>Gets the colour of the upper teeth drawn on the lower lip for FF.</summary>
+    public static SKColor BiteTeethColor { get; } = new(0xF4, 0xF1, 0xEA);
 
     /// <summary>Releases the native SkiaSharp objects.</summary>
     public void Dispose()

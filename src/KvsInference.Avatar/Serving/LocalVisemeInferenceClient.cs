@@ -14,11 +14,11 @@ namespace KvsInference.Avatar.Serving;
 /// </summary>
 /// <remarks>
 /// A window with a stream key returns the frames that became complete (they lag the audio by the model's
-/// 25 ms look-ahead; <see cref="InferencePrediction.FirstFrame"/> says where they start). A window without
+/// 95 ms look-ahead; <see cref="InferencePrediction.FirstFrame"/> says where they start). A window without
 /// a stream key is a whole clip: ceil(duration x frame rate) frames from frame 0. At most <see cref="MaxStreams"/>
 /// states are held (a new stream at the cap drops the least recently used one). A stream idle for
 /// <see cref="IdleTimeout"/> is forgotten; its next window starts a new stream (frames are right again
-/// after the model's context (ContextFrames x 10 ms; 100 ms shipped) has filled). Windows at other rates than 16 kHz are resampled window by
+/// after the model's context (ContextFrames x 10 ms; 110 ms shipped) has filled). Windows at other rates than 16 kHz are resampled window by
 /// window (8..48 kHz), so exact window/whole equivalence holds for 16 kHz input.
 /// </remarks>
 public sealed class LocalVisemeInferenceClient : IInferenceClient

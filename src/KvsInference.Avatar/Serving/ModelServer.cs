@@ -32,7 +32,7 @@ namespace KvsInference.Avatar.Serving;
 /// <see cref="ModelServerOptions.QueueTimeout"/>. <c>GET /ping</c> takes no slot. At most
 /// <see cref="ModelServerOptions.MaxStreams"/> stream states are held (least recently used dropped first). Stream state lives in this process: behind several
 /// endpoint instances a stream needs sticky routing for continuity; without its state a window still gets
-/// right frames after the model context (100 ms shipped) has filled.</para>
+/// right frames after the model context (110 ms shipped) has filled.</para>
 /// </remarks>
 public sealed class ModelServer : IAsyncDisposable
 {

@@ -22,6 +22,39 @@ internal sealed class LabelledSpeech
     /// <summary>The audio at 16 kHz.</summary>
     public short[] Pcm { get; }
 
+    /// <summary>Where each segment starts (16 kHz samples, increasing); the last one is the end of the speech.</summary>
+    public IReadOnlyList<long> Starts => _starts;
+
+    /// <summary>The class of each segment.</summary>
+    public IReadOnlyList<VisemeClass> Classes => _classes;
+
+    /// <summary>Labels audio with given segments (from an alignment).</summary>
+    public static LabelledSpeech FromTimings(short[] pcm, long[] starts, VisemeClass[] classes) => new(pcm, starts, classes, 0);
+
+    /// <summary>Gets the segment index at a sample (-1 before the first).</summary>
+    public int SegmentAt(long sample)
+    {
+        int i = Array.BinarySearch(_starts, sample);
+        return i < 0 ? ~i - 1 : i;
+    }
+
+    /// <summary>Gets where segment <paramref name="index"/> ends (the next segment's start, or the end of the audio).</summary>
+    public long SegmentEnd(int index) => index + 1 < _starts.Length ? _starts[index + 1] : Pcm.Length;
+
+    /// <summary>
+    /// Plays the audio as if it had been recorded at <paramref name="takenAsRate"/> instead of 16 kHz: formants and
+    /// tempo scale by takenAsRate / 16000 (vocal-tract-length and tempo perturbation); the labels scale with the audio.
+    /// </summary>
+    public LabelledSpeech Warp(int takenAsRate)
+    {
+        var pcm = TrainingResampler.For(takenAsRate, FeatureConstants.SampleRate).Resample(Pcm);
+        double scale = (double)FeatureConstants.SampleRate / takenAsRate;
+        var starts = new long[_starts.Length];
+        for (int i = 0; i < starts.Length; i++) starts[i] = (long)Math.Round(_starts[i] * scale);
+        for (int i = 1; i < starts.Length; i++) starts[i] = Math.Max(starts[i], starts[i - 1] + 1);
+        return new LabelledSpeech(pcm, starts, (VisemeClass[])_classes.Clone(), UnknownPhonemes);
+    }
+
     /// <summary>How many phonemes had no entry in <see cref="PhonemeVisemeMap"/> (labelled like the previous one).</summary>
     public int UnknownPhonemes { get; }
 

@@ -5,12 +5,13 @@ namespace KvsInference.Avatar.Training;
 /// <summary>Offline log-mel frames on the model's exact grid (frame j = the 25 ms window ending at sample (j + 1) x 160, zeros before the start).</summary>
 internal static class LogMelFrames
 {
-    /// <summary>Computes floor(length / 160) frames of <see cref="FeatureConstants.MelBands"/> values each, frame-major.</summary>
-    public static float[] Compute(ReadOnlySpan<short> pcm)
+    /// <summary>Computes floor(length / 160) frames of <see cref="FeatureConstants.MelBands"/> raw log-mel values each, frame-major, and each window's mean-square level.</summary>
+    public static (float[] LogMel, float[] MeanSquare) Compute(ReadOnlySpan<short> pcm)
     {
         int hop = FeatureConstants.HopSamples, win = FeatureConstants.WindowSamples, bands = FeatureConstants.MelBands;
         int count = pcm.Length / hop;
         var result = new float[count * bands];
+        var levels = new float[count];
         var window = new float[win];
         var scratch = new LogMelSpectrogram.Scratch();
         for (int j = 0; j < count; j++)
@@ -21,8 +22,8 @@ internal static class LogMelFrames
                 long s = start + i;
                 window[i] = s < 0 ? 0 : pcm[(int)s] * (1f / 32768f);
             }
-            LogMelSpectrogram.Shared.Compute(window, scratch, result.AsSpan(j * bands, bands));
+            levels[j] = LogMelSpectrogram.Shared.Compute(window, scratch, result.AsSpan(j * bands, bands));
         }
-        return result;
+        return (result, levels);
     }
 }

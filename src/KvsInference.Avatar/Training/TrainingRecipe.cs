@@ -39,6 +39,30 @@ internal static class TrainingRecipe
     /// </summary>
     public static readonly IReadOnlyList<int> WarpPlaybackRates = [20000, 21000, 23000, 24000];
 
+    /// <summary>
+    /// Recorded human speakers trained on: Allison (US English and Mexican Spanish prompt sets) and the Russian prompt
+    /// set's speaker. Their timing comes from <see cref="PhoneAligner"/> (PocketSphinx forced alignment). Installed by scripts/setup-training.
+    /// </summary>
+    public static readonly IReadOnlyList<RecordedSpeaker> TrainSpeakers =
+    [
+        new("en_US_f_Allison", "en", "en-us"),
+        new("es_MX_f_Allison", "es", "es-419"),
+        new("ru_RU_f_IvrvoiceRU", "ru", "ru"),
+    ];
+
+    /// <summary>
+    /// Recorded human speakers held out of training altogether (other people than <see cref="TrainSpeakers"/>): June
+    /// (Canadian French) and Carlo (Italian, the only male). Installed by scripts/setup, because a test evaluates on them.
+    /// </summary>
+    public static readonly IReadOnlyList<RecordedSpeaker> EvalSpeakers =
+    [
+        new("fr_CA_f_June", "fr", "fr"),
+        new("it_IT_m_Carlo", "it", "it"),
+    ];
+
+    /// <summary>The rates a recorded prompt's 16 kHz samples are taken to be at in its perturbed copies (formants and tempo x 0.91..1.09).</summary>
+    public static readonly IReadOnlyList<int> RecordingWarpRates = [14600, 15200, 16800, 17400];
+
     /// <summary>Held-out voices: accents and variants absent from <see cref="TrainVoices"/>.</summary>
     public static readonly IReadOnlyList<SpeechVoice> EvalVoices =
     [

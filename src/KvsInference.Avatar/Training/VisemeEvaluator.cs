@@ -5,93 +5,202 @@ using KvsInference.Inference;
 
 namespace KvsInference.Avatar.Training;
 
-/// <summary>Frame-level results of <see cref="VisemeEvaluator.Evaluate"/>.</summary>
-/// <param name="Accuracy">Share of output frames whose argmax (5 visemes + silence) matches the espeak-ng label, as shipped (smoothed).</param>
-/// <param name="UnsmoothedAccuracy">The same with smoothing disabled (the classifier alone).</param>
-/// <param name="Confusion">Counts [label, predicted] of the smoothed output.</param>
-/// <param name="Frames">The number of frames scored.</param>
-/// <param name="AudioSeconds">The seconds of audio evaluated.</param>
-public sealed record VisemeEvaluation(double Accuracy, double UnsmoothedAccuracy, long[,] Confusion, long Frames, double AudioSeconds)
+/// <summary>The scores of one voice (or of all voices of one engine) in <see cref="VisemeEvaluator.Evaluate"/>.</summary>
+/// <param name="Voice">The voice ("fr_CA_f_June", "en-us+m6@160wpm/p45") or "all".</param>
+/// <param name="Engine">Where the speech comes from: "recorded" (human, timing by DTW from espeak-ng) or "espeak-ng".</param>
+/// <param name="Utterances">Utterances scored.</param>
+/// <param name="Frames">Frames scored for accuracy: the middle 60 % of each vowel or silence segment.</param>
+/// <param name="Correct">Of those, frames whose largest key (all 15 class keys) is the label.</param>
+/// <param name="VowelFrames">Frames of vowel segments among <paramref name="Frames"/>.</param>
+/// <param name="VowelCorrect">Of those, the correct ones.</param>
+/// <param name="PpFrames">Frames at the centres of /p b m/.</param>
+/// <param name="PpClosed">Of those, frames with the mouth closed (pp the largest class key, or jawOpen under 0.15).</param>
+/// <param name="LevelFrames">Frames compared between the quiet (-40 dBFS peak) and loud (-3 dBFS peak) copies.</param>
+/// <param name="LevelAgree">Of those, frames with the same largest class key.</param>
+/// <param name="Confusion">Counts [label x 15 + predicted] of the scored frames (labels: vowels and silence).</param>
+public sealed record VoiceScore(string Voice, string Engine, int Utterances, long Frames, long Correct, long VowelFrames, long VowelCorrect,
+    long PpFrames, long PpClosed, long LevelFrames, long LevelAgree, long[] Confusion)
 {
-    /// <summary>Formats the confusion matrix (rows: espeak-ng label, columns: model) with per-class recall.</summary>
+    /// <summary>Frame accuracy on vowel and silence frames.</summary>
+    public double Accuracy => Ratio(Correct, Frames);
+
+    /// <summary>Frame accuracy on vowel frames alone.</summary>
+    public double VowelAccuracy => Ratio(VowelCorrect, VowelFrames);
+
+    /// <summary>Share of /p b m/ centres with the mouth closed.</summary>
+    public double PpClosure => Ratio(PpClosed, PpFrames);
+
+    /// <summary>Share of frames with the same viseme at -40 and -3 dBFS.</summary>
+    public double LevelAgreement => Ratio(LevelAgree, LevelFrames);
+
+    internal VoiceScore Add(VoiceScore o) => this with
+    {
+        Utterances = Utterances + o.Utterances, Frames = Frames + o.Frames, Correct = Correct + o.Correct, VowelFrames = VowelFrames + o.VowelFrames,
+        VowelCorrect = VowelCorrect + o.VowelCorrect, PpFrames = PpFrames + o.PpFrames, PpClosed = PpClosed + o.PpClosed,
+        LevelFrames = LevelFrames + o.LevelFrames, LevelAgree = LevelAgree + o.LevelAgree,
+        Confusion = Confusion.Zip(o.Confusion, (a, b) => a + b).ToArray(),
+    };
+
+    /// <summary>Formats the confusion of the vowel and silence labels (rows) with all 15 predictions (columns).</summary>
     /// <returns>A printable table.</returns>
     public string FormatConfusion()
     {
+        int n = VisemeNetwork.ClassCount;
         var names = Enum.GetNames<VisemeClass>();
         var sb = new StringBuilder();
-        sb.Append("label\\model").Append(string.Concat(names.Select(n => $"{n,9}"))).AppendLine("   recall");
-        for (int r = 0; r < names.Length; r++)
+        sb.Append("label\\model").Append(string.Concat(names.Select(x => $"{x,7}"))).AppendLine("  recall");
+        for (int r = 0; r <= (int)VisemeClass.Silence; r++)
         {
-            long rowTotal = 0;
-            sb.Append($"{names[r],-11}");
-            for (int c = 0; c < names.Length; c++)
+            long total = 0;
+            sb.Append($"{names[r],-12}");
+            for (int c = 0; c < n; c++)
             {
-                sb.Append($"{Confusion[r, c],9}");
-                rowTotal += Confusion[r, c];
+                sb.Append($"{Confusion[r * n + c],7}");
+                total += Confusion[r * n + c];
             }
-            sb.AppendLine(rowTotal == 0 ? "        -" : $"{100.0 * Confusion[r, r] / rowTotal,8:F1}%");
+            sb.AppendLine(total == 0 ? "       -" : FormattableString.Invariant($"{100.0 * Confusion[r * n + r] / total,7:F1}%"));
         }
         return sb.ToString();
     }
+
+    private static double Ratio(long a, long b) => b == 0 ? double.NaN : (double)a / b;
 }
 
 /// <summary>
-/// The accuracy harness: speaks held-out texts with held-out voices, runs the model like a stream, and
-/// scores each output frame's argmax against the phoneme-derived label at the frame's time.
+/// The accuracy harness. Held out of training altogether: the recorded speakers of <see cref="TrainingRecipe.EvalSpeakers"/>
+/// (phone timing by PocketSphinx forced alignment, <see cref="PhoneAligner"/>, or by <see cref="DtwAligner"/>) and the espeak-ng voices and texts of
+/// <see cref="TrainingRecipe.EvalVoices"/> / <see cref="TrainingRecipe.EvalCorpus"/>. Scored like the issue that set the bars:
+/// the model streams each utterance at its frame rate; a frame counts when its time lies in the middle 60 % of a vowel or
+/// silence segment; the prediction is the largest of the 15 class keys.
 /// </summary>
 public static class VisemeEvaluator
 {
-    /// <summary>Gets the held-out voices (espeak-ng voice, rate, pitch) as text.</summary>
-    public static IReadOnlyList<string> HeldOutVoices { get; } = TrainingRecipe.EvalVoices.Select(v => v.ToString()).ToArray();
+    private static readonly int ClassCount = VisemeNetwork.ClassCount;
 
-    /// <summary>Evaluates <paramref name="model"/> on the held-out recipe.</summary>
+    /// <summary>Evaluates <paramref name="model"/> per voice; returns the rows per voice and an "all" row per engine.</summary>
     /// <param name="model">The model (its frame rate and smoothing are used as configured).</param>
-    /// <param name="maxSentences">Limits the sentences per voice (for quick checks).</param>
-    /// <param name="maxVoices">Limits the voices (for quick checks).</param>
+    /// <param name="maxPrompts">Limits the prompts per recorded speaker (quick checks).</param>
+    /// <param name="maxSentences">Limits the sentences per espeak-ng voice (quick checks).</param>
+    /// <param name="log">Progress lines; null for none.</param>
+    /// <param name="aligner">How the recorded speakers' prompts get their phone timing (neither aligner is trained by this project).</param>
     /// <returns>The scores.</returns>
-    /// <exception cref="InvalidOperationException">libespeak-ng is missing.</exception>
-    public static VisemeEvaluation Evaluate(VisemeModel model, int maxSentences = int.MaxValue, int maxVoices = int.MaxValue)
+    /// <exception cref="InvalidOperationException">libespeak-ng, ffmpeg, PocketSphinx or an evaluation speaker's packages are missing.</exception>
+    public static IReadOnlyList<VoiceScore> Evaluate(VisemeModel model, int maxPrompts = int.MaxValue, int maxSentences = int.MaxValue, TextWriter? log = null,
+        RecordingAligner aligner = RecordingAligner.PocketSphinx)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var raw = new VisemeModel(model.Network, new VisemeModelOptions { FrameRate = model.FrameRate, SmoothingTime = TimeSpan.Zero });
-        var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.EvalCorpus).Take(maxSentences).ToList();
-        var confusion = new long[VisemeNetwork.ClassCount, VisemeNetwork.ClassCount];
-        long frames = 0, correct = 0, rawCorrect = 0;
-        double seconds = 0;
-        double samplesPerFrame = FeatureConstants.SampleRate / model.FrameRate;
-        Span<float> scores = stackalloc float[VisemeNetwork.ClassCount];
-        foreach (var voice in TrainingRecipe.EvalVoices.Take(maxVoices))
+        var rows = new List<VoiceScore>();
+        using var phoneAligner = aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
+        foreach (var speaker in TrainingRecipe.EvalSpeakers)
         {
+            var score = Empty(speaker.Name, "recorded");
+            int unknown = 0, fallbacks = 0;
+            foreach (var prompt in RecordedPrompts.Load(speaker, maxPrompts))
+            {
+                score = score.Add(Score(model, VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks), speaker.Name, "recorded"));
+            }
+            log?.WriteLine($"  {speaker.Name}: {score.Utterances} prompts ({aligner}{(fallbacks > 0 ? $", {fallbacks} by DTW: no PocketSphinx path" : "")})");
+            rows.Add(score);
+        }
+        var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.EvalCorpus).Take(maxSentences).ToList();
+        foreach (var voice in TrainingRecipe.EvalVoices)
+        {
+            var score = Empty(voice.ToString(), "espeak-ng");
             foreach (var text in corpus)
             {
                 // A quarter second of silence on both sides, as between utterances in a meeting.
                 var speech = LabelledSpeech.Synthesize(text, voice, FeatureConstants.SampleRate / 4, FeatureConstants.SampleRate / 4);
-                seconds += (double)speech.Pcm.Length / FeatureConstants.SampleRate;
-                var output = model.ProcessClip(speech.Pcm);
-                var rawOutput = raw.ProcessClip(speech.Pcm);
-                for (int k = 0; k < output.Length; k++)
-                {
-                    int label = (int)speech.LabelAt((long)Math.Floor(k * samplesPerFrame));
-                    int predicted = ArgMax(output[k], scores);
-                    confusion[label, predicted]++;
-                    if (predicted == label) correct++;
-                    if (ArgMax(rawOutput[k], scores) == label) rawCorrect++;
-                    frames++;
-                }
+                score = score.Add(Score(model, speech, voice.ToString(), "espeak-ng"));
             }
+            rows.Add(score);
         }
-        return new VisemeEvaluation((double)correct / frames, (double)rawCorrect / frames, confusion, frames, seconds);
+        foreach (var engine in rows.Select(r => r.Engine).Distinct().ToList())
+        {
+            rows.Add(rows.Where(r => r.Engine == engine).Aggregate(Empty("all", engine), (a, b) => a.Add(b)));
+        }
+        return rows;
     }
 
-    /// <summary>Gets the class with the largest weight among the five visemes and silence.</summary>
+    /// <summary>Formats the rows as a markdown table.</summary>
+    /// <param name="rows">The rows of <see cref="Evaluate"/>.</param>
+    /// <returns>The table.</returns>
+    public static string FormatTable(IReadOnlyList<VoiceScore> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        var sb = new StringBuilder();
+        sb.AppendLine("| engine | voice | utterances | vowel+silence frames | accuracy | vowel accuracy | p/b/m closed | quiet = loud |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in rows)
+        {
+            sb.AppendLine(FormattableString.Invariant(
+                $"| {r.Engine} | {r.Voice} | {r.Utterances} | {r.Frames} | {r.Accuracy:F3} | {r.VowelAccuracy:F3} | {r.PpClosure:P0} ({r.PpFrames}) | {r.LevelAgreement:P1} |"));
+        }
+        return sb.ToString();
+    }
+
+    private static VoiceScore Empty(string voice, string engine) => new(voice, engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[ClassCount * ClassCount]);
+
+    /// <summary>Scores one labelled utterance.</summary>
+    internal static VoiceScore Score(VisemeModel model, LabelledSpeech speech, string voice, string engine)
+    {
+        double samplesPerFrame = FeatureConstants.SampleRate / model.FrameRate;
+        var loud = Scale(speech.Pcm, -3);
+        var output = model.ProcessClip(loud);
+        var quiet = model.ProcessClip(Scale(speech.Pcm, -40));
+        Span<float> weights = stackalloc float[ClassCount];
+        var confusion = new long[ClassCount * ClassCount];
+        long frames = 0, correct = 0, vowelFrames = 0, vowelCorrect = 0, ppFrames = 0, ppClosed = 0, agree = 0;
+        for (int k = 0; k < output.Length; k++)
+        {
+            int predicted = ArgMax(output[k], weights);
+            if (ArgMax(quiet[k], weights) == predicted) agree++;
+            double t = k * samplesPerFrame;
+            int segment = speech.SegmentAt((long)Math.Floor(t));
+            long start = segment < 0 ? 0 : speech.Starts[segment];
+            long end = segment < 0 ? speech.Starts[0] : speech.SegmentEnd(segment);
+            var label = segment < 0 || t >= speech.Pcm.Length ? VisemeClass.Silence : speech.Classes[segment];
+            double length = end - start;
+            if (label == VisemeClass.Pp)
+            {
+                // The frame nearest the segment's centre.
+                double centre = (start + end) / 2.0;
+                if (Math.Abs(t - centre) <= samplesPerFrame / 2 && !(t - centre == samplesPerFrame / 2))
+                {
+                    ppFrames++;
+                    if (predicted == (int)VisemeClass.Pp || output[k].JawOpen < 0.15f) ppClosed++;
+                }
+                continue;
+            }
+            if (label > VisemeClass.Silence) continue; // consonants, and frames the aligner left unlabelled
+            if (t < start + 0.2 * length || t > end - 0.2 * length) continue;
+            frames++;
+            confusion[(int)label * ClassCount + predicted]++;
+            bool ok = predicted == (int)label;
+            if (ok) correct++;
+            if (label != VisemeClass.Silence)
+            {
+                vowelFrames++;
+                if (ok) vowelCorrect++;
+            }
+        }
+        return new VoiceScore(voice, engine, 1, frames, correct, vowelFrames, vowelCorrect, ppFrames, ppClosed, output.Length, agree, confusion);
+    }
+
+    /// <summary>A copy scaled so that its peak is at <paramref name="peakDb"/> dBFS.</summary>
+    internal static short[] Scale(short[] pcm, double peakDb)
+    {
+        int peak = 1;
+        foreach (var s in pcm) peak = Math.Max(peak, Math.Abs((int)s));
+        double gain = 32767 * Math.Pow(10, peakDb / 20) / peak;
+        var result = new short[pcm.Length];
+        for (int i = 0; i < pcm.Length; i++) result[i] = (short)Math.Clamp(Math.Round(pcm[i] * gain), short.MinValue, short.MaxValue);
+        return result;
+    }
+
+    /// <summary>Gets the class with the largest weight among the 15 class keys.</summary>
     internal static int ArgMax(in VisemeFrame frame, Span<float> scratch)
     {
-        scratch[0] = frame.Aa;
-        scratch[1] = frame.Ih;
-        scratch[2] = frame.Ou;
-        scratch[3] = frame.Ee;
-        scratch[4] = frame.Oh;
-        scratch[5] = frame.Silence;
-        return VisemeTrainer.ArgMax(scratch);
+        VisemeModel.ClassWeights(frame, scratch);
+        return VisemeTrainer.ArgMax(scratch[..ClassCount]);
     }
 }

@@ -5,156 +5,194 @@ using KvsInference.Avatar.Model;
 namespace KvsInference.Avatar.Training;
 
 /// <summary>
-/// Trains the viseme classifier from espeak-ng speech: synthesizes the training corpus with the
-/// <see cref="TrainingRecipe.TrainVoices"/>, labels every 10 ms decision from the phoneme events, augments
-/// (silence padding, gain, background noise), then fits the MLP with Adam and softmax cross-entropy.
-/// Single-threaded and seeded: the same options give the same weights, byte for byte.
+/// Trains the viseme classifier on recorded human speakers (<see cref="TrainingRecipe.TrainSpeakers"/>, phoneme timing
+/// by PocketSphinx forced alignment of the transcript, <see cref="PhoneAligner"/>) and espeak-ng voices (<see cref="TrainingRecipe.TrainVoices"/>,
+/// exact timing), each utterance tempo/vocal-tract perturbed and put in a random room and microphone
+/// (<see cref="SpeechAugmenter"/>), then fits the MLP with Adam and softmax cross-entropy on level-normalised features.
+/// Single-threaded and seeded: the same options and installed data give the same weights, byte for byte.
 /// </summary>
 public static class VisemeTrainer
 {
     /// <summary>Trains a network.</summary>
     /// <param name="options">Settings; null for the defaults that made the shipped weights.</param>
     /// <returns>The trained network.</returns>
-    /// <exception cref="InvalidOperationException">libespeak-ng is missing or a voice is unknown.</exception>
+    /// <exception cref="InvalidOperationException">libespeak-ng, ffmpeg or a recorded speaker's packages are missing, or a voice is unknown.</exception>
     public static VisemeNetwork Train(VisemeTrainerOptions? options = null)
     {
         options ??= new VisemeTrainerOptions();
         var log = options.Log ?? TextWriter.Null;
         var rng = new Random(options.Seed);
         var clock = Stopwatch.StartNew();
-        var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.TrainCorpus).Take(options.MaxSentences).ToList();
 
-        // 1. Speech -> augmented copies -> log-mel frames and per-decision labels.
-        var utterances = new List<(float[] Frames, byte[] Labels)>();
-        double audioSeconds = 0;
+        // 1. Clean labelled speech: espeak-ng voices (exact timing) and recorded humans (timing by DTW from espeak-ng).
+        var clean = new List<LabelledSpeech>();
+        var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.TrainCorpus).Take(options.MaxSentences).ToList();
         int unknown = 0;
         foreach (var voice in TrainingRecipe.TrainVoices.Take(options.MaxVoices))
         {
             foreach (var text in corpus)
             {
-                var synthesized = EspeakSynthesizer.Speak(text, voice);
-                for (int copy = 0; copy < options.CopiesPerUtterance; copy++)
+                // Half the utterances vocal-tract-length perturbed (formants and tempo x 0.91..1.09).
+                int? playbackRate = rng.NextDouble() < 0.5 ? TrainingRecipe.WarpPlaybackRates[rng.Next(TrainingRecipe.WarpPlaybackRates.Count)] : null;
+                var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(text, voice), playbackRate: playbackRate);
+                unknown += speech.UnknownPhonemes;
+                clean.Add(speech);
+            }
+        }
+        log.WriteLine($"  espeak-ng: {clean.Count} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
+        using var phoneAligner = options.Aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
+        int dtwFallbacks = 0;
+        foreach (var speaker in TrainingRecipe.TrainSpeakers.Take(options.MaxSpeakers))
+        {
+            int before = clean.Count;
+            foreach (var prompt in RecordedPrompts.Load(speaker, options.MaxPrompts))
+            {
+                var aligned = AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref dtwFallbacks);
+                clean.Add(aligned);
+                for (int copy = 1; copy < options.CopiesPerRecording; copy++)
                 {
-                    // The first copy is the voice as espeak-ng made it; the others are vocal-tract-length
-                    // perturbed (formants and tempo scaled by 0.91..1.09) to stand for speakers not in the recipe.
-                    int? playbackRate = copy == 0 ? null : TrainingRecipe.WarpPlaybackRates[rng.Next(TrainingRecipe.WarpPlaybackRates.Count)];
-                    var speech = LabelledSpeech.FromSpeech(synthesized, playbackRate: playbackRate);
-                    if (copy == 0) unknown += speech.UnknownPhonemes;
-                    var (pcm, lead) = Augment(speech.Pcm, rng);
-                    audioSeconds += (double)pcm.Length / FeatureConstants.SampleRate;
-                    var frames = LogMelFrames.Compute(pcm);
-                    var labels = new byte[frames.Length / FeatureConstants.MelBands];
-                    for (int d = 0; d < labels.Length; d++)
-                    {
-                        labels[d] = (byte)speech.LabelAt(VisemeModel.LabelSampleOfDecision(d) - lead);
-                    }
-                    utterances.Add((frames, labels));
+                    clean.Add(aligned.Warp(TrainingRecipe.RecordingWarpRates[rng.Next(TrainingRecipe.RecordingWarpRates.Count)]));
                 }
             }
-            log.WriteLine($"  synthesized {voice}: {utterances.Count} utterances, {audioSeconds:F0} s of audio so far ({clock.Elapsed.TotalSeconds:F1} s)");
+            log.WriteLine($"  recorded {speaker.Name}: {clean.Count - before} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         }
+        if (dtwFallbacks > 0) log.WriteLine($"  {dtwFallbacks} prompts had no PocketSphinx path and were aligned by DTW");
         if (unknown > 0) log.WriteLine($"  {unknown} phonemes had no viseme mapping and took the previous phoneme's class");
 
-        // 2. Per-band normalisation, then stacked context inputs.
-        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
-        ComputeNormalisation(utterances, network);
-        var (inputs, targets) = Stack(utterances, network);
-        utterances.Clear();
-        log.WriteLine($"  {targets.Length} decisions x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {targets.Count(t => t == c)}"))}");
+        // 2. Augment, then raw log-mel frames and per-decision labels.
+        var pool = clean.Select(c => c.Pcm).ToList();
+        var raw = new List<(float[] LogMel, float[] MeanSquare, byte[] Labels)>(clean.Count);
+        double audioSeconds = 0;
+        foreach (var speech in clean)
+        {
+            var (pcm, lead) = SpeechAugmenter.Augment(speech.Pcm, pool, rng);
+            audioSeconds += (double)pcm.Length / FeatureConstants.SampleRate;
+            var (logMel, meanSquare) = LogMelFrames.Compute(pcm);
+            var labels = new byte[meanSquare.Length];
+            for (int d = 0; d < labels.Length; d++) labels[d] = (byte)speech.LabelAt(VisemeModel.LabelSampleOfDecision(d) - lead);
+            raw.Add((logMel, meanSquare, labels));
+        }
+        clean.Clear();
+        pool.Clear();
+        log.WriteLine($"  augmented {raw.Count} utterances, {audioSeconds:F0} s of audio ({clock.Elapsed.TotalSeconds:F1} s)");
 
-        // 3. Fit.
-        Fit(network, inputs, targets, options, rng, log);
+        // 3. Level normalisation as the model streams it, per-band statistics, then fit.
+        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
+        var data = Normalise(raw, network);
+        raw.Clear();
+        log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
+        Fit(network, data, options, rng, log);
         log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
         return network;
     }
 
-    private static (short[] Pcm, int Lead) Augment(short[] speech, Random rng)
+    /// <summary>
+    /// Labels a recorded prompt: espeak-ng speaks its transcript in the speaker's language; PocketSphinx places its
+    /// classes in the recording (<paramref name="phoneAligner"/>), or DTW moves espeak-ng's timing onto it (without
+    /// one, or when no grammar path fits the recording: <paramref name="dtwFallbacks"/> counts those).
+    /// </summary>
+    internal static LabelledSpeech AlignRecording(RecordedPrompt prompt, RecordedSpeaker speaker, PhoneAligner? phoneAligner, ref int unknown, ref int dtwFallbacks)
     {
-        int lead = rng.Next(FeatureConstants.SampleRate / 20, FeatureConstants.SampleRate * 2 / 5);
-        int tail = rng.Next(FeatureConstants.SampleRate / 20, FeatureConstants.SampleRate * 3 / 10);
-        double gain = Math.Pow(10, (rng.NextDouble() * 24 - 20) / 20);           // -20..+4 dB
-        double noiseDb = rng.NextDouble() < 0.2 ? double.NegativeInfinity : -80 + rng.NextDouble() * 40; // none, or -80..-40 dBFS
-        double noise = double.IsNegativeInfinity(noiseDb) ? 0 : 32768 * Math.Pow(10, noiseDb / 20);
-        var pcm = new short[lead + speech.Length + tail];
-        for (int i = 0; i < pcm.Length; i++)
-        {
-            int s = i - lead;
-            double v = s >= 0 && s < speech.Length ? speech[s] * gain : 0;
-            if (noise > 0) v += noise * Gaussian(rng);
-            pcm[i] = (short)Math.Clamp(Math.Round(v), short.MinValue, short.MaxValue);
-        }
-        return (pcm, lead);
+        var quarter = FeatureConstants.SampleRate / 4;
+        var synthetic = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(prompt.Text, new SpeechVoice(speaker.EspeakVoice, 160, 50)), quarter, quarter);
+        unknown += synthetic.UnknownPhonemes;
+        if (phoneAligner?.Align(prompt.Pcm, synthetic) is { } aligned) return aligned;
+        if (phoneAligner is not null) dtwFallbacks++;
+        return DtwAligner.Align(prompt.Pcm, synthetic);
     }
 
-    private static double Gaussian(Random rng)
-    {
-        double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-    }
+    /// <summary>The normalised frames of all utterances, concatenated, with each frame's utterance start and label.</summary>
+    private sealed record Dataset(float[] Frames, int[] UtteranceStart, byte[] Labels);
 
-    private static void ComputeNormalisation(List<(float[] Frames, byte[] Labels)> utterances, VisemeNetwork network)
+    private static Dataset Normalise(List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw, VisemeNetwork network)
     {
         int bands = FeatureConstants.MelBands;
+        // Pass 1: the mean level-normalised spectrum of speech windows (the channel normaliser's reference).
+        var speechSum = new double[bands];
+        long speechCount = 0;
+        var scratch = new float[bands];
+        foreach (var (logMel, meanSquare, _) in raw)
+        {
+            float levelDb = LevelNormaliser.FloorDb;
+            for (int f = 0; f < meanSquare.Length; f++)
+            {
+                logMel.AsSpan(f * bands, bands).CopyTo(scratch);
+                if (!LevelNormaliser.ApplyLevelOnly(ref levelDb, scratch, meanSquare[f])) continue;
+                for (int b = 0; b < bands; b++) speechSum[b] += scratch[b];
+                speechCount++;
+            }
+        }
+        for (int b = 0; b < bands; b++) network.SpeechMean[b] = (float)(speechSum[b] / Math.Max(1, speechCount));
+
+        // Pass 2: stream each utterance through the normaliser, as VisemeModel does.
+        long total = raw.Sum(r => (long)r.Labels.Length);
+        var frames = new float[total * bands];
+        var starts = new int[total];
+        var labels = new byte[total];
+        var state = new LevelNormaliser.State();
+        int row = 0;
+        foreach (var (logMel, meanSquare, utteranceLabels) in raw)
+        {
+            LevelNormaliser.Reset(state, network.SpeechMean);
+            int first = row;
+            for (int f = 0; f < meanSquare.Length; f++, row++)
+            {
+                var dest = frames.AsSpan(row * bands, bands);
+                logMel.AsSpan(f * bands, bands).CopyTo(dest);
+                LevelNormaliser.Apply(state, dest, meanSquare[f], network.SpeechMean);
+                starts[row] = first;
+                labels[row] = utteranceLabels[f];
+            }
+        }
         var sum = new double[bands];
         var sumSq = new double[bands];
-        long count = 0;
-        foreach (var (frames, _) in utterances)
+        for (int i = 0; i < frames.Length; i++)
         {
-            for (int i = 0; i < frames.Length; i++)
-            {
-                sum[i % bands] += frames[i];
-                sumSq[i % bands] += (double)frames[i] * frames[i];
-            }
-            count += frames.Length / bands;
+            sum[i % bands] += frames[i];
+            sumSq[i % bands] += (double)frames[i] * frames[i];
         }
         for (int b = 0; b < bands; b++)
         {
-            double mean = sum[b] / count;
-            double variance = Math.Max(1e-6, sumSq[b] / count - mean * mean);
+            double mean = sum[b] / total;
+            double variance = Math.Max(1e-6, sumSq[b] / total - mean * mean);
             network.Mean[b] = (float)mean;
             network.InvStd[b] = (float)(1 / Math.Sqrt(variance));
         }
+        for (int f = 0; f < frames.Length; f += bands) network.Normalise(frames.AsSpan(f, bands));
+        return new Dataset(frames, starts, labels);
     }
 
-    private static (float[] Inputs, byte[] Targets) Stack(List<(float[] Frames, byte[] Labels)> utterances, VisemeNetwork network)
+    /// <summary>Copies the classifier input of decision <paramref name="row"/>: its context frames, silent frames before the utterance.</summary>
+    private static void StackInput(Dataset data, int row, int context, ReadOnlySpan<float> silent, Span<float> x)
     {
-        int bands = FeatureConstants.MelBands, context = network.ContextFrames, width = network.InputSize;
-        long total = utterances.Sum(u => (long)u.Labels.Length);
-        var inputs = new float[total * width];
-        var targets = new byte[total];
-        var silent = new float[bands];
-        Array.Fill(silent, MathF.Log(FeatureConstants.EnergyFloor));
-        network.Normalise(silent);
-        long row = 0;
-        foreach (var (frames, labels) in utterances)
+        int bands = FeatureConstants.MelBands;
+        int first = data.UtteranceStart[row];
+        for (int c = 0; c < context; c++)
         {
-            for (int f = 0; f < frames.Length; f += bands) network.Normalise(frames.AsSpan(f, bands));
-            for (int d = 0; d < labels.Length; d++, row++)
-            {
-                var dest = inputs.AsSpan((int)(row * width), width);
-                for (int c = 0; c < context; c++)
-                {
-                    int frame = d - context + 1 + c;
-                    ReadOnlySpan<float> src = frame < 0 ? silent : frames.AsSpan(frame * bands, bands);
-                    src.CopyTo(dest.Slice(c * bands, bands));
-                }
-                targets[row] = labels[d];
-            }
+            int frame = row - context + 1 + c;
+            ReadOnlySpan<float> src = frame < first ? silent : data.Frames.AsSpan(frame * bands, bands);
+            src.CopyTo(x.Slice(c * bands, bands));
         }
-        return (inputs, targets);
     }
 
-    private static void Fit(VisemeNetwork net, float[] inputs, byte[] targets, VisemeTrainerOptions options, Random rng, TextWriter log)
+    private static void Fit(VisemeNetwork net, Dataset data, VisemeTrainerOptions options, Random rng, TextWriter log)
     {
-        int d = net.InputSize, h = net.HiddenUnits, c = VisemeNetwork.ClassCount, n = targets.Length;
+        int d = net.InputSize, h = net.HiddenUnits, c = VisemeNetwork.ClassCount, n = data.Labels.Length;
+        var targets = data.Labels;
+        var silent = new float[FeatureConstants.MelBands];
+        LevelNormaliser.SilentFrame(silent);
+        net.Normalise(silent);
+        var x = new float[d];
         // He initialisation for the ReLU layer, Glorot-like for the output layer.
         for (int i = 0; i < net.W1.Length; i++) net.W1[i] = (float)(Gaussian(rng) * Math.Sqrt(2.0 / d));
-        for (int i = 0; i < net.W2.Length; i++) net.W2[i] = (float)(Gaussian(rng) * Math.Sqrt(1.0 / h));
+        for (int i = 0; i < net.W2.Length; i++) net.W2[i] = (float)(Gaussian(rng) * Math.Sqrt(1.0 / net.OutputInputs));
         var parameters = new[] { net.W1, net.B1, net.W2, net.B2 };
         var grads = parameters.Select(p => new float[p.Length]).ToArray();
         var m = parameters.Select(p => new float[p.Length]).ToArray();
         var v = parameters.Select(p => new float[p.Length]).ToArray();
-        var order = Enumerable.Range(0, n).ToArray();
+        // Frames the aligner could not vouch for (DtwAligner.Unlabelled) are context only, never targets.
+        var order = Enumerable.Range(0, n).Where(i => targets[i] < c).ToArray();
+        n = order.Length;
         var hidden = new float[h];
         var probs = new float[c];
         var dHidden = new float[h];
@@ -174,19 +212,22 @@ public static class VisemeTrainer
                 for (int k = start; k < end; k++)
                 {
                     int row = order[k];
-                    var x = inputs.AsSpan(row * d, d);
+                    StackInput(data, row, net.ContextFrames, silent, x);
                     int y = targets[row];
                     net.Forward(x, hidden, probs);
                     loss -= Math.Log(Math.Max(1e-12, probs[y]));
                     if (ArgMax(probs) == y) correct++;
                     probs[y] -= 1; // dLoss/dLogits
                     Array.Clear(dHidden);
+                    // Without a hidden layer (a linear softmax model) the output layer reads the input.
+                    ReadOnlySpan<float> below = h == 0 ? x : hidden;
+                    int width = below.Length;
                     for (int j = 0; j < c; j++)
                     {
                         float g = probs[j];
                         grads[3][j] += g;
-                        DenseMath.AddScaled(grads[2].AsSpan(j * h, h), hidden, g);
-                        DenseMath.AddScaled(dHidden, net.W2.AsSpan(j * h, h), g);
+                        DenseMath.AddScaled(grads[2].AsSpan(j * width, width), below, g);
+                        if (h > 0) DenseMath.AddScaled(dHidden, net.W2.AsSpan(j * h, h), g);
                     }
                     for (int u = 0; u < h; u++)
                     {
@@ -217,6 +258,12 @@ public static class VisemeTrainer
             }
             log.WriteLine($"  epoch {epoch + 1}/{options.Epochs}: loss {loss / n:F4}, training accuracy {100.0 * correct / n:F1} % ({epochClock.Elapsed.TotalSeconds:F1} s)");
         }
+    }
+
+    private static double Gaussian(Random rng)
+    {
+        double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
     internal static int ArgMax(ReadOnlySpan<float> values)

@@ -1,5 +1,15 @@
 namespace KvsInference.Avatar.Training;
 
+/// <summary>How recorded prompts get their phone timing.</summary>
+public enum RecordingAligner
+{
+    /// <summary>espeak-ng speaks the transcript; dynamic time warping moves its timing onto the recording.</summary>
+    Dtw,
+
+    /// <summary>PocketSphinx forced alignment (US English acoustic model) of the transcript's viseme classes; DTW where no path fits.</summary>
+    PocketSphinx,
+}
+
 /// <summary>Settings of <see cref="VisemeTrainer"/>; the defaults produce the shipped weights.</summary>
 public sealed class VisemeTrainerOptions
 {
@@ -8,16 +18,16 @@ public sealed class VisemeTrainerOptions
     public int Seed { get; set; } = 2024;
 
     /// <summary>Gets or sets the number of context frames (10 ms apart) the classifier sees.</summary>
-    /// <value>The default value is 10 (100 ms; the newest window ends 25 ms after the label time).</value>
-    public int ContextFrames { get; set; } = 10;
+    /// <value>The default value is 11 (5 before the label time, the label's, and 5 after it: the newest window ends 75 ms after the label time).</value>
+    public int ContextFrames { get; set; } = 11;
 
-    /// <summary>Gets or sets the hidden layer width.</summary>
-    /// <value>The default value is 128.</value>
-    public int HiddenUnits { get; set; } = 128;
+    /// <summary>Gets or sets the hidden layer width; 0 makes a linear softmax model (multinomial logistic regression).</summary>
+    /// <value>The default value is 0: on held-out recorded speakers the linear model beat the 128-unit MLP (docs/model.md).</value>
+    public int HiddenUnits { get; set; } = 0;
 
     /// <summary>Gets or sets the number of passes over the data.</summary>
-    /// <value>The default value is 20.</value>
-    public int Epochs { get; set; } = 20;
+    /// <value>The default value is 8.</value>
+    public int Epochs { get; set; } = 8;
 
     /// <summary>Gets or sets the minibatch size.</summary>
     /// <value>The default value is 128.</value>
@@ -27,17 +37,29 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 0.002.</value>
     public double LearningRate { get; set; } = 0.002;
 
-    /// <summary>Gets or sets how many augmented copies of each utterance are made (random gain, noise, padding; copies after the first are also vocal-tract-length perturbed).</summary>
-    /// <value>The default value is 2 (the voice as synthesized, and one vocal-tract-length perturbed copy).</value>
-    public int CopiesPerUtterance { get; set; } = 2;
+    /// <summary>Gets or sets how many augmented copies of each recorded prompt are made (copies after the first are tempo and vocal-tract-length perturbed).</summary>
+    /// <value>The default value is 2.</value>
+    public int CopiesPerRecording { get; set; } = 2;
+
+    /// <summary>Gets or sets how many of the recipe's recorded training speakers are used (for quick checks).</summary>
+    /// <value>The default value is all of them.</value>
+    public int MaxSpeakers { get; set; } = int.MaxValue;
+
+    /// <summary>Gets or sets how many prompts of each recorded speaker are used (for quick checks).</summary>
+    /// <value>The default value is all of them.</value>
+    public int MaxPrompts { get; set; } = int.MaxValue;
 
     /// <summary>Gets or sets how many of the recipe's training voices are used (for quick checks).</summary>
     /// <value>The default value is all of them.</value>
     public int MaxVoices { get; set; } = int.MaxValue;
 
-    /// <summary>Gets or sets how many corpus sentences are used per voice (for quick checks).</summary>
-    /// <value>The default value is all of them.</value>
-    public int MaxSentences { get; set; } = int.MaxValue;
+    /// <summary>Gets or sets how many corpus sentences each espeak-ng voice speaks.</summary>
+    /// <value>The default value is 60 (the recorded speakers are most of the data).</value>
+    public int MaxSentences { get; set; } = 60;
+
+    /// <summary>Gets or sets how the recorded training speakers' prompts are aligned.</summary>
+    /// <value>The default value is <see cref="RecordingAligner.PocketSphinx"/>.</value>
+    public RecordingAligner Aligner { get; set; } = RecordingAligner.PocketSphinx;
 
     /// <summary>Gets or sets where progress lines go; null for none.</summary>
     public TextWriter? Log { get; set; }

@@ -1,7 +1,9 @@
 namespace KvsInference.Inference;
 
 /// <summary>
-/// Lip-sync weights of one video frame: the five VRM 1.0 visemes, the jaw opening and silence, each 0..1.
+/// Lip-sync weights of one video frame: the five VRM 1.0 visemes, the jaw opening and silence, each 0..1, and the
+/// consonant visemes of the 15-viseme set (<see cref="Pp"/> .. <see cref="Rr"/>, on the same scale as the vowels;
+/// 0 from producers that do not know them).
 /// </summary>
 /// <param name="Aa">Weight of the viseme <c>aa</c>.</param>
 /// <param name="Ih">Weight of the viseme <c>ih</c>.</param>
@@ -10,7 +12,35 @@ namespace KvsInference.Inference;
 /// <param name="Oh">Weight of the viseme <c>oh</c>.</param>
 /// <param name="JawOpen">Jaw opening, following loudness.</param>
 /// <param name="Silence">Weight of silence (mouth at rest).</param>
-public readonly record struct VisemeFrame(float Aa, float Ih, float Ou, float Ee, float Oh, float JawOpen, float Silence);
+public readonly record struct VisemeFrame(float Aa, float Ih, float Ou, float Ee, float Oh, float JawOpen, float Silence)
+{
+    /// <summary>Gets the weight of PP: lips closed (/p b m/).</summary>
+    public float Pp { get; init; }
+
+    /// <summary>Gets the weight of FF: lower lip to the upper teeth (/f v/).</summary>
+    public float Ff { get; init; }
+
+    /// <summary>Gets the weight of TH: tongue between the teeth (/θ ð/).</summary>
+    public float Th { get; init; }
+
+    /// <summary>Gets the weight of DD: tongue tip on the ridge (/t d/).</summary>
+    public float Dd { get; init; }
+
+    /// <summary>Gets the weight of kk: back of the tongue (/k g ŋ h/).</summary>
+    public float Kk { get; init; }
+
+    /// <summary>Gets the weight of CH: protruded lips, teeth together (/ʃ ʒ tʃ dʒ/).</summary>
+    public float Ch { get; init; }
+
+    /// <summary>Gets the weight of SS: teeth together, lips spread (/s z/).</summary>
+    public float Ss { get; init; }
+
+    /// <summary>Gets the weight of nn: tongue up, mouth slightly open (/n l/).</summary>
+    public float Nn { get; init; }
+
+    /// <summary>Gets the weight of RR: lips slightly rounded (/r/).</summary>
+    public float Rr { get; init; }
+}
 
 /// <summary>One audio window to infer on: mono 16-bit PCM of one stream.</summary>
 public sealed class InferenceInstance

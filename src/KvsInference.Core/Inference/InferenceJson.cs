@@ -10,11 +10,12 @@ namespace KvsInference.Inference;
 /// The SageMaker wire format of the viseme model (docs/architecture.md, "Inference request"), written with
 /// <see cref="Utf8JsonWriter"/> and read with <see cref="Utf8JsonReader"/>:
 /// request <c>{"instances":[{"id":"..","stream":"..","sampleRate":16000,"pcm16":"&lt;base64 LE int16&gt;"}]}</c>,
-/// response <c>{"predictions":[{"id":"..","frameRate":60,"firstFrame":0,"frames":[{"aa":..,"ih":..,"ou":..,"ee":..,"oh":..,"jawOpen":..,"silence":..}]}]}</c>.
+/// response <c>{"predictions":[{"id":"..","frameRate":60,"firstFrame":0,"frames":[{"aa":..,"ih":..,"ou":..,"ee":..,"oh":..,"jawOpen":..,"silence":..,"pp":..,"ff":..,"th":..,"dd":..,"kk":..,"ch":..,"ss":..,"nn":..,"rr":..}]}]}</c>.
 /// </summary>
 /// <remarks>
 /// <c>stream</c> (optional) keys per-stream model state; <c>firstFrame</c> (optional, default 0) is the stream
-/// frame index of the first frame. Readers ignore unknown properties. Frame weights are written with four
+/// frame index of the first frame. Readers ignore unknown properties; the seven keys aa..silence are required,
+/// the consonant keys pp..rr are optional (0 when absent, as from producers before schema kvs-inference/2). Frame weights are written with four
 /// decimals. Every malformed input throws <see cref="InferenceFormatException"/> naming the field.
 /// </remarks>
 public static class InferenceJson
@@ -145,6 +146,15 @@ public static class InferenceJson
             WriteWeight(writer, "oh", f.Oh);
             WriteWeight(writer, "jawOpen", f.JawOpen);
             WriteWeight(writer, "silence", f.Silence);
+            WriteWeight(writer, "pp", f.Pp);
+            WriteWeight(writer, "ff", f.Ff);
+            WriteWeight(writer, "th", f.Th);
+            WriteWeight(writer, "dd", f.Dd);
+            WriteWeight(writer, "kk", f.Kk);
+            WriteWeight(writer, "ch", f.Ch);
+            WriteWeight(writer, "ss", f.Ss);
+            WriteWeight(writer, "nn", f.Nn);
+            WriteWeight(writer, "rr", f.Rr);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
@@ -329,11 +339,16 @@ public static class InferenceJson
     private static VisemeFrame ReadFrame(ref Utf8JsonReader reader, string path)
     {
         if (reader.TokenType != JsonTokenType.StartObject) throw Error(path, $"expected an object, found {Describe(reader.TokenType)}");
-        Span<float> v = stackalloc float[7];
+        Span<float> v = stackalloc float[16];
         int seen = 0;
         while (NextProperty(ref reader, path, out var name))
         {
-            int index = name switch { "aa" => 0, "ih" => 1, "ou" => 2, "ee" => 3, "oh" => 4, "jawOpen" => 5, "silence" => 6, _ => -1 };
+            int index = name switch
+            {
+                "aa" => 0, "ih" => 1, "ou" => 2, "ee" => 3, "oh" => 4, "jawOpen" => 5, "silence" => 6,
+                "pp" => 7, "ff" => 8, "th" => 9, "dd" => 10, "kk" => 11, "ch" => 12, "ss" => 13, "nn" => 14, "rr" => 15,
+                _ => -1,
+            };
             if (index < 0)
             {
                 reader.Skip();
@@ -344,13 +359,16 @@ public static class InferenceJson
             v[index] = (float)value;
             seen |= 1 << index;
         }
-        if (seen != 0x7F)
+        if ((seen & 0x7F) != 0x7F)
         {
             string[] names = ["aa", "ih", "ou", "ee", "oh", "jawOpen", "silence"];
             int missing = System.Numerics.BitOperations.TrailingZeroCount(~seen);
             throw Error($"{path}.{names[missing]}", "required field is missing");
         }
-        return new VisemeFrame(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+        return new VisemeFrame(v[0], v[1], v[2], v[3], v[4], v[5], v[6])
+        {
+            Pp = v[7], Ff = v[8], Th = v[9], Dd = v[10], Kk = v[11], Ch = v[12], Ss = v[13], Nn = v[14], Rr = v[15],
+        };
     }
 
     private static void WriteWeight(Utf8JsonWriter writer, string name, float value) =>

@@ -310,6 +310,7 @@ public sealed class StreamProcessor
     {
         var fragment = window.Fragment;
         double offsetMs = fragment.FirstPcmNs is { } first ? Math.Max(0, (window.TimestampNs - first) / 1_000_000.0) : 0;
+        offsetMs += FirstFrameShiftMs(window, prediction);
         double? ingestToProcess = null;
         if (fragment.ServerTimestamp is { } server)
         {
@@ -329,6 +330,20 @@ public sealed class StreamProcessor
             IngestToProcessMs = ingestToProcess is { } v ? Math.Round(v, 1) : null,
             RecordId = InferenceRecord.MakeRecordId(StreamName, fragment.Number, Math.Round(offsetMs, 3)),
         };
+    }
+
+    /// <summary>
+    /// Where the prediction's first frame lies relative to its window's start, in ms (0 or negative): a streaming model
+    /// holds back the frames of its look-ahead and returns them with the next window, whose record must place them
+    /// that much earlier (<see cref="InferencePrediction.FirstFrame"/> counts frames from the stream's first window).
+    /// A first frame outside the last second (a model that restarted its stream, or a whole-clip answer) shifts nothing.
+    /// </summary>
+    private static double FirstFrameShiftMs(WindowItem window, InferencePrediction prediction)
+    {
+        if (prediction.FirstFrame <= 0 || prediction.FrameRate <= 0 || window.SampleRate <= 0) return 0;
+        double windowStartMs = 1000.0 * (window.CumulativeSamples - window.SampleCount) / window.SampleRate;
+        double shift = 1000.0 * prediction.FirstFrame / prediction.FrameRate - windowStartMs;
+        return shift is <= 0 and >= -1000 ? shift : 0;
     }
 
     private enum ConnectionOutcome
@@ -358,8 +373,10 @@ public sealed class StreamProcessor
     {
         private short[]? _pcm;
 
-        public WindowItem(FragmentInfo fragment, long timestampNs, long cumulativeSamples, long arrival, int frames, short[] pcm, Task<InferencePrediction> prediction)
+        public WindowItem(FragmentInfo fragment, long timestampNs, long cumulativeSamples, int sampleCount, int sampleRate, long arrival, int frames, short[] pcm, Task<InferencePrediction> prediction)
         {
+            SampleCount = sampleCount;
+            SampleRate = sampleRate;
             Fragment = fragment;
             TimestampNs = timestampNs;
             CumulativeSamples = cumulativeSamples;
@@ -372,6 +389,8 @@ public sealed class StreamProcessor
         public FragmentInfo Fragment { get; }
         public long TimestampNs { get; }
         public long CumulativeSamples { get; }
+        public int SampleCount { get; }
+        public int SampleRate { get; }
         public long ArrivalTimestamp { get; }
         public int Frames { get; }
         public Task<InferencePrediction> Prediction { get; }
@@ -538,7 +557,7 @@ public sealed class StreamProcessor
             };
             var prediction = _owner._batcher.InferAsync(instance, _cancellationToken);
             // The windower is flushed at every fragment boundary, so a window always belongs to the current fragment.
-            _ready.Add(new WindowItem(_fragment, window.TimestampNs, _samplesWindowed, ArrivalTimestamp, (int)_framesInWindow, pcm, prediction));
+            _ready.Add(new WindowItem(_fragment, window.TimestampNs, _samplesWindowed, window.Samples.Length, window.SampleRate, ArrivalTimestamp, (int)_framesInWindow, pcm, prediction));
             _framesInWindow = 0;
         }
 

@@ -4,13 +4,26 @@ using KvsInference.Inference;
 namespace KvsInference.Sinks;
 
 /// <summary>
-/// One inference record (docs/architecture.md, "Inference record", schema <c>kvs-inference/1</c>): the viseme frames of one
+/// One inference record (docs/architecture.md, "Inference record", schema <c>kvs-inference/2</c>): the viseme frames of one
 /// group of audio windows of one stream. Kinesis partition key = <see cref="StreamName"/>.
 /// </summary>
+/// <remarks>
+/// Schema 2 adds the consonant visemes (pp, ff, th, dd, kk, ch, ss, nn, rr) to every frame; the keys of schema 1
+/// (aa, ih, ou, ee, oh, jawOpen, silence) are unchanged, so a reader of schema 1 that ignores unknown keys keeps working,
+/// and readers here accept both (a schema-1 frame has no consonant weight).
+/// </remarks>
 public sealed class InferenceRecord
 {
     /// <summary>The schema identifier of this record shape.</summary>
-    public const string CurrentSchema = "kvs-inference/1";
+    public const string CurrentSchema = "kvs-inference/2";
+
+    /// <summary>The schema identifier of the records before the consonant visemes (same keys otherwise).</summary>
+    public const string PreviousSchema = "kvs-inference/1";
+
+    /// <summary>Gets whether <paramref name="schema"/> is one this version reads.</summary>
+    /// <param name="schema">A record's schema identifier.</param>
+    /// <returns>True for <see cref="CurrentSchema"/> and <see cref="PreviousSchema"/>.</returns>
+    public static bool IsReadable(string? schema) => schema is CurrentSchema or PreviousSchema;
 
     /// <summary>Gets the schema identifier.</summary>
     [JsonPropertyName("schema")] public string Schema { get; init; } = CurrentSchema;

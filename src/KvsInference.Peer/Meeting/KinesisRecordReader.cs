@@ -165,7 +165,7 @@ public sealed class KinesisRecordReader : BackgroundService
             try
             {
                 var record = InferenceRecordJson.Parse(r.Data);
-                if (record.Schema == InferenceRecord.CurrentSchema)
+                if (InferenceRecord.IsReadable(record.Schema))
                 {
                     records.Add(record);
                     continue;

@@ -127,5 +127,10 @@ public sealed class VisemeTimeline
 
     private static VisemeFrame Lerp(in VisemeFrame a, in VisemeFrame b, float f) => new(
         a.Aa + (b.Aa - a.Aa) * f, a.Ih + (b.Ih - a.Ih) * f, a.Ou + (b.Ou - a.Ou) * f, a.Ee + (b.Ee - a.Ee) * f,
-        a.Oh + (b.Oh - a.Oh) * f, a.JawOpen + (b.JawOpen - a.JawOpen) * f, a.Silence + (b.Silence - a.Silence) * f);
+        a.Oh + (b.Oh - a.Oh) * f, a.JawOpen + (b.JawOpen - a.JawOpen) * f, a.Silence + (b.Silence - a.Silence) * f)
+    {
+        Pp = a.Pp + (b.Pp - a.Pp) * f, Ff = a.Ff + (b.Ff - a.Ff) * f, Th = a.Th + (b.Th - a.Th) * f, Dd = a.Dd + (b.Dd - a.Dd) * f,
+        Kk = a.Kk + (b.Kk - a.Kk) * f, Ch = a.Ch + (b.Ch - a.Ch) * f, Ss = a.Ss + (b.Ss - a.Ss) * f, Nn = a.Nn + (b.Nn - a.Nn) * f,
+        Rr = a.Rr + (b.Rr - a.Rr) * f,
+    };
 }

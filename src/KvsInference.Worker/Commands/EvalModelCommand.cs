@@ -5,15 +5,17 @@ using KvsInference.Avatar.Training;
 
 namespace KvsInference.Worker.Commands;
 
-/// <summary>`eval-model`: frame-level accuracy of the viseme model on held-out espeak-ng voices and texts.</summary>
+/// <summary>`eval-model`: the viseme model's scores per held-out voice and engine (recorded humans and espeak-ng voices).</summary>
 internal static class EvalModelCommand
 {
     public static Command Create()
     {
         var weights = new Option<FileInfo?>("--weights", "-w") { Description = "A weights file to evaluate instead of the shipped one." };
-        var sentences = new Option<int>("--sentences") { Description = "Sentences per voice (default: all).", DefaultValueFactory = _ => int.MaxValue };
+        var prompts = new Option<int>("--prompts") { Description = "Prompts per recorded speaker (default: all).", DefaultValueFactory = _ => int.MaxValue };
+        var sentences = new Option<int>("--sentences") { Description = "Sentences per espeak-ng voice (default: all).", DefaultValueFactory = _ => int.MaxValue };
         var smoothing = new Option<double?>("--smoothing-ms") { Description = "Smoothing time constant in ms (default: the model's default)." };
-        var command = new Command("eval-model", "Score the viseme model against espeak-ng phoneme timing on held-out voices and texts.") { weights, sentences, smoothing };
+        var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => RecordingAligner.PocketSphinx };
+        var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, aligner };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(weights);
@@ -30,11 +32,16 @@ internal static class EvalModelCommand
                 model = new VisemeModel(VisemeNetwork.Load(stream), options);
             }
             var clock = Stopwatch.StartNew();
-            var result = VisemeEvaluator.Evaluate(model, parse.GetValue(sentences));
-            Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, held-out voices: {string.Join(", ", VisemeEvaluator.HeldOutVoices)}");
-            Console.WriteLine($"{result.Frames} frames, {result.AudioSeconds:F1} s of audio, evaluated in {clock.Elapsed.TotalSeconds:F1} s");
-            Console.WriteLine($"frame accuracy (argmax of 5 visemes + silence vs espeak-ng timing): {100 * result.Accuracy:F1} % smoothed (as served), {100 * result.UnsmoothedAccuracy:F1} % unsmoothed");
-            Console.WriteLine(result.FormatConfusion());
+            var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner));
+            Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s");
+            Console.WriteLine("accuracy: largest of the 15 class keys vs the label, at 60 fps frames in the middle 60 % of vowel and silence segments;");
+            Console.WriteLine("p/b/m closed: frames at /p b m/ centres with pp largest or jawOpen < 0.15; quiet = loud: same largest key at -40 and -3 dBFS peak.");
+            Console.WriteLine(VisemeEvaluator.FormatTable(rows));
+            foreach (var row in rows.Where(r => r.Voice == "all"))
+            {
+                Console.WriteLine($"{row.Engine}, all voices:");
+                Console.WriteLine(row.FormatConfusion());
+            }
             return 0;
         });
         return command;

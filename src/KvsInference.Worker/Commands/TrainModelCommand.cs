@@ -17,19 +17,25 @@ internal static class TrainModelCommand
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => new VisemeTrainerOptions().Epochs };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => new VisemeTrainerOptions().HiddenUnits };
         var context = new Option<int>("--context") { Description = "Context frames (10 ms apart).", DefaultValueFactory = _ => new VisemeTrainerOptions().ContextFrames };
-        var copies = new Option<int>("--copies") { Description = "Augmented copies per utterance.", DefaultValueFactory = _ => new VisemeTrainerOptions().CopiesPerUtterance };
+        var copies = new Option<int>("--copies") { Description = "Augmented copies per recorded prompt.", DefaultValueFactory = _ => new VisemeTrainerOptions().CopiesPerRecording };
+        var maxSpeakers = new Option<int>("--max-speakers") { Description = "Use only the first N recorded training speakers (quick checks).", DefaultValueFactory = _ => int.MaxValue };
+        var maxPrompts = new Option<int>("--max-prompts") { Description = "Use only the first N prompts per recorded speaker (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var maxVoices = new Option<int>("--max-voices") { Description = "Use only the first N training voices (quick checks).", DefaultValueFactory = _ => int.MaxValue };
-        var maxSentences = new Option<int>("--max-sentences") { Description = "Use only the first N sentences (quick checks).", DefaultValueFactory = _ => int.MaxValue };
-        var command = new Command("train-model", "Train the talking-face (viseme) model from espeak-ng speech with exact phoneme timing.") { output, seed, epochs, hidden, context, copies, maxVoices, maxSentences };
+        var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded training speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => new VisemeTrainerOptions().Aligner };
+        var maxSentences = new Option<int>("--max-sentences") { Description = "Sentences per espeak-ng voice.", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxSentences };
+        var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them) and espeak-ng voices.") { output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts, aligner };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(output)!;
             var options = new VisemeTrainerOptions { Seed = parse.GetValue(seed), Epochs = parse.GetValue(epochs), Log = Console.Out };
             options.HiddenUnits = parse.GetValue(hidden);
             options.ContextFrames = parse.GetValue(context);
-            options.CopiesPerUtterance = parse.GetValue(copies);
+            options.CopiesPerRecording = parse.GetValue(copies);
+            options.MaxSpeakers = parse.GetValue(maxSpeakers);
+            options.MaxPrompts = parse.GetValue(maxPrompts);
             options.MaxVoices = parse.GetValue(maxVoices);
             options.MaxSentences = parse.GetValue(maxSentences);
+            options.Aligner = parse.GetValue(aligner);
             Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
             var network = VisemeTrainer.Train(options);
             file.Directory?.Create();

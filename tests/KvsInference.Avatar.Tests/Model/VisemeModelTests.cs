@@ -62,9 +62,9 @@ public class VisemeModelTests
     {
         foreach (var f in Shipped().ProcessClip(Speech.Value))
         {
-            float[] all = [f.Aa, f.Ih, f.Ou, f.Ee, f.Oh, f.JawOpen, f.Silence];
+            float[] all = [f.Aa, f.Ih, f.Ou, f.Ee, f.Oh, f.JawOpen, f.Silence, f.Pp, f.Ff, f.Th, f.Dd, f.Kk, f.Ch, f.Ss, f.Nn, f.Rr];
             Assert.All(all, v => Assert.InRange(v, 0f, 1f));
-            Assert.Equal(1, f.Aa + f.Ih + f.Ou + f.Ee + f.Oh + f.Silence, 3);
+            Assert.Equal(1, all.Sum() - f.JawOpen, 3);
         }
     }
 
@@ -81,6 +81,20 @@ public class VisemeModelTests
         var speech = frames.Skip(70).Take(frames.Length - 120).ToArray();
         Assert.True(speech.Count(f => f.Silence < 0.5f) > speech.Length / 2);
         Assert.True(speech.Max(f => f.JawOpen) > 0.5f);
+    }
+
+    [Fact]
+    public void ProcessClip_QuietMicrophone_OpensTheJawAndGivesTheVisemesOfALoudOne()
+    {
+        // -40 dBFS peak against -3 dBFS: the features and the jaw are taken relative to the stream's own speech level.
+        var loud = Shipped().ProcessClip(VisemeEvaluator.Scale(Speech.Value, -3));
+        var quiet = Shipped().ProcessClip(VisemeEvaluator.Scale(Speech.Value, -40));
+        Assert.True(quiet.Max(f => f.JawOpen) > 0.5f, $"quiet jaw peaks at {quiet.Max(f => f.JawOpen)}");
+        Assert.InRange(quiet.Average(f => f.JawOpen), 0.8 * loud.Average(f => f.JawOpen), 1.2 * loud.Average(f => f.JawOpen));
+        Span<float> scratch = stackalloc float[Avatar.Model.VisemeNetwork.ClassCount];
+        int same = 0;
+        for (int k = 0; k < loud.Length; k++) if (VisemeEvaluator.ArgMax(loud[k], scratch) == VisemeEvaluator.ArgMax(quiet[k], scratch)) same++;
+        Assert.True(same >= 0.9 * loud.Length, $"{same} of {loud.Length} frames agree");
     }
 
     [Fact]
@@ -103,8 +117,8 @@ public class VisemeModelTests
         var state = model.CreateState();
         var buffer = new VisemeFrame[model.GetMaxFrameCount(8000)];
         int n = model.Process(pcm.AsSpan(0, 8000), state, buffer);
-        // 8000 samples = 0.5 s; frames lag by at most one 25 ms window plus one 10 ms hop.
-        Assert.InRange(n, (int)((8000 - 400 - 160) * 60 / 16000.0), (int)Math.Ceiling(8000 * 60 / 16000.0));
+        // 8000 samples = 0.5 s; frames lag by at most the 75 ms look-ahead plus one 10 ms hop.
+        Assert.InRange(n, (int)((8000 - VisemeModelConstants.LookaheadSamples - 160) * 60 / 16000.0), (int)Math.Ceiling(8000 * 60 / 16000.0));
         var whole = model.ProcessClip(pcm);
         Assert.Equal(whole.Take(n), buffer.Take(n));
     }

@@ -47,9 +47,10 @@ public class VisemeNetworkTests
     }
 
     [Theory]
-    [InlineData(8, 96)]   // the shipped shape
+    [InlineData(11, 128)] // the shipped shape
     [InlineData(3, 7)]    // odd sizes: row and column tails
     [InlineData(1, 1)]
+    [InlineData(11, 0)]   // no hidden layer: a linear softmax model
     public void Forward_AnyShape_MatchesThePlainReference(int context, int hidden)
     {
         var network = new VisemeNetwork(context, hidden);
@@ -59,11 +60,12 @@ public class VisemeNetworkTests
             for (int i = 0; i < array.Length; i++) array[i] = (float)(rng.NextDouble() * 2 - 1) * 0.3f;
         }
         var input = Enumerable.Range(0, network.InputSize).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
-        float[] hiddenFast = new float[hidden], hiddenPlain = new float[hidden], fast = new float[6], plain = new float[6];
+        int classes = VisemeNetwork.ClassCount;
+        float[] hiddenFast = new float[hidden], hiddenPlain = new float[hidden], fast = new float[classes], plain = new float[classes];
         network.Forward(input, hiddenFast, fast);
         network.ForwardReference(input, hiddenPlain, plain);
         for (int u = 0; u < hidden; u++) Assert.Equal(hiddenPlain[u], hiddenFast[u], 1e-4f);
-        for (int c = 0; c < 6; c++) Assert.Equal(plain[c], fast[c], 1e-5f);
+        for (int c = 0; c < classes; c++) Assert.Equal(plain[c], fast[c], 1e-5f);
         Assert.Equal(1f, fast.Sum(), 1e-5f);
     }
 }

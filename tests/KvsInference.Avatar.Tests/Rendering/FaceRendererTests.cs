@@ -50,6 +50,44 @@ public class FaceRendererTests
         Assert.True(moving > speechFrames / 2, $"{moving} of {speechFrames} speech frames moved the mouth");
     }
 
+    private static int CountColour(FaceRenderer renderer, byte[] image, SkiaSharp.SKColor colour)
+    {
+        var r = renderer.MouthRegion;
+        int count = 0;
+        for (int y = r.Top; y < r.Bottom; y++)
+        {
+            for (int x = r.Left; x < r.Right; x++)
+            {
+                int i = (y * renderer.Width + x) * 4;
+                if (Math.Abs(image[i] - colour.Red) + Math.Abs(image[i + 1] - colour.Green) + Math.Abs(image[i + 2] - colour.Blue) < 12) count++;
+            }
+        }
+        return count;
+    }
+
+    [Fact]
+    public void Render_PpWithTheJawOpen_ClosesTheLips()
+    {
+        using var renderer = new FaceRenderer();
+        var image = new byte[renderer.FrameBytes];
+        renderer.Render(new VisemeFrame(0.1f, 0, 0, 0, 0, 0.8f, 0) { Pp = 0.9f }, 0, image);
+        Assert.Equal(0, CountColour(renderer, image, FaceRenderer.MouthInteriorColor));
+        renderer.Render(new VisemeFrame(0.9f, 0, 0, 0, 0, 0.8f, 0) { Pp = 0.1f }, 0, image);
+        Assert.True(CountColour(renderer, image, FaceRenderer.MouthInteriorColor) > 500);
+    }
+
+    [Fact]
+    public void Render_Ff_ShowsTheUpperTeethOnTheLowerLip()
+    {
+        using var renderer = new FaceRenderer();
+        var image = new byte[renderer.FrameBytes];
+        renderer.Render(new VisemeFrame(0, 0.2f, 0, 0, 0, 0.3f, 0) { Ff = 0.8f }, 0, image);
+        Assert.Equal(0, CountColour(renderer, image, FaceRenderer.MouthInteriorColor));
+        int teeth = CountColour(renderer, image, FaceRenderer.BiteTeethColor);
+        renderer.Render(new VisemeFrame(0, 0, 0, 0, 0, 0, 1), 0, image);
+        Assert.True(teeth > 300 && CountColour(renderer, image, FaceRenderer.BiteTeethColor) == 0, $"{teeth} teeth pixels");
+    }
+
     [Fact]
     public void Render_DifferentVisemes_GiveDifferentMouths()
     {

@@ -6,12 +6,41 @@ namespace KvsInference.Tests.Training;
 public class VisemeEvaluatorTests
 {
     [Fact]
-    public void Evaluate_ShippedModelOnHeldOutVoices_StaysAboveTheFloor()
+    public void Evaluate_ShippedModelOnHeldOutSpeakers_StaysNearTheReadmeFigures()
     {
-        // The full harness (`KvsInference.Worker eval-model`) reaches the figure in docs/model.md (83.1 %); this smaller
-        // run (4 sentences x 3 held-out voices, 81.7 % with the shipped weights) must stay within 5 points of it.
-        var result = VisemeEvaluator.Evaluate(VisemeModel.LoadDefault(modelDirectory: "/nonexistent"), maxSentences: 4);
-        Assert.True(result.Accuracy >= 0.78, $"accuracy {result.Accuracy:P1}\n{result.FormatConfusion()}");
-        Assert.True(result.Frames > 1000);
+        // The full harness (`KvsInference.Worker eval-model`) gives the table in docs/model.md; this smaller run (the first 25
+        // prompts of each held-out recorded speaker, 4 sentences per espeak-ng voice) must stay near those figures.
+        var rows = VisemeEvaluator.Evaluate(VisemeModel.LoadDefault(modelDirectory: "/nonexistent"), maxPrompts: 25, maxSentences: 4);
+        var table = VisemeEvaluator.FormatTable(rows);
+        Assert.Equal(["fr_CA_f_June", "it_IT_m_Carlo"], rows.Where(r => r.Engine == "recorded" && r.Voice != "all").Select(r => r.Voice));
+        var recorded = rows.Single(r => r.Engine == "recorded" && r.Voice == "all");
+        var espeak = rows.Single(r => r.Engine == "espeak-ng" && r.Voice == "all");
+        Assert.True(recorded.Frames > 1000, table);
+        Assert.True(recorded.Accuracy >= RecordedFloor, table);
+        Assert.True(espeak.Accuracy >= EspeakFloor, table);
+        Assert.True(recorded.PpClosure >= PpFloor, table);
+        Assert.True(recorded.LevelAgreement >= LevelFloor, table);
+    }
+
+    // The shipped weights on this subset (PocketSphinx-aligned prompts): recorded 0.656, espeak-ng 0.677, p/b/m closed 34 %,
+    // quiet = loud 91.0 %; the floors are those less about 5 points (the bars are higher: see docs/model.md).
+    private const double RecordedFloor = 0.60;
+    private const double EspeakFloor = 0.62;
+    private const double PpFloor = 0.28;
+    private const double LevelFloor = 0.86;
+
+    [Fact]
+    public void Score_PerfectAndWrongPredictions_AreCountedOnTheMiddleOfSegments()
+    {
+        // One second: silence, then "aa" (0.25..0.75 s), then silence; a model that says silence everywhere gets the
+        // silence frames right and the vowel frames wrong.
+        var speech = LabelledSpeech.FromTimings(new short[16000], [0, 4000, 12000], [VisemeClass.Silence, VisemeClass.Aa, VisemeClass.Silence]);
+        var model = VisemeModel.LoadDefault(modelDirectory: "/nonexistent");
+        var score = VisemeEvaluator.Score(model, speech, "zeros", "test");
+        // 60 fps: the vowel's middle 60 % is 0.35..0.65 s, 19 frames; silence's 0.05..0.2 s and 0.8..0.95 s.
+        Assert.Equal(19, score.VowelFrames);
+        Assert.Equal(0, score.VowelCorrect);
+        Assert.Equal(score.Frames - score.VowelFrames, score.Correct);
+        Assert.Equal(1.0, score.LevelAgreement);
     }
 }

@@ -7,7 +7,9 @@ public class VisemeTrainerTests
 {
     private static byte[] TrainTiny(int seed)
     {
-        var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = seed, MaxVoices = 2, MaxSentences = 6, Epochs = 3, HiddenUnits = 16 });
+        // espeak-ng voices and the first prompts of one recorded training speaker would need scripts/setup-training; the
+        // espeak-ng part alone runs everywhere scripts/setup ran.
+        var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = seed, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, Epochs = 4, HiddenUnits = 16 });
         using var ms = new MemoryStream();
         network.Save(ms);
         return ms.ToArray();
@@ -20,7 +22,7 @@ public class VisemeTrainerTests
         var dll = Path.Combine(KvsInference.TestSupport.TestPaths.RepoRoot, "src", "KvsInference.Worker", "bin", configuration, "net10.0", "KvsInference.Worker.dll");
         var output = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"tiny-{seed}-{Guid.NewGuid():N}.weights");
         KvsInference.TestSupport.ProcessRunner.Run("dotnet", [dll, "train-model", "-o", output, "--seed", seed.ToString(), "--epochs", "2",
-            "--hidden", "8", "--max-voices", "2", "--max-sentences", "4"]);
+            "--hidden", "8", "--max-voices", "2", "--max-sentences", "4", "--max-speakers", "0"]);
         return File.ReadAllBytes(output);
     }
 
@@ -37,8 +39,9 @@ public class VisemeTrainerTests
     {
         using var ms = new MemoryStream(TrainTiny(5));
         var model = new VisemeModel(VisemeNetwork.Load(ms));
-        var result = VisemeEvaluator.Evaluate(model, maxSentences: 3, maxVoices: 1);
-        long majority = Enumerable.Range(0, 6).Max(r => Enumerable.Range(0, 6).Sum(c => result.Confusion[r, c]));
-        Assert.True(result.Accuracy > (double)majority / result.Frames + 0.1, $"accuracy {result.Accuracy:P1}, majority class {(double)majority / result.Frames:P1}");
+        var rows = VisemeEvaluator.Evaluate(model, maxPrompts: 3, maxSentences: 3);
+        var espeak = rows.Single(r => r.Engine == "espeak-ng" && r.Voice == "all");
+        // Silence is the majority class of these frames (about a third); a model that learnt nothing scores about that.
+        Assert.True(espeak.Accuracy > 0.5, $"accuracy {espeak.Accuracy:P1}");
     }
 }

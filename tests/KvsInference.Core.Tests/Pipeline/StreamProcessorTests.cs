@@ -35,6 +35,29 @@ public class StreamProcessorTests
         }
     }
 
+    // A streaming model stand-in with a look-ahead: frame k (time k/60 s from the stream's first sample) is returned
+    // once the audio up to 100 ms after it has arrived, so each answer starts with frames of the previous window.
+    private sealed class LookaheadModel : IInferenceClient
+    {
+        private long _samples;
+        private long _nextFrame;
+
+        public string ModelName => "lookahead-test";
+
+        public Task<IReadOnlyList<InferencePrediction>> InferAsync(IReadOnlyList<InferenceInstance> instances, CancellationToken cancellationToken)
+        {
+            var result = instances.Select(i =>
+            {
+                _samples += i.Pcm.Length;
+                long first = _nextFrame;
+                long complete = Math.Max(0, (long)Math.Floor((_samples / (double)i.SampleRate - 0.1) * 60));
+                _nextFrame = Math.Max(first, complete);
+                return new InferencePrediction { Id = i.Id, FrameRate = 60, Frames = new VisemeFrame[_nextFrame - first], FirstFrame = first };
+            }).ToList();
+            return Task.FromResult<IReadOnlyList<InferencePrediction>>(result);
+        }
+    }
+
     private sealed class RecordingSink : IRecordSink
     {
         public ConcurrentQueue<string> Events { get; } = new();
@@ -119,6 +142,26 @@ public class StreamProcessorTests
         ProcessRunner.Ffmpeg("-c:a", "libopus", "-i", webm, "-ar", "16000", "-ac", "1", "-f", "s16le", decoded);
         long samples = new FileInfo(decoded).Length / 2;
         return (int)((samples + 3199) / 3200);
+    }
+
+    [Fact]
+    public async Task RunAsync_ModelHoldsBackLookahead_RecordsPlaceFramesAtTheirOwnTime()
+    {
+        // Each record's first frame must sit at its own time in the stream (FirstFrame / 60 s), not at its window's start.
+        var sink = new RecordingSink();
+        var (processor, batcher) = Create(new SpeechPath(), sink, model: new LookaheadModel());
+        await using var _ = batcher;
+
+        await processor.RunAsync(null, (_, _) => Task.CompletedTask, default).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var withFrames = sink.Records.Where(r => r.Frames.Count > 0).ToList();
+        Assert.True(withFrames.Count > 3);
+        long frame = 0;
+        foreach (var r in sink.Records)
+        {
+            Assert.Equal(frame * 1000.0 / 60, r.StartOffsetMs, 0.01);
+            frame += r.Frames.Count;
+        }
     }
 
     [Fact]

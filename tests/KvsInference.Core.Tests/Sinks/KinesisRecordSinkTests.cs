@@ -142,7 +142,7 @@ public sealed class KinesisRecordSinkTests
         Assert.Equal(3, client.Calls.Count);
         Assert.All(client.Calls, c => Assert.Equal(["cam-a", "cam-b"], c.Select(e => e.PartitionKey)));
         var json = JsonDocument.Parse(client.Calls[0][0].Data).RootElement;
-        Assert.Equal("kvs-inference/1", json.GetProperty("schema").GetString());
+        Assert.Equal("kvs-inference/2", json.GetProperty("schema").GetString());
         Assert.Equal("cam-a", json.GetProperty("streamName").GetString());
         Assert.Equal(records[0].RecordId, json.GetProperty("recordId").GetString());
         var frame = json.GetProperty("frames")[1];

@@ -22,6 +22,21 @@ public sealed class VisemeTimelineTests
     }
 
     [Fact]
+    public void Sample_BetweenTwoFrames_InterpolatesTheConsonantVisemesToo()
+    {
+        var timeline = new VisemeTimeline();
+        timeline.Add(new InferenceRecord
+        {
+            StreamName = "s", FragmentNumber = "1", ProducerTimestamp = 1000, StartOffsetMs = 0, FrameRate = 50, Model = "m", RecordId = "s/1/0",
+            Frames = [new VisemeFrame(0, 0, 0, 0, 0, 0, 0) { Pp = 1 }, new VisemeFrame(0, 0, 0, 0, 0, 0, 0) { Ff = 1, Rr = 0.5f }],
+        });
+        var mid = timeline.Sample(1010);
+        Assert.Equal(0.5f, mid.Pp, 3);
+        Assert.Equal(0.5f, mid.Ff, 3);
+        Assert.Equal(0.25f, mid.Rr, 3);
+    }
+
+    [Fact]
     public void Sample_InGapBetweenRecords_Rests()
     {
         var timeline = new VisemeTimeline();

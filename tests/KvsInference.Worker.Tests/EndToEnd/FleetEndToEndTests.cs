@@ -309,7 +309,7 @@ public class FleetEndToEndTests(ITestOutputHelper output)
     {
         using var doc = JsonDocument.Parse(data);
         var root = doc.RootElement;
-        Assert.Equal("kvs-inference/1", root.GetProperty("schema").GetString());
+        Assert.Equal("kvs-inference/2", root.GetProperty("schema").GetString());
         Assert.Equal(partitionKey, root.GetProperty("streamName").GetString());
         Assert.True(root.GetProperty("frames").GetArrayLength() >= 0);
         return new ParsedRecord(root.GetProperty("fragmentNumber").GetString()!, root.GetProperty("startOffsetMs").GetDouble(), root.GetProperty("recordId").GetString()!);

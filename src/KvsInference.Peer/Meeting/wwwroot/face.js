@@ -2,20 +2,26 @@
 // and mouth model (the viseme weights blend the mouth's width and height, jawOpen decides how far it opens).
 'use strict';
 (function (global) {
-  // Width, height of the mouth per class aa, ih, ou, ee, oh, rest (as FaceRenderer.Shapes).
-  const SHAPES = [[1.0, 1.0], [0.9, 0.45], [0.5, 0.6], [1.15, 0.35], [0.68, 0.85], [0.85, 0]];
+  // Width, height of the mouth per key (as FaceRenderer.Shapes): the vowels and rest, then the consonant visemes.
+  const KEYS = ['aa', 'ih', 'ou', 'ee', 'oh', 'silence', 'pp', 'ff', 'th', 'dd', 'kk', 'ch', 'ss', 'nn', 'rr'];
+  const SHAPES = [[1.0, 1.0], [0.9, 0.45], [0.5, 0.6], [1.15, 0.35], [0.68, 0.85], [0.85, 0],
+    [0.85, 0], [1.0, 0.2], [0.95, 0.3], [0.95, 0.35], [0.95, 0.4], [0.6, 0.35], [1.05, 0.15], [0.9, 0.3], [0.6, 0.45]];
   const clamp01 = v => Math.min(1, Math.max(0, Number(v) || 0));
 
   function oval(c, cx, cy, rx, ry) { c.beginPath(); c.ellipse(cx, cy, Math.max(rx, 0), Math.max(ry, 0), 0, 0, 2 * Math.PI); }
 
   // The mouth opening in pixels for a frame: what the page reports as the mouth's state.
   function mouthOpening(frame, s) {
-    const weights = [frame.aa, frame.ih, frame.ou, frame.ee, frame.oh, frame.silence].map(clamp01);
-    let sum = 0, w = 0, h = 0;
-    weights.forEach((wi, i) => { sum += wi; w += wi * SHAPES[i][0]; h += wi * SHAPES[i][1]; });
+    // Records of schema kvs-inference/1 have no consonant keys: they count as 0.
+    const weights = KEYS.map(k => clamp01(frame[k]));
+    let sum = 0, w = 0, h = 0, largest = 0;
+    weights.forEach((wi, i) => { sum += wi; w += wi * SHAPES[i][0]; h += wi * SHAPES[i][1]; if (i !== 7) largest = Math.max(largest, wi); });
     if (sum > 1e-6) { w /= sum; h /= sum; } else { [w, h] = SHAPES[5]; }
     const jaw = clamp01(frame.jawOpen);
-    return { halfWidth: 55 * s * w, opening: 50 * s * h * (0.3 + 0.7 * jaw) };
+    // PP presses the lips together; FF tucks the lower lip under the upper teeth.
+    const closing = Math.min(1, Math.max(0, 1 - 1.5 * weights[6]));
+    const bite = weights[7] > largest;
+    return { halfWidth: 55 * s * w, opening: bite ? 0 : 50 * s * h * (0.3 + 0.7 * jaw) * closing, bite };
   }
 
   function drawFace(canvas, frame, seconds) {
@@ -62,9 +68,16 @@
   }
 
   function drawMouth(c, s, cx, cy, frame) {
-    const { halfWidth, opening } = mouthOpening(frame, s);
+    const { halfWidth, opening, bite } = mouthOpening(frame, s);
     const mouthY = cy + 105 * s;
     const lip = '#B54A4F';
+    if (bite) {
+      c.fillStyle = '#F4F1EA'; c.fillRect(cx - halfWidth * 0.7, mouthY - 7 * s, halfWidth * 1.4, 9 * s);
+      c.strokeStyle = lip; c.lineWidth = 7 * s;
+      c.beginPath(); c.moveTo(cx - halfWidth, mouthY - 4 * s); c.quadraticCurveTo(cx, mouthY - 14 * s, cx + halfWidth, mouthY - 4 * s); c.stroke();
+      c.beginPath(); c.moveTo(cx - halfWidth * 0.9, mouthY + 6 * s); c.quadraticCurveTo(cx, mouthY + 12 * s, cx + halfWidth * 0.9, mouthY + 6 * s); c.stroke();
+      return 0;
+    }
     if (opening < 2 * s) {
       c.strokeStyle = lip; c.lineWidth = 6 * s;
       c.beginPath(); c.moveTo(cx - halfWidth, mouthY); c.quadraticCurveTo(cx, mouthY + 6 * s, cx + halfWidth, mouthY); c.stroke();

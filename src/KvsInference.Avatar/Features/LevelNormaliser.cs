@@ -1,0 +1,87 @@
+namespace KvsInference.Avatar.Features;
+
+/// <summary>
+/// Makes the log-mel features and the loudness independent of the microphone's gain and, slowly, of its
+/// frequency response. Per stream it tracks the speech level (the peak window level, decaying 5 dB/s) and
+/// the mean log-mel spectrum of the windows that hold speech (within 30 dB of that level). Each frame becomes
+/// log-mel minus the speech level minus (that running mean minus the mean spectrum of the training speech).
+/// A gain change shifts every log-mel band and the level by the same amount, so it cancels exactly (once the
+/// level has seen the louder speech); a fixed filter (telephone band, a cheap microphone) is taken out within
+/// about a second of speech.
+/// </summary>
+/// <remarks>All state lives in the caller's <see cref="State"/>; the class itself holds constants only.</remarks>
+internal static class LevelNormaliser
+{
+    /// <summary>The lowest speech level, in dBFS: stream starts and digital silence are taken relative to it.</summary>
+    public const float FloorDb = -75;
+
+    /// <summary>How fast the speech level falls when the input gets quieter: 5 dB per second, per 10 ms hop.</summary>
+    public const float DecayDbPerHop = 0.05f;
+
+    /// <summary>Windows more than this far under the speech level are not speech and do not move the spectrum mean.</summary>
+    public const float SpeechGateDb = 30;
+
+    /// <summary>Windows quieter than this (dBFS) are never speech (digital silence, dither).</summary>
+    public const float AbsoluteGateDb = -85;
+
+    /// <summary>The weight of a new speech window in the running spectrum mean (time constant: 1 s of speech).</summary>
+    public const float SpectrumAlpha = 0.01f;
+
+    // dB -> natural-log units of power: ln(10) / 10.
+    private const float NepersPerDb = 0.23025851f;
+
+    /// <summary>The per-stream memory.</summary>
+    internal sealed class State
+    {
+        public readonly float[] SpectrumMean = new float[FeatureConstants.MelBands];
+        public float LevelDb;
+    }
+
+    /// <summary>Forgets a stream: level at the floor, spectrum mean at the training speech's mean.</summary>
+    public static void Reset(State state, ReadOnlySpan<float> speechMean)
+    {
+        state.LevelDb = FloorDb;
+        speechMean.CopyTo(state.SpectrumMean);
+    }
+
+    /// <summary>
+    /// Normalises one window's log-mel bands in place and updates the stream's state.
+    /// </summary>
+    /// <param name="state">The stream's state.</param>
+    /// <param name="logMel">The window's natural-log mel band energies; receives the normalised values.</param>
+    /// <param name="meanSquare">The window's mean-square level (full scale = 1).</param>
+    /// <param name="speechMean">The mean of the level-normalised speech spectrum of the training data.</param>
+    /// <returns>The window's level in dB relative to the stream's speech level (0 at the loudest speech, negative below).</returns>
+    public static float Apply(State state, Span<float> logMel, float meanSquare, ReadOnlySpan<float> speechMean)
+    {
+        float db = 10 * MathF.Log10(meanSquare + 1e-12f);
+        state.LevelDb = MathF.Max(MathF.Max(db, state.LevelDb - DecayDbPerHop), FloorDb);
+        float level = state.LevelDb * NepersPerDb;
+        bool speech = db > AbsoluteGateDb && db > state.LevelDb - SpeechGateDb;
+        var mean = state.SpectrumMean;
+        for (int b = 0; b < logMel.Length; b++)
+        {
+            float v = logMel[b] - level;
+            if (speech) mean[b] += SpectrumAlpha * (v - mean[b]);
+            logMel[b] = v - (mean[b] - speechMean[b]);
+        }
+        return db - state.LevelDb;
+    }
+
+    /// <summary>Level-normalises bands without a channel correction (the statistics pass of training).</summary>
+    /// <returns>Whether the window counts as speech.</returns>
+    public static bool ApplyLevelOnly(ref float levelDb, Span<float> logMel, float meanSquare)
+    {
+        float db = 10 * MathF.Log10(meanSquare + 1e-12f);
+        levelDb = MathF.Max(MathF.Max(db, levelDb - DecayDbPerHop), FloorDb);
+        float level = levelDb * NepersPerDb;
+        for (int b = 0; b < logMel.Length; b++) logMel[b] -= level;
+        return db > AbsoluteGateDb && db > levelDb - SpeechGateDb;
+    }
+
+    /// <summary>Writes the normalised bands of a window of zeros in a fresh stream (the frames before a stream starts).</summary>
+    public static void SilentFrame(Span<float> logMel)
+    {
+        logMel.Fill(MathF.Log(FeatureConstants.EnergyFloor) - FloorDb * NepersPerDb);
+    }
+}
