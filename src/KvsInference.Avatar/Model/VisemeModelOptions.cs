@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using KvsInference.Validation;
 
 namespace KvsInference.Avatar.Model;
 
@@ -27,17 +28,7 @@ public sealed class VisemeModelOptions
 
     /// <summary>Checks every setting and reports all problems together.</summary>
     /// <exception cref="ValidationException">A setting is out of range; the message lists each one.</exception>
-    public void Validate()
-    {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
-        if (JawOpenDb <= JawClosedDb)
-        {
-            results.Add(new ValidationResult($"JawOpenDb ({JawOpenDb}) must be above JawClosedDb ({JawClosedDb}).", [nameof(JawOpenDb)]));
-        }
-        if (results.Count > 0)
-        {
-            throw new ValidationException("Invalid VisemeModelOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
-        }
-    }
+    public void Validate() => OptionsValidator.Validate(this, JawOpenDb <= JawClosedDb
+        ? [OptionsValidator.Error(nameof(JawOpenDb), $"must be above JawClosedDb ({JawClosedDb}), not {JawOpenDb}.")]
+        : null);
 }
