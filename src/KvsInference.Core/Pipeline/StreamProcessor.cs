@@ -309,8 +309,8 @@ public sealed class StreamProcessor
     private InferenceRecord MakeRecord(WindowItem window, InferencePrediction prediction)
     {
         var fragment = window.Fragment;
-        double offsetMs = fragment.FirstPcmNs is { } first ? Math.Max(0, (window.TimestampNs - first) / 1_000_000.0) : 0;
-        offsetMs += FirstFrameShiftMs(window, prediction);
+        double windowOffsetMs = fragment.FirstPcmNs is { } first ? Math.Max(0, (window.TimestampNs - first) / 1_000_000.0) : 0;
+        double offsetMs = windowOffsetMs + FirstFrameShiftMs(window, prediction);
         double? ingestToProcess = null;
         if (fragment.ServerTimestamp is { } server)
         {
@@ -328,7 +328,10 @@ public sealed class StreamProcessor
             Frames = prediction.Frames,
             Model = _batcher.ModelName,
             IngestToProcessMs = ingestToProcess is { } v ? Math.Round(v, 1) : null,
-            RecordId = InferenceRecord.MakeRecordId(StreamName, fragment.Number, Math.Round(offsetMs, 3)),
+            // Keyed by the window, not by where its frames are placed: a stream read again from a fragment's start (after
+            // a lease hand-off) has a cold model state whose first window places no held-back frames, yet it is the same
+            // window as the first owner's and must de-duplicate against it.
+            RecordId = InferenceRecord.MakeRecordId(StreamName, fragment.Number, Math.Round(windowOffsetMs, 3)),
         };
     }
 

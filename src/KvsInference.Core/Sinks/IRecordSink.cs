@@ -55,12 +55,16 @@ public sealed class InferenceRecord
     /// <summary>Gets the time from the fragment's server timestamp to the record being produced, in milliseconds.</summary>
     [JsonPropertyName("ingestToProcessMs")] public double? IngestToProcessMs { get; init; }
 
-    /// <summary>Gets the de-duplication key: stream, fragment number and offset.</summary>
+    /// <summary>Gets the de-duplication key: stream, fragment number and the offset of the audio window in the fragment
+    /// (which is <see cref="StartOffsetMs"/> unless a streaming model placed held-back frames before the window).</summary>
     [JsonPropertyName("recordId")] public required string RecordId { get; init; }
 
     /// <summary>Builds the de-duplication key of a record.</summary>
-    public static string MakeRecordId(string streamName, string fragmentNumber, double startOffsetMs) =>
-        FormattableString.Invariant($"{streamName}/{fragmentNumber}/{startOffsetMs:0.###}");
+    /// <param name="streamName">The stream.</param>
+    /// <param name="fragmentNumber">The fragment.</param>
+    /// <param name="windowOffsetMs">The offset of the record's audio window from the fragment's first sample.</param>
+    public static string MakeRecordId(string streamName, string fragmentNumber, double windowOffsetMs) =>
+        FormattableString.Invariant($"{streamName}/{fragmentNumber}/{windowOffsetMs:0.###}");
 }
 
 /// <summary>Writes inference records durably: Kinesis PutRecords, a JSON-lines file, or the consumer's own.</summary>
