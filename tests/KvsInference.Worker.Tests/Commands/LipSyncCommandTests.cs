@@ -50,6 +50,27 @@ public class LipSyncCommandTests
     }
 
     [Fact]
+    public async Task MeasureAsync_OddSizedMouthRegion_ReadsEveryFrameAndMeasuresAsTheFacesOwnRegion()
+    {
+        // The 3D head's region at 640x480 is 163x115: an odd size must be cropped exactly, not rounded to even.
+        var options = new FaceRendererOptions { Width = 320, Height = 240, FrameRate = 30 };
+        var model = KvsInference.Avatar.Model.VisemeModel.LoadDefault(new() { FrameRate = 30 }, "/nonexistent");
+        var mp4 = Path.Combine(TestPaths.Scratch, "lipsync-odd-region.mp4");
+        var video = await TalkingFaceVideo.WriteMp4Async(AvatarSpeech.Wav("Hello there, this is a short lip sync test of the face."), mp4, model, options);
+        using var renderer = new FaceRenderer(options);
+        var r = renderer.MouthRegion;
+        var odd = new SkiaSharp.SKRectI(r.Left, r.Top, r.Right + 1 - r.Width % 2, r.Bottom + 1 - r.Height % 2);
+        Assert.True(odd.Width % 2 == 1 && odd.Height % 2 == 1 && odd.Right <= options.Width && odd.Bottom <= options.Height, odd.ToString());
+
+        var own = await LipSyncMeter.MeasureAsync(mp4);
+        var measured = await LipSyncMeter.MeasureAsync(mp4, new LipSyncMeterOptions { MouthRegion = odd });
+
+        Assert.Equal(video.Frames, measured.Frames);
+        Assert.InRange(measured.OffsetMs, own.OffsetMs - 1000.0 / 30, own.OffsetMs + 1000.0 / 30);
+        Assert.True(measured.Correlation > 0.5, measured.Describe());
+    }
+
+    [Fact]
     public async Task RunAsync_NoAudioOrNoVideo_ExitsOneNamingTheMissingStream()
     {
         var wav = AvatarSpeech.Wav("Hello there, this is a short lip sync test of the face.");
