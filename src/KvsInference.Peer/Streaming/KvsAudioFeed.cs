@@ -189,6 +189,11 @@ public sealed class KvsAudioFeed
         {
         }
 
-        public void Dispose() => _audio.Dispose();
+        public void Dispose()
+        {
+            // The connection ended: the samples the decoder still holds (its resampler's tail) are delivered too.
+            _audio.Complete();
+            _audio.Dispose();
+        }
     }
 }
