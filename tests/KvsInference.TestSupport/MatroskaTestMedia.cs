@@ -164,9 +164,11 @@ public static class Ebml
     /// Stream bytes shaped like KVS GetMedia output: per fragment an EBML header and an unknown-size Segment with
     /// Info, Tracks, a Tags element (fragment number, server and producer timestamps), an unknown-size Cluster of
     /// 20 ms SimpleBlocks, then a Tags element with MILLIS_BEHIND_NOW and CONTINUATION_TOKEN. The track is
-    /// <see cref="OpusTracks"/> unless <paramref name="tracks"/> gives another Tracks element (for track number 1).
+    /// <see cref="OpusTracks"/> unless <paramref name="tracks"/> gives another Tracks element (for track number 1), or
+    /// <paramref name="tracksOfFragment"/> one per fragment (a codec change mid-stream).
     /// </summary>
-    public static byte[] KvsGetMedia(int fragments, int framesPerFragment, out List<string> fragmentNumbers, byte[]? tracks = null)
+    public static byte[] KvsGetMedia(int fragments, int framesPerFragment, out List<string> fragmentNumbers, byte[]? tracks = null,
+        Func<int, byte[]>? tracksOfFragment = null)
     {
         fragmentNumbers = [];
         var parts = new List<byte[]>();
@@ -181,7 +183,7 @@ public static class Ebml
             parts.Add(Header("matroska"));
             parts.Add(MasterUnknownSize(0x18538067,
                 Master(0x1549A966, UInt(0x2AD7B1, 1_000_000)),
-                tracks ?? OpusTracks(),
+                tracksOfFragment?.Invoke(f) ?? tracks ?? OpusTracks(),
                 Tags(("AWS_KINESISVIDEO_FRAGMENT_NUMBER", number),
                     ("AWS_KINESISVIDEO_SERVER_TIMESTAMP", $"1598299264.{432 + f}"),
                     ("AWS_KINESISVIDEO_PRODUCER_TIMESTAMP", $"1598299263.{953 + f}")),

@@ -157,7 +157,7 @@ public sealed class StreamProcessor
         var writer = Task.Run(() => WriteLoopAsync(queue.Reader, checkpointer, stop.Token), CancellationToken.None);
         using var readStop = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, drain);
         var handler = new Handler(this, position.SkipFragment, stop.Token);
-        var parser = new MkvStreamParser(frameTiming: AudioFrameTiming.Instance);
+        var parser = MkvAudioTrackReader.CreateParser();
         Exception? readError = null;
         try
         {
@@ -405,7 +405,7 @@ public sealed class StreamProcessor
         }
     }
 
-    // Runs inside MkvStreamParser.Feed: parse callbacks -> decoder -> windower -> inference submissions.
+    // Runs inside MkvStreamParser.Feed: parse callbacks -> track reader (decoder) -> windower -> inference submissions.
     private sealed class Handler : IMkvHandler, IPcmSink, IDisposable
     {
         private readonly StreamProcessor _owner;
@@ -413,9 +413,7 @@ public sealed class StreamProcessor
         private readonly CancellationToken _cancellationToken;
         private readonly List<Item> _ready = new();
         private readonly PcmWindower _windower;
-        private AudioTrackDecoder? _decoder;
-        private MkvTrackInfo? _track;
-        private readonly HashSet<ulong> _unsupported = new();
+        private readonly MkvAudioTrackReader _audio;
         private FragmentInfo _fragment = new("0", null, null);
         private bool _fragmentHasFrames;
         private bool _fragmentEnded;   // its end was queued (at its end-of-fragment tags); ended once only
@@ -432,6 +430,8 @@ public sealed class StreamProcessor
             _cancellationToken = cancellationToken;
             _windower = new PcmWindower(owner._options.ModelSampleRate, 1,
                 new PcmWindowerOptions { WindowDuration = owner._options.WindowDuration, DeliverPartialWindows = true }, OnWindow);
+            _audio = new MkvAudioTrackReader(owner._decoders, new AudioTrackOptions { OutputSampleRate = owner._options.ModelSampleRate, Mono = true },
+                this, owner._options.TrackNumber, Report);
         }
 
         public long ArrivalTimestamp { get; set; }
@@ -476,40 +476,11 @@ public sealed class StreamProcessor
             _skipping = number == _skipFragment;
         }
 
-        public void OnTrack(MkvTrackInfo track)
-        {
-            if (track.Type != MkvTrackType.Audio) return;
-            if (_owner._options.TrackNumber is { } wanted && track.Number != wanted) return;
-            if (_track is not null && track.Number != _track.Number) return;
-            if (_track is not null && SameCodec(_track, track)) return;  // KVS repeats Tracks in every fragment.
-            if (_unsupported.Contains(track.Number)) return;
-
-            var options = new AudioTrackOptions { OutputSampleRate = _owner._options.ModelSampleRate, Mono = true };
-            if (AudioTrackDecoder.TryCreate(track, options, this, _owner._decoders, out var decoder, out var error))
-            {
-                if (_decoder is not null)
-                {
-                    _decoder.Complete();
-                    _decoder.Dispose();
-                }
-                _decoder = decoder;
-                _track = track;
-            }
-            else
-            {
-                _unsupported.Add(track.Number);
-                PipelineMetrics.Error("decode");
-                _owner._logger.LogWarning("Stream {Stream}: {Error}; the track is skipped", _owner.StreamName, error);
-            }
-        }
-
-        private static bool SameCodec(MkvTrackInfo a, MkvTrackInfo b) =>
-            a.CodecId == b.CodecId && a.Channels == b.Channels && a.SamplingFrequency == b.SamplingFrequency
-            && (a.CodecPrivate ?? []).AsSpan().SequenceEqual(b.CodecPrivate ?? []);
+        public void OnTrack(MkvTrackInfo track) => _audio.OnTrack(track);
 
         public void OnFrame(in MkvFrame frame)
         {
-            if (_decoder is null || _track is null || frame.TrackNumber != _track.Number) return;
+            if (!_audio.IsDecoding(frame.TrackNumber)) return;
             FramesSeen++;
             PipelineMetrics.FramesReceived.Add(1);
             _owner.Stats.AddReceived(1);
@@ -520,17 +491,20 @@ public sealed class StreamProcessor
             _fragmentHasFrames = true;
             // A frame after the end-of-fragment tags (not what KVS sends) reopens the fragment, so its samples are counted.
             _fragmentEnded = false;
-            try
-            {
-                if (frame.IsPayloadContiguous) _decoder.Decode(frame.TimestampNs, frame.PayloadSpan, frame.DiscardPaddingNs);
-                else _decoder.Decode(frame.TimestampNs, frame.PayloadSequence, frame.DiscardPaddingNs);
-                _framesInWindow++;
-            }
-            catch (AudioDecodeException e)
+            if (_audio.Decode(frame)) _framesInWindow++;
+        }
+
+        private void Report(AudioTrackProblem problem)
+        {
+            PipelineMetrics.Error("decode");
+            if (problem.Kind == AudioTrackProblemKind.FrameFailed)
             {
                 PipelineMetrics.FramesDropped.Add(1);
-                PipelineMetrics.Error("decode");
-                _owner._logger.LogDebug("Stream {Stream}: frame at {Ms} ms not decoded: {Error}", _owner.StreamName, frame.TimestampNs / 1_000_000, e.Message);
+                _owner._logger.LogDebug("Stream {Stream}: {Problem}", _owner.StreamName, problem.Message);
+            }
+            else
+            {
+                _owner._logger.LogWarning("Stream {Stream}: {Problem}", _owner.StreamName, problem.Message);
             }
         }
 
@@ -580,7 +554,7 @@ public sealed class StreamProcessor
 
         public void Complete()
         {
-            _decoder?.Complete();
+            _audio.Complete();
             EndFragment();
         }
 
@@ -593,10 +567,6 @@ public sealed class StreamProcessor
             _ready.Clear();
         }
 
-        public void Dispose()
-        {
-            _decoder?.Dispose();
-            _decoder = null;
-        }
+        public void Dispose() => _audio.Dispose();
     }
 }

@@ -110,7 +110,7 @@ public sealed class KvsAudioFeed
                 {
                     Interlocked.Increment(ref _connections);
                     await using var body = await _media.OpenAsync(_streamName, start, cancellationToken).ConfigureAwait(false);
-                    await new MkvStreamParser(frameTiming: AudioFrameTiming.Instance).ParseAsync(body, handler, cancellationToken).ConfigureAwait(false);
+                    await MkvAudioTrackReader.CreateParser().ParseAsync(body, handler, cancellationToken).ConfigureAwait(false);
                     _logger.LogDebug("avatar audio {Stream}: GetMedia ended after fragment {Fragment}; reconnecting", _streamName, handler.LastFragment ?? lastFragment);
                 }
                 catch (Exception e) when (e is MkvFormatException or IOException or HttpRequestException or Aws.AwsServiceException or Aws.AwsProtocolException && !cancellationToken.IsCancellationRequested)
@@ -134,14 +134,23 @@ public sealed class KvsAudioFeed
         }
     }
 
-    /// <summary>One GetMedia connection: tracks the fragment, decodes the audio and places its samples.</summary>
-    private sealed class Handler(KvsAudioFeed owner, ChannelWriter<TimedPcm> queue) : IMkvHandler, IPcmSink, IDisposable
+    /// <summary>One GetMedia connection: tracks the fragment, decodes the audio (through <see cref="MkvAudioTrackReader"/>)
+    /// and places its samples.</summary>
+    private sealed class Handler : IMkvHandler, IPcmSink, IDisposable
     {
-        private AudioTrackDecoder? _decoder;
-        private MkvTrackInfo? _track;
-        private readonly HashSet<ulong> _unsupported = new();
+        private readonly KvsAudioFeed _owner;
+        private readonly ChannelWriter<TimedPcm> _queue;
+        private readonly MkvAudioTrackReader _audio;
         private double? _fragmentStartMs;
         private long? _fragmentFirstPcmNs;
+
+        public Handler(KvsAudioFeed owner, ChannelWriter<TimedPcm> queue)
+        {
+            _owner = owner;
+            _queue = queue;
+            _audio = new MkvAudioTrackReader(owner._decoders, new AudioTrackOptions { OutputSampleRate = owner._sampleRate, Mono = true }, this,
+                report: Report);
+        }
 
         public string? LastFragment { get; private set; }
 
@@ -151,46 +160,24 @@ public sealed class KvsAudioFeed
             LastFragment = number;
             _fragmentStartMs = (metadata.ProducerTimestamp ?? metadata.ServerTimestamp)?.ToUnixTimeMilliseconds();
             _fragmentFirstPcmNs = null;
-            if (_fragmentStartMs is null) Interlocked.Increment(ref owner._unplaced);
+            if (_fragmentStartMs is null) Interlocked.Increment(ref _owner._unplaced);
         }
 
-        public void OnTrack(MkvTrackInfo track)
-        {
-            if (track.Type != MkvTrackType.Audio || _unsupported.Contains(track.Number)) return;
-            if (_track is not null && (track.Number != _track.Number || track.CodecId == _track.CodecId)) return; // KVS repeats Tracks per fragment.
-            var options = new AudioTrackOptions { OutputSampleRate = owner._sampleRate, Mono = true };
-            if (AudioTrackDecoder.TryCreate(track, options, this, owner._decoders, out var decoder, out var error))
-            {
-                _decoder?.Dispose();
-                _decoder = decoder;
-                _track = track;
-            }
-            else
-            {
-                _unsupported.Add(track.Number);
-                owner._logger.LogWarning("avatar audio {Stream}: {Error}; the track is skipped", owner._streamName, error);
-            }
-        }
+        public void OnTrack(MkvTrackInfo track) => _audio.OnTrack(track);
 
-        public void OnFrame(in MkvFrame frame)
+        public void OnFrame(in MkvFrame frame) => _audio.Decode(frame);
+
+        private void Report(AudioTrackProblem problem)
         {
-            if (_decoder is null || _track is null || frame.TrackNumber != _track.Number) return;
-            try
-            {
-                if (frame.IsPayloadContiguous) _decoder.Decode(frame.TimestampNs, frame.PayloadSpan, frame.DiscardPaddingNs);
-                else _decoder.Decode(frame.TimestampNs, frame.PayloadSequence, frame.DiscardPaddingNs);
-            }
-            catch (AudioDecodeException e)
-            {
-                owner._logger.LogDebug("avatar audio {Stream}: frame at {Ms} ms not decoded: {Error}", owner._streamName, frame.TimestampNs / 1_000_000, e.Message);
-            }
+            if (problem.Kind == AudioTrackProblemKind.FrameFailed) _owner._logger.LogDebug("avatar audio {Stream}: {Problem}", _owner._streamName, problem.Message);
+            else _owner._logger.LogWarning("avatar audio {Stream}: {Problem}", _owner._streamName, problem.Message);
         }
 
         public void OnPcm(ReadOnlySpan<short> samples, long timestampNs)
         {
             if (_fragmentStartMs is not { } fragmentStart) return;
             _fragmentFirstPcmNs ??= timestampNs;
-            queue.TryWrite(new TimedPcm(fragmentStart + (timestampNs - _fragmentFirstPcmNs.Value) / 1_000_000.0, samples.ToArray()));
+            _queue.TryWrite(new TimedPcm(fragmentStart + (timestampNs - _fragmentFirstPcmNs.Value) / 1_000_000.0, samples.ToArray()));
         }
 
         public void OnDiscontinuity(long endNs, long nextStartNs)
@@ -202,6 +189,11 @@ public sealed class KvsAudioFeed
         {
         }
 
-        public void Dispose() => _decoder?.Dispose();
+        public void Dispose()
+        {
+            // The connection ended: the samples the decoder still holds (its resampler's tail) are delivered too.
+            _audio.Complete();
+            _audio.Dispose();
+        }
     }
 }

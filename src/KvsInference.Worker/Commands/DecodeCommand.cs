@@ -62,7 +62,7 @@ internal static class DecodeCommand
         var factory = new AudioDecoderFactory(loggerFactory.CreateLogger<AudioDecoderFactory>());
         var options = new AudioTrackOptions { OutputSampleRate = sampleRate, Mono = mono };
         using var reader = new MkvAudioTrackReader(factory, options, (rate, channels) => WavWriter.Create(wavPath, rate, channels), trackNumber,
-            message => log.WriteLine($"decode: {message}"));
+            problem => log.WriteLine($"decode: {problem.Message}"));
         var exit = 0;
         try
         {
@@ -91,13 +91,14 @@ internal static class DecodeCommand
             log.WriteLine($"decode: internal error ({e.GetType().Name}): {e.Message}");
             return ExitInternalError;
         }
-        if (reader.Decoder is not { } decoder)
+        if (reader.TrackNumber == 0)
         {
             log.WriteLine(trackNumber is { } n ? $"decode: track {n} is not a decodable audio track." : "decode: no decodable audio track.");
             // A track skipped for an invalid header is bad input; one skipped for its codec is "no track".
             return exit != 0 ? exit : reader.InvalidTracks > 0 ? ExitBadInput : ExitNoTrack;
         }
-        log.WriteLine($"decode: track {reader.TrackNumber} ({decoder.DecoderName}) -> {wavPath}: {decoder.OutputSampleRate} Hz, {decoder.OutputChannels} ch, {reader.Frames} frames, {decoder.PacketsFailed} packets concealed");
+        string decoderName = reader.Decoder?.DecoderName ?? "no decoder for its last header";
+        log.WriteLine($"decode: track {reader.TrackNumber} ({decoderName}) -> {wavPath}: {sampleRate} Hz, {reader.OutputChannels} ch, {reader.Frames} frames, {reader.FramesFailed} packets concealed");
         return exit;
     }
 }

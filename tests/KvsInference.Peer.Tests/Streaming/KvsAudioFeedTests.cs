@@ -55,4 +55,43 @@ public sealed class KvsAudioFeedTests
         Assert.True(differing < back.Length / 100, $"{differing} of {back.Length} samples differ from the file's own decode");
         Assert.Equal(0, feed.FragmentsUnplaced);
     }
+
+    [Fact]
+    public async Task ReadAsync_RateChangesMidStream_NewDecoderResamplesTheLaterFragment()
+    {
+        // Fragments 0 and 1 are 16 kHz PCM, fragment 2 the same codec ID at 8 kHz: a new header, so a new decoder whose
+        // samples are resampled to 16 kHz. Each fragment's even-length blocks hold 127 samples (odd ones are corrupt); the
+        // last block's resampled samples come out when the connection ends.
+        byte[] media = Ebml.KvsGetMedia(3, 10, out _, tracksOfFragment: f => Ebml.PcmTracks(f < 2 ? 16000 : 8000, 1));
+        var feed = new KvsAudioFeed(new OnceSource(media), "speech", 16000, reconnectDelay: TimeSpan.FromMilliseconds(50), start: KvsStartSelector.Earliest());
+        const int expected = 127 + 127 + 2 * 127;
+        long samples = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await foreach (var piece in feed.ReadAsync(timeout.Token))
+            {
+                samples += piece.Samples.Length;
+                if (samples >= expected) break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Fewer samples than expected: the assertion below says how many.
+        }
+
+        Assert.Equal(expected, samples);
+        Assert.Equal(0, feed.FragmentsUnplaced);
+    }
+
+    /// <summary>Serves the media on the first GetMedia, then nothing (a stream whose producer stopped).</summary>
+    private sealed class OnceSource(byte[] media) : IMediaSource
+    {
+        private int _opens;
+
+        public bool IsLive => true;
+
+        public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken) =>
+            Task.FromResult<Stream>(new MemoryStream(Interlocked.Increment(ref _opens) == 1 ? media : []));
+    }
 }
