@@ -7,6 +7,7 @@ using KvsInference.Audio;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.IO;
 using KvsInference.Inference;
 using KvsInference.Kvs;
 using KvsInference.Matroska;
@@ -312,19 +313,11 @@ internal static class MeetingDelayCommand
         public async Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken) =>
             new TeeStream(await inner.OpenAsync(streamName, start, cancellationToken), clock, _frames);
 
-        private sealed class TeeStream(Stream inner, BenchClock clock, ConcurrentQueue<(double MediaMs, double ReadMs)> frames) : Stream, IMkvHandler
+        private sealed class TeeStream(Stream inner, BenchClock clock, ConcurrentQueue<(double MediaMs, double ReadMs)> frames) : ReadOnlyStream, IMkvHandler
         {
             private readonly MkvStreamParser _parser = new();
             private readonly List<byte> _pending = [];
             private double _readAt;
-
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
             public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
             {
@@ -338,10 +331,6 @@ internal static class MeetingDelayCommand
             }
 
             public void OnFrame(in MkvFrame frame) => frames.Enqueue((frame.TimestampNs / 1e6, _readAt));
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
             protected override void Dispose(bool disposing)
             {

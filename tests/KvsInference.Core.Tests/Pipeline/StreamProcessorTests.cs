@@ -273,16 +273,9 @@ public class StreamProcessorTests
         public Task<Stream> OpenAsync(string streamName, KvsStartSelector start, CancellationToken cancellationToken) =>
             Task.FromResult<Stream>(new PieceStream(_pieces.Reader));
 
-        private sealed class PieceStream(System.Threading.Channels.ChannelReader<byte[]> pieces) : Stream
+        private sealed class PieceStream(System.Threading.Channels.ChannelReader<byte[]> pieces) : KvsInference.IO.ReadOnlyStream
         {
             private ReadOnlyMemory<byte> _current;
-            public override bool CanRead => true;
-            public override bool CanSeek => false;
-            public override bool CanWrite => false;
-            public override long Length => throw new NotSupportedException();
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-            public override void Flush() { }
-            public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
             public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
             {
                 if (_current.IsEmpty) _current = await pieces.ReadAsync(cancellationToken);
@@ -291,9 +284,6 @@ public class StreamProcessorTests
                 _current = _current[n..];
                 return n;
             }
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-            public override void SetLength(long value) => throw new NotSupportedException();
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         }
     }
 
