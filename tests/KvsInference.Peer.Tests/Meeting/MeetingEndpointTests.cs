@@ -18,6 +18,7 @@ namespace KvsInference.Tests.Meeting;
 
 public sealed class MeetingEndpointTests : IAsyncLifetime
 {
+    private LocalMeetingHost _host = null!;
     private WebApplication _app = null!;
     private KvsInference.Peer.MediaStore.MediaStore _store = null!;
     private RecordBroadcaster _records = null!;
@@ -26,24 +27,13 @@ public sealed class MeetingEndpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = new KvsInference.Peer.MediaStore.MediaStore(new MediaStoreOptions { DataDirectory = Directory.CreateTempSubdirectory("kvsi-meeting-store-").FullName });
-        _records = new RecordBroadcaster(new JsonLinesFileSink(Path.Combine(Directory.CreateTempSubdirectory("kvsi-meeting-rec-").FullName, "r.jsonl")));
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddSingleton(_store).AddSingleton(_records).AddKvsSignaling().AddKvsMeeting(o => o.StreamPrefix = "avatar-demo-meeting-");
-        _app = builder.Build();
-        _app.UseWebSockets();
-        _app.MapKvsSignaling("/kvs");
-        _app.MapKvsMeeting();
-        await _app.StartAsync();
-        _url = _app.Urls.First();
+        _host = await LocalMeetingHost.StartAsync("kvsi-meeting-", o => o.StreamPrefix = "avatar-demo-meeting-");
+        (_app, _store, _url, _records) = (_host.App, _host.Store, _host.Url, _host.Records);
     }
 
     public async Task DisposeAsync()
     {
-        await _app.DisposeAsync();
-        _store.Dispose();
+        await _host.DisposeAsync();
         _http.Dispose();
     }
 

@@ -18,30 +18,20 @@ namespace KvsInference.Tests.Meeting;
 public sealed class MeetingJoinTests : IAsyncLifetime
 {
     private readonly HttpClient _http = new();
+    private LocalMeetingHost _host = null!;
     private WebApplication _app = null!;
     private KvsInference.Peer.MediaStore.MediaStore _store = null!;
     private string _url = "";
 
     public async Task InitializeAsync()
     {
-        _store = new KvsInference.Peer.MediaStore.MediaStore(new MediaStoreOptions { DataDirectory = Directory.CreateTempSubdirectory("kvsi-meeting-join-").FullName });
-        var records = new RecordBroadcaster(new JsonLinesFileSink(Path.Combine(Directory.CreateTempSubdirectory("kvsi-meeting-join-rec-").FullName, "r.jsonl")));
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddSingleton(_store).AddSingleton(records).AddKvsSignaling().AddKvsMeeting();
-        _app = builder.Build();
-        _app.UseWebSockets();
-        _app.MapKvsSignaling("/kvs");
-        _app.MapKvsMeeting();
-        await _app.StartAsync();
-        _url = _app.Urls.First();
+        _host = await LocalMeetingHost.StartAsync("kvsi-meeting-join-");
+        (_app, _store, _url) = (_host.App, _host.Store, _host.Url);
     }
 
     public async Task DisposeAsync()
     {
-        await _app.DisposeAsync();
-        _store.Dispose();
+        await _host.DisposeAsync();
         _http.Dispose();
     }
 

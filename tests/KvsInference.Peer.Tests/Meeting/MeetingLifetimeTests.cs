@@ -22,6 +22,7 @@ public sealed class MeetingLifetimeTests : IAsyncLifetime
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly HttpClient _http = new();
+    private LocalMeetingHost _host = null!;
     private WebApplication _app = null!;
     private KvsInference.Peer.MediaStore.MediaStore _store = null!;
     private string _url = "";
@@ -30,25 +31,14 @@ public sealed class MeetingLifetimeTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = new KvsInference.Peer.MediaStore.MediaStore(new MediaStoreOptions { DataDirectory = Directory.CreateTempSubdirectory("kvsi-meeting-life-").FullName });
-        var records = new RecordBroadcaster(new JsonLinesFileSink(Path.Combine(Directory.CreateTempSubdirectory("kvsi-meeting-life-rec-").FullName, "r.jsonl")));
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddSingleton<TimeProvider>(_time).AddSingleton(_store).AddSingleton(records).AddKvsSignaling()
-            .AddKvsMeeting(o => { o.MaxMeetings = 2; o.IdleTimeout = IdleTimeout; o.AllowedHosts.Add("meet.example.org"); });
-        _app = builder.Build();
-        _app.UseWebSockets();
-        _app.MapKvsSignaling("/kvs");
-        _app.MapKvsMeeting();
-        await _app.StartAsync();
-        _url = _app.Urls.First();
+        _host = await LocalMeetingHost.StartAsync("kvsi-meeting-life-",
+            o => { o.MaxMeetings = 2; o.IdleTimeout = IdleTimeout; o.AllowedHosts.Add("meet.example.org"); }, _time);
+        (_app, _store, _url) = (_host.App, _host.Store, _host.Url);
     }
 
     public async Task DisposeAsync()
     {
-        await _app.DisposeAsync();
-        _store.Dispose();
+        await _host.DisposeAsync();
         _http.Dispose();
     }
 
