@@ -84,7 +84,7 @@ internal static class RecordedPrompts
             entries.Add((name, text, path, samples));
             if (entries.Count >= maxPrompts) break;
         }
-        var pcm = Decode(entries.Select(e => e.Path).ToList(), entries.Sum(e => e.Samples));
+        var pcm = Decode(entries.Select(e => e.Path).ToList(), speaker.Codec, entries.Sum(e => e.Samples));
         var prompts = new List<RecordedPrompt>(entries.Count);
         long offset = 0;
         foreach (var e in entries)
@@ -117,20 +117,39 @@ internal static class RecordedPrompts
         return result;
     }
 
-    private static short[] Decode(IReadOnlyList<string> paths, long totalSamples)
+    private static short[] Decode(IReadOnlyList<string> paths, PromptCodec codec, long totalSamples)
     {
         if (paths.Count == 0) return [];
         var list = Path.GetTempFileName();
         try
         {
-            File.WriteAllLines(list, paths.Select(p => $"file '{p.Replace("'", "'\\''")}'"));
+            string[] input;
+            if (codec == PromptCodec.Gsm)
+            {
+                // Raw GSM has no header for ffmpeg to probe (short files fail as "invalid data", and the concat demuxer then
+                // drops the rest), so the files' 33-byte frames go to ffmpeg as one stream of the named format.
+                using (var all = File.Create(list))
+                {
+                    foreach (var path in paths)
+                    {
+                        using var file = File.OpenRead(path);
+                        file.CopyTo(all);
+                    }
+                }
+                input = ["-f", "gsm", "-i", list];
+            }
+            else
+            {
+                File.WriteAllLines(list, paths.Select(p => $"file '{p.Replace("'", "'\\''")}'"));
+                input = ["-f", "concat", "-safe", "0", "-i", list];
+            }
             var psi = new ProcessStartInfo("ffmpeg")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var a in new[] { "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-i", list, "-f", "s16le", "-ac", "1", "-ar", "16000", "-" }) psi.ArgumentList.Add(a);
+            foreach (var a in (string[])["-nostdin", "-v", "error", .. input, "-f", "s16le", "-ac", "1", "-ar", "16000", "-"]) psi.ArgumentList.Add(a);
             Process process;
             try
             {

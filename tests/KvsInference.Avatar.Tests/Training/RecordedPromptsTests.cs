@@ -27,22 +27,26 @@ public class RecordedPromptsTests
                 writer.WriteLine("agent-pass: Please enter your password.");
                 writer.WriteLine("vm-goodbye: Goodbye.");
                 writer.WriteLine("vm-missing: There is no file for this one.");
+                writer.WriteLine("vm-no: No.");
             }
             var passSpeech = LabelledSpeech.Synthesize("Please enter your password.", new SpeechVoice("en-us", 160, 50), 1600, 1600);
             var byeSpeech = LabelledSpeech.Synthesize("Goodbye.", new SpeechVoice("en-us+f3", 160, 50), 1600, 1600);
             EncodeGsm(passSpeech.Pcm, Path.Combine(speaker.SoundsDirectory, "agent-pass.gsm"));
             EncodeGsm(byeSpeech.Pcm, Path.Combine(speaker.SoundsDirectory, "vm-goodbye.gsm"));
+            // A file of a few frames: too short for ffmpeg to recognise raw GSM by probing (as some of Menardi's digits).
+            var noSpeech = LabelledSpeech.Synthesize("No.", new SpeechVoice("en-us", 200, 50));
+            EncodeGsm(noSpeech.Pcm, Path.Combine(speaker.SoundsDirectory, "vm-no.gsm"));
 
             var prompts = RecordedPrompts.Load(speaker);
 
-            Assert.Equal(["agent-pass", "vm-goodbye"], prompts.Select(p => p.Name));
+            Assert.Equal(["agent-pass", "vm-goodbye", "vm-no"], prompts.Select(p => p.Name));
             Assert.Equal("Please enter your password.", prompts[0].Text);
-            for (int i = 0; i < 2; i++)
+            for (int i = 0; i < 3; i++)
             {
                 var file = new FileInfo(Path.Combine(speaker.SoundsDirectory, prompts[i].Name + ".gsm"));
                 Assert.Equal(file.Length / 33 * 320, prompts[i].Pcm.Length);
                 // Each prompt holds its own speech (not its neighbour's): lengths within 20 ms of the 16 kHz source.
-                var source = i == 0 ? passSpeech.Pcm : byeSpeech.Pcm;
+                var source = (new[] { passSpeech.Pcm, byeSpeech.Pcm, noSpeech.Pcm })[i];
                 Assert.InRange(prompts[i].Pcm.Length, source.Length - 320, source.Length + 640);
                 Assert.True(prompts[i].Pcm.Max(s => Math.Abs((int)s)) > 1000, "decoded speech is not silent");
             }
