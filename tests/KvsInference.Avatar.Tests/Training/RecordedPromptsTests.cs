@@ -33,9 +33,17 @@ public class RecordedPromptsTests
             var byeSpeech = LabelledSpeech.Synthesize("Goodbye.", new SpeechVoice("en-us+f3", 160, 50), 1600, 1600);
             EncodeGsm(passSpeech.Pcm, Path.Combine(speaker.SoundsDirectory, "agent-pass.gsm"));
             EncodeGsm(byeSpeech.Pcm, Path.Combine(speaker.SoundsDirectory, "vm-goodbye.gsm"));
-            // A file of a few frames: too short for ffmpeg to recognise raw GSM by probing (as some of Menardi's digits).
+            // A short file whose GSM bits happen to look like an MPEG audio frame header, as some of Menardi's digits do:
+            // ffmpeg's probe takes it for MP3 ("invalid data") however it is named.
             var noSpeech = LabelledSpeech.Synthesize("No.", new SpeechVoice("en-us", 200, 50));
-            EncodeGsm(noSpeech.Pcm, Path.Combine(speaker.SoundsDirectory, "vm-no.gsm"));
+            var noPath = Path.Combine(speaker.SoundsDirectory, "vm-no.gsm");
+            EncodeGsm(noSpeech.Pcm, noPath);
+            var noBytes = File.ReadAllBytes(noPath);
+            noBytes[34] = 0xFF; // inside the second frame, after its 0xD magic nibble: still a valid GSM frame
+            noBytes[35] = 0xFB;
+            noBytes[36] = 0x90;
+            noBytes[37] = 0x64;
+            File.WriteAllBytes(noPath, noBytes);
 
             var prompts = RecordedPrompts.Load(speaker);
 
