@@ -4,20 +4,54 @@ using System.Text;
 
 namespace KvsInference.Avatar.Training;
 
-/// <summary>A set of recorded prompts by one human speaker (Debian's asterisk-core-sounds-LANG-g722 with the transcript of asterisk-core-sounds-LANG).</summary>
-/// <param name="Name">The name reported in tables ("fr_CA_f_June").</param>
-/// <param name="Language">The package language ("fr").</param>
-/// <param name="EspeakVoice">The espeak-ng voice that speaks the transcripts for the alignment.</param>
-internal sealed record RecordedSpeaker(string Name, string Language, string EspeakVoice)
+/// <summary>How a prompt set's files are encoded.</summary>
+internal enum PromptCodec
 {
-    /// <summary>The directory of the 16 kHz G.722 prompts.</summary>
-    public string SoundsDirectory => $"/usr/share/asterisk/sounds/{Name}";
+    /// <summary>16 kHz G.722 at 64 kbit/s (asterisk-core-sounds-LANG-g722): 2 samples (at 16 kHz) a byte.</summary>
+    G722,
+
+    /// <summary>8 kHz raw GSM 06.10 (the older asterisk-prompt-* sets): 33-byte frames of 20 ms, 320 samples each at 16 kHz.</summary>
+    Gsm,
+}
+
+/// <summary>
+/// A set of recorded prompts by one human speaker: Debian's asterisk-core-sounds-LANG-g722 with the transcript of
+/// asterisk-core-sounds-LANG, or an older asterisk-prompt-* set of the same prompt names read from that transcript.
+/// </summary>
+/// <param name="Name">The name reported in tables and the directory under /usr/share/asterisk/sounds ("fr_CA_f_June").</param>
+/// <param name="Language">The language of the transcript's package ("fr": asterisk-core-sounds-fr).</param>
+/// <param name="EspeakVoice">The espeak-ng voice that speaks the transcripts for the alignment.</param>
+/// <param name="Codec">The encoding of the prompt files.</param>
+/// <param name="SoundPackage">The Debian package of the recordings; null for asterisk-core-sounds-LANG-g722.</param>
+internal sealed record RecordedSpeaker(string Name, string Language, string EspeakVoice, PromptCodec Codec = PromptCodec.G722, string? SoundPackage = null)
+{
+    /// <summary>Where Debian installs prompt sets (another root in tests).</summary>
+    public string SoundsRoot { get; init; } = "/usr/share/asterisk/sounds";
+
+    /// <summary>Where Debian installs the packages' documentation, and so the transcripts (another root in tests).</summary>
+    public string DocRoot { get; init; } = "/usr/share/doc";
+
+    /// <summary>The directory of the prompts.</summary>
+    public string SoundsDirectory => Path.Combine(SoundsRoot, Name);
+
+    /// <summary>The prompt files' extension.</summary>
+    public string Extension => Codec == PromptCodec.Gsm ? ".gsm" : ".g722";
+
+    /// <summary>
+    /// True when the transcript was written for another recording of the same prompt names (an older prompt set read
+    /// from the core set's transcript): a prompt is trained on only where the forced alignment finds a path through
+    /// its text, since a differently worded recording has none.
+    /// </summary>
+    public bool BorrowedTranscript => SoundPackage is not null;
 
     /// <summary>The transcript (one "name: text" a line).</summary>
-    public string TranscriptPath => $"/usr/share/doc/asterisk-core-sounds-{Language}/core-sounds-{Language}.txt.gz";
+    public string TranscriptPath => Path.Combine(DocRoot, $"asterisk-core-sounds-{Language}", $"core-sounds-{Language}.txt.gz");
 
     /// <summary>The Debian packages that install this speaker.</summary>
-    public string Packages => $"asterisk-core-sounds-{Language} asterisk-core-sounds-{Language}-g722";
+    public string Packages => $"asterisk-core-sounds-{Language} {SoundPackage ?? $"asterisk-core-sounds-{Language}-g722"}";
+
+    /// <summary>The number of 16 kHz samples a prompt file of <paramref name="bytes"/> bytes decodes to.</summary>
+    public long SamplesOf(long bytes) => Codec == PromptCodec.Gsm ? bytes / 33 * 320 : bytes * 2;
 }
 
 /// <summary>One recorded prompt: 16 kHz mono PCM and its transcript.</summary>
@@ -25,7 +59,7 @@ internal sealed record RecordedPrompt(string Name, string Text, short[] Pcm);
 
 /// <summary>
 /// Reads a <see cref="RecordedSpeaker"/>'s prompts: the transcript lines whose G.722 file exists, decoded by one ffmpeg
-/// process for the whole set (concat demuxer; G.722 at 64 kbit/s is 2 samples a byte, which gives each prompt's length).
+/// process for the whole set (concat demuxer; the file sizes give each prompt's length, <see cref="RecordedSpeaker.SamplesOf"/>).
 /// </summary>
 internal static class RecordedPrompts
 {
@@ -43,14 +77,14 @@ internal static class RecordedPrompts
         var entries = new List<(string Name, string Text, string Path, long Samples)>();
         foreach (var (name, text) in ReadTranscript(speaker.TranscriptPath).OrderBy(e => e.Name, StringComparer.Ordinal))
         {
-            var path = Path.Combine(speaker.SoundsDirectory, name + ".g722");
+            var path = Path.Combine(speaker.SoundsDirectory, name + speaker.Extension);
             if (!File.Exists(path)) continue;
-            long samples = new FileInfo(path).Length * 2;
+            long samples = speaker.SamplesOf(new FileInfo(path).Length);
             if (samples < 1600 || samples > MaxSeconds * 16000) continue;
             entries.Add((name, text, path, samples));
             if (entries.Count >= maxPrompts) break;
         }
-        var pcm = Decode(entries.Select(e => e.Path).ToList(), entries.Sum(e => e.Samples));
+        var pcm = Decode(entries.Select(e => e.Path).ToList(), speaker.Codec, entries.Sum(e => e.Samples));
         var prompts = new List<RecordedPrompt>(entries.Count);
         long offset = 0;
         foreach (var e in entries)
@@ -83,20 +117,39 @@ internal static class RecordedPrompts
         return result;
     }
 
-    private static short[] Decode(IReadOnlyList<string> paths, long totalSamples)
+    private static short[] Decode(IReadOnlyList<string> paths, PromptCodec codec, long totalSamples)
     {
         if (paths.Count == 0) return [];
         var list = Path.GetTempFileName();
         try
         {
-            File.WriteAllLines(list, paths.Select(p => $"file '{p.Replace("'", "'\\''")}'"));
+            string[] input;
+            if (codec == PromptCodec.Gsm)
+            {
+                // Raw GSM has no header for ffmpeg to probe (short files fail as "invalid data", and the concat demuxer then
+                // drops the rest), so the files' 33-byte frames go to ffmpeg as one stream of the named format.
+                using (var all = File.Create(list))
+                {
+                    foreach (var path in paths)
+                    {
+                        using var file = File.OpenRead(path);
+                        file.CopyTo(all);
+                    }
+                }
+                input = ["-f", "gsm", "-i", list];
+            }
+            else
+            {
+                File.WriteAllLines(list, paths.Select(p => $"file '{p.Replace("'", "'\\''")}'"));
+                input = ["-f", "concat", "-safe", "0", "-i", list];
+            }
             var psi = new ProcessStartInfo("ffmpeg")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var a in new[] { "-nostdin", "-v", "error", "-f", "concat", "-safe", "0", "-i", list, "-f", "s16le", "-ac", "1", "-ar", "16000", "-" }) psi.ArgumentList.Add(a);
+            foreach (var a in (string[])["-nostdin", "-v", "error", .. input, "-f", "s16le", "-ac", "1", "-ar", "16000", "-"]) psi.ArgumentList.Add(a);
             Process process;
             try
             {
@@ -112,11 +165,11 @@ internal static class RecordedPrompts
                 using var buffer = new MemoryStream();
                 process.StandardOutput.BaseStream.CopyTo(buffer);
                 process.WaitForExit();
-                if (process.ExitCode != 0) throw new InvalidOperationException($"ffmpeg failed decoding the G.722 prompts: {stderr.Result.Trim()}");
+                if (process.ExitCode != 0) throw new InvalidOperationException($"ffmpeg failed decoding the prompts: {stderr.Result.Trim()}");
                 var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
                 if (bytes.Length != totalSamples * 2)
                 {
-                    throw new InvalidOperationException($"ffmpeg decoded {bytes.Length / 2} samples; the G.722 file sizes give {totalSamples}");
+                    throw new InvalidOperationException($"ffmpeg decoded {bytes.Length / 2} samples; the prompt file sizes give {totalSamples}");
                 }
                 var pcm = new short[totalSamples];
                 System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes).CopyTo(pcm);

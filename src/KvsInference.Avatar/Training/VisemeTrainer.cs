@@ -41,13 +41,20 @@ public static class VisemeTrainer
         }
         log.WriteLine($"  espeak-ng: {clean.Count} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         using var phoneAligner = options.Aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
-        int dtwFallbacks = 0;
+        int dtwFallbacks = 0, borrowedSkipped = 0;
         foreach (var speaker in TrainingRecipe.TrainSpeakers.Take(options.MaxSpeakers))
         {
             int before = clean.Count;
             foreach (var prompt in RecordedPrompts.Load(speaker, options.MaxPrompts))
             {
-                var aligned = AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref dtwFallbacks);
+                var aligned = speaker.BorrowedTranscript
+                    ? AlignBorrowedRecording(prompt, speaker, phoneAligner, ref unknown)
+                    : AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref dtwFallbacks);
+                if (aligned is null)
+                {
+                    borrowedSkipped++;
+                    continue;
+                }
                 clean.Add(aligned);
                 for (int copy = 1; copy < options.CopiesPerRecording; copy++)
                 {
@@ -56,6 +63,7 @@ public static class VisemeTrainer
             }
             log.WriteLine($"  recorded {speaker.Name}: {clean.Count - before} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         }
+        if (borrowedSkipped > 0) log.WriteLine($"  {borrowedSkipped} prompts of borrowed transcripts were skipped (no PocketSphinx path, or a length unlike the text's)");
         if (dtwFallbacks > 0) log.WriteLine($"  {dtwFallbacks} prompts had no PocketSphinx path and were aligned by DTW");
         if (unknown > 0) log.WriteLine($"  {unknown} phonemes had no viseme mapping and took the previous phoneme's class");
 
@@ -99,6 +107,22 @@ public static class VisemeTrainer
         if (phoneAligner?.Align(prompt.Pcm, synthetic) is { } aligned) return aligned;
         if (phoneAligner is not null) dtwFallbacks++;
         return DtwAligner.Align(prompt.Pcm, synthetic);
+    }
+
+    /// <summary>
+    /// Labels a prompt of a set read from another recording's transcript (<see cref="RecordedSpeaker.BorrowedTranscript"/>),
+    /// or returns null when the text may not be what was said: its length is outside 0.6..1.7 times espeak-ng's reading
+    /// of the text, or PocketSphinx finds no path through the text (no DTW fallback, which would warp any text onto it).
+    /// </summary>
+    internal static LabelledSpeech? AlignBorrowedRecording(RecordedPrompt prompt, RecordedSpeaker speaker, PhoneAligner? phoneAligner, ref int unknown)
+    {
+        if (phoneAligner is null) return null;
+        var quarter = FeatureConstants.SampleRate / 4;
+        var synthetic = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(prompt.Text, new SpeechVoice(speaker.EspeakVoice, 160, 50)), quarter, quarter);
+        double ratio = (double)prompt.Pcm.Length / synthetic.Pcm.Length;
+        if (ratio < 0.6 || ratio > 1.7) return null;
+        unknown += synthetic.UnknownPhonemes;
+        return phoneAligner.Align(prompt.Pcm, synthetic);
     }
 
     /// <summary>The normalised frames of all utterances, concatenated, with each frame's utterance start and label.</summary>
