@@ -40,18 +40,6 @@ public sealed record MeetingChannelConnection(string ChannelArn, Uri Url, IReadO
 /// <param name="Ingest">For the master, the ingestion channel; null for a viewer.</param>
 public sealed record AwsMeetingConnection(string Role, MeetingChannelConnection Meeting, MeetingChannelConnection? Ingest);
 
-/// <summary>A meeting request this service will not serve: an unknown meeting, a refused token, too many meetings.</summary>
-public sealed class MeetingRequestException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    /// <param name="status">403 for a refused token, 404 for an unknown meeting, 429 for too many meetings.</param>
-    /// <param name="message">Why.</param>
-    public MeetingRequestException(int status, string message) : base(message) => Status = status;
-
-    /// <summary>Gets the HTTP status to answer.</summary>
-    public int Status { get; }
-}
-
 /// <summary>
 /// Meetings on Amazon KVS. Creating one makes (or finds) a meeting channel, an ingestion channel and a stream, links the
 /// ingestion channel to the stream (UpdateMediaStorageConfiguration) and looks up the channels' endpoints. Pages never
@@ -68,7 +56,7 @@ public sealed class MeetingRequestException : Exception
 /// channel without storage. On the ingestion channel every offer the master receives is the storage session's, which
 /// gets the undelayed microphone (Opus) and the avatar canvas (H.264) that WebRTC ingestion requires.
 /// </remarks>
-public sealed class AwsMeetingService : IDisposable
+public sealed class AwsMeetingService : IMeetingService
 {
     private readonly ConcurrentDictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry> _byStream = new(StringComparer.Ordinal);
@@ -246,6 +234,18 @@ public sealed class AwsMeetingService : IDisposable
         ArgumentNullException.ThrowIfNull(meeting);
         return _byId.GetValueOrDefault(meeting.Id)?.Activity.Use() ?? NoMeetingUse.Instance;
     }
+
+    /// <inheritdoc/>
+    async Task<MeetingCreated> IMeetingService.CreateAsync(bool video, CancellationToken cancellationToken)
+    {
+        var m = await CreateAsync(video, cancellationToken).ConfigureAwait(false);
+        return new MeetingCreated("aws", m.Id, m.ChannelArn, m.StreamName, m.MasterToken, m.ViewerToken, m.Video, m.JoinCode,
+            MeetingEndpointExtensions.JoinPath(m.JoinCode), null, m.IngestChannelArn);
+    }
+
+    /// <inheritdoc/>
+    IDisposable IMeetingService.WatchRecords(string? streamName, string? token) =>
+        Use(Authorize(streamName, token, out var why) ?? throw new MeetingRequestException(403, "Records refused: " + why + "."));
 
     /// <summary>Stops the idle sweep.</summary>
     public void Dispose() => _sweeper.Dispose();

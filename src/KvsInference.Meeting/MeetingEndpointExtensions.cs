@@ -1,11 +1,7 @@
-using System.Buffers;
-using System.Globalization;
-using System.IO.Pipelines;
-using System.Net.WebSockets;
-using System.Reflection;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using KvsInference.Aws;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.LocalKvs.Storage;
 using KvsInference.LocalKvs.Signaling;
@@ -19,18 +15,21 @@ using Microsoft.Extensions.Logging;
 namespace KvsInference.Meeting;
 
 /// <summary>
-/// Registration of the meeting web app in an ASP.NET Core app that also maps the signaling server
-/// (<c>MapKvsSignaling(options.SignalingPath)</c>) and calls <c>UseWebSockets()</c>:
-/// <c>GET /</c> the page, <c>POST /meeting/api/meetings</c> (application/json) creates a meeting,
-/// <c>DELETE /meeting/api/meetings/{id}</c> (Bearer master token) ends it, <c>GET /meeting/ingest</c> (WebSocket)
-/// takes the master's MediaRecorder WebM into the stream, <c>GET /meeting/records</c> (Server-Sent Events) streams the
-/// meeting's inference records to the page. Every route answers only to the host names of
-/// <see cref="MeetingOptions.IsAllowedHost"/> (421 otherwise). In AWS mode (<see cref="MeetingMode.Aws"/>) the API is
-/// <see cref="AwsMeetingEndpoints"/>' instead: no signaling server or ingest here, presigned KVS URLs for the page.
+/// Registration of the meeting web app: <c>GET /</c> the page; the meeting API on <see cref="IMeetingService"/>, the same
+/// in both modes: <c>POST /meeting/api/meetings</c> (application/json) creates a meeting, <c>GET /meeting/api/meetings/{id}</c>
+/// (Bearer meeting token) tells who is connected, <c>DELETE /meeting/api/meetings/{id}</c> (Bearer master token) ends it,
+/// <c>GET /meeting/api/join/{code}</c> opens a join link, <c>GET /meeting/records</c> (Server-Sent Events) streams the
+/// meeting's inference records to the page; and each mode's own routes: <see cref="LocalMeetingEndpoints"/> (the
+/// master's WebM ingest socket; the app also maps the signaling server, <c>MapKvsSignaling(options.SignalingPath)</c>,
+/// and calls <c>UseWebSockets()</c>) or <see cref="AwsMeetingEndpoints"/> (presigned KVS URLs, the storage session).
+/// Every route answers only to the host names of <see cref="MeetingOptions.IsAllowedHost"/> (421 otherwise).
 /// </summary>
 public static class MeetingEndpointExtensions
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // Absent rather than null: the page passes these answers' members on as they are (ICE servers to RTCPeerConnection).
+    internal static readonly JsonSerializerOptions CreatedJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private static readonly Dictionary<string, string> Assets = new(StringComparer.Ordinal)
     {
@@ -42,10 +41,10 @@ public static class MeetingEndpointExtensions
     };
 
     /// <summary>
-    /// Registers the meeting service of the configured <see cref="MeetingOptions.Mode"/>: in local mode the
-    /// <see cref="MeetingService"/> (the store, signaling server and broadcaster must be registered); in AWS mode the
-    /// <see cref="AwsMeetingService"/> (a <see cref="KinesisVideoClient"/> and the broadcaster must be registered, and
-    /// something must feed the broadcaster, e.g. a <see cref="KinesisRecordReader"/>).
+    /// Registers the meeting service of the configured <see cref="MeetingOptions.Mode"/> as <see cref="IMeetingService"/>:
+    /// in local mode the <see cref="LocalMeetingService"/> (the store, signaling server and broadcaster must be registered);
+    /// in AWS mode the <see cref="AwsMeetingService"/> (a <see cref="KinesisVideoClient"/> and the broadcaster must be
+    /// registered, and something must feed the broadcaster, e.g. a <see cref="KinesisRecordReader"/>).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options.</param>
@@ -61,15 +60,19 @@ public static class MeetingEndpointExtensions
             services.AddSingleton(sp => new AwsMeetingService(options, sp.GetRequiredService<KinesisVideoClient>(),
                 new MeetingTokens(RandomNumberGenerator.GetBytes(32), sp.GetService<TimeProvider>() ?? TimeProvider.System),
                 sp.GetRequiredService<RecordBroadcaster>(), sp.GetService<TimeProvider>(), sp.GetService<ILogger<AwsMeetingService>>()));
-            return services;
+            services.AddSingleton<IMeetingService>(sp => sp.GetRequiredService<AwsMeetingService>());
         }
-        services.AddSingleton(sp => new MeetingService(options, sp.GetRequiredService<SignalingServer>(),
-            sp.GetRequiredService<MediaStore>(), sp.GetRequiredService<RecordBroadcaster>(), sp.GetService<ILogger<MeetingService>>(),
-            sp.GetService<TimeProvider>()));
+        else
+        {
+            services.AddSingleton(sp => new LocalMeetingService(options, sp.GetRequiredService<SignalingServer>(),
+                sp.GetRequiredService<MediaStore>(), sp.GetRequiredService<RecordBroadcaster>(), sp.GetService<ILogger<LocalMeetingService>>(),
+                sp.GetService<TimeProvider>()));
+            services.AddSingleton<IMeetingService>(sp => sp.GetRequiredService<LocalMeetingService>());
+        }
         return services;
     }
 
-    /// <summary>Maps the page, the meeting API, the ingest WebSocket and the records stream.</summary>
+    /// <summary>Maps the page, the meeting API, the records stream and the mode's own routes.</summary>
     /// <param name="endpoints">The app's route builder.</param>
     /// <returns>The same builder.</returns>
     public static IEndpointRouteBuilder MapKvsMeeting(this IEndpointRouteBuilder endpoints)
@@ -94,19 +97,37 @@ public static class MeetingEndpointExtensions
             var type = asset.EndsWith(".js", StringComparison.Ordinal) ? "text/javascript; charset=utf-8" : "text/html; charset=utf-8";
             app.MapGet(path, () => Results.Bytes(bytes, type));
         }
-        app.MapGet("/meeting/api/join/{code}", (HttpContext context, string code) => JoinAsync(context, code,
-            options.Mode == MeetingMode.Aws ? context.RequestServices.GetRequiredService<AwsMeetingService>().Codes : context.RequestServices.GetRequiredService<MeetingService>().Codes));
         AvatarAssets.Map(app, options.Avatar, options.AvatarLibraryDirectory);
-        if (options.Mode == MeetingMode.Aws)
+        app.MapGet("/meeting/api/join/{code}", (HttpContext context, string code, IMeetingService meetings) => JoinAsync(context, code, meetings.Codes));
+
+        // The API's refusals and KVS's failures become answers the page can show.
+        var api = app.MapGroup("").AddEndpointFilter(async (filter, next) =>
         {
-            AwsMeetingEndpoints.Map(app);
-            return endpoints;
-        }
-        app.MapPost("/meeting/api/meetings", (HttpContext context, MeetingService meetings) => CreateAsync(context, meetings));
-        app.MapGet("/meeting/api/meetings/{id}", (HttpContext context, string id, MeetingService meetings) => StatusAsync(context, id, meetings));
-        app.MapDelete("/meeting/api/meetings/{id}", (HttpContext context, string id, MeetingService meetings) => EndAsync(context, id, meetings));
-        app.MapGet("/meeting/ingest", (HttpContext context, MeetingService meetings) => IngestAsync(context, meetings));
-        app.MapGet("/meeting/records", (HttpContext context, MeetingService meetings) => RecordsAsync(context, meetings));
+            try
+            {
+                return await next(filter);
+            }
+            catch (MeetingRequestException e)
+            {
+                await Error(filter.HttpContext, e.Status, e.ErrorType, e.Message);
+                return Results.Empty;
+            }
+            catch (Exception e) when (e is AwsServiceException or AwsProtocolException or HttpRequestException or TimeoutException
+                or Polly.Timeout.TimeoutRejectedException or InvalidOperationException)
+            {
+                var context = filter.HttpContext;
+                context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("KvsInference.Meeting").LogWarning("meeting API {Path}: {Message}", context.Request.Path, e.Message);
+                var type = e is AwsServiceException aws ? aws.ServiceErrorCode : "ServiceUnavailable";
+                await Error(context, 502, type, "Kinesis Video Streams call failed: " + e.Message);
+                return Results.Empty;
+            }
+        });
+        api.MapPost("/meeting/api/meetings", (HttpContext context, IMeetingService meetings) => CreateAsync(context, meetings));
+        api.MapGet("/meeting/api/meetings/{id}", (HttpContext context, string id, IMeetingService meetings) => StatusAsync(context, id, meetings));
+        api.MapDelete("/meeting/api/meetings/{id}", (HttpContext context, string id, IMeetingService meetings) => EndAsync(context, id, meetings));
+        api.MapGet("/meeting/records", (HttpContext context, IMeetingService meetings) => RecordsAsync(context, meetings));
+        if (options.Mode == MeetingMode.Aws) AwsMeetingEndpoints.Map(api);
+        else LocalMeetingEndpoints.Map(api);
         return endpoints;
     }
 
@@ -132,30 +153,17 @@ public static class MeetingEndpointExtensions
         else await Error(context, 404, "ResourceNotFoundException", "No meeting has this join code; check the link (12 letters and digits, e.g. abcd-efgh-jkmn).");
     }
 
-    /// <summary>Who is connected (<see cref="MeetingService.GetStatus"/>); any token of the meeting.</summary>
-    private static async Task StatusAsync(HttpContext context, string id, MeetingService meetings)
+    /// <summary>Who is connected (<see cref="IMeetingService.GetStatus"/>); any token of the meeting.</summary>
+    private static async Task StatusAsync(HttpContext context, string id, IMeetingService meetings)
     {
         context.Response.Headers.CacheControl = "no-store";
-        var (status, why, meeting) = meetings.GetStatus(id, Bearer(context));
-        if (meeting is not null)
-        {
-            await context.Response.WriteAsJsonAsync(meeting, Json, context.RequestAborted);
-            return;
-        }
-        var type = status switch { 404 => "ResourceNotFoundException", 410 => "MeetingEndedException", _ => "NotAuthorizedException" };
-        await Error(context, status, type, why[..1].ToUpperInvariant() + why[1..] + ".");
+        await context.Response.WriteAsJsonAsync(meetings.GetStatus(id, Bearer(context)), Json, context.RequestAborted);
     }
 
-    private static async Task EndAsync(HttpContext context, string id, MeetingService meetings)
+    private static async Task EndAsync(HttpContext context, string id, IMeetingService meetings)
     {
-        var token = Bearer(context);
-        var (status, why) = await meetings.EndAsync(id, token);
-        if (status == 0)
-        {
-            context.Response.StatusCode = 204;
-            return;
-        }
-        await Error(context, status, status == 404 ? "ResourceNotFoundException" : "NotAuthorizedException", "Ending the meeting refused: " + why + ".");
+        await meetings.EndAsync(id, Bearer(context));
+        context.Response.StatusCode = 204;
     }
 
     private static byte[] ReadAsset(string name)
@@ -203,33 +211,13 @@ public static class MeetingEndpointExtensions
         return video;
     }
 
-    private static async Task CreateAsync(HttpContext context, MeetingService meetings)
+    private static async Task CreateAsync(HttpContext context, IMeetingService meetings)
     {
         if (await ReadCreateBodyAsync(context) is not { } video) return;
-        MeetingInfo meeting;
-        try
-        {
-            meeting = meetings.Create(video);
-        }
-        catch (InvalidOperationException e)
-        {
-            await Error(context, 429, "ClientLimitExceededException", e.Message);
-            return;
-        }
+        var meeting = await meetings.CreateAsync(video, context.RequestAborted);
         context.Response.StatusCode = 201;
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(new
-        {
-            meeting.Id,
-            meeting.ChannelArn,
-            meeting.StreamName,
-            meeting.MasterToken,
-            meeting.ViewerToken,
-            meeting.Video,
-            meetings.Options.SignalingPath,
-            meeting.JoinCode,
-            JoinPath = JoinPath(meeting.JoinCode),
-        }, Json, context.RequestAborted);
+        await context.Response.WriteAsJsonAsync(meeting, CreatedJson, context.RequestAborted);
     }
 
     /// <summary>The join link of a code, relative to the page.</summary>
@@ -242,157 +230,10 @@ public static class MeetingEndpointExtensions
         return context.Response.WriteAsJsonAsync(new { message }, Json);
     }
 
-    /// <summary>
-    /// The master's audio: each WebSocket binary message is the next MediaRecorder chunk of one WebM upload, piped into
-    /// <see cref="MediaStore.PutMediaAsync(string?, string?, Stream, FragmentTimecodeType, DateTimeOffset?, Func{PutMediaAck, ValueTask}?, CancellationToken)"/>
-    /// as it arrives (RELATIVE timecodes from the page's <c>producerStart</c>, Unix ms). Acknowledgements go back as
-    /// text messages in the PutMedia JSON shape.
-    /// </summary>
-    private static async Task IngestAsync(HttpContext context, MeetingService meetings)
+    private static async Task RecordsAsync(HttpContext context, IMeetingService meetings)
     {
-        var query = context.Request.Query;
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            await Error(context, 400, "InvalidArgumentException", "The ingest is a WebSocket: connect with ws://.../meeting/ingest?stream=...&token=...&producerStart=<unix ms>.");
-            return;
-        }
-        var meeting = meetings.Authorize(query["stream"], query["token"], SignalingRole.Master, out var why);
-        if (meeting is null)
-        {
-            await Error(context, 403, "NotAuthorizedException", "Ingest refused: " + why + ".");
-            return;
-        }
-        DateTimeOffset producerStart = meetings.Store.Time.GetUtcNow();
-        if (query["producerStart"] is { Count: > 0 } startText)
-        {
-            if (!long.TryParse(startText, NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
-            {
-                await Error(context, 400, "InvalidArgumentException", $"producerStart '{startText}' is not Unix milliseconds.");
-                return;
-            }
-            producerStart = DateTimeOffset.FromUnixTimeMilliseconds(ms);
-        }
-
-        var logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger("KvsInference.Meeting.Ingest");
-        using var use = meetings.Use(meeting);
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var ct = context.RequestAborted;
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 * 1024 * 1024, resumeWriterThreshold: 1024 * 1024));
-        var sendLock = new SemaphoreSlim(1, 1);
-        async ValueTask SendText(string text)
-        {
-            await sendLock.WaitAsync(ct);
-            try
-            {
-                // After the client's Close (CloseReceived) the last acknowledgements still go out.
-                if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived) await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
-            }
-            finally
-            {
-                sendLock.Release();
-            }
-        }
-
-        Task<IReadOnlyList<PutMediaAck>> put;
-        try
-        {
-            // Acquiring the PutMedia slot happens synchronously inside, so limit errors surface here.
-            put = meetings.Store.PutMediaAsync(meeting.StreamName, null, pipe.Reader.AsStream(), FragmentTimecodeType.Relative, producerStart,
-                ack => SendText(AckJson(ack)), ct);
-            if (put.IsFaulted) await put;
-        }
-        catch (KvsServiceException e)
-        {
-            await SendText(JsonSerializer.Serialize(new { EventType = "ERROR", ErrorCode = e.ErrorType, e.Message }));
-            await socket.CloseAsync(WebSocketCloseStatus.PolicyViolation, Truncate(e.Message), CancellationToken.None);
-            return;
-        }
-
-        string closeReason = "ingest ended";
-        var closeStatus = WebSocketCloseStatus.NormalClosure;
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-        try
-        {
-            long messageBytes = 0;
-            while (true)
-            {
-                var result = await socket.ReceiveAsync(buffer, ct);
-                if (result.MessageType == WebSocketMessageType.Close) break;
-                if (result.MessageType != WebSocketMessageType.Binary)
-                {
-                    closeStatus = WebSocketCloseStatus.InvalidMessageType;
-                    closeReason = "the ingest takes binary WebM chunks only";
-                    break;
-                }
-                messageBytes = result.EndOfMessage ? 0 : messageBytes + result.Count;
-                if (messageBytes > meetings.Options.MaxIngestMessageBytes)
-                {
-                    closeStatus = WebSocketCloseStatus.MessageTooBig;
-                    closeReason = $"a chunk is larger than {meetings.Options.MaxIngestMessageBytes} bytes";
-                    break;
-                }
-                var flush = await pipe.Writer.WriteAsync(buffer.AsMemory(0, result.Count), ct);
-                if (flush.IsCompleted)
-                {
-                    // PutMedia stopped reading: it ended with an ERROR ack, which the page already has.
-                    closeStatus = WebSocketCloseStatus.InvalidPayloadData;
-                    closeReason = "the media store refused the upload";
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
-        {
-            logger?.LogInformation("meeting ingest {Stream}: connection lost ({Message})", meeting.StreamName, e.Message);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            await pipe.Writer.CompleteAsync();
-        }
-
-        try
-        {
-            var acks = await put;
-            logger?.LogInformation("meeting ingest {Stream}: {Persisted} fragments persisted", meeting.StreamName, acks.Count(a => a.EventType == PutMediaAckEventType.Persisted));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            try
-            {
-                await socket.CloseAsync(closeStatus, Truncate(closeReason), CancellationToken.None);
-            }
-            catch (WebSocketException)
-            {
-            }
-        }
-    }
-
-    private static string AckJson(PutMediaAck ack) => JsonSerializer.Serialize(new
-    {
-        EventType = ack.EventType.ToString().ToUpperInvariant(),
-        FragmentTimecode = ack.FragmentTimecodeMs,
-        ack.FragmentNumber,
-        ack.ErrorId,
-        ack.ErrorCode,
-        ack.Message,
-    });
-
-    private static string Truncate(string s) => s.Length <= 120 ? s : s[..120]; // close reasons are at most 123 bytes
-
-    private static async Task RecordsAsync(HttpContext context, MeetingService meetings)
-    {
-        var meeting = meetings.Authorize(context.Request.Query["stream"], context.Request.Query["token"], null, out var why);
-        if (meeting is null)
-        {
-            await Error(context, 403, "NotAuthorizedException", "Records refused: " + why + ".");
-            return;
-        }
-        using var use = meetings.Use(meeting);
-        await StreamRecordsAsync(context, meetings.Records, meeting.StreamName);
+        using var watch = meetings.WatchRecords(context.Request.Query["stream"], context.Request.Query["token"]);
+        await StreamRecordsAsync(context, meetings.Records, context.Request.Query["stream"]!);
     }
 
     /// <summary>A meeting's inference records as Server-Sent Events (<c>data: {record JSON}</c>), live from now on.</summary>

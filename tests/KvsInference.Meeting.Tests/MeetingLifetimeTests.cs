@@ -27,7 +27,7 @@ public sealed class MeetingLifetimeTests : IAsyncLifetime
     private KvsInference.LocalKvs.Storage.MediaStore _store = null!;
     private string _url = "";
 
-    private MeetingService Meetings => _app.Services.GetRequiredService<MeetingService>();
+    private LocalMeetingService Meetings => _app.Services.GetRequiredService<LocalMeetingService>();
 
     public async Task InitializeAsync()
     {

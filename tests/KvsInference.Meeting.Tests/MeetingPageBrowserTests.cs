@@ -68,7 +68,7 @@ public sealed class MeetingPageBrowserTests(ITestOutputHelper output)
         output.WriteLine("screenshots: " + screenshots);
         Assert.True(node.ExitCode == 0, text);
         // The meeting the script ended is gone from the server too, and its link says so.
-        Assert.Equal(0, app.Services.GetRequiredService<MeetingService>().Count);
+        Assert.Equal(0, app.Services.GetRequiredService<LocalMeetingService>().Count);
         foreach (var name in new[] { "meeting-master.png", "meeting-viewer.png", "meeting-master-phone.png", "meeting-viewer-phone.png" })
         {
             Assert.True(File.Exists(Path.Combine(screenshots, name)), name);

@@ -25,12 +25,13 @@ public sealed record MeetingInfo(string Id, string ChannelArn, string StreamName
 public sealed record MeetingStatus(string Id, int? Viewers, int MaxViewers, bool? MasterConnected);
 
 /// <summary>
-/// Creates meetings: a signaling channel on the <see cref="SignalingServer"/>, a stream in the local media store
-/// (named <see cref="MeetingOptions.StreamPrefix"/> + id, so that the workers discover it), and the meeting tokens.
-/// A meeting ends, freeing its slot of <see cref="MeetingOptions.MaxMeetings"/>, when its master ends it
-/// (<see cref="End"/>) or when it has had no connection for <see cref="MeetingOptions.IdleTimeout"/>.
+/// Meetings on the local KVS stand-in (<see cref="MeetingMode.Local"/>): a signaling channel on the
+/// <see cref="SignalingServer"/>, a stream in the local media store (named <see cref="MeetingOptions.StreamPrefix"/> + id,
+/// so that the workers discover it), and the meeting tokens. A meeting ends, freeing its slot of
+/// <see cref="MeetingOptions.MaxMeetings"/>, when its master ends it (<see cref="EndAsync"/>) or when it has had no
+/// connection for <see cref="MeetingOptions.IdleTimeout"/>.
 /// </summary>
-public sealed class MeetingService : IDisposable
+public sealed class LocalMeetingService : IMeetingService
 {
     private readonly ConcurrentDictionary<string, Entry> _byStream = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry> _byId = new(StringComparer.Ordinal);
@@ -47,7 +48,7 @@ public sealed class MeetingService : IDisposable
     /// <param name="logger">The logger, or null.</param>
     /// <param name="time">The clock of idle expiry; null for the system clock.</param>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
-    public MeetingService(MeetingOptions options, SignalingServer signaling, MediaStore store, RecordBroadcaster records, ILogger<MeetingService>? logger = null,
+    public LocalMeetingService(MeetingOptions options, SignalingServer signaling, MediaStore store, RecordBroadcaster records, ILogger<LocalMeetingService>? logger = null,
         TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -84,7 +85,7 @@ public sealed class MeetingService : IDisposable
     /// <summary>Creates a meeting.</summary>
     /// <param name="video">Whether the master sends the avatar video track.</param>
     /// <returns>The meeting.</returns>
-    /// <exception cref="InvalidOperationException">There are already <see cref="MeetingOptions.MaxMeetings"/> meetings.</exception>
+    /// <exception cref="MeetingRequestException">There are already <see cref="MeetingOptions.MaxMeetings"/> meetings (429).</exception>
     public MeetingInfo Create(bool video)
     {
         Entry entry;
@@ -92,7 +93,7 @@ public sealed class MeetingService : IDisposable
         {
             if (_byId.Count >= Options.MaxMeetings)
             {
-                throw new InvalidOperationException($"There are already {_byId.Count} meetings (MeetingOptions.MaxMeetings); one ends when its master ends it or after {Options.IdleTimeout} without connections.");
+                throw new MeetingRequestException(429, $"There are already {_byId.Count} meetings (MeetingOptions.MaxMeetings); one ends when its master ends it or after {Options.IdleTimeout} without connections.");
             }
             var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
             var channel = Signaling.CreateChannel("meeting-" + id);
@@ -121,32 +122,32 @@ public sealed class MeetingService : IDisposable
     /// stream are deleted, and the slot is free.</summary>
     /// <param name="id">The meeting id.</param>
     /// <param name="masterToken">The meeting's master token.</param>
-    /// <returns>0 when ended, 404 when there is no such meeting, 403 when the token is not the meeting's master token; with why.</returns>
-    public async Task<(int Status, string Why)> EndAsync(string id, string? masterToken)
+    /// <returns>A task that completes when the meeting is gone.</returns>
+    /// <exception cref="MeetingRequestException">There is no such meeting (404), or the token is not its master token (403).</exception>
+    public async Task EndAsync(string? id, string? masterToken)
     {
-        if (!_byId.TryGetValue(id, out var entry)) return (404, $"there is no meeting '{id}'");
-        if (string.IsNullOrEmpty(masterToken)) return (403, "the meeting's master token is missing (Authorization: Bearer)");
+        if (id is null || !_byId.TryGetValue(id, out var entry)) throw new MeetingRequestException(404, $"Ending the meeting refused: there is no meeting '{id}'.");
+        if (string.IsNullOrEmpty(masterToken)) throw new MeetingRequestException(403, "Ending the meeting refused: the meeting's master token is missing (Authorization: Bearer).");
         var problem = Signaling.Tokens.Validate(masterToken, entry.Info.ChannelArn, SignalingRole.Master, null);
-        if (problem is not null) return (403, problem);
+        if (problem is not null) throw new MeetingRequestException(403, "Ending the meeting refused: " + problem + ".");
         await RemoveAsync(entry, "ended by its master");
-        return (0, "");
     }
 
     /// <summary>Tells who is connected to a meeting.</summary>
     /// <param name="id">The meeting id.</param>
     /// <param name="token">A master or viewer token of the meeting.</param>
-    /// <returns>The status with 200; or no status with 404 (no such meeting), 410 (it ended) or 403 (the token does not
-    /// open it), and why.</returns>
-    public (int Status, string Why, MeetingStatus? Meeting) GetStatus(string id, string? token)
+    /// <returns>The status.</returns>
+    /// <exception cref="MeetingRequestException">The meeting ended (410), is unknown (404), or the token does not open it (403).</exception>
+    public MeetingStatus GetStatus(string? id, string? token)
     {
-        if (!_byId.TryGetValue(id, out var entry))
+        if (id is null || !_byId.TryGetValue(id, out var entry))
         {
-            return Codes.HasEnded(id) ? (410, "the meeting has ended", null) : (404, $"there is no meeting '{id}'", null);
+            throw id is not null && Codes.HasEnded(id) ? new MeetingRequestException(410, "The meeting has ended.") : new MeetingRequestException(404, $"There is no meeting '{id}'.");
         }
-        if (string.IsNullOrEmpty(token)) return (403, "a meeting token is missing (Authorization: Bearer)", null);
+        if (string.IsNullOrEmpty(token)) throw new MeetingRequestException(403, "A meeting token is missing (Authorization: Bearer).");
         var problem = Signaling.Tokens.ValidateForChannel(token, entry.Info.ChannelArn);
-        if (problem is not null) return (403, problem, null);
-        return (200, "", new MeetingStatus(id, entry.Channel.ViewerCount, Signaling.Options.MaxViewersPerChannel, entry.Channel.HasMaster));
+        if (problem is not null) throw new MeetingRequestException(403, problem[..1].ToUpperInvariant() + problem[1..] + ".");
+        return new MeetingStatus(id, entry.Channel.ViewerCount, Signaling.Options.MaxViewersPerChannel, entry.Channel.HasMaster);
     }
 
     /// <summary>Marks a meeting as in use (an ingest or a records stream) until the result is disposed, so that it does
@@ -158,6 +159,18 @@ public sealed class MeetingService : IDisposable
         ArgumentNullException.ThrowIfNull(meeting);
         return _byId.GetValueOrDefault(meeting.Id)?.Activity.Use() ?? NoMeetingUse.Instance;
     }
+
+    /// <inheritdoc/>
+    Task<MeetingCreated> IMeetingService.CreateAsync(bool video, CancellationToken cancellationToken)
+    {
+        var m = Create(video);
+        return Task.FromResult(new MeetingCreated("local", m.Id, m.ChannelArn, m.StreamName, m.MasterToken, m.ViewerToken, m.Video, m.JoinCode,
+            MeetingEndpointExtensions.JoinPath(m.JoinCode), Options.SignalingPath, null));
+    }
+
+    /// <inheritdoc/>
+    IDisposable IMeetingService.WatchRecords(string? streamName, string? token) =>
+        Use(Authorize(streamName, token, null, out var why) ?? throw new MeetingRequestException(403, "Records refused: " + why + "."));
 
     /// <summary>Stops the idle sweep.</summary>
     public void Dispose() => _sweeper.Dispose();
