@@ -33,12 +33,13 @@
     // MediaRecorder hands over what it encoded every chunkMs (Chromium's Opus frames are 60 ms), so audio leaves the
     // page as it is encoded; the store still makes one fragment per WebM Cluster (about 1 s, within KVS's 5 per second).
     chunkMs: Number(params.get('chunkMs')) || 20,
-    // The voice is held back this much more than the avatar's delay: on this page the drawn mouth lags the voice by
-    // 60-80 ms in most sessions, 40-100 ms in all (the model's analysis window and smoothing; constant within a
-    // session), measured by the browser test. Viewers cancel their own buffering (alignReceivers), so this is what is
-    // left: 80 puts a typical viewer at the voice 0-20 ms after the mouth, the side ITU-R BT.1359 tolerates more
-    // (125 ms, against 45 ms for the voice ahead).
-    audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 80,
+    // The voice is held back this much more than the avatar's delay, measured by the browser test (meeting-e2e.js:
+    // masterLipSync, viewerLipSync). With the recording's start taken when MediaRecorder.start() is called (startIngest),
+    // the drawn mouth is 20-60 ms ahead of the microphone's level on the master and the viewer's video adds 0-20 ms, so
+    // 20 puts a viewer at about the mouth 40 ms before the voice, the middle of ITU-R BT.1359's window (mouth at most
+    // 125 ms before the voice, 45 ms after). It was 80 while the start was taken from the start event, which came
+    // 40-100 ms late (later with the 3D avatar drawing) and made the mouth lag by as much.
+    audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 20,
     // ingestToProcessMs: the worker's share of each record's latency (its own figure: store -> record made).
     stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], ingestToProcessMs: [], viewers: 0, signalingErrors: [] },
     samples: [],   // master: rendered frames { t, speechT, jawOpen, opening }; viewer: { t, rms, mouth }
@@ -396,20 +397,23 @@
 
     // Locally the raw microphone goes to the media store as WebM; on AWS, KVS WebRTC ingestion takes it (startAwsIngestion).
     if (!aws) keepIngest(m);
-    const queue = [];
-    receiveRecords(m, queue, setDelay);
+    // The record frames by speech time, oldest first. They are looked up, not consumed: when D is raised the voice's
+    // delay line replays the last D-change of speech, and speechT steps back with it, so the mouth replays the same
+    // frames instead of freezing until speechT catches up. Kept as long as D could step back (its maximum).
+    const frames = [];
+    receiveRecords(m, frames, setDelay);
     const canvas = $('face');
     const rest = { aa: 0, ih: 0, ou: 0, ee: 0, oh: 0, jawOpen: 0, silence: 1 };
-    let current = rest, currentT = 0;
     const started = Date.now();
     setInterval(() => {
       // The 3D avatar (avatar3d.js) when it is loaded, else the 2D face; both draw on this canvas. The 3D avatar takes
       // tens of ms to draw in software WebGL: it draws the moment it will be on the canvas (its lookahead), not now.
       const face = window.KvsAvatar3d && KvsAvatar3d.ready() ? KvsAvatar3d : KvsFace;
       const now = Date.now(), speechT = now - state.delayMs + (face.lookaheadMs ? face.lookaheadMs() : 0);
-      while (queue.length > 0 && queue[0].t <= speechT) { const f = queue.shift(); current = f.frame; currentT = f.t; }
+      while (frames.length > 0 && frames[0].t < now - state.voiceDelay.o.maxMs - 1000) frames.shift();
+      const f = frames[lastAtOrBefore(frames, speechT)];
       // No frame for this moment (the stream stopped, or nothing yet): rest rather than freeze mid-word.
-      const frame = speechT - currentT > 250 ? rest : current;
+      const frame = f === undefined || speechT - f.t > 250 ? rest : f.frame;
       const opening = face.drawFace(canvas, frame, (now - started) / 1000);
       push(state.samples, { t: now, speechT, jawOpen: frame.jawOpen, opening });
     }, FRAME_MS);
@@ -704,7 +708,9 @@
     ws.onopen = () => {
       const recorder = new MediaRecorder(mic, { mimeType: 'audio/webm;codecs=opus', audioBitsPerSecond: 32000 });
       // Cluster timecodes count from the recording's start: its offset from producerStart places every frame on this clock.
-      recorder.onstart = () => { state.recordingOffsetMs = Date.now() - producerStart; };
+      // The start is taken when start() is called, not when the start event runs: the event waits for the main thread,
+      // which the 3D avatar keeps busy for tens of ms at a time in software WebGL (startEventLateMs says how long).
+      recorder.onstart = () => { state.startEventLateMs = Date.now() - producerStart - state.recordingOffsetMs; };
       recorder.ondataavailable = async e => {
         if (e.data.size === 0 || ws.readyState !== WebSocket.OPEN) return;
         const bytes = await e.data.arrayBuffer();
@@ -712,13 +718,22 @@
         state.stats.chunksSent++;
         state.stats.bytesSent += bytes.byteLength;
       };
+      state.recordingOffsetMs = Date.now() - producerStart;
       recorder.start(state.chunkMs);
       state.recorder = recorder;
     };
     state.producerStart = producerStart;
   }
 
-  function receiveRecords(m, queue, setDelay) {
+  // The index of the last frame with t <= time in frames (ordered by t), -1 if none.
+  function lastAtOrBefore(frames, time) {
+    let lo = 0, hi = frames.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (frames[mid].t <= time) lo = mid + 1; else hi = mid; }
+    return lo - 1;
+  }
+
+  // Frames of a record that came late go in order among the others: frames whose moment has passed are not drawn.
+  function receiveRecords(m, frames, setDelay) {
     const events = new EventSource(`/meeting/records?stream=${encodeURIComponent(m.streamName)}&token=${encodeURIComponent(m.masterToken)}`);
     events.onmessage = e => {
       const record = JSON.parse(e.data);
@@ -736,7 +751,7 @@
         const t = base + i * step;
         state.stats.frames++;
         if (t + state.delayMs < now) state.stats.lateFrames++;
-        queue.push({ t, frame });
+        frames.splice(lastAtOrBefore(frames, t) + 1, 0, { t, frame });
       });
     };
   }
