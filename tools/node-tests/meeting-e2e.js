@@ -101,6 +101,32 @@ async function main() {
     const worker = m.stats.ingestToProcessMs.slice(Math.min(5, m.stats.ingestToProcessMs.length - 1)).sort((a, b) => a - b);
     if (worker.length > 0) result.workerIngestToProcessMs = { median: Math.round(worker[worker.length >> 1]), p95: Math.round(worker[Math.min(worker.length - 1, Math.ceil(worker.length * 0.95) - 1)]), max: Math.round(worker[worker.length - 1]) };
     result.chunkMs = m.chunkMs;
+    if (avatar3d) {
+      // What the 3D drawing cost over the measurement: per frame (render + read back onto the page canvas), the interval
+      // between drawn frames, the render scale it settled at and the lookahead the page drew with.
+      const d = await master.evaluate(since => ({ samples: window.KvsAvatar3d.state.samples.filter(s => s.t >= since).map(s => ({ t: s.t, drawMs: s.drawMs, scale: s.scale })),
+        renderScale: window.KvsAvatar3d.state.renderScale, lookaheadMs: window.KvsAvatar3d.lookaheadMs() }), measureStart);
+      const dist = a => { const s = a.slice().sort((x, y) => x - y); return s.length ? { median: Math.round(s[s.length >> 1]), p95: Math.round(s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)]) } : null; };
+      result.draw3d = { frames: d.samples.length, drawMs: dist(d.samples.map(s => s.drawMs)), intervalMs: dist(d.samples.slice(1).map((s, i) => s.t - d.samples[i].t)),
+        renderScale: d.renderScale, scales: [...new Set(d.samples.map(s => s.scale))], lookaheadMs: Math.round(d.lookaheadMs) };
+      log('3D drawing', JSON.stringify(result.draw3d));
+    }
+    {
+      // What the master sent to the viewer: frames from the canvas and frames encoded, and what limited them.
+      result.masterVideo = await master.evaluate(async () => {
+        const out = { startEventLateMs: window.kvsMeeting.startEventLateMs };
+        for (const peer of window.kvsMeeting.peers.values()) {
+          (await peer.pc.getStats()).forEach(s => {
+            if (s.type === 'media-source' && s.kind === 'video') Object.assign(out, { sourceFrames: s.frames, sourceFps: s.framesPerSecond });
+            if (s.type === 'outbound-rtp' && s.kind === 'video') Object.assign(out, { framesEncoded: s.framesEncoded, framesSent: s.framesSent, fps: s.framesPerSecond, width: s.frameWidth,
+              encodeMsPerFrame: s.framesEncoded ? Math.round(1000 * s.totalEncodeTime / s.framesEncoded) : null, limitation: s.qualityLimitationReason, limitationDurations: s.qualityLimitationDurations,
+              targetBitrate: s.targetBitrate, contentType: s.contentType });
+          });
+        }
+        return out;
+      });
+      log('master video', JSON.stringify(result.masterVideo));
+    }
     result.lateFrames = m.stats.lateFrames;
     result.frames = m.stats.frames;
     result.inbound = v.inbound;

@@ -15,7 +15,8 @@ const state = {
   reason: '',        // why the page draws the 2D face (status fallback), or what is shown
   convention: null,  // vrm | oculus | arkit
   avatarName: null,
-  samples: [],       // { t, frame, weights, drawMs } per drawn frame: the record values, the morph weights read back, the cost
+  samples: [],       // { t, frame, weights, drawMs, scale } per drawn frame: the record values, the morph weights read back, the
+                     // cost, the render scale
 };
 const MAX_SAMPLES = 6000;
 const VOWELS = ['aa', 'ih', 'ou', 'ee', 'oh'];
@@ -245,15 +246,37 @@ function renderFrame(frame, seconds, width, height) {
   if (state.samples.length > MAX_SAMPLES) state.samples.splice(0, state.samples.length - MAX_SAMPLES);
   // WebGL works asynchronously: the frame is done when its pixels are read (drawImage, readPixels), which the caller
   // does before calling this.
-  return () => { sample.drawMs = performance.now() - began; sample.t = Date.now(); };
+  return scale => { sample.drawMs = performance.now() - began; sample.t = Date.now(); sample.scale = scale ?? 1; };
+}
+
+// The share of the page canvas's width and height the avatar is rendered at (then scaled up onto it). Software WebGL
+// (SwiftShader: machines without a GPU) takes tens of ms per frame, most of it per pixel, and blocks the page's main
+// thread for all of it (the 2D canvas reads the WebGL pixels back): the mouth then comes late and the canvas runs at a
+// few frames a second. So when the median draw of the last frames at the current scale exceeds DRAW_BUDGET_MS, the
+// next frames are rendered a step smaller, down to half. It is not raised again within the page (a GPU stays at 1
+// from the start; a CPU-starved machine does not get faster by itself). ?renderScale=0.5..1 on the page's link fixes it.
+const RENDER_SCALES = [1, 0.75, 0.5];
+const median = a => a.slice().sort((x, y) => x - y)[a.length >> 1];
+const DRAW_BUDGET_MS = 20;
+const fixedScale = Number(new URLSearchParams(location.search).get('renderScale'));
+state.renderScale = fixedScale >= 0.25 && fixedScale <= 1 ? fixedScale : 1;
+function adaptRenderScale() {
+  if (fixedScale) return;
+  const atScale = [];
+  for (let i = state.samples.length - 1; i >= 0 && atScale.length < 9 && state.samples[i].scale === state.renderScale; i--) atScale.push(state.samples[i].drawMs);
+  if (atScale.length < 9) return;
+  const next = RENDER_SCALES.find(s => s < state.renderScale);
+  if (next !== undefined && median(atScale) > DRAW_BUDGET_MS) state.renderScale = next;
 }
 
 // Draws one frame of the avatar on the page's 2D canvas; returns how open the mouth is (0..1), as face.js returns its
 // opening for the page's samples.
 function drawFace(canvas, frame, seconds) {
-  const done = renderFrame(frame, seconds, canvas.width, canvas.height);
+  const scale = state.renderScale;
+  const done = renderFrame(frame, seconds, Math.round(canvas.width * scale), Math.round(canvas.height * scale));
   canvas.getContext('2d').drawImage(glCanvas, 0, 0, canvas.width, canvas.height);
-  done();
+  done(scale);
+  adaptRenderScale();
   return VOWELS.reduce((s, v) => s + clamp01(frame[v]), 0) * (0.3 + 0.7 * clamp01(frame.jawOpen));
 }
 
@@ -273,7 +296,6 @@ function renderPixels(frame, seconds, width, height, out) {
 function lookaheadMs() {
   const recent = state.samples.slice(-31);
   if (recent.length < 5) return 0;
-  const median = a => a.sort((x, y) => x - y)[a.length >> 1];
   const draw = median(recent.map(s => s.drawMs));
   const interval = median(recent.slice(1).map((s, i) => s.t - recent[i].t));
   return Math.min(500, draw + Math.max(0, interval - 33) / 2);
