@@ -18,9 +18,8 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
     [Fact]
     public Task MasterAndViewer_SpeechThroughWorker_AvatarMovesInSyncAndRecordsAppear() => RunAsync("2d");
 
-    /// <summary>Software WebGL: the master draws the 3D avatar and the viewer receives it.</summary>
-    /// <remarks>Open: the viewer's lip sync with the 3D avatar measured +20, +80 and +140 ms on the machine at load average
-    /// 18-30 (BT.1359 allows +45), against −40..+20 ms with the 2D face; docs/avatar.md says so.</remarks>
+    /// <summary>Software WebGL: the master draws the 3D avatar and the viewer receives it, in sync (BT.1359).</summary>
+    /// <remarks>Ten runs in a row on the loaded 2-core machine are in docs/avatar.md.</remarks>
     [Fact]
     public Task MasterAndViewer_3dAvatar_ViewerSeesItInSync() => RunAsync("3d");
 
