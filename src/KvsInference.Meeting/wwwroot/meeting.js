@@ -35,9 +35,10 @@
     chunkMs: Number(params.get('chunkMs')) || 20,
     // The voice is held back this much more than the avatar's delay, measured by the browser test (meeting-e2e.js:
     // masterLipSync, viewerLipSync). With the recording's start taken when MediaRecorder.start() is called (startIngest),
-    // the drawn mouth is 20-60 ms ahead of the microphone's level on the master and the viewer's video adds 0-20 ms, so
-    // 20 puts a viewer at about the mouth 40 ms before the voice, the middle of ITU-R BT.1359's window (mouth at most
-    // 125 ms before the voice, 45 ms after). It was 80 while the start was taken from the start event, which came
+    // the drawn mouth is 20-60 ms ahead of the microphone's level on the master and the viewer's video adds -20..+20 ms
+    // with the 2D face (20-80 ms with the 3D avatar in software WebGL), so 20 puts a 2D viewer near the mouth 40 ms
+    // before the voice, the middle of ITU-R BT.1359's window (mouth at most 125 ms before the voice, 45 ms after), and
+    // a 3D one at -60..+40 ms (docs/avatar.md). It was 80 while the start was taken from the start event, which came
     // 40-100 ms late (later with the 3D avatar drawing) and made the mouth lag by as much.
     audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 20,
     // ingestToProcessMs: the worker's share of each record's latency (its own figure: store -> record made).
