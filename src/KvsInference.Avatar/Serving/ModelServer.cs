@@ -2,7 +2,7 @@ using KvsInference.Audio;
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using KvsInference.Avatar.Hosting;
+using KvsInference.Hosting;
 using KvsInference.Avatar.Model;
 using KvsInference.Inference;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,5 @@
 using System.Net;
-using KvsInference.Avatar.Hosting;
+using KvsInference.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 

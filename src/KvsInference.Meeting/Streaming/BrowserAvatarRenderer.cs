@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
-using KvsInference.Avatar.Hosting;
+using KvsInference.Hosting;
 using KvsInference.Inference;
 using KvsInference.Meeting;
 using KvsInference.Validation;

@@ -2,7 +2,7 @@ using System.Collections;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
-using KvsInference.Avatar.Hosting;
+using KvsInference.Hosting;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
 using KvsInference.Aws.Kinesis;

@@ -1,10 +1,10 @@
 using System.Net;
-using KvsInference.Avatar.Hosting;
+using KvsInference.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
-namespace KvsInference.Tests.Hosting;
+namespace KvsInference.Tests;
 
 public class StandaloneServerTests
 {

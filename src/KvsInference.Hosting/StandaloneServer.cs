@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace KvsInference.Avatar.Hosting;
+namespace KvsInference.Hosting;
 
 /// <summary>How one of the repository's stand-alone web servers listens, logs and stops.</summary>
 /// <remarks>The model container, the local media store, the signaling host, the 3D renderer's page and the worker's
