@@ -3,6 +3,7 @@ using System.Globalization;
 using KvsInference.Audio;
 using KvsInference.Avatar.Model;
 using KvsInference.IO;
+using KvsInference.Inference;
 using KvsInference.Kvs;
 using KvsInference.Matroska;
 using KvsInference.Media;
