@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using KvsInference.Aws;
 using KvsInference.Aws.KinesisVideo;
@@ -59,7 +58,6 @@ public sealed record AwsMeetingConnection(string Role, MeetingChannelConnection 
 public sealed class AwsMeetingService : IMeetingService
 {
     private readonly MeetingTable<Entry> _meetings;
-    private readonly ConcurrentDictionary<string, Entry> _byStream = new(StringComparer.Ordinal);
     private readonly KinesisVideoClient _kvs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -143,7 +141,7 @@ public sealed class AwsMeetingService : IMeetingService
                 viewerToken, video, Codes.Issue(new JoinGrant("aws", id, channelArn, viewerToken, null, video)));
             var entry = new Entry(info, master, viewer, ingest, new MeetingActivity(_time));
             _meetings.ById[id] = entry;
-            _byStream[name] = entry;
+            _meetings.ByStream[name] = entry;
             _logger.LogInformation("meeting {Id} on KVS: channel {Channel}, ingestion channel {Ingest} -> stream {Stream}", id, channelArn, ingestArn, streamArn);
             return info;
         }
@@ -252,7 +250,7 @@ public sealed class AwsMeetingService : IMeetingService
     {
         if (!_meetings.ById.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
         Codes.End(entry.Info.Id);
-        _byStream.TryRemove(entry.Info.StreamName, out _);
+        _meetings.ByStream.TryRemove(entry.Info.StreamName, out _);
         Interlocked.Decrement(ref _reserved);
         _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);
         // Each deletion on its own: a failure leaves that resource to its owner (named in the log), not the others.
@@ -287,17 +285,7 @@ public sealed class AwsMeetingService : IMeetingService
     /// <returns>The meeting, or null.</returns>
     public AwsMeetingInfo? Authorize(string? streamName, string? token, out string why)
     {
-        why = "";
-        if (string.IsNullOrEmpty(streamName) || !_byStream.TryGetValue(streamName, out var entry))
-        {
-            why = $"no meeting has the stream '{streamName}'";
-            return null;
-        }
-        if (string.IsNullOrEmpty(token))
-        {
-            why = "the meeting token is missing (query parameter token)";
-            return null;
-        }
+        if (!_meetings.TryFindByStream(streamName, token, out var entry, out why)) return null;
         var problem = Tokens.ValidateForChannel(token, entry.Info.ChannelArn);
         if (problem is not null)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using KvsInference.LocalKvs.Storage;
 using KvsInference.LocalKvs.Signaling;
@@ -33,7 +32,6 @@ public sealed record MeetingStatus(string Id, int? Viewers, int MaxViewers, bool
 /// </summary>
 public sealed class LocalMeetingService : IMeetingService
 {
-    private readonly ConcurrentDictionary<string, Entry> _byStream = new(StringComparer.Ordinal);
     private readonly MeetingTable<Entry> _meetings;
     private readonly Lock _createGate = new();
     private readonly ILogger _logger;
@@ -104,7 +102,7 @@ public sealed class LocalMeetingService : IMeetingService
                 Signaling.Tokens.Issue(channel.Arn, SignalingRole.Master, null, Options.TokenLifetime),
                 viewerToken, video, code);
             entry = new Entry(meeting, channel, _time);
-            _byStream[streamName] = entry;
+            _meetings.ByStream[streamName] = entry;
             _meetings.ById[id] = entry;
         }
         _logger.LogInformation("meeting {Id}: channel {Arn}, stream {Stream}", entry.Info.Id, entry.Info.ChannelArn, entry.Info.StreamName);
@@ -176,7 +174,7 @@ public sealed class LocalMeetingService : IMeetingService
     private async Task RemoveAsync(Entry entry, string why)
     {
         if (!_meetings.ById.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
-        _byStream.TryRemove(entry.Info.StreamName, out _);
+        _meetings.ByStream.TryRemove(entry.Info.StreamName, out _);
         Codes.End(entry.Info.Id);
         _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);
         try
@@ -198,17 +196,7 @@ public sealed class LocalMeetingService : IMeetingService
     /// <returns>The meeting, or null when the stream is not a meeting's or the token does not open it.</returns>
     public MeetingInfo? Authorize(string? streamName, string? token, SignalingRole? role, out string why)
     {
-        why = "";
-        if (string.IsNullOrEmpty(streamName) || !_byStream.TryGetValue(streamName, out var entry))
-        {
-            why = $"no meeting has the stream '{streamName}'";
-            return null;
-        }
-        if (string.IsNullOrEmpty(token))
-        {
-            why = "the meeting token is missing (query parameter token)";
-            return null;
-        }
+        if (!_meetings.TryFindByStream(streamName, token, out var entry, out why)) return null;
         var meeting = entry.Info;
         var problem = role is { } r ? Signaling.Tokens.Validate(token, meeting.ChannelArn, r, null) : Signaling.Tokens.ValidateForChannel(token, meeting.ChannelArn);
         if (problem is not null)

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 
 namespace KvsInference.Meeting;
 
@@ -33,6 +34,33 @@ internal sealed class MeetingTable<TEntry> : IDisposable where TEntry : class
 
     /// <summary>Gets the meetings by id.</summary>
     public ConcurrentDictionary<string, TEntry> ById { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the meetings by the name of their stream.</summary>
+    public ConcurrentDictionary<string, TEntry> ByStream { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Finds the meeting of a stream for a caller who presents a token (which the mode then checks).</summary>
+    /// <param name="streamName">The meeting's stream.</param>
+    /// <param name="token">The caller's meeting token; not null when found.</param>
+    /// <param name="entry">The meeting, when found.</param>
+    /// <param name="why">Why not, when it returns false.</param>
+    /// <returns>False when the stream is no meeting's or the token is missing.</returns>
+    public bool TryFindByStream(string? streamName, [NotNullWhen(true)] string? token, [NotNullWhen(true)] out TEntry? entry, out string why)
+    {
+        why = "";
+        if (string.IsNullOrEmpty(streamName) || !ByStream.TryGetValue(streamName, out entry))
+        {
+            why = $"no meeting has the stream '{streamName}'";
+            entry = null;
+            return false;
+        }
+        if (string.IsNullOrEmpty(token))
+        {
+            why = "the meeting token is missing (query parameter token)";
+            entry = null;
+            return false;
+        }
+        return true;
+    }
 
     /// <summary>Marks a meeting as in use until the result is disposed; a meeting that no longer exists marks nothing.</summary>
     public IDisposable Use(string id) => ById.GetValueOrDefault(id) is { } entry ? _activity(entry).Use() : NoMeetingUse.Instance;
