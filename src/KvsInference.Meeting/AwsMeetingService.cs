@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using KvsInference.Aws;
 using KvsInference.Aws.KinesisVideo;
@@ -58,12 +57,10 @@ public sealed record AwsMeetingConnection(string Role, MeetingChannelConnection 
 /// </remarks>
 public sealed class AwsMeetingService : IMeetingService
 {
-    private readonly ConcurrentDictionary<string, Entry> _byId = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Entry> _byStream = new(StringComparer.Ordinal);
+    private readonly MeetingTable<Entry> _meetings;
     private readonly KinesisVideoClient _kvs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ITimer _sweeper;
     private int _reserved;
 
     private sealed record ChannelEndpoints(Uri Wss, Uri Https, Uri? WebRtc);
@@ -91,9 +88,8 @@ public sealed class AwsMeetingService : IMeetingService
         Records = records ?? throw new ArgumentNullException(nameof(records));
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        // As in local mode: a meeting ends between 1 and 1.25 idle timeouts after its last use.
-        var period = options.IdleTimeout / 4;
-        _sweeper = _time.CreateTimer(_ => SweepIdle(), null, period, period);
+        _meetings = new MeetingTable<Entry>(_time, options.IdleTimeout, e => e.Activity, connected: _ => false,
+            e => _ = RemoveAsync(e, $"unused for {options.IdleTimeout}"));
     }
 
     /// <summary>Gets the settings.</summary>
@@ -144,8 +140,8 @@ public sealed class AwsMeetingService : IMeetingService
                 Tokens.Issue(channelArn, SignalingRole.Master, null, Options.TokenLifetime),
                 viewerToken, video, Codes.Issue(new JoinGrant("aws", id, channelArn, viewerToken, null, video)));
             var entry = new Entry(info, master, viewer, ingest, new MeetingActivity(_time));
-            _byId[id] = entry;
-            _byStream[name] = entry;
+            _meetings.ById[id] = entry;
+            _meetings.ByStream[name] = entry;
             _logger.LogInformation("meeting {Id} on KVS: channel {Channel}, ingestion channel {Ingest} -> stream {Stream}", id, channelArn, ingestArn, streamArn);
             return info;
         }
@@ -217,7 +213,7 @@ public sealed class AwsMeetingService : IMeetingService
     /// <exception cref="MeetingRequestException">The meeting ended (410), is unknown (404), or the token does not open it (403).</exception>
     public MeetingStatus GetStatus(string? meetingId, string? token)
     {
-        if (meetingId is not null && !_byId.ContainsKey(meetingId) && Codes.HasEnded(meetingId))
+        if (meetingId is not null && !_meetings.ById.ContainsKey(meetingId) && Codes.HasEnded(meetingId))
         {
             throw new MeetingRequestException(410, "The meeting has ended.");
         }
@@ -229,11 +225,8 @@ public sealed class AwsMeetingService : IMeetingService
     /// not expire meanwhile.</summary>
     /// <param name="meeting">The meeting.</param>
     /// <returns>Dispose when the use ends.</returns>
-    public IDisposable Use(AwsMeetingInfo meeting)
-    {
-        ArgumentNullException.ThrowIfNull(meeting);
-        return _byId.GetValueOrDefault(meeting.Id)?.Activity.Use() ?? NoMeetingUse.Instance;
-    }
+    /// <exception cref="ArgumentNullException"><paramref name="meeting"/> is null.</exception>
+    public IDisposable Use(AwsMeetingInfo meeting) => _meetings.Use((meeting ?? throw new ArgumentNullException(nameof(meeting))).Id);
 
     /// <inheritdoc/>
     async Task<MeetingCreated> IMeetingService.CreateAsync(bool video, CancellationToken cancellationToken)
@@ -248,25 +241,16 @@ public sealed class AwsMeetingService : IMeetingService
         Use(Authorize(streamName, token, out var why) ?? throw new MeetingRequestException(403, "Records refused: " + why + "."));
 
     /// <summary>Stops the idle sweep.</summary>
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose() => _meetings.Dispose();
 
     /// <summary>Ends the meetings no page has used for <see cref="MeetingOptions.IdleTimeout"/>.</summary>
-    internal void SweepIdle()
-    {
-        foreach (var entry in _byId.Values)
-        {
-            if (entry.Activity.IsIdle(Options.IdleTimeout, connected: false))
-            {
-                _ = RemoveAsync(entry, $"unused for {Options.IdleTimeout}");
-            }
-        }
-    }
+    internal void SweepIdle() => _meetings.SweepIdle();
 
     private async Task RemoveAsync(Entry entry, string why)
     {
-        if (!_byId.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
+        if (!_meetings.ById.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
         Codes.End(entry.Info.Id);
-        _byStream.TryRemove(entry.Info.StreamName, out _);
+        _meetings.ByStream.TryRemove(entry.Info.StreamName, out _);
         Interlocked.Decrement(ref _reserved);
         _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);
         // Each deletion on its own: a failure leaves that resource to its owner (named in the log), not the others.
@@ -301,17 +285,7 @@ public sealed class AwsMeetingService : IMeetingService
     /// <returns>The meeting, or null.</returns>
     public AwsMeetingInfo? Authorize(string? streamName, string? token, out string why)
     {
-        why = "";
-        if (string.IsNullOrEmpty(streamName) || !_byStream.TryGetValue(streamName, out var entry))
-        {
-            why = $"no meeting has the stream '{streamName}'";
-            return null;
-        }
-        if (string.IsNullOrEmpty(token))
-        {
-            why = "the meeting token is missing (query parameter token)";
-            return null;
-        }
+        if (!_meetings.TryFindByStream(streamName, token, out var entry, out why)) return null;
         var problem = Tokens.ValidateForChannel(token, entry.Info.ChannelArn);
         if (problem is not null)
         {
@@ -323,7 +297,7 @@ public sealed class AwsMeetingService : IMeetingService
 
     private (Entry Entry, SignalingRole Role) Open(string? meetingId, string? token, SignalingRole? required)
     {
-        if (string.IsNullOrEmpty(meetingId) || !_byId.TryGetValue(meetingId, out var entry))
+        if (string.IsNullOrEmpty(meetingId) || !_meetings.ById.TryGetValue(meetingId, out var entry))
         {
             throw new MeetingRequestException(404, $"There is no meeting '{meetingId}'.");
         }

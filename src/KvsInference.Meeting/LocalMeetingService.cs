@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using KvsInference.LocalKvs.Storage;
 using KvsInference.LocalKvs.Signaling;
@@ -33,12 +32,10 @@ public sealed record MeetingStatus(string Id, int? Viewers, int MaxViewers, bool
 /// </summary>
 public sealed class LocalMeetingService : IMeetingService
 {
-    private readonly ConcurrentDictionary<string, Entry> _byStream = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Entry> _byId = new(StringComparer.Ordinal);
+    private readonly MeetingTable<Entry> _meetings;
     private readonly Lock _createGate = new();
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly ITimer _sweeper;
 
     /// <summary>Creates the service.</summary>
     /// <param name="options">The settings (validated here).</param>
@@ -59,9 +56,8 @@ public sealed class LocalMeetingService : IMeetingService
         Records = records ?? throw new ArgumentNullException(nameof(records));
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _time = time ?? TimeProvider.System;
-        // A few checks per idle timeout: a meeting ends between 1 and 1.25 idle timeouts after its last connection left.
-        var period = options.IdleTimeout / 4;
-        _sweeper = _time.CreateTimer(_ => SweepIdle(), null, period, period);
+        _meetings = new MeetingTable<Entry>(_time, options.IdleTimeout, e => e.Activity, e => e.Channel.HasMaster || e.Channel.ViewerCount > 0,
+            e => _ = RemoveAsync(e, $"no connection for {options.IdleTimeout}"));
     }
 
     /// <summary>Gets the settings.</summary>
@@ -77,7 +73,7 @@ public sealed class LocalMeetingService : IMeetingService
     public RecordBroadcaster Records { get; }
 
     /// <summary>Gets the number of meetings that exist.</summary>
-    public int Count => _byId.Count;
+    public int Count => _meetings.ById.Count;
 
     /// <summary>Gets the join codes of the meetings.</summary>
     public JoinCodes Codes { get; } = new();
@@ -91,9 +87,9 @@ public sealed class LocalMeetingService : IMeetingService
         Entry entry;
         lock (_createGate)
         {
-            if (_byId.Count >= Options.MaxMeetings)
+            if (_meetings.ById.Count >= Options.MaxMeetings)
             {
-                throw new MeetingRequestException(429, $"There are already {_byId.Count} meetings (MeetingOptions.MaxMeetings); one ends when its master ends it or after {Options.IdleTimeout} without connections.");
+                throw new MeetingRequestException(429, $"There are already {_meetings.ById.Count} meetings (MeetingOptions.MaxMeetings); one ends when its master ends it or after {Options.IdleTimeout} without connections.");
             }
             var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
             var channel = Signaling.CreateChannel("meeting-" + id);
@@ -106,8 +102,8 @@ public sealed class LocalMeetingService : IMeetingService
                 Signaling.Tokens.Issue(channel.Arn, SignalingRole.Master, null, Options.TokenLifetime),
                 viewerToken, video, code);
             entry = new Entry(meeting, channel, _time);
-            _byStream[streamName] = entry;
-            _byId[id] = entry;
+            _meetings.ByStream[streamName] = entry;
+            _meetings.ById[id] = entry;
         }
         _logger.LogInformation("meeting {Id}: channel {Arn}, stream {Stream}", entry.Info.Id, entry.Info.ChannelArn, entry.Info.StreamName);
         return entry.Info;
@@ -116,7 +112,7 @@ public sealed class LocalMeetingService : IMeetingService
     /// <summary>Finds a meeting by id.</summary>
     /// <param name="id">The meeting id.</param>
     /// <returns>The meeting, or null when there is none (never was, or ended).</returns>
-    public MeetingInfo? Find(string id) => _byId.GetValueOrDefault(id)?.Info;
+    public MeetingInfo? Find(string id) => _meetings.ById.GetValueOrDefault(id)?.Info;
 
     /// <summary>Ends a meeting at its master's request: every signaling connection gets GO_AWAY, the channel and the
     /// stream are deleted, and the slot is free.</summary>
@@ -126,7 +122,7 @@ public sealed class LocalMeetingService : IMeetingService
     /// <exception cref="MeetingRequestException">There is no such meeting (404), or the token is not its master token (403).</exception>
     public async Task EndAsync(string? id, string? masterToken)
     {
-        if (id is null || !_byId.TryGetValue(id, out var entry)) throw new MeetingRequestException(404, $"Ending the meeting refused: there is no meeting '{id}'.");
+        if (id is null || !_meetings.ById.TryGetValue(id, out var entry)) throw new MeetingRequestException(404, $"Ending the meeting refused: there is no meeting '{id}'.");
         if (string.IsNullOrEmpty(masterToken)) throw new MeetingRequestException(403, "Ending the meeting refused: the meeting's master token is missing (Authorization: Bearer).");
         var problem = Signaling.Tokens.Validate(masterToken, entry.Info.ChannelArn, SignalingRole.Master, null);
         if (problem is not null) throw new MeetingRequestException(403, "Ending the meeting refused: " + problem + ".");
@@ -140,7 +136,7 @@ public sealed class LocalMeetingService : IMeetingService
     /// <exception cref="MeetingRequestException">The meeting ended (410), is unknown (404), or the token does not open it (403).</exception>
     public MeetingStatus GetStatus(string? id, string? token)
     {
-        if (id is null || !_byId.TryGetValue(id, out var entry))
+        if (id is null || !_meetings.ById.TryGetValue(id, out var entry))
         {
             throw id is not null && Codes.HasEnded(id) ? new MeetingRequestException(410, "The meeting has ended.") : new MeetingRequestException(404, $"There is no meeting '{id}'.");
         }
@@ -154,11 +150,8 @@ public sealed class LocalMeetingService : IMeetingService
     /// not expire meanwhile.</summary>
     /// <param name="meeting">The meeting.</param>
     /// <returns>Dispose when the use ends.</returns>
-    public IDisposable Use(MeetingInfo meeting)
-    {
-        ArgumentNullException.ThrowIfNull(meeting);
-        return _byId.GetValueOrDefault(meeting.Id)?.Activity.Use() ?? NoMeetingUse.Instance;
-    }
+    /// <exception cref="ArgumentNullException"><paramref name="meeting"/> is null.</exception>
+    public IDisposable Use(MeetingInfo meeting) => _meetings.Use((meeting ?? throw new ArgumentNullException(nameof(meeting))).Id);
 
     /// <inheritdoc/>
     Task<MeetingCreated> IMeetingService.CreateAsync(bool video, CancellationToken cancellationToken)
@@ -173,24 +166,15 @@ public sealed class LocalMeetingService : IMeetingService
         Use(Authorize(streamName, token, null, out var why) ?? throw new MeetingRequestException(403, "Records refused: " + why + "."));
 
     /// <summary>Stops the idle sweep.</summary>
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose() => _meetings.Dispose();
 
     /// <summary>Ends the meetings that have had no connection for <see cref="MeetingOptions.IdleTimeout"/>.</summary>
-    internal void SweepIdle()
-    {
-        foreach (var entry in _byId.Values)
-        {
-            if (entry.Activity.IsIdle(Options.IdleTimeout, connected: entry.Channel.HasMaster || entry.Channel.ViewerCount > 0))
-            {
-                _ = RemoveAsync(entry, $"no connection for {Options.IdleTimeout}");
-            }
-        }
-    }
+    internal void SweepIdle() => _meetings.SweepIdle();
 
     private async Task RemoveAsync(Entry entry, string why)
     {
-        if (!_byId.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
-        _byStream.TryRemove(entry.Info.StreamName, out _);
+        if (!_meetings.ById.TryRemove(new KeyValuePair<string, Entry>(entry.Info.Id, entry))) return;
+        _meetings.ByStream.TryRemove(entry.Info.StreamName, out _);
         Codes.End(entry.Info.Id);
         _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);
         try
@@ -212,17 +196,7 @@ public sealed class LocalMeetingService : IMeetingService
     /// <returns>The meeting, or null when the stream is not a meeting's or the token does not open it.</returns>
     public MeetingInfo? Authorize(string? streamName, string? token, SignalingRole? role, out string why)
     {
-        why = "";
-        if (string.IsNullOrEmpty(streamName) || !_byStream.TryGetValue(streamName, out var entry))
-        {
-            why = $"no meeting has the stream '{streamName}'";
-            return null;
-        }
-        if (string.IsNullOrEmpty(token))
-        {
-            why = "the meeting token is missing (query parameter token)";
-            return null;
-        }
+        if (!_meetings.TryFindByStream(streamName, token, out var entry, out why)) return null;
         var meeting = entry.Info;
         var problem = role is { } r ? Signaling.Tokens.Validate(token, meeting.ChannelArn, r, null) : Signaling.Tokens.ValidateForChannel(token, meeting.ChannelArn);
         if (problem is not null)

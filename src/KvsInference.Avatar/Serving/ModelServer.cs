@@ -2,13 +2,12 @@ using KvsInference.Audio;
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using KvsInference.Hosting;
 using KvsInference.Avatar.Model;
 using KvsInference.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -60,7 +59,7 @@ public sealed class ModelServer : IAsyncDisposable
 
     /// <summary>Gets the addresses the server listens on (with the real port when 0 was asked for).</summary>
     public IReadOnlyList<string> Addresses =>
-        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+        _app.BoundAddresses();
 
     /// <summary>Loads the model (from <see cref="ModelServerOptions.ModelDirectory"/> or the embedded weights) and starts listening.</summary>
     /// <param name="options">Settings; null for the defaults (0.0.0.0:8080).</param>
@@ -82,11 +81,10 @@ public sealed class ModelServer : IAsyncDisposable
         var needed = Math.Min(256, 2 * options.MaxConcurrentInvocations + Environment.ProcessorCount + 4);
         if (workers < needed) ThreadPool.SetMinThreads(needed, io);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls(options.Urls);
+        // The container's own process: it stops on SIGTERM (SageMaker's rule) and logs its warnings to the console.
         // The body limit is enforced by the handler so that the 413 carries a JSON error.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var builder = StandaloneServer.CreateBuilder(new StandaloneServerOptions { Urls = options.Urls, HandlesShutdownSignals = true, UnlimitedRequestBodies = true });
+        builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
         var server = new ModelServer(app, options, client);
         app.MapGet("/ping", server.PingAsync);

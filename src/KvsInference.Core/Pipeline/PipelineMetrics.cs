@@ -42,6 +42,7 @@ public static class PipelineMetrics
     public static readonly Counter<long> Errors = Meter.CreateCounter<long>("kvsi.errors", "{error}");
 
     /// <summary>Counts one error of a kind.</summary>
-    /// <param name="kind">The kind.</param>
-    public static void Error(string kind) => Errors.Add(1, new KeyValuePair<string, object?>("error.kind", kind));
+    /// <param name="kind">The kind; its tag value is <see cref="PipelineErrorKinds.TagValue"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is not a defined kind.</exception>
+    public static void Error(PipelineErrorKind kind) => Errors.Add(1, new KeyValuePair<string, object?>("error.kind", kind.TagValue()));
 }

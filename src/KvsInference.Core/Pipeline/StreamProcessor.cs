@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using KvsInference.Audio;
@@ -40,7 +39,7 @@ public delegate Task CheckpointHandler(FragmentCheckpoint checkpoint, Cancellati
 /// <para>Failures (dropped connection, corrupt media, inference or sink errors) end the connection; the stream
 /// reconnects from its last checkpoint with jittered exponential backoff. A lost lease stops the processor at once.</para>
 /// </remarks>
-public sealed class StreamProcessor
+public sealed partial class StreamProcessor
 {
     private const int MaxRecordsPerWrite = 100;
 
@@ -52,6 +51,7 @@ public sealed class StreamProcessor
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _reconnect;
+    private readonly StreamMetrics _metrics;
 
     /// <summary>Creates the processor of one stream.</summary>
     /// <param name="streamName">The stream name (also the Kinesis partition key of its records).</param>
@@ -76,6 +76,7 @@ public sealed class StreamProcessor
         _time = timeProvider;
         _logger = logger;
         _reconnect = PipelineResilience.CreateReconnectPipeline(options, timeProvider, logger, streamName);
+        _metrics = new StreamMetrics(Stats, timeProvider);
         LowLatency = options.LowLatencyStreamPrefix is { } prefix && streamName.StartsWith(prefix, StringComparison.Ordinal);
     }
 
@@ -148,11 +149,11 @@ public sealed class StreamProcessor
 
     private async Task<ConnectionOutcome> RunConnectionAsync((KvsStartSelector Start, string? SkipFragment) position, CheckpointHandler checkpointer, CancellationToken cancellationToken, CancellationToken drain)
     {
-        Stats.SetState("connecting");
+        _metrics.SetState("connecting");
         await using var media = await _source.OpenAsync(StreamName, position.Start, cancellationToken).ConfigureAwait(false);
-        Stats.SetState("reading");
+        _metrics.SetState("reading");
         var input = PipeReader.Create(media, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
-        var queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(_options.MaxPendingWindows) { SingleReader = true, SingleWriter = true });
+        var queue = Channel.CreateBounded<PipelineItem>(new BoundedChannelOptions(_options.MaxPendingWindows) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var writer = Task.Run(() => WriteLoopAsync(queue.Reader, checkpointer, stop.Token), CancellationToken.None);
         using var readStop = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, drain);
@@ -207,25 +208,24 @@ public sealed class StreamProcessor
         }
         catch (Exception ex) when (ex is not LeaseLostException && !cancellationToken.IsCancellationRequested)
         {
-            PipelineMetrics.Error(ex is RecordSinkException ? "sink" : ex is InferenceException ? "inference" : "checkpoint");
+            _metrics.WriterFailed(ex);
             throw;
         }
         if (readError is not null && !(readError is OperationCanceledException && writer.IsFaulted))
         {
-            PipelineMetrics.Error(readError is MkvFormatException ? "format" : "media");
+            _metrics.ReaderFailed(readError);
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(readError).Throw();
         }
-        Stats.SetState("ended");
+        _metrics.SetState("ended");
         if (handler.SkipToNow) return ConnectionOutcome.SkipToNow;
         return handler.FramesSeen > 0 ? ConnectionOutcome.Ended : ConnectionOutcome.EndedEmpty;
     }
 
-    private async Task WriteLoopAsync(ChannelReader<Item> queue, CheckpointHandler checkpointer, CancellationToken cancellationToken)
+    private async Task WriteLoopAsync(ChannelReader<PipelineItem> queue, CheckpointHandler checkpointer, CancellationToken cancellationToken)
     {
         var records = new List<InferenceRecord>(MaxRecordsPerWrite);
         var written = new List<WindowItem>(MaxRecordsPerWrite);
-        var pendingCheckpoints = new Queue<FragmentEndItem>();
-        long ackedSamples = 0;
+        var checkpoints = new PendingCheckpoints();
         try
         {
             while (await queue.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -238,7 +238,7 @@ public sealed class StreamProcessor
                     queue.TryRead(out _);
                     if (item is FragmentEndItem end)
                     {
-                        pendingCheckpoints.Enqueue(end);
+                        checkpoints.Add(end);
                         continue;
                     }
                     var window = (WindowItem)item;
@@ -263,36 +263,21 @@ public sealed class StreamProcessor
                     }
                     catch (RecordSinkException)
                     {
-                        PipelineMetrics.RecordsFailed.Add(records.Count);
+                        _metrics.RecordsFailed(records.Count);
                         throw;
                     }
-                    PipelineMetrics.RecordsWritten.Add(records.Count);
-                    var now = _time.GetTimestamp();
-                    long frames = 0;
-                    foreach (var w in written)
-                    {
-                        var latency = _time.GetElapsedTime(w.ArrivalTimestamp, now).TotalMilliseconds;
-                        PipelineMetrics.ProcessLatency.Record(latency);
-                        Stats.RecordLatency(latency);
-                        frames += w.Frames;
-                        ackedSamples = w.CumulativeSamples;
-                    }
-                    foreach (var r in records)
-                    {
-                        if (r.IngestToProcessMs is { } ingest) PipelineMetrics.IngestToProcessLatency.Record(ingest);
-                    }
-                    PipelineMetrics.FramesProcessed.Add(frames);
-                    Stats.AddWritten(records.Count, frames);
+                    _metrics.RecordsAcknowledged(written, records);
+                    checkpoints.Acknowledge(written[^1].CumulativeSamples);
                     records.Clear();
                     written.Clear();
                 }
 
-                while (pendingCheckpoints.TryPeek(out var fragment) && fragment.CumulativeSamples <= ackedSamples)
+                while (checkpoints.TryPeekDue(out var fragment))
                 {
-                    await checkpointer(new FragmentCheckpoint(fragment.Fragment.Number, fragment.Fragment.ProducerTimestamp), cancellationToken).ConfigureAwait(false);
-                    pendingCheckpoints.Dequeue();
-                    LastCheckpoint = fragment.Fragment.Number;
-                    Stats.SetCheckpoint(fragment.Fragment.Number);
+                    await checkpointer(new FragmentCheckpoint(fragment.Number, fragment.ProducerTimestamp), cancellationToken).ConfigureAwait(false);
+                    checkpoints.RemoveDue();
+                    LastCheckpoint = fragment.Number;
+                    _metrics.Checkpointed(fragment.Number);
                 }
             }
         }
@@ -354,219 +339,5 @@ public sealed class StreamProcessor
         Ended,
         EndedEmpty,
         SkipToNow,
-    }
-
-    private sealed class FragmentInfo(string number, DateTimeOffset? producer, DateTimeOffset? server)
-    {
-        public string Number { get; } = number;
-        public DateTimeOffset? ProducerTimestamp { get; } = producer;
-        public DateTimeOffset? ServerTimestamp { get; } = server;
-        public long? FirstPcmNs { get; set; }
-    }
-
-    private abstract class Item;
-
-    private sealed class FragmentEndItem(FragmentInfo fragment, long cumulativeSamples) : Item
-    {
-        public FragmentInfo Fragment { get; } = fragment;
-        public long CumulativeSamples { get; } = cumulativeSamples;
-    }
-
-    private sealed class WindowItem : Item
-    {
-        private short[]? _pcm;
-
-        public WindowItem(FragmentInfo fragment, long timestampNs, long cumulativeSamples, int sampleCount, int sampleRate, long arrival, int frames, short[] pcm, Task<InferencePrediction> prediction)
-        {
-            SampleCount = sampleCount;
-            SampleRate = sampleRate;
-            Fragment = fragment;
-            TimestampNs = timestampNs;
-            CumulativeSamples = cumulativeSamples;
-            ArrivalTimestamp = arrival;
-            Frames = frames;
-            _pcm = pcm;
-            Prediction = prediction;
-        }
-
-        public FragmentInfo Fragment { get; }
-        public long TimestampNs { get; }
-        public long CumulativeSamples { get; }
-        public int SampleCount { get; }
-        public int SampleRate { get; }
-        public long ArrivalTimestamp { get; }
-        public int Frames { get; }
-        public Task<InferencePrediction> Prediction { get; }
-
-        public void ReturnPcm()
-        {
-            var pcm = Interlocked.Exchange(ref _pcm, null);
-            if (pcm is not null) ArrayPool<short>.Shared.Return(pcm);
-        }
-    }
-
-    // Runs inside MkvStreamParser.Feed: parse callbacks -> track reader (decoder) -> windower -> inference submissions.
-    private sealed class Handler : IMkvHandler, IPcmSink, IDisposable
-    {
-        private readonly StreamProcessor _owner;
-        private readonly string? _skipFragment;
-        private readonly CancellationToken _cancellationToken;
-        private readonly List<Item> _ready = new();
-        private readonly PcmWindower _windower;
-        private readonly MkvAudioTrackReader _audio;
-        private FragmentInfo _fragment = new("0", null, null);
-        private bool _fragmentHasFrames;
-        private bool _fragmentEnded;   // its end was queued (at its end-of-fragment tags); ended once only
-        private bool _skipping;
-        private long _samplesIn;
-        private long _samplesWindowed;
-        private long _framesInWindow;
-        private long _windowSequence;
-
-        public Handler(StreamProcessor owner, string? skipFragment, CancellationToken cancellationToken)
-        {
-            _owner = owner;
-            _skipFragment = skipFragment;
-            _cancellationToken = cancellationToken;
-            _windower = new PcmWindower(owner._options.ModelSampleRate, 1,
-                new PcmWindowerOptions { WindowDuration = owner._options.WindowDuration, DeliverPartialWindows = true }, OnWindow);
-            _audio = new MkvAudioTrackReader(owner._decoders, new AudioTrackOptions { OutputSampleRate = owner._options.ModelSampleRate, Mono = true },
-                this, owner._options.TrackNumber, Report);
-        }
-
-        public long ArrivalTimestamp { get; set; }
-        public bool SkipToNow { get; private set; }
-        public long FramesSeen { get; private set; }
-
-        public void OnFragmentMetadata(MkvFragmentMetadata metadata)
-        {
-            if (metadata.MillisBehindNow is { } behind)
-            {
-                PipelineMetrics.MillisBehindNow.Record(behind);
-                _owner.Stats.SetMillisBehindNow(behind);
-                if (_owner._options.SkipToNowWhenBehind is { } limit && behind > limit.TotalMilliseconds && !SkipToNow)
-                {
-                    _owner._logger.LogWarning("Stream {Stream} is {Behind} ms behind live (limit {Limit}): skipping ahead to now", _owner.StreamName, behind, limit.TotalMilliseconds);
-                    SkipToNow = true;
-                }
-            }
-            if (metadata.HasError)
-            {
-                PipelineMetrics.Error("media");
-                _owner._logger.LogWarning("Stream {Stream}: KVS reported error {Code} ({Id}) in fragment {Fragment}", _owner.StreamName, metadata.ErrorCode, metadata.ErrorId, metadata.FragmentNumber);
-            }
-            if (metadata.FragmentNumber is not { } number) return;
-            if (number == _fragment.Number)
-            {
-                // KVS's tags after the Cluster: every frame of the fragment is in, so its last window is cut and the
-                // fragment checkpointed now, not when the next fragment begins (a producer that stopped sends none).
-                if (metadata.IsEndOfFragment)
-                {
-                    _windower.Flush();
-                    EndFragment();
-                }
-                return;
-            }
-            // Windows never span fragments: each fragment's windows start at its first sample, so a processor resuming
-            // after a checkpoint cuts the very windows (and record ids) its predecessor cut, and consumers can de-duplicate.
-            _windower.Flush();
-            EndFragment();
-            _fragment = new FragmentInfo(number, metadata.ProducerTimestamp, metadata.ServerTimestamp);
-            _fragmentEnded = false;
-            _skipping = number == _skipFragment;
-        }
-
-        public void OnTrack(MkvTrackInfo track) => _audio.OnTrack(track);
-
-        public void OnFrame(in MkvFrame frame)
-        {
-            if (!_audio.IsDecoding(frame.TrackNumber)) return;
-            FramesSeen++;
-            PipelineMetrics.FramesReceived.Add(1);
-            _owner.Stats.AddReceived(1);
-            if (_skipping)
-            {
-                return;
-            }
-            _fragmentHasFrames = true;
-            // A frame after the end-of-fragment tags (not what KVS sends) reopens the fragment, so its samples are counted.
-            _fragmentEnded = false;
-            if (_audio.Decode(frame)) _framesInWindow++;
-        }
-
-        private void Report(AudioTrackProblem problem)
-        {
-            PipelineMetrics.Error("decode");
-            if (problem.Kind == AudioTrackProblemKind.FrameFailed)
-            {
-                PipelineMetrics.FramesDropped.Add(1);
-                _owner._logger.LogDebug("Stream {Stream}: {Problem}", _owner.StreamName, problem.Message);
-            }
-            else
-            {
-                _owner._logger.LogWarning("Stream {Stream}: {Problem}", _owner.StreamName, problem.Message);
-            }
-        }
-
-        void IPcmSink.OnPcm(ReadOnlySpan<short> samples, long timestampNs)
-        {
-            _fragment.FirstPcmNs ??= timestampNs;
-            _samplesIn += samples.Length;
-            _windower.OnPcm(samples, timestampNs);
-        }
-
-        void IPcmSink.OnDiscontinuity(long endNs, long nextStartNs) => _windower.OnDiscontinuity(endNs, nextStartNs);
-
-        void IPcmSink.OnEndOfStream() => _windower.OnEndOfStream();
-
-        private void OnWindow(PcmWindow window)
-        {
-            var pcm = ArrayPool<short>.Shared.Rent(window.Samples.Length);
-            window.Samples.CopyTo(pcm);
-            _samplesWindowed += window.Samples.Length;
-            var instance = new InferenceInstance
-            {
-                Id = string.Concat(_owner.StreamName, "#", (_windowSequence++).ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                StreamKey = _owner.StreamName,
-                SampleRate = window.SampleRate,
-                Pcm = pcm.AsMemory(0, window.Samples.Length),
-                Urgent = _owner.LowLatency,
-            };
-            var prediction = _owner._batcher.InferAsync(instance, _cancellationToken);
-            // The windower is flushed at every fragment boundary, so a window always belongs to the current fragment.
-            _ready.Add(new WindowItem(_fragment, window.TimestampNs, _samplesWindowed, window.Samples.Length, window.SampleRate, ArrivalTimestamp, (int)_framesInWindow, pcm, prediction));
-            _framesInWindow = 0;
-        }
-
-        private void EndFragment()
-        {
-            if (_fragmentEnded) return;
-            if (_fragmentHasFrames || _fragment.Number != "0")
-            {
-                _ready.Add(new FragmentEndItem(_fragment, _samplesIn));
-            }
-            _fragmentHasFrames = false;
-            _fragmentEnded = true;
-        }
-
-        /// <summary>Cuts a (partial) window of every sample decoded so far.</summary>
-        public void FlushWindow() => _windower.Flush();
-
-        public void Complete()
-        {
-            _audio.Complete();
-            EndFragment();
-        }
-
-        public async ValueTask DrainAsync(ChannelWriter<Item> writer, CancellationToken cancellationToken)
-        {
-            foreach (var item in _ready)
-            {
-                await writer.WriteAsync(item, cancellationToken).ConfigureAwait(false);
-            }
-            _ready.Clear();
-        }
-
-        public void Dispose() => _audio.Dispose();
     }
 }

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using KvsInference.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -81,25 +80,24 @@ public sealed class SignalingHost : IAsyncDisposable
         host ??= new SignalingHostOptions();
         if (host.PlainPort is null && host.TlsPort is null) throw new ArgumentException("Enable the plain port, the TLS port or both.", nameof(host));
         var certificate = host.TlsPort is null ? null : host.Certificate ?? DevelopmentCertificate.Create();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
-        builder.Services.AddSingleton(time ?? TimeProvider.System);
         // The embedding process (the `peer` command, a test) owns Ctrl+C/SIGTERM: the host must not swallow them.
-        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
-        builder.Services.AddKvsSignaling(o => Copy(signaling, o));
-        builder.WebHost.ConfigureKestrel(k =>
+        var builder = StandaloneServer.CreateBuilder(new StandaloneServerOptions
         {
-            if (host.PlainPort is { } plain) k.Listen(host.Address, plain);
-            if (host.TlsPort is { } tls) k.Listen(host.Address, tls, l => l.UseHttps(certificate!));
+            LoggerFactory = loggerFactory,
+            Listen = k =>
+            {
+                if (host.PlainPort is { } plain) k.Listen(host.Address, plain);
+                if (host.TlsPort is { } tls) k.Listen(host.Address, tls, l => l.UseHttps(certificate!));
+            },
         });
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
+        builder.Services.AddKvsSignaling(o => Copy(signaling, o));
         var app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.MapKvsSignaling(host.PathPrefix);
         await app.StartAsync(cancellationToken);
 
-        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
-            .Select(a => new Uri(a)).ToList();
+        var addresses = app.BoundAddresses().Select(a => new Uri(a)).ToList();
         var prefix = host.PathPrefix.TrimEnd('/') + "/";
         var server = app.Services.GetRequiredService<SignalingServer>();
         return new SignalingHost(app, server, certificate,
@@ -109,9 +107,7 @@ public sealed class SignalingHost : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(stopTimeout.Token);
-        await _app.DisposeAsync();
+        await _app.StopAndDisposeAsync(TimeSpan.FromSeconds(5));
     }
 
     // The options object is created by AddKvsSignaling; copy the caller's settings into it.

@@ -1,9 +1,6 @@
 using System.Net;
+using KvsInference.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.LocalKvs.Storage;
@@ -49,21 +46,14 @@ public sealed class MediaStoreServer : IAsyncDisposable
         WebApplication app;
         try
         {
-            WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-            builder.Services.AddRoutingCore();
-            if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
-            else builder.Services.AddLogging();
             // The embedding process (`media serve`, the worker, a test) owns Ctrl+C/SIGTERM: the host must not swallow them.
-            builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedHostLifetime>();
-            builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+            // PutMedia uploads and GetMedia reads are long-lived streams: no body size cap, and pauses are the
+            // store's to judge (PutMediaReadTimeout, GetMediaIdleTimeout), not Kestrel's minimum data rates.
+            var builder = StandaloneServer.CreateBuilder(new StandaloneServerOptions
             {
-                kestrel.Listen(address, options.Port);
-                // PutMedia uploads and GetMedia reads are long-lived streams: no body size cap, and pauses are the
-                // store's to judge (PutMediaReadTimeout, GetMediaIdleTimeout), not Kestrel's minimum data rates.
-                kestrel.Limits.MaxRequestBodySize = null;
-                kestrel.Limits.MinRequestBodyDataRate = null;
-                kestrel.Limits.MinResponseDataRate = null;
-                kestrel.AddServerHeader = false;
+                LoggerFactory = loggerFactory,
+                Listen = kestrel => kestrel.Listen(address, options.Port),
+                LongLivedStreams = true,
             });
             app = builder.Build();
             app.UseRouting();
@@ -75,7 +65,7 @@ public sealed class MediaStoreServer : IAsyncDisposable
             store.Dispose();
             throw;
         }
-        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        string bound = app.BoundAddresses()[0];
         var uri = new Uri(bound);
         string url = $"http://{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())}:{uri.Port}";
         store.DataEndpoint = url;
@@ -86,15 +76,13 @@ public sealed class MediaStoreServer : IAsyncDisposable
     /// <returns>A task that completes when stopped.</returns>
     public async ValueTask DisposeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         Store.BeginShutdown();
         try
         {
-            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+            await _app.StopAndDisposeAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         finally
         {
-            await _app.DisposeAsync().ConfigureAwait(false);
             Store.Dispose();
         }
     }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using KvsInference.Matroska;
 
 namespace KvsInference.LocalKvs.Storage;

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
+using KvsInference.Hosting;
 using KvsInference.Inference;
 using KvsInference.Meeting;
 using KvsInference.Validation;
@@ -121,10 +122,7 @@ public sealed class BrowserAvatarRenderer : IAvatarFrameRenderer
         var connected = new TaskCompletionSource<WebSocket>(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = StandaloneServer.CreateBuilder(new StandaloneServerOptions { Urls = "http://127.0.0.1:0" }).Build();
         app.UseWebSockets();
         byte[] page = Asset("render.html"), avatarJs = Asset("avatar3d.js");
         app.MapGet("/render", () => Results.Bytes(page, "text/html; charset=utf-8"));

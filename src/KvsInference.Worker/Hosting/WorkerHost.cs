@@ -2,6 +2,7 @@ using System.Collections;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using KvsInference.Hosting;
 using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Serving;
 using KvsInference.Aws.Kinesis;
@@ -18,8 +19,6 @@ using KvsInference.Pipeline;
 using KvsInference.Sinks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,7 +38,15 @@ internal static class WorkerHost
 
     public static async Task<int> RunAsync(IDictionary<string, string?> overrides, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        string opsHost = "127.0.0.1";
+        int opsPort = 0;
+        var builder = StandaloneServer.CreateBuilder(new StandaloneServerOptions
+        {
+            // The worker's web host stops on Ctrl+C/SIGTERM besides the command's token (its 30 s graceful shutdown).
+            HandlesShutdownSignals = true,
+            // The ops port (/healthz, /metrics, the meeting page) is known once the settings are bound below.
+            Listen = k => StandaloneServer.ListenOn(k, opsHost, opsPort),
+        }, new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Configuration.AddInMemoryCollection(overrides);
         var settings = WorkerSettings.Bind(builder.Configuration);
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value);
@@ -57,8 +64,8 @@ internal static class WorkerHost
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        string opsHost = settings.Metrics.Host ?? (local ? "127.0.0.1" : "0.0.0.0");
-        builder.WebHost.UseUrls($"http://{opsHost}:{settings.Metrics.Port}");
+        opsHost = settings.Metrics.Host ?? (local ? "127.0.0.1" : "0.0.0.0");
+        opsPort = settings.Metrics.Port;
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).AddFilter("Microsoft", LogLevel.Warning));
         var log = loggerFactory.CreateLogger("KvsInference.Worker");
@@ -157,8 +164,7 @@ internal static class WorkerHost
             app.MapKvsMeeting();
             app.Lifetime.ApplicationStarted.Register(() =>
             {
-                var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-                foreach (var address in addresses) log.LogInformation("Meeting page: {Url}/", address.TrimEnd('/'));
+                foreach (var address in app.BoundAddresses()) log.LogInformation("Meeting page: {Url}/", address.TrimEnd('/'));
             });
         }
 

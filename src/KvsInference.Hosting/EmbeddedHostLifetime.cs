@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace KvsInference.LocalKvs;
+namespace KvsInference.Hosting;
 
 /// <summary>
 /// The lifetime of a web host embedded in a process that owns Ctrl+C and SIGTERM (a Worker command, a test): it
