@@ -25,7 +25,7 @@ public static class AwsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers <see cref="KinesisClient"/>, also as <see cref="IKinesisClient"/>.</summary>
+    /// <summary>Registers <see cref="AmazonKinesisClient"/> as <see cref="IAmazonKinesis"/>.</summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options, or null for the defaults.</param>
     /// <returns>The services.</returns>
@@ -35,9 +35,9 @@ public static class AwsServiceCollectionExtensions
         {
             var options = new KinesisClientOptions();
             configure?.Invoke(options);
-            return new KinesisClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisClient>>());
+            return new AmazonKinesisClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<AmazonKinesisClient>>());
         });
-        services.TryAddSingleton<IKinesisClient>(sp => sp.GetRequiredService<KinesisClient>());
+        services.TryAddSingleton<IAmazonKinesis>(sp => sp.GetRequiredService<AmazonKinesisClient>());
         return services;
     }
 

@@ -79,7 +79,7 @@ internal static class WorkerHost
             builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
             builder.Services.AddSingleton(_ => new RecordBroadcaster());
             builder.Services.AddSingleton(sp => new KinesisRecordReader(
-                new KinesisClient(new KinesisClientOptions(), time, loggerFactory.CreateLogger<KinesisClient>()),
+                new AmazonKinesisClient(new KinesisClientOptions(), time, loggerFactory.CreateLogger<AmazonKinesisClient>()),
                 new KinesisRecordReaderOptions { StreamName = settings.Sink.KinesisStreamName! },
                 sp.GetRequiredService<RecordBroadcaster>(), time, loggerFactory.CreateLogger<KinesisRecordReader>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<KinesisRecordReader>());
@@ -259,7 +259,7 @@ internal static class WorkerHost
             if (directory is not null) Directory.CreateDirectory(directory);
             return new JsonLinesFileSink(s.Sink.File);
         }
-        var kinesis = new KinesisClient(new KinesisClientOptions(), time, loggers.CreateLogger<KinesisClient>());
+        var kinesis = new AmazonKinesisClient(new KinesisClientOptions(), time, loggers.CreateLogger<AmazonKinesisClient>());
         var sink = new KinesisRecordSink(kinesis, new KinesisRecordSinkOptions { StreamName = s.Sink.KinesisStreamName }, time, loggers.CreateLogger<KinesisRecordSink>());
         return new CoalescingRecordSink(sink, new CoalescingRecordSinkOptions(), time);
     }

@@ -7,6 +7,7 @@ using KvsInference.Aws.KinesisVideo;
 using KvsInference.Aws.SageMaker;
 using KvsInference.Kvs;
 using KvsInference.TestSupport;
+using Kds = KvsInference.Aws.Generated.Kinesis;
 
 namespace KvsInference.Tests.Aws;
 
@@ -148,20 +149,27 @@ public sealed class ClientModelConformanceTests
             ["GetShardIterator"] = Json("""{"ShardIterator":"AAAA"}""", amzJson),
             ["GetRecords"] = Json("""{"Records":[{"SequenceNumber":"4959","ApproximateArrivalTimestamp":1600000000.25,"Data":"aGk=","PartitionKey":"k"}],"NextShardIterator":"BBBB","MillisBehindLatest":0}""", amzJson),
         }));
-        using var client = new KinesisClient(Options(new KinesisClientOptions(), handler));
+        using var client = new AmazonKinesisClient(Options(new KinesisClientOptions(), handler));
+        const string shard = "shardId-000000000000";
 
-        await client.PutRecordsAsync(new KinesisPutRecordsRequest
+        await client.PutRecordsAsync(new Kds.PutRecordsRequest
         {
             StreamName = "records",
-            Records = [new KinesisPutRecordsEntry { Data = "hi"u8.ToArray(), PartitionKey = "k" }, new KinesisPutRecordsEntry { Data = [1], PartitionKey = "k", ExplicitHashKey = "0" }],
+            Records = [new Kds.PutRecordsRequestEntry { Data = "hi"u8.ToArray(), PartitionKey = "k" }, new Kds.PutRecordsRequestEntry { Data = [1], PartitionKey = "k", ExplicitHashKey = "0" }],
         }, CancellationToken.None);
-        await client.CreateStreamAsync("records", 1, CancellationToken.None);
-        await client.DescribeStreamSummaryAsync("records", CancellationToken.None);
-        await client.ListShardsAsync("records", CancellationToken.None);
-        await client.GetShardIteratorAsync("records", "shardId-000000000000", KinesisShardIteratorType.TrimHorizon, null, null, CancellationToken.None);
-        await client.GetShardIteratorAsync("records", "shardId-000000000000", KinesisShardIteratorType.AfterSequenceNumber, "4959", null, CancellationToken.None);
-        await client.GetShardIteratorAsync("records", "shardId-000000000000", KinesisShardIteratorType.AtTimestamp, null, DateTimeOffset.FromUnixTimeSeconds(1_600_000_000), CancellationToken.None);
-        await client.GetRecordsAsync("AAAA", 100, CancellationToken.None);
+        await client.CreateStreamAsync(new Kds.CreateStreamRequest { StreamName = "records", ShardCount = 1 }, CancellationToken.None);
+        await client.DescribeStreamSummaryAsync(new Kds.DescribeStreamSummaryRequest { StreamName = "records" }, CancellationToken.None);
+        await client.ListAllShardsAsync("records", CancellationToken.None);
+        await client.GetShardIteratorAsync(new Kds.GetShardIteratorRequest { StreamName = "records", ShardId = shard, ShardIteratorType = KinesisShardIteratorType.TrimHorizon }, CancellationToken.None);
+        await client.GetShardIteratorAsync(new Kds.GetShardIteratorRequest
+        {
+            StreamName = "records", ShardId = shard, ShardIteratorType = KinesisShardIteratorType.AfterSequenceNumber, StartingSequenceNumber = "4959",
+        }, CancellationToken.None);
+        await client.GetShardIteratorAsync(new Kds.GetShardIteratorRequest
+        {
+            StreamName = "records", ShardId = shard, ShardIteratorType = KinesisShardIteratorType.AtTimestamp, Timestamp = DateTimeOffset.FromUnixTimeSeconds(1_600_000_000),
+        }, CancellationToken.None);
+        await client.GetRecordsAsync(new Kds.GetRecordsRequest { ShardIterator = "AAAA", Limit = 100 }, CancellationToken.None);
 
         AssertConforms(handler, "kinesis:PutRecords", "kinesis:CreateStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords");
     }
