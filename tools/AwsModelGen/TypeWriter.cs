@@ -40,7 +40,9 @@ internal static class TypeWriter
                 if (location is not null || member.Name == payload) w.Line("[JsonIgnore]");
                 else w.Line($"[JsonPropertyName({ModelGenerator.Literal(wireName)})]");
                 if (ServiceModel.Str(memberShape, "type") == "timestamp") w.Line("[JsonConverter(typeof(KvsInference.Aws.AwsEpochSecondsConverter))]");
-                var propertyName = member.Name == className ? member.Name + "Value" : member.Name;
+                // Properties are PascalCase as in aws-sdk-net (WebRTC storage's members are camelCase on the wire).
+                var pascal = char.ToUpperInvariant(member.Name[0]) + member.Name[1..];
+                var propertyName = pascal == className ? pascal + "Value" : pascal;
                 w.Line($"public {CsType(model, memberShapeName, element: false)}? {propertyName} {{ get; set; }}");
             }
             if (streamedPayload is not null)

@@ -236,7 +236,7 @@ internal static class WorkerHost
     private static IInferenceClient CreateInferenceClient(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
     {
         if (string.IsNullOrEmpty(s.Inference.SageMakerEndpoint)) return new LocalVisemeInferenceClient(VisemeModel.LoadDefault(), time);
-        var runtime = new SageMakerRuntimeClient(new SageMakerRuntimeClientOptions(), time, loggers.CreateLogger<SageMakerRuntimeClient>());
+        var runtime = new AmazonSageMakerRuntimeClient(new SageMakerRuntimeClientOptions(), time, loggers.CreateLogger<AmazonSageMakerRuntimeClient>());
         return new SageMakerInferenceClient(runtime, s.Inference.SageMakerEndpoint, s.Inference.Accept);
     }
 

@@ -29,7 +29,7 @@ public sealed class LocalStackRecipeTests
         var credentials = new BasicAWSCredentials("test", "test");
         using var kinesis = new AmazonKinesisClient(new KinesisClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
         using var kvs = new KinesisVideoClient(new KinesisVideoClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
-        using var sageMaker = new SageMakerRuntimeClient(new SageMakerRuntimeClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
+        using var sageMaker = new AmazonSageMakerRuntimeClient(new SageMakerRuntimeClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
 
         Assert.Equal(new Uri(Emulators.KinesisUrl), kinesis.Endpoint);
         Assert.Equal(new Uri(kit.Server.Url), kvs.Endpoint);
@@ -40,7 +40,7 @@ public sealed class LocalStackRecipeTests
         await kinesis.WaitForStreamActiveAsync(records, TimeSpan.FromSeconds(60), CancellationToken.None);
         Assert.Single(await kinesis.ListAllShardsAsync(records, CancellationToken.None));
 
-        await kvs.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "recipe-cam" }, CancellationToken.None);
+        await kvs.ControlPlane.CreateStreamAsync(new KvsInference.Aws.Generated.KinesisVideo.CreateStreamRequest { StreamName = "recipe-cam" }, CancellationToken.None);
         Assert.Equal(["recipe-cam"], (await kit.Server.Store.ListStreamsAsync("recipe-", CancellationToken.None)).Select(s => s.StreamName));
         Assert.Equal(new Uri(kit.Server.Url), await kvs.GetDataEndpointAsync("recipe-cam", KvsApiName.GetMedia, CancellationToken.None));
     }

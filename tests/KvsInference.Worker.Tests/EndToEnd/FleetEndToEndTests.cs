@@ -74,7 +74,7 @@ public class FleetEndToEndTests(ITestOutputHelper output)
         using var kvs = new KinesisVideoClient(new KinesisVideoClientOptions { ServiceUrl = new Uri(storeUrl), Region = "us-east-1", Credentials = credentials });
         foreach (var name in streams)
         {
-            await kvs.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = name, DataRetentionInHours = 1, MediaType = "audio/webm" }, ct);
+            await kvs.ControlPlane.CreateStreamAsync(new KvsInference.Aws.Generated.KinesisVideo.CreateStreamRequest { StreamName = name, DataRetentionInHours = 1, MediaType = "audio/webm" }, ct);
         }
 
         var environment = new Dictionary<string, string>

@@ -12,7 +12,7 @@ public sealed partial class JoinStorageSessionRequest
 {
     /// <summary>Gets or sets channelArn: string, required.</summary>
     [JsonPropertyName("channelArn")]
-    public string? channelArn { get; set; }
+    public string? ChannelArn { get; set; }
 }
 
 /// <summary>The output of JoinStorageSession (the model of kinesis-video-webrtc-storage 2018-05-10 defines no output members).</summary>
