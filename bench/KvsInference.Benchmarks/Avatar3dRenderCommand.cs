@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using KvsInference.Avatar.Rendering;
 using KvsInference.Inference;
-using KvsInference.Peer.Streaming;
+using KvsInference.Meeting.Streaming;
 
 namespace KvsInference.Benchmarks;
 

@@ -1,4 +1,4 @@
-using KvsInference.Peer.MediaStore;
+using KvsInference.LocalKvs.Storage;
 using KvsInference.TestSupport;
 
 namespace KvsInference.Benchmarks;

@@ -9,7 +9,7 @@ namespace KvsInference.Tests;
 /// </summary>
 public sealed partial class ArchitectureTests
 {
-    private static readonly string[] Projects = ["Core", "Avatar", "Peer", "Worker", "Cdk"];
+    private static readonly string[] Projects = ["Core", "Avatar", "LocalKvs", "Meeting", "Worker", "Cdk"];
 
     [Fact]
     public void Sources_EveryReferenceBetweenParts_IsAllowedByTheArchitecturePage()

@@ -1,4 +1,4 @@
-// Checks the meeting page's choice of the avatar/voice delay (src/KvsInference.Peer/Meeting/wwwroot/voice-delay.js)
+// Checks the meeting page's choice of the avatar/voice delay (src/KvsInference.Meeting/wwwroot/voice-delay.js)
 // from injected record latencies and microphone levels, on a simulated clock: it follows p95 + margin, rises at once
 // for a late record, and falls only after the target stayed lower for a while and only across silence.
 // Usage: node voice-delay.test.js [path of voice-delay.js]. Prints `RESULT {...}`; exits 0 when every check passed.
@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const path = require('node:path');
 
-const modulePath = process.argv[2] || path.join(__dirname, '../../src/KvsInference.Peer/Meeting/wwwroot/voice-delay.js');
+const modulePath = process.argv[2] || path.join(__dirname, '../../src/KvsInference.Meeting/wwwroot/voice-delay.js');
 const VoiceDelay = require(modulePath);
 
 // A simulated meeting: records every 60 ms with latencies from `latencyAt(t)`, the microphone sampled every 20 ms

@@ -8,7 +8,7 @@ namespace KvsInference.Validation;
 /// <c>Invalid StreamProcessorOptions: ReconnectDelay: The field ReconnectDelay must be between ...; InitialPosition: ...</c>
 /// (the options, then each member and the rule it breaks).
 /// </summary>
-/// <remarks>Every option class of KvsInference (Core, Avatar, Peer, Worker) validates through this one helper.</remarks>
+/// <remarks>Every option class of KvsInference (Core, Avatar, LocalKvs, Meeting, Worker) validates through this one helper.</remarks>
 public static class OptionsValidator
 {
     /// <summary>Validates <paramref name="options"/> and throws one exception listing every error.</summary>

@@ -4,8 +4,8 @@ using KvsInference.Aws.Kinesis;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Matroska;
 using KvsInference.Media;
-using KvsInference.Peer.Meeting;
-using KvsInference.Peer.Streaming;
+using KvsInference.Meeting;
+using KvsInference.Meeting.Streaming;
 
 namespace KvsInference.Worker.Commands;
 

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using KvsInference.Peer.MediaStore;
+using KvsInference.LocalKvs.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Worker.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Net;
-using KvsInference.Peer.Signaling;
-using KvsInference.Peer.Stun;
+using KvsInference.LocalKvs.Signaling;
+using KvsInference.LocalKvs.Stun;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Worker.Commands;

@@ -1,6 +1,6 @@
 using KvsInference.Media;
-using KvsInference.Peer.Meeting;
-using KvsInference.Peer.Streaming;
+using KvsInference.Meeting;
+using KvsInference.Meeting.Streaming;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

@@ -1,6 +1,6 @@
 using Amazon.Runtime;
 using KvsInference.Aws.KinesisVideo;
-using KvsInference.Peer.MediaStore;
+using KvsInference.LocalKvs.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Worker.Hosting;

@@ -11,9 +11,9 @@ using KvsInference.Inference;
 using KvsInference.Leases;
 using KvsInference.Media;
 using KvsInference.Metrics;
-using KvsInference.Peer.Meeting;
-using KvsInference.Peer.MediaStore;
-using KvsInference.Peer.Signaling;
+using KvsInference.Meeting;
+using KvsInference.LocalKvs.Storage;
+using KvsInference.LocalKvs.Signaling;
 using KvsInference.Pipeline;
 using KvsInference.Sinks;
 using Microsoft.AspNetCore.Builder;
@@ -118,7 +118,7 @@ internal static class WorkerHost
         {
             // The broadcaster carries this worker's records, or in AWS meeting mode every worker's (read back from Kinesis).
             var avatarStream = settings.Avatar.Stream ?? localSystem?.Streams.FirstOrDefault() ?? settings.Local.StreamPrefix + "1";
-            var zoom = Peer.Streaming.ZoomOptions.FromEnvironment();
+            var zoom = Meeting.Streaming.ZoomOptions.FromEnvironment();
             builder.Services.AddHostedService(sp => new AvatarPublisherService(settings.Avatar, avatarStream, sp.GetRequiredService<RecordBroadcaster>(),
                 sp.GetRequiredService<IMediaSource>(), zoom, time, loggerFactory));
         }

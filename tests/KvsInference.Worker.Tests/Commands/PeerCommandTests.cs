@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.RegularExpressions;
-using KvsInference.Peer.Signaling;
+using KvsInference.LocalKvs.Signaling;
 using KvsInference.Worker.Commands;
 
 namespace KvsInference.Tests.Commands;

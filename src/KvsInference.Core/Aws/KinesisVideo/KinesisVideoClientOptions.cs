@@ -30,4 +30,7 @@ public static class KinesisVideoConstants
 
     /// <summary>The most results of one ListStreams page.</summary>
     public const int MaxListStreamsResults = 10000;
+
+    /// <summary>The most viewers one signaling channel connects at a time (a documented KVS quota).</summary>
+    public const int MaxViewersPerSignalingChannel = 10;
 }

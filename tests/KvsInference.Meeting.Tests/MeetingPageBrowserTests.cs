@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using KvsInference.Meeting;
+using KvsInference.LocalKvs.Storage;
+using KvsInference.LocalKvs.Signaling;
+using KvsInference.Sinks;
+using KvsInference.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace KvsInference.Tests.Meeting;
+
+/// <summary>
+/// The meeting page as a person uses it, in Debian's headless Chromium (tools/node-tests/meeting-page-e2e.js) against
+/// the meeting app in this process (local mode: signaling, media store, meeting API; no worker, so no records): every
+/// control (start, copy link, mute, microphone choice, level meter, viewer count, sound, leave, end, diagnostics,
+/// keyboard order) and every error path (microphone denied, 11th viewer, meeting ended, connection lost through a
+/// proxy the script cuts and restores). Screenshots of both pages at desktop and phone width go to
+/// <c>artifacts/screenshots/</c> under the repository root.
+/// </summary>
+public sealed class MeetingPageBrowserTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task MeetingPage_EveryControlAndErrorPath_WorksInHeadlessChromium()
+    {
+        var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
+        Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "playwright-core")), $"run `npm ci` in {toolDir} (scripts/setup does it)");
+        Assert.True(File.Exists("/usr/bin/chromium"), "Debian's chromium is needed (scripts/setup installs it)");
+        var dir = Directory.CreateTempSubdirectory("kvsi-meeting-page-").FullName;
+        var raw = Path.Combine(dir, "speech-raw.wav");
+        var wav = Path.Combine(dir, "speech.wav");
+        ProcessRunner.Run("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, "Hello everyone. Welcome to the meeting. Can you all hear me well?"]);
+        ProcessRunner.Run("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", wav, "pad", "0", "1.5"]);
+
+        using var store = new KvsInference.LocalKvs.Storage.MediaStore(new MediaStoreOptions { DataDirectory = Path.Combine(dir, "store") });
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // As the local worker: Chromium's audio+video offers exceed KVS's 10 KB payload limit once base64'd.
+        builder.Services.AddSingleton(store).AddSingleton(new RecordBroadcaster(new JsonLinesFileSink(Path.Combine(dir, "records.jsonl"))))
+            .AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024).AddKvsMeeting(o => o.StreamPrefix = "meeting-");
+        await using var app = builder.Build();
+        app.UseWebSockets();
+        app.MapKvsSignaling("/kvs");
+        app.MapKvsMeeting();
+        await app.StartAsync();
+
+        var screenshots = Path.Combine(TestPaths.RepoRoot, "artifacts", "screenshots");
+        var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "meeting-page-e2e.js", app.Urls.First(), wav, screenshots }) psi.ArgumentList.Add(a);
+        using var node = Process.Start(psi)!;
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(240));
+        try
+        {
+            await node.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            node.Kill(entireProcessTree: true);
+            throw new TimeoutException("meeting-page-e2e.js did not finish within 240 s:\n" + await stdout);
+        }
+        var text = await stdout + await stderr;
+        output.WriteLine(text);
+        output.WriteLine("screenshots: " + screenshots);
+        Assert.True(node.ExitCode == 0, text);
+        // The meeting the script ended is gone from the server too, and its link says so.
+        Assert.Equal(0, app.Services.GetRequiredService<LocalMeetingService>().Count);
+        foreach (var name in new[] { "meeting-master.png", "meeting-viewer.png", "meeting-master-phone.png", "meeting-viewer-phone.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(screenshots, name)), name);
+        }
+    }
+}

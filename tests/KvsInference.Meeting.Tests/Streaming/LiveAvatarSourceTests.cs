@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using KvsInference.Avatar.Rendering;
+using KvsInference.Avatar.Rendering3D;
+using KvsInference.Inference;
+using KvsInference.Meeting.Streaming;
+using KvsInference.Sinks;
+
+namespace KvsInference.Tests.Streaming;
+
+/// <summary>The live source against the real clock: feeds that deliver speech and visemes of "now", frames checked for content.</summary>
+public sealed class LiveAvatarSourceTests
+{
+    private const int Fps = 25;
+
+    // Items delivered at their times after `origin`: both feeds of a test share it, so a pump that starts late on a
+    // busy machine catches up instead of shifting its whole feed against the other.
+    private static async IAsyncEnumerable<T> Deliver<T>(IEnumerable<(TimeSpan At, T Item)> items, DateTimeOffset origin, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        foreach (var (at, item) in items)
+        {
+            var wait = at - (DateTimeOffset.UtcNow - origin);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
+            yield return item;
+        }
+    }
+
+    private static InferenceRecord Record(double startMs, int frames, float jaw) => new()
+    {
+        StreamName = "s", FragmentNumber = "1", ProducerTimestamp = (long)startMs, StartOffsetMs = 0, FrameRate = 50,
+        Frames = Enumerable.Repeat(new VisemeFrame(jaw, 0, 0, 0, 0, jaw, 1 - jaw), frames).ToList(), Model = "m", RecordId = $"s/{startMs}",
+    };
+
+    [Fact]
+    public Task FramesAsync_SpeechAndRecordsArriveLate_MouthOpensExactlyWhileTheSpeechPlays() => MouthOpensWhileSpeechPlaysAsync(avatar3d: false);
+
+    /// <summary>The same with the 3D avatar (headless Chromium), which draws slower than real time on a loaded machine:
+    /// picture and sound stay on the same frames.</summary>
+    [Fact]
+    public Task FramesAsync_3dAvatarSpeechAndRecordsArriveLate_MouthOpensExactlyWhileTheSpeechPlays() => MouthOpensWhileSpeechPlaysAsync(avatar3d: true);
+
+    private static async Task MouthOpensWhileSpeechPlaysAsync(bool avatar3d)
+    {
+        var publisher = new RtmpPublisherOptions { Url = new Uri("rtmp://127.0.0.1/live/x"), FrameRate = Fps, AudioSampleRate = 48000 };
+        var source = new LiveAvatarSource(publisher, new LiveAvatarOptions
+        {
+            Delay = TimeSpan.FromMilliseconds(2000), AudioLag = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(3.6),
+            Avatar3d = avatar3d ? new BrowserAvatarRendererOptions() : null,
+        });
+        var origin = DateTimeOffset.UtcNow;
+        double now = (origin - DateTimeOffset.UnixEpoch).TotalMilliseconds;
+        // Speech "spoken" from now+200 ms to now+600 ms (a loud square wave), silence around it, delivered 100 ms after
+        // it is spoken in 20 ms pieces; its records (open jaw) arrive 400 ms after the speech, silence records rest.
+        // The 2 s delay leaves 1.5 s for a busy test machine to stall the feeds (a stall of 0.9 s was seen).
+        var audio = new List<(TimeSpan, TimedPcm)>();
+        for (int p = 0; p < 60; p++)
+        {
+            double at = now + p * 20;
+            bool speaking = at >= now + 200 && at < now + 600;
+            var samples = Enumerable.Range(0, 960).Select(i => (short)(speaking ? (i / 24 % 2 == 0 ? 8000 : -8000) : 0)).ToArray();
+            audio.Add((TimeSpan.FromMilliseconds(p * 20 + 120), new TimedPcm(at, samples)));
+        }
+        var records = new List<(TimeSpan, InferenceRecord)>();
+        for (int r = 0; r < 6; r++)
+        {
+            double at = now + r * 200;
+            bool speaking = at >= now + 200 && at < now + 600;
+            records.Add((TimeSpan.FromMilliseconds(r * 200 + 600), Record(at, 10, speaking ? 1 : 0)));
+        }
+
+        var frames = new List<AvFrame>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(avatar3d ? 90 : 30));
+        await foreach (var f in source.FramesAsync(Deliver(records, origin, timeout.Token), Deliver(audio, origin, timeout.Token), timeout.Token)) frames.Add(f);
+
+        // Up to the duration, or fewer when the playhead passed everything both feeds brought once they ended.
+        // Both feeds end with data up to now+1200 ms, which the playhead (~2.1 s behind) passes after ~3.3 s.
+        Assert.InRange(frames.Count, 75, 90);
+        Assert.Equal(0, source.Stats.LateRecords);
+        using var renderer = new FaceRenderer(new FaceRendererOptions { Width = publisher.Width, Height = publisher.Height, FrameRate = Fps });
+        var rest = new byte[publisher.Width * publisher.Height * 4];
+        var open = new List<int>();
+        var loud = new List<int>();
+        var region = AvatarHead.MouthRegion(publisher.Width, publisher.Height);
+        var interior = FaceRenderer.MouthInteriorColor;
+        // The 3D head moves and blinks: its mouth is open when pixels of the interior's colour show in its mouth region.
+        bool Open3d(ReadOnlySpan<byte> rgba)
+        {
+            int n = 0;
+            for (int y = region.Top; y < region.Bottom; y++)
+            {
+                for (int x = region.Left; x < region.Right; x++)
+                {
+                    int i = (y * publisher.Width + x) * 4;
+                    if (Math.Abs(rgba[i] - interior.Red) <= 40 && Math.Abs(rgba[i + 1] - interior.Green) <= 40 && Math.Abs(rgba[i + 2] - interior.Blue) <= 40) n++;
+                }
+            }
+            return n > 200;
+        }
+        for (int n = 0; n < frames.Count; n++)
+        {
+            renderer.Render(VisemeTimeline.Rest, n, rest);
+            if (avatar3d ? Open3d(frames[n].Rgba.Span) : !frames[n].Rgba.Span.SequenceEqual(rest)) open.Add(n);
+            if (MemoryMarshal.Cast<byte, short>(frames[n].Pcm.Span).ToArray().Any(s => s != 0)) loud.Add(n);
+        }
+        // 400 ms of speech = 10 frames at 25 fps, with mouth and sound on the same frames (one frame of slack at each end
+        // for where the clock anchored the playhead between two 20 ms pieces).
+        Assert.True(loud.Count is >= 10 and <= 11, $"sound in frames {string.Join(',', loud)}; mouth open in {string.Join(',', open)}; {source.Stats}");
+        Assert.InRange(open.Count, 9, 11);
+        Assert.True(Math.Abs(open.First() - loud.First()) <= 1 && Math.Abs(open.Last() - loud.Last()) <= 1,
+            $"mouth open in frames {string.Join(',', open)}, sound in frames {string.Join(',', loud)}");
+    }
+
+    [Fact]
+    public async Task FramesAsync_FeedsEndAndEverythingIsDrawn_Ends()
+    {
+        var publisher = new RtmpPublisherOptions { Url = new Uri("rtmp://127.0.0.1/live/x"), FrameRate = Fps, AudioSampleRate = 48000 };
+        var source = new LiveAvatarSource(publisher, new LiveAvatarOptions { Delay = TimeSpan.FromMilliseconds(2000) });
+        var origin = DateTimeOffset.UtcNow;
+        double now = (origin - DateTimeOffset.UnixEpoch).TotalMilliseconds;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        int count = 0;
+        // 400 ms of speech that has just ended: the playhead starts 2 s behind, draws past the end of the speech and the
+        // stream ends by itself. How many frames depends on how late a busy machine starts the playhead (a 300 ms delay
+        // left none after a 300 ms stall), so only "some, and no more than the delay plus the speech" is asserted.
+        await foreach (var _ in source.FramesAsync(Deliver([(TimeSpan.Zero, Record(now - 400, 20, 1))], origin, timeout.Token), null, timeout.Token)) count++;
+        Assert.InRange(count, 1, (2000 + 400) / (1000 / Fps) + 5);
+        Assert.False(timeout.IsCancellationRequested);
+    }
+}
