@@ -25,7 +25,7 @@ public sealed class AmazonKinesisVideoClient : IAmazonKinesisVideo
     /// <param name="logger">The logger, or null.</param>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">No region could be resolved, or an endpoint variable is malformed.</exception>
-    public AmazonKinesisVideoClient(KinesisVideoClientOptions options, TimeProvider? timeProvider = null, ILogger<AmazonKinesisVideoClient>? logger = null)
+    public AmazonKinesisVideoClient(KinesisVideoClientOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         OptionsValidator.Validate(options);

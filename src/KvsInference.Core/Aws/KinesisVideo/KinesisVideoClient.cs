@@ -45,7 +45,7 @@ public sealed class KinesisVideoClient : IDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
-        _controlPlane = new AmazonKinesisVideoClient(options, _time);
+        _controlPlane = new AmazonKinesisVideoClient(options, _time, logger);
     }
 
     /// <summary>Gets the control-plane client.</summary>
