@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.KinesisVideo;
+using KvsInference.Aws.Generated.KinesisVideoSignalingChannels;
+using KvsInference.Aws.Generated.KinesisVideoWebRTCStorage;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.LocalKvs.Signaling;
 using Microsoft.Extensions.Logging;
@@ -126,10 +129,15 @@ public sealed class AwsMeetingService : IMeetingService
             var channelArn = await EnsureChannelAsync(name, id, cancellationToken).ConfigureAwait(false);
             var ingestArn = await EnsureChannelAsync(name + MeetingConstants.IngestChannelSuffix, id, cancellationToken).ConfigureAwait(false);
             var streamArn = await EnsureStreamAsync(name, id, cancellationToken).ConfigureAwait(false);
-            var storage = await _kvs.DescribeMediaStorageConfigurationAsync(ingestArn, cancellationToken).ConfigureAwait(false);
-            if (!storage.IsEnabled || storage.StreamArn != streamArn)
+            var storage = (await _kvs.ControlPlane.DescribeMediaStorageConfigurationAsync(new DescribeMediaStorageConfigurationRequest { ChannelARN = ingestArn },
+                cancellationToken).ConfigureAwait(false)).MediaStorageConfiguration;
+            if (storage?.Status != "ENABLED" || storage.StreamARN != streamArn)
             {
-                await _kvs.UpdateMediaStorageConfigurationAsync(ingestArn, streamArn, cancellationToken).ConfigureAwait(false);
+                await _kvs.ControlPlane.UpdateMediaStorageConfigurationAsync(new UpdateMediaStorageConfigurationRequest
+                {
+                    ChannelARN = ingestArn,
+                    MediaStorageConfiguration = new MediaStorageConfiguration { Status = "ENABLED", StreamARN = streamArn },
+                }, cancellationToken).ConfigureAwait(false);
             }
             // Endpoints are per channel and role and do not change: looked up once, as the KVS documentation advises.
             var master = await EndpointsAsync(channelArn, KvsChannelRole.Master, webRtc: false, cancellationToken).ConfigureAwait(false);
@@ -187,7 +195,8 @@ public sealed class AwsMeetingService : IMeetingService
     public async Task<string> JoinStorageSessionAsync(string? meetingId, string? token, CancellationToken cancellationToken)
     {
         var (entry, _) = Open(meetingId, token, SignalingRole.Master);
-        await _kvs.JoinStorageSessionAsync(entry.Ingest.WebRtc!, entry.Info.IngestChannelArn, cancellationToken).ConfigureAwait(false);
+        await _kvs.WebRtcStorageClient(entry.Ingest.WebRtc!).JoinStorageSessionAsync(new JoinStorageSessionRequest { ChannelArn = entry.Info.IngestChannelArn },
+            cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("meeting {Id}: JoinStorageSession on {Channel}", entry.Info.Id, entry.Info.IngestChannelArn);
         return entry.Info.IngestChannelArn;
     }
@@ -255,9 +264,9 @@ public sealed class AwsMeetingService : IMeetingService
         _logger.LogInformation("meeting {Id} ended: {Why}", entry.Info.Id, why);
         // Each deletion on its own: a failure leaves that resource to its owner (named in the log), not the others.
         // No cancellation token: the page's request may be gone by now, and KVS resources left behind cost money.
-        await DeleteAsync("signaling channel", entry.Info.IngestChannelArn, ct => _kvs.DeleteSignalingChannelAsync(entry.Info.IngestChannelArn, ct)).ConfigureAwait(false);
-        await DeleteAsync("signaling channel", entry.Info.ChannelArn, ct => _kvs.DeleteSignalingChannelAsync(entry.Info.ChannelArn, ct)).ConfigureAwait(false);
-        await DeleteAsync("stream", entry.Info.StreamArn, ct => _kvs.DeleteStreamAsync(entry.Info.StreamArn, ct)).ConfigureAwait(false);
+        await DeleteAsync("signaling channel", entry.Info.IngestChannelArn, ct => _kvs.ControlPlane.DeleteSignalingChannelAsync(new DeleteSignalingChannelRequest { ChannelARN = entry.Info.IngestChannelArn }, ct)).ConfigureAwait(false);
+        await DeleteAsync("signaling channel", entry.Info.ChannelArn, ct => _kvs.ControlPlane.DeleteSignalingChannelAsync(new DeleteSignalingChannelRequest { ChannelARN = entry.Info.ChannelArn }, ct)).ConfigureAwait(false);
+        await DeleteAsync("stream", entry.Info.StreamArn, ct => _kvs.ControlPlane.DeleteStreamAsync(new DeleteStreamRequest { StreamARN = entry.Info.StreamArn }, ct)).ConfigureAwait(false);
 
         async Task DeleteAsync(string what, string arn, Func<CancellationToken, Task> delete)
         {
@@ -314,11 +323,12 @@ public sealed class AwsMeetingService : IMeetingService
 
     private async Task<MeetingChannelConnection> ChannelAsync(string channelArn, ChannelEndpoints endpoints, string? clientId, CancellationToken cancellationToken)
     {
-        var turn = await _kvs.GetIceServerConfigAsync(endpoints.Https, channelArn, clientId, cancellationToken).ConfigureAwait(false);
+        var turn = (await _kvs.SignalingChannelsClient(endpoints.Https).GetIceServerConfigAsync(new GetIceServerConfigRequest { ChannelARN = channelArn, ClientId = clientId, Service = "TURN" },
+            cancellationToken).ConfigureAwait(false)).IceServerList ?? [];
         var ice = new List<MeetingIceServer>();
         // The KVS SDK samples add the region's KVS STUN server; a stand-in endpoint (tests, LocalStack) has none to offer.
         if (AwsCredentialsResolver.IsAwsHost(_kvs.Endpoint)) ice.Add(new MeetingIceServer([$"stun:stun.kinesisvideo.{_kvs.Region}.amazonaws.com:443"], null, null));
-        ice.AddRange(turn.Select(s => new MeetingIceServer(s.Uris, s.Username, s.Password)));
+        ice.AddRange(turn.Select(s => new MeetingIceServer(s.Uris ?? [], s.Username, s.Password)));
         var url = await _kvs.PresignSignalingUrlAsync(endpoints.Wss, channelArn, clientId, Options.SignedUrlLifetime, cancellationToken).ConfigureAwait(false);
         return new MeetingChannelConnection(channelArn, url, ice, clientId);
     }
@@ -328,7 +338,11 @@ public sealed class AwsMeetingService : IMeetingService
         string[] protocols = webRtc
             ? [KvsChannelProtocol.Wss, KvsChannelProtocol.Https, KvsChannelProtocol.WebRtc]
             : [KvsChannelProtocol.Wss, KvsChannelProtocol.Https];
-        var list = await _kvs.GetSignalingChannelEndpointAsync(channelArn, role, protocols, cancellationToken).ConfigureAwait(false);
+        var list = (await _kvs.ControlPlane.GetSignalingChannelEndpointAsync(new GetSignalingChannelEndpointRequest
+        {
+            ChannelARN = channelArn,
+            SingleMasterChannelEndpointConfiguration = new SingleMasterChannelEndpointConfiguration { Protocols = [.. protocols], Role = role },
+        }, cancellationToken).ConfigureAwait(false)).ResourceEndpointList ?? [];
         Uri Find(string protocol)
         {
             var endpoint = list.FirstOrDefault(e => e.Protocol == protocol)?.ResourceEndpoint;
@@ -341,23 +355,26 @@ public sealed class AwsMeetingService : IMeetingService
 
     private async Task<string> EnsureChannelAsync(string name, string meetingId, CancellationToken cancellationToken)
     {
-        KvsSignalingChannelDescription channel;
+        ChannelInfo channel;
+        async Task<ChannelInfo> DescribeAsync() =>
+            (await _kvs.ControlPlane.DescribeSignalingChannelAsync(new DescribeSignalingChannelRequest { ChannelName = name }, cancellationToken).ConfigureAwait(false)).ChannelInfo!;
         try
         {
-            channel = await _kvs.DescribeSignalingChannelAsync(name, cancellationToken).ConfigureAwait(false);
+            channel = await DescribeAsync().ConfigureAwait(false);
         }
         catch (AwsResourceNotFoundException)
         {
-            await _kvs.CreateSignalingChannelAsync(new KvsCreateSignalingChannelRequest
+            await _kvs.ControlPlane.CreateSignalingChannelAsync(new CreateSignalingChannelRequest
             {
                 ChannelName = name,
-                Tags = [new KvsTag("kvsinference-meeting", meetingId)],
+                ChannelType = "SINGLE_MASTER",
+                Tags = [new Tag { Key = "kvsinference-meeting", Value = meetingId }],
             }, cancellationToken).ConfigureAwait(false);
-            channel = await _kvs.DescribeSignalingChannelAsync(name, cancellationToken).ConfigureAwait(false);
+            channel = await DescribeAsync().ConfigureAwait(false);
         }
-        await WaitActiveAsync("Signaling channel " + name, channel.ChannelStatus,
-            async () => (await _kvs.DescribeSignalingChannelAsync(name, cancellationToken).ConfigureAwait(false)).ChannelStatus, cancellationToken).ConfigureAwait(false);
-        return channel.ChannelArn;
+        await WaitActiveAsync("Signaling channel " + name, channel.ChannelStatus ?? "",
+            async () => (await DescribeAsync().ConfigureAwait(false)).ChannelStatus ?? "", cancellationToken).ConfigureAwait(false);
+        return channel.ChannelARN!;
     }
 
     /// <summary>Polls a new resource until it is ACTIVE (KVS creates channels and streams asynchronously).</summary>
@@ -377,27 +394,29 @@ public sealed class AwsMeetingService : IMeetingService
 
     private async Task<string> EnsureStreamAsync(string name, string meetingId, CancellationToken cancellationToken)
     {
-        KvsStreamDescription stream;
+        StreamInfo stream;
+        async Task<StreamInfo> DescribeAsync() =>
+            (await _kvs.ControlPlane.DescribeStreamAsync(new DescribeStreamRequest { StreamName = name }, cancellationToken).ConfigureAwait(false)).StreamInfo!;
         try
         {
-            stream = await _kvs.DescribeStreamAsync(name, cancellationToken).ConfigureAwait(false);
+            stream = await DescribeAsync().ConfigureAwait(false);
         }
         catch (AwsResourceNotFoundException)
         {
-            await _kvs.CreateStreamAsync(new KvsCreateStreamRequest
+            await _kvs.ControlPlane.CreateStreamAsync(new CreateStreamRequest
             {
                 StreamName = name,
                 DataRetentionInHours = Options.StreamRetentionHours,
                 Tags = new Dictionary<string, string> { ["kvsinference-meeting"] = meetingId },
             }, cancellationToken).ConfigureAwait(false);
-            stream = await _kvs.DescribeStreamAsync(name, cancellationToken).ConfigureAwait(false);
+            stream = await DescribeAsync().ConfigureAwait(false);
         }
-        if (stream.DataRetentionInHours < 1)
+        if ((stream.DataRetentionInHours ?? 0) < 1)
         {
             throw new InvalidOperationException($"Stream {name} retains no data; KVS WebRTC ingestion needs a retention of at least 1 hour.");
         }
-        await WaitActiveAsync("Stream " + name, stream.Status,
-            async () => (await _kvs.DescribeStreamAsync(name, cancellationToken).ConfigureAwait(false)).Status, cancellationToken).ConfigureAwait(false);
-        return stream.StreamArn;
+        await WaitActiveAsync("Stream " + name, stream.Status ?? "",
+            async () => (await DescribeAsync().ConfigureAwait(false)).Status ?? "", cancellationToken).ConfigureAwait(false);
+        return stream.StreamARN!;
     }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Sinks;
 using KvsInference.Validation;
@@ -51,7 +52,7 @@ public sealed class KinesisRecordReaderOptions
 /// </remarks>
 public sealed class KinesisRecordReader : BackgroundService
 {
-    private readonly KinesisClient _kinesis;
+    private readonly IAmazonKinesis _kinesis;
     private readonly KinesisRecordReaderOptions _options;
     private readonly RecordBroadcaster _records;
     private readonly TimeProvider _time;
@@ -66,7 +67,7 @@ public sealed class KinesisRecordReader : BackgroundService
     /// <param name="timeProvider">The clock of the polling, or null for the system clock.</param>
     /// <param name="logger">The logger, or null.</param>
     /// <exception cref="ValidationException">The options are invalid.</exception>
-    public KinesisRecordReader(KinesisClient kinesis, KinesisRecordReaderOptions options, RecordBroadcaster records,
+    public KinesisRecordReader(IAmazonKinesis kinesis, KinesisRecordReaderOptions options, RecordBroadcaster records,
         TimeProvider? timeProvider = null, ILogger<KinesisRecordReader>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -100,13 +101,13 @@ public sealed class KinesisRecordReader : BackgroundService
             {
                 if (_time.GetUtcNow() >= nextRefresh)
                 {
-                    foreach (var shard in await _kinesis.ListShardsAsync(_options.StreamName, stoppingToken).ConfigureAwait(false))
+                    foreach (var shard in await _kinesis.ListAllShardsAsync(_options.StreamName, stoppingToken).ConfigureAwait(false))
                     {
-                        if (iterators.ContainsKey(shard.ShardId) || finished.Contains(shard.ShardId)) continue;
+                        if (iterators.ContainsKey(shard.ShardId!) || finished.Contains(shard.ShardId!)) continue;
                         var type = firstListing ? KinesisShardIteratorType.Latest : KinesisShardIteratorType.TrimHorizon;
                         // A closed shard at start holds nothing live; children of a later reshard are read from their start.
                         if (firstListing && shard.SequenceNumberRange?.EndingSequenceNumber is not null) continue;
-                        iterators[shard.ShardId] = await _kinesis.GetShardIteratorAsync(_options.StreamName, shard.ShardId, type, null, null, stoppingToken).ConfigureAwait(false);
+                        iterators[shard.ShardId!] = await IteratorAsync(shard.ShardId!, type, stoppingToken).ConfigureAwait(false);
                     }
                     firstListing = false;
                     ShardsRead = iterators.Count;
@@ -116,17 +117,17 @@ public sealed class KinesisRecordReader : BackgroundService
                 {
                     var iterator = iterators[shardId];
                     if (iterator is null) continue;
-                    KinesisGetRecordsResponse page;
+                    GetRecordsResponse page;
                     try
                     {
-                        page = await _kinesis.GetRecordsAsync(iterator, _options.MaxRecordsPerCall, stoppingToken).ConfigureAwait(false);
+                        page = await _kinesis.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = _options.MaxRecordsPerCall }, stoppingToken).ConfigureAwait(false);
                     }
                     catch (AwsServiceException e) when (e.ServiceErrorCode == "ExpiredIteratorException")
                     {
-                        iterators[shardId] = await _kinesis.GetShardIteratorAsync(_options.StreamName, shardId, KinesisShardIteratorType.Latest, null, null, stoppingToken).ConfigureAwait(false);
+                        iterators[shardId] = await IteratorAsync(shardId, KinesisShardIteratorType.Latest, stoppingToken).ConfigureAwait(false);
                         continue;
                     }
-                    Publish(page.Records);
+                    Publish(page.Records ?? []);
                     if (page.NextShardIterator is null)
                     {
                         // The shard was closed by a reshard and is read to its end: its children come with the next listing.
@@ -156,7 +157,11 @@ public sealed class KinesisRecordReader : BackgroundService
         }
     }
 
-    private void Publish(IReadOnlyList<KinesisRecord> kinesisRecords)
+    private async Task<string?> IteratorAsync(string shardId, string type, CancellationToken cancellationToken) =>
+        (await _kinesis.GetShardIteratorAsync(new GetShardIteratorRequest { StreamName = _options.StreamName, ShardId = shardId, ShardIteratorType = type },
+            cancellationToken).ConfigureAwait(false)).ShardIterator;
+
+    private void Publish(IReadOnlyList<Record> kinesisRecords)
     {
         if (kinesisRecords.Count == 0) return;
         var records = new List<InferenceRecord>(kinesisRecords.Count);

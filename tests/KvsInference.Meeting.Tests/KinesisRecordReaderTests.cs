@@ -1,6 +1,7 @@
 using System.Text;
 using Amazon.Runtime;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Inference;
 using KvsInference.Meeting;
@@ -23,7 +24,7 @@ public sealed class KinesisRecordReaderTests
     [Fact]
     public async Task Reader_RecordsWrittenByTheSink_ReachWatchersOfTheirStreamFromLatestOn()
     {
-        using var kinesis = new KinesisClient(new KinesisClientOptions
+        using var kinesis = new AmazonKinesisClient(new KinesisClientOptions
         {
             Region = "us-east-1",
             ServiceUrl = new Uri(Emulators.KinesisUrl),
@@ -31,8 +32,8 @@ public sealed class KinesisRecordReaderTests
             Resilience = new AwsResilienceOptions { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(20), TotalTimeout = TimeSpan.FromSeconds(30) },
         });
         var name = "kvsi-reader-" + Guid.NewGuid().ToString("N")[..12];
-        await kinesis.CreateStreamAsync(name, 2, CancellationToken.None);
-        await kinesis.WaitForActiveAsync(name, TimeSpan.FromSeconds(10), CancellationToken.None);
+        await kinesis.CreateStreamAsync(new CreateStreamRequest { StreamName = name, ShardCount = 2 }, CancellationToken.None);
+        await kinesis.WaitForStreamActiveAsync(name, TimeSpan.FromSeconds(10), CancellationToken.None);
         var sink = new KinesisRecordSink(kinesis, new KinesisRecordSinkOptions { StreamName = name });
         await sink.WriteAsync([Record("meeting-a", "1")], CancellationToken.None); // before the reader: not live, not shown
 
@@ -49,10 +50,10 @@ public sealed class KinesisRecordReaderTests
                 await Task.Delay(50);
             }
             await sink.WriteAsync([Record("meeting-a", "2"), Record("meeting-b", "3"), Record("meeting-a", "4")], CancellationToken.None);
-            await kinesis.PutRecordsAsync(new KinesisPutRecordsRequest
+            await kinesis.PutRecordsAsync(new PutRecordsRequest
             {
                 StreamName = name,
-                Records = [new KinesisPutRecordsEntry { Data = Encoding.UTF8.GetBytes("not a record"), PartitionKey = "x" }],
+                Records = [new PutRecordsRequestEntry { Data = Encoding.UTF8.GetBytes("not a record"), PartitionKey = "x" }],
             }, CancellationToken.None);
 
             using var timeout = new CancellationTokenSource(Patience);

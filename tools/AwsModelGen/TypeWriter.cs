@@ -20,7 +20,9 @@ internal static class TypeWriter
                 : model.OutputOf.TryGetValue(name, out var o) ? $"The output of {o}" : "The structure";
             w.Line();
             w.Line($"/// <summary>{role} (shape <c>{name}</c> of {model.Api.ModelName} {model.Api.ApiVersion}).</summary>");
-            w.Line($"public sealed partial class {className}").Open();
+            // A streamed body (GetMedia's MKV) holds an HTTP connection open: the response owns it, as in aws-sdk-net.
+            var streamedPayload = StreamedPayload(model, shape);
+            w.Line($"public sealed partial class {className}{(streamedPayload is null ? "" : " : System.IDisposable")}").Open();
             var required = shape.TryGetProperty("required", out var r) ? r.EnumerateArray().Select(e => e.GetString()!).ToHashSet(StringComparer.Ordinal) : [];
             var payload = ServiceModel.Str(shape, "payload");
             var first = true;
@@ -38,12 +40,54 @@ internal static class TypeWriter
                 if (location is not null || member.Name == payload) w.Line("[JsonIgnore]");
                 else w.Line($"[JsonPropertyName({ModelGenerator.Literal(wireName)})]");
                 if (ServiceModel.Str(memberShape, "type") == "timestamp") w.Line("[JsonConverter(typeof(KvsInference.Aws.AwsEpochSecondsConverter))]");
-                var propertyName = member.Name == className ? member.Name + "Value" : member.Name;
+                // Properties are PascalCase as in aws-sdk-net (WebRTC storage's members are camelCase on the wire).
+                var pascal = char.ToUpperInvariant(member.Name[0]) + member.Name[1..];
+                var propertyName = pascal == className ? pascal + "Value" : pascal;
                 w.Line($"public {CsType(model, memberShapeName, element: false)}? {propertyName} {{ get; set; }}");
+            }
+            if (streamedPayload is not null)
+            {
+                w.Line();
+                w.Line($"/// <summary>Closes <see cref=\"{streamedPayload}\"/> and the connection it is read from.</summary>");
+                w.Line($"public void Dispose() => {streamedPayload}?.Dispose();");
             }
             w.Close();
         }
+        // aws-sdk-net has a request and a response type for every operation, also where the model defines no shape for them.
+        foreach (var (name, op) in model.Operations)
+        {
+            foreach (var (role, suffix) in new[] { ("input", "Request"), ("output", "Response") })
+            {
+                if (ServiceModel.Ref(op, role) is not null) continue;
+                w.Line();
+                w.Line($"/// <summary>The {role} of {name} (the model of {model.Api.ModelName} {model.Api.ApiVersion} defines no {role} members).</summary>");
+                w.Line($"public sealed partial class {name}{suffix}").Open().Close();
+            }
+        }
+        WriteJsonContext(w, model);
         return w.ToString();
+    }
+
+    /// <summary>The source-generated System.Text.Json metadata of every request and response, so the clients need no reflection.</summary>
+    private static void WriteJsonContext(CodeWriter w, ServiceModel model)
+    {
+        w.Line();
+        w.Line($"/// <summary>System.Text.Json metadata of the {model.Api.ModelName} requests and responses; null members are left out, as the AWS SDKs send them.</summary>");
+        w.Line("[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]");
+        foreach (var (name, _) in model.Operations)
+        {
+            w.Line($"[JsonSerializable(typeof({name}Request))]");
+            w.Line($"[JsonSerializable(typeof({name}Response))]");
+        }
+        w.Line($"public sealed partial class {model.Api.Namespace}ModelJsonContext : JsonSerializerContext;");
+    }
+
+    private static string? StreamedPayload(ServiceModel model, JsonElement shape)
+    {
+        var payload = ServiceModel.Str(shape, "payload");
+        if (payload is null || !shape.GetProperty("members").TryGetProperty(payload, out var member)) return null;
+        var target = model.TypeShapes[member.GetProperty("shape").GetString()!];
+        return target.TryGetProperty("streaming", out var s) && s.GetBoolean() ? payload : null;
     }
 
     private static string CsType(ServiceModel model, string shapeName, bool element)

@@ -21,7 +21,13 @@ internal sealed class AwsHttpPipeline : IDisposable
     private readonly Lazy<Task<AWSCredentials>> _credentials;
     private readonly TimeProvider _time;
 
-    public AwsHttpPipeline(AwsServiceDescriptor service, AwsClientOptions options, TimeProvider? timeProvider, ILogger? logger)
+    /// <param name="service">The service.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="timeProvider">The clock, or null for the system clock.</param>
+    /// <param name="logger">The logger, or null.</param>
+    /// <param name="endpoint">The endpoint of a data-plane client (from GetDataEndpoint or GetSignalingChannelEndpoint), which wins over
+    /// the options and the environment; null to resolve it from them.</param>
+    public AwsHttpPipeline(AwsServiceDescriptor service, AwsClientOptions options, TimeProvider? timeProvider, ILogger? logger, Uri? endpoint = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(options);
@@ -31,7 +37,7 @@ internal sealed class AwsHttpPipeline : IDisposable
         _logger = logger ?? NullLogger.Instance;
         Service = service;
         Region = AwsRegionResolver.Resolve(options);
-        Endpoint = AwsEndpointResolver.Resolve(service, options, Region);
+        Endpoint = endpoint ?? AwsEndpointResolver.Resolve(service, options, Region);
         var credentials = new Lazy<Task<AWSCredentials>>(() => Task.Run(() => AwsCredentialsResolver.Resolve(options, Endpoint)));
         // Redirects are not followed: a followed redirect would not be re-signed (see SigV4SigningHandler remarks).
         var transport = options.Transport ?? new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
@@ -126,6 +132,41 @@ internal sealed class AwsHttpPipeline : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends one operation of a REST-JSON model (every KVS operation: <c>POST</c> of a JSON body to the model's request URI)
+    /// to <see cref="Endpoint"/>, named <c>&lt;signing name&gt;:&lt;operation&gt;</c> in errors and logs.
+    /// </summary>
+    public Task<TResponse> SendOperationAsync<TRequest, TResponse>(AwsServiceModel model, string operation, TRequest body,
+        JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken cancellationToken) =>
+        SendJsonAsync(model.SigningName + ":" + operation, Combine(Endpoint, model.Operations[operation].RequestUri), null, body, requestType, responseType, cancellationToken);
+
+    /// <summary>
+    /// Sends one REST-JSON operation whose answer is a streamed payload (GetMedia, GetMediaForFragmentList) and returns the
+    /// payload as soon as the headers arrive; disposing the returned stream closes the answer.
+    /// </summary>
+    public async Task<(Stream Payload, string? ContentType)> SendStreamingOperationAsync<TRequest>(AwsServiceModel model, string operation, TRequest body,
+        JsonTypeInfo<TRequest> requestType, CancellationToken cancellationToken)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(body, requestType);
+        var uri = Combine(Endpoint, model.Operations[operation].RequestUri);
+        var response = await SendAsync(model.SigningName + ":" + operation, () =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(payload) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            return request;
+        }, streamResponse: true, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return (new ResponseOwningStream(response, stream), response.Content.Headers.ContentType?.MediaType);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Builds an absolute URI on <paramref name="baseUri"/> (keeping any base path).</summary>
     public static Uri Combine(Uri baseUri, string path)
     {
@@ -134,6 +175,24 @@ internal sealed class AwsHttpPipeline : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
+}
+
+/// <summary>A streamed answer body that disposes its HTTP answer with it.</summary>
+internal sealed class ResponseOwningStream(HttpResponseMessage response, Stream inner) : KvsInference.IO.ReadOnlyStream
+{
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+            response.Dispose();
+        }
+        base.Dispose(disposing);
+    }
 }
 
 /// <summary>An AWS answer did not have the shape the wire protocol defines (a client/service mismatch, not a service error).</summary>

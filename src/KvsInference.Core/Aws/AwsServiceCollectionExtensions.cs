@@ -10,7 +10,7 @@ namespace KvsInference.Aws;
 /// <summary>Registers the typed AWS clients as singletons (TimeProvider and loggers come from the container when present).</summary>
 public static class AwsServiceCollectionExtensions
 {
-    /// <summary>Registers <see cref="KinesisVideoClient"/>.</summary>
+    /// <summary>Registers <see cref="KinesisVideoClient"/> (the KVS clients) and its control plane as <see cref="IAmazonKinesisVideo"/>.</summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options, or null for the defaults (environment and default chain).</param>
     /// <returns>The services.</returns>
@@ -22,10 +22,11 @@ public static class AwsServiceCollectionExtensions
             configure?.Invoke(options);
             return new KinesisVideoClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisVideoClient>>());
         });
+        services.TryAddSingleton(sp => sp.GetRequiredService<KinesisVideoClient>().ControlPlane);
         return services;
     }
 
-    /// <summary>Registers <see cref="KinesisClient"/>, also as <see cref="IKinesisClient"/>.</summary>
+    /// <summary>Registers <see cref="AmazonKinesisClient"/> as <see cref="IAmazonKinesis"/>.</summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options, or null for the defaults.</param>
     /// <returns>The services.</returns>
@@ -35,13 +36,13 @@ public static class AwsServiceCollectionExtensions
         {
             var options = new KinesisClientOptions();
             configure?.Invoke(options);
-            return new KinesisClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisClient>>());
+            return new AmazonKinesisClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<AmazonKinesisClient>>());
         });
-        services.TryAddSingleton<IKinesisClient>(sp => sp.GetRequiredService<KinesisClient>());
+        services.TryAddSingleton<IAmazonKinesis>(sp => sp.GetRequiredService<AmazonKinesisClient>());
         return services;
     }
 
-    /// <summary>Registers <see cref="SageMakerRuntimeClient"/>.</summary>
+    /// <summary>Registers <see cref="AmazonSageMakerRuntimeClient"/>, also as <see cref="IAmazonSageMakerRuntime"/>.</summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options, or null for the defaults.</param>
     /// <returns>The services.</returns>
@@ -51,8 +52,9 @@ public static class AwsServiceCollectionExtensions
         {
             var options = new SageMakerRuntimeClientOptions();
             configure?.Invoke(options);
-            return new SageMakerRuntimeClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<SageMakerRuntimeClient>>());
+            return new AmazonSageMakerRuntimeClient(options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<AmazonSageMakerRuntimeClient>>());
         });
+        services.TryAddSingleton<IAmazonSageMakerRuntime>(sp => sp.GetRequiredService<AmazonSageMakerRuntimeClient>());
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using KvsInference.Aws.Generated.SageMakerRuntime;
 using KvsInference.Aws.SageMaker;
 
 namespace KvsInference.Inference;
@@ -8,7 +9,7 @@ namespace KvsInference.Inference;
 /// </summary>
 public sealed class SageMakerInferenceClient : IInferenceClient
 {
-    private readonly SageMakerRuntimeClient _runtime;
+    private readonly IAmazonSageMakerRuntime _runtime;
     private readonly string _endpointName;
     private readonly string _accept;
 
@@ -16,7 +17,7 @@ public sealed class SageMakerInferenceClient : IInferenceClient
     /// <param name="runtime">The SageMaker Runtime client (signing, retries).</param>
     /// <param name="endpointName">The endpoint name.</param>
     /// <param name="accept">The Accept header (KIT's endPointAcceptContentType).</param>
-    public SageMakerInferenceClient(SageMakerRuntimeClient runtime, string endpointName, string accept = "application/json")
+    public SageMakerInferenceClient(IAmazonSageMakerRuntime runtime, string endpointName, string accept = "application/json")
     {
         ArgumentNullException.ThrowIfNull(runtime);
         ArgumentException.ThrowIfNullOrEmpty(endpointName);
@@ -32,7 +33,7 @@ public sealed class SageMakerInferenceClient : IInferenceClient
     /// <exception cref="InferenceException">The endpoint's answer is not the contract's JSON.</exception>
     public async Task<IReadOnlyList<InferencePrediction>> InferAsync(IReadOnlyList<InferenceInstance> instances, CancellationToken cancellationToken)
     {
-        var response = await _runtime.InvokeEndpointAsync(new SageMakerInvokeRequest
+        var response = await _runtime.InvokeEndpointAsync(new InvokeEndpointRequest
         {
             EndpointName = _endpointName,
             Body = InferenceJson.SerializeRequest(instances),
@@ -41,7 +42,7 @@ public sealed class SageMakerInferenceClient : IInferenceClient
         }, cancellationToken).ConfigureAwait(false);
         try
         {
-            return InferenceJson.ReadResponse(response.Body);
+            return InferenceJson.ReadResponse(response.Body ?? []);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -17,11 +17,11 @@ public sealed class KvsStreamCatalog : IStreamCatalog
     public async Task<IReadOnlyList<KvsStreamInfo>> ListStreamsAsync(string? namePrefix, CancellationToken cancellationToken)
     {
         var streams = await _client.ListAllStreamsAsync(namePrefix, cancellationToken).ConfigureAwait(false);
-        return streams.Select(s => new KvsStreamInfo(s.StreamName, s.StreamArn, s.Status, s.CreationTime ?? DateTimeOffset.UnixEpoch)).ToList();
+        return streams.Select(s => new KvsStreamInfo(s.StreamName ?? "", s.StreamARN ?? "", s.Status ?? "", s.CreationTime ?? DateTimeOffset.UnixEpoch)).ToList();
     }
 
     /// <inheritdoc/>
     /// <remarks>ListTagsForStream, following NextToken.</remarks>
     public Task<IReadOnlyDictionary<string, string>> ListTagsAsync(string streamArn, CancellationToken cancellationToken) =>
-        _client.ListTagsForStreamAsync(streamArn, cancellationToken);
+        _client.ListAllTagsForStreamAsync(streamArn, cancellationToken);
 }

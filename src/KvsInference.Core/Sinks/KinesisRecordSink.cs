@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text;
 using System.Text.Json;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Validation;
 using Microsoft.Extensions.Logging;
@@ -29,18 +30,18 @@ public sealed class KinesisRecordSink : IRecordSink
     private static readonly Counter<long> Written = Meter.CreateCounter<long>("kvsi.sink.records.written", "{record}", "Records acknowledged by the sink's target.");
     private static readonly Counter<long> Resent = Meter.CreateCounter<long>("kvsi.sink.records.retried", "{record}", "Record entries re-sent after a partial failure.");
 
-    private readonly IKinesisClient _client;
+    private readonly IAmazonKinesis _client;
     private readonly KinesisRecordSinkOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     /// <summary>Creates the sink.</summary>
-    /// <param name="client">The Kinesis client (<see cref="KinesisClient"/>).</param>
+    /// <param name="client">The Kinesis client (<see cref="AmazonKinesisClient"/>).</param>
     /// <param name="options">The settings.</param>
     /// <param name="timeProvider">The clock of the re-send delays, or null for the system clock.</param>
     /// <param name="logger">The logger, or null.</param>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
-    public KinesisRecordSink(IKinesisClient client, KinesisRecordSinkOptions options, TimeProvider? timeProvider = null, ILogger<KinesisRecordSink>? logger = null)
+    public KinesisRecordSink(IAmazonKinesis client, KinesisRecordSinkOptions options, TimeProvider? timeProvider = null, ILogger<KinesisRecordSink>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -96,13 +97,13 @@ public sealed class KinesisRecordSink : IRecordSink
         while (queues.Values.Any(q => q.Count > 0))
         {
             var batch = TakeBatch(queues, keyOrder);
-            KinesisPutRecordsResponse response;
+            PutRecordsResponse response;
             try
             {
-                response = await _client.PutRecordsAsync(new KinesisPutRecordsRequest
+                response = await _client.PutRecordsAsync(new PutRecordsRequest
                 {
                     StreamName = _options.StreamName,
-                    Records = batch.Select(p => new KinesisPutRecordsEntry { Data = p.Data, PartitionKey = p.Key }).ToList(),
+                    Records = batch.Select(p => new PutRecordsRequestEntry { Data = p.Data, PartitionKey = p.Key }).ToList(),
                 }, cancellationToken).ConfigureAwait(false);
             }
             catch (AwsServiceException e)
@@ -113,16 +114,17 @@ public sealed class KinesisRecordSink : IRecordSink
             {
                 throw new RecordSinkException($"PutRecords to '{_options.StreamName}' failed for {batch.Count} records (first '{batch[0].RecordId}'): {e.Message}", e);
             }
-            if (response.Records.Count != batch.Count)
+            var results = response.Records ?? [];
+            if (results.Count != batch.Count)
             {
-                throw new RecordSinkException($"PutRecords answered {response.Records.Count} results for {batch.Count} records; nothing can be matched, giving up (first '{batch[0].RecordId}').");
+                throw new RecordSinkException($"PutRecords answered {results.Count} results for {batch.Count} records; nothing can be matched, giving up (first '{batch[0].RecordId}').");
             }
 
             var failed = 0;
             for (var j = 0; j < batch.Count; j++)
             {
                 var p = batch[j];
-                var result = response.Records[j];
+                var result = results[j];
                 if (result.ErrorCode is null && result.SequenceNumber is not null)
                 {
                     queues[p.Key].Remove(p);

@@ -23,7 +23,7 @@ public static class SinkServiceCollectionExtensions
         {
             var options = new KinesisRecordSinkOptions();
             configure(options);
-            return new KinesisRecordSink(sp.GetRequiredService<IKinesisClient>(), options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisRecordSink>>());
+            return new KinesisRecordSink(sp.GetRequiredService<IAmazonKinesis>(), options, sp.GetService<TimeProvider>(), sp.GetService<ILogger<KinesisRecordSink>>());
         });
         return services;
     }

@@ -75,7 +75,7 @@ internal static class AvatarStreamCommand
                     if (kinesisName is not null)
                     {
                         // The peer service's reader: from LATEST on every shard into a broadcaster this command watches.
-                        using var kinesis = new KinesisClient(new KinesisClientOptions());
+                        using var kinesis = new AmazonKinesisClient(new KinesisClientOptions());
                         var broadcaster = new RecordBroadcaster();
                         using var subscription = broadcaster.Subscribe(streamName);
                         using var reader = new KinesisRecordReader(kinesis, new KinesisRecordReaderOptions { StreamName = kinesisName }, broadcaster);

@@ -86,7 +86,7 @@ internal static class WorkerHost
             builder.Services.AddSingleton<IRecordSink>(_ => CreateSink(settings, time, loggerFactory));
             builder.Services.AddSingleton(_ => new RecordBroadcaster());
             builder.Services.AddSingleton(sp => new KinesisRecordReader(
-                new KinesisClient(new KinesisClientOptions(), time, loggerFactory.CreateLogger<KinesisClient>()),
+                new AmazonKinesisClient(new KinesisClientOptions(), time, loggerFactory.CreateLogger<AmazonKinesisClient>()),
                 new KinesisRecordReaderOptions { StreamName = settings.Sink.KinesisStreamName! },
                 sp.GetRequiredService<RecordBroadcaster>(), time, loggerFactory.CreateLogger<KinesisRecordReader>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<KinesisRecordReader>());
@@ -242,7 +242,7 @@ internal static class WorkerHost
     private static IInferenceClient CreateInferenceClient(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
     {
         if (string.IsNullOrEmpty(s.Inference.SageMakerEndpoint)) return new LocalVisemeInferenceClient(VisemeModel.LoadDefault(), time);
-        var runtime = new SageMakerRuntimeClient(new SageMakerRuntimeClientOptions(), time, loggers.CreateLogger<SageMakerRuntimeClient>());
+        var runtime = new AmazonSageMakerRuntimeClient(new SageMakerRuntimeClientOptions(), time, loggers.CreateLogger<AmazonSageMakerRuntimeClient>());
         return new SageMakerInferenceClient(runtime, s.Inference.SageMakerEndpoint, s.Inference.Accept);
     }
 
@@ -265,7 +265,7 @@ internal static class WorkerHost
             if (directory is not null) Directory.CreateDirectory(directory);
             return new JsonLinesFileSink(s.Sink.File);
         }
-        var kinesis = new KinesisClient(new KinesisClientOptions(), time, loggers.CreateLogger<KinesisClient>());
+        var kinesis = new AmazonKinesisClient(new KinesisClientOptions(), time, loggers.CreateLogger<AmazonKinesisClient>());
         var sink = new KinesisRecordSink(kinesis, new KinesisRecordSinkOptions { StreamName = s.Sink.KinesisStreamName }, time, loggers.CreateLogger<KinesisRecordSink>());
         return new CoalescingRecordSink(sink, new CoalescingRecordSinkOptions(), time);
     }

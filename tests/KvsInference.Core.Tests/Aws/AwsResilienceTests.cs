@@ -1,6 +1,7 @@
 using System.Net;
 using Amazon.Runtime;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 
 namespace KvsInference.Tests.Aws;
@@ -9,7 +10,7 @@ public sealed class AwsResilienceTests
 {
     private const string Ok = """{"StreamDescriptionSummary":{"StreamName":"s","StreamARN":"arn:aws:kinesis:us-east-1:1:stream/s","StreamStatus":"ACTIVE","OpenShardCount":1}}""";
 
-    private static KinesisClient Client(ScriptedHandler handler, int maxRetries = 3) => new(new KinesisClientOptions
+    private static AmazonKinesisClient Client(ScriptedHandler handler, int maxRetries = 3) => new(new KinesisClientOptions
     {
         Region = "us-east-1",
         ServiceUrl = new Uri("https://kinesis.us-east-1.amazonaws.com"),
@@ -27,9 +28,9 @@ public sealed class AwsResilienceTests
             ScriptedHandler.Json(HttpStatusCode.OK, Ok));
         using var client = Client(handler);
 
-        var summary = await client.DescribeStreamSummaryAsync("s", CancellationToken.None);
+        var summary = await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = "s" }, CancellationToken.None);
 
-        Assert.Equal("ACTIVE", summary.StreamStatus);
+        Assert.Equal("ACTIVE", summary.StreamDescriptionSummary!.StreamStatus);
         Assert.Equal(3, handler.Requests.Count);
         Assert.All(handler.Requests, r =>
         {
@@ -52,7 +53,7 @@ public sealed class AwsResilienceTests
             ScriptedHandler.Json(HttpStatusCode.OK, Ok));
         using var client = Client(handler);
 
-        await client.DescribeStreamSummaryAsync("s", CancellationToken.None);
+        await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = "s" }, CancellationToken.None);
 
         Assert.Equal(3, handler.Requests.Count);
     }
@@ -64,7 +65,7 @@ public sealed class AwsResilienceTests
             ScriptedHandler.Json(HttpStatusCode.BadRequest, """{"__type":"ValidationException","message":"1 validation error detected"}""", ("x-amzn-RequestId", "abc-123")));
         using var client = Client(handler);
 
-        var e = await Assert.ThrowsAsync<AwsValidationException>(() => client.DescribeStreamSummaryAsync("s", CancellationToken.None));
+        var e = await Assert.ThrowsAsync<AwsValidationException>(() => client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = "s" }, CancellationToken.None));
 
         Assert.Single(handler.Requests);
         Assert.Equal("abc-123", e.RequestId);
@@ -78,7 +79,7 @@ public sealed class AwsResilienceTests
         var handler = new ScriptedHandler(throttled, throttled, throttled);
         using var client = Client(handler, maxRetries: 2);
 
-        var e = await Assert.ThrowsAsync<AwsThrottlingException>(() => client.DescribeStreamSummaryAsync("s", CancellationToken.None));
+        var e = await Assert.ThrowsAsync<AwsThrottlingException>(() => client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = "s" }, CancellationToken.None));
 
         Assert.Equal(3, handler.Requests.Count);
         Assert.Equal("ProvisionedThroughputExceededException", e.ServiceErrorCode);
@@ -90,7 +91,7 @@ public sealed class AwsResilienceTests
         var handler = new ScriptedHandler(_ => throw new HttpRequestException("connection refused"), ScriptedHandler.Json(HttpStatusCode.OK, Ok));
         using var client = Client(handler);
 
-        await client.DescribeStreamSummaryAsync("s", CancellationToken.None);
+        await client.DescribeStreamSummaryAsync(new DescribeStreamSummaryRequest { StreamName = "s" }, CancellationToken.None);
 
         Assert.Equal(2, handler.Requests.Count);
     }

@@ -7,6 +7,8 @@ using KvsInference.Aws.KinesisVideo;
 using KvsInference.Aws.SageMaker;
 using KvsInference.Kvs;
 using KvsInference.TestSupport;
+using Kds = KvsInference.Aws.Generated.Kinesis;
+using Kv = KvsInference.Aws.Generated.KinesisVideo;
 
 namespace KvsInference.Tests.Aws;
 
@@ -74,12 +76,15 @@ public sealed class ClientModelConformanceTests
         }));
         using var client = new KinesisVideoClient(Options(new KinesisVideoClientOptions { PageSize = 5 }, handler));
 
-        await client.ListStreamsPageAsync("cam-", null, CancellationToken.None);
-        await client.ListStreamsPageAsync(null, "page-2", CancellationToken.None);
-        await client.DescribeStreamAsync("cam-1", CancellationToken.None);
-        await client.DescribeStreamAsync(StreamArn, CancellationToken.None);
-        await client.ListTagsForStreamAsync("cam-1", CancellationToken.None);
-        await client.CreateStreamAsync(new KvsCreateStreamRequest
+        await client.ControlPlane.ListStreamsAsync(new Kv.ListStreamsRequest
+        {
+            MaxResults = 5, StreamNameCondition = new Kv.StreamNameCondition { ComparisonOperator = "BEGINS_WITH", ComparisonValue = "cam-" },
+        }, CancellationToken.None);
+        await client.ControlPlane.ListStreamsAsync(new Kv.ListStreamsRequest { NextToken = "page-2" }, CancellationToken.None);
+        await client.ControlPlane.DescribeStreamAsync(new Kv.DescribeStreamRequest { StreamName = "cam-1" }, CancellationToken.None);
+        await client.ControlPlane.DescribeStreamAsync(new Kv.DescribeStreamRequest { StreamARN = StreamArn }, CancellationToken.None);
+        await client.ListAllTagsForStreamAsync("cam-1", CancellationToken.None);
+        await client.ControlPlane.CreateStreamAsync(new Kv.CreateStreamRequest
         {
             StreamName = "cam-2", DataRetentionInHours = 24, MediaType = "audio/webm", DeviceName = "meeting-7", Tags = new Dictionary<string, string> { ["team"] = "avatar" },
         }, CancellationToken.None);
@@ -88,9 +93,9 @@ public sealed class ClientModelConformanceTests
         await client.ListFragmentsPageAsync("cam-1", null, null, KvsTimestampOrigin.Server, "next", CancellationToken.None);
         foreach (var selector in new[] { KvsStartSelector.Now(), KvsStartSelector.Earliest(), KvsStartSelector.AfterFragment("123"), KvsStartSelector.ServerTime(now), KvsStartSelector.Continuation("tok") })
         {
-            await using var media = await client.GetMediaAsync(StreamArn, selector, CancellationToken.None);
+            using var media = await client.GetMediaAsync(StreamArn, selector, CancellationToken.None);
         }
-        await using (await client.GetMediaForFragmentListAsync("cam-1", ["1", "2"], CancellationToken.None)) { }
+        using (await client.GetMediaForFragmentListAsync("cam-1", ["1", "2"], CancellationToken.None)) { }
 
         AssertConforms(handler, "kinesisvideo:ListStreams", "kinesisvideo:DescribeStream", "kinesisvideo:ListTagsForStream", "kinesisvideo:CreateStream",
             "kinesisvideo:GetDataEndpoint", "kinesis-video-archived-media:ListFragments", "kinesis-video-media:GetMedia",
@@ -114,21 +119,35 @@ public sealed class ClientModelConformanceTests
         }));
         using var client = new KinesisVideoClient(Options(new KinesisVideoClientOptions(), handler));
 
-        await client.CreateSignalingChannelAsync(new KvsCreateSignalingChannelRequest
+        var cp = client.ControlPlane;
+        var ct = CancellationToken.None;
+        await cp.CreateSignalingChannelAsync(new Kv.CreateSignalingChannelRequest
         {
-            ChannelName = "room-7", SingleMasterConfiguration = new KvsSingleMasterConfiguration { MessageTtlSeconds = 60 }, Tags = [new KvsTag("team", "avatar")],
-        }, CancellationToken.None);
-        await client.DescribeSignalingChannelAsync(ChannelArn, CancellationToken.None);
-        await client.DescribeSignalingChannelAsync("room-7", CancellationToken.None);
-        await client.GetSignalingChannelEndpointAsync(ChannelArn, KvsChannelRole.Master, [KvsChannelProtocol.Https, KvsChannelProtocol.WebRtc], CancellationToken.None);
-        await client.GetIceServerConfigAsync(new Uri("https://r-1.aws.invalid"), ChannelArn, "viewer-1", CancellationToken.None);
-        await client.GetIceServerConfigAsync(new Uri("https://r-1.aws.invalid"), ChannelArn, null, CancellationToken.None);
-        await client.UpdateMediaStorageConfigurationAsync(ChannelArn, StreamArn, CancellationToken.None);
-        await client.UpdateMediaStorageConfigurationAsync(ChannelArn, null, CancellationToken.None);
-        await client.DescribeMediaStorageConfigurationAsync(ChannelArn, CancellationToken.None);
-        await client.JoinStorageSessionAsync(new Uri("https://w-1.aws.invalid"), ChannelArn, CancellationToken.None);
-        await client.DeleteSignalingChannelAsync(ChannelArn, CancellationToken.None);
-        await client.DeleteStreamAsync(StreamArn, CancellationToken.None);
+            ChannelName = "room-7", ChannelType = "SINGLE_MASTER", SingleMasterConfiguration = new Kv.SingleMasterConfiguration { MessageTtlSeconds = 60 },
+            Tags = [new Kv.Tag { Key = "team", Value = "avatar" }],
+        }, ct);
+        await cp.DescribeSignalingChannelAsync(new Kv.DescribeSignalingChannelRequest { ChannelARN = ChannelArn }, ct);
+        await cp.DescribeSignalingChannelAsync(new Kv.DescribeSignalingChannelRequest { ChannelName = "room-7" }, ct);
+        await cp.GetSignalingChannelEndpointAsync(new Kv.GetSignalingChannelEndpointRequest
+        {
+            ChannelARN = ChannelArn,
+            SingleMasterChannelEndpointConfiguration = new Kv.SingleMasterChannelEndpointConfiguration { Role = KvsChannelRole.Master, Protocols = [KvsChannelProtocol.Https, KvsChannelProtocol.WebRtc] },
+        }, ct);
+        var signaling = client.SignalingChannelsClient(new Uri("https://r-1.aws.invalid"));
+        await signaling.GetIceServerConfigAsync(new() { ChannelARN = ChannelArn, ClientId = "viewer-1", Service = "TURN" }, ct);
+        await signaling.GetIceServerConfigAsync(new() { ChannelARN = ChannelArn }, ct);
+        await cp.UpdateMediaStorageConfigurationAsync(new Kv.UpdateMediaStorageConfigurationRequest
+        {
+            ChannelARN = ChannelArn, MediaStorageConfiguration = new Kv.MediaStorageConfiguration { Status = "ENABLED", StreamARN = StreamArn },
+        }, ct);
+        await cp.UpdateMediaStorageConfigurationAsync(new Kv.UpdateMediaStorageConfigurationRequest
+        {
+            ChannelARN = ChannelArn, MediaStorageConfiguration = new Kv.MediaStorageConfiguration { Status = "DISABLED" },
+        }, ct);
+        await cp.DescribeMediaStorageConfigurationAsync(new Kv.DescribeMediaStorageConfigurationRequest { ChannelARN = ChannelArn }, ct);
+        await client.WebRtcStorageClient(new Uri("https://w-1.aws.invalid")).JoinStorageSessionAsync(new() { ChannelArn = ChannelArn }, ct);
+        await cp.DeleteSignalingChannelAsync(new Kv.DeleteSignalingChannelRequest { ChannelARN = ChannelArn }, ct);
+        await cp.DeleteStreamAsync(new Kv.DeleteStreamRequest { StreamARN = StreamArn }, ct);
 
         AssertConforms(handler, "kinesisvideo:CreateSignalingChannel", "kinesisvideo:DeleteSignalingChannel", "kinesisvideo:DeleteStream", "kinesisvideo:DescribeSignalingChannel", "kinesisvideo:GetSignalingChannelEndpoint",
             "kinesis-video-signaling:GetIceServerConfig", "kinesisvideo:UpdateMediaStorageConfiguration", "kinesisvideo:DescribeMediaStorageConfiguration",
@@ -148,20 +167,27 @@ public sealed class ClientModelConformanceTests
             ["GetShardIterator"] = Json("""{"ShardIterator":"AAAA"}""", amzJson),
             ["GetRecords"] = Json("""{"Records":[{"SequenceNumber":"4959","ApproximateArrivalTimestamp":1600000000.25,"Data":"aGk=","PartitionKey":"k"}],"NextShardIterator":"BBBB","MillisBehindLatest":0}""", amzJson),
         }));
-        using var client = new KinesisClient(Options(new KinesisClientOptions(), handler));
+        using var client = new AmazonKinesisClient(Options(new KinesisClientOptions(), handler));
+        const string shard = "shardId-000000000000";
 
-        await client.PutRecordsAsync(new KinesisPutRecordsRequest
+        await client.PutRecordsAsync(new Kds.PutRecordsRequest
         {
             StreamName = "records",
-            Records = [new KinesisPutRecordsEntry { Data = "hi"u8.ToArray(), PartitionKey = "k" }, new KinesisPutRecordsEntry { Data = [1], PartitionKey = "k", ExplicitHashKey = "0" }],
+            Records = [new Kds.PutRecordsRequestEntry { Data = "hi"u8.ToArray(), PartitionKey = "k" }, new Kds.PutRecordsRequestEntry { Data = [1], PartitionKey = "k", ExplicitHashKey = "0" }],
         }, CancellationToken.None);
-        await client.CreateStreamAsync("records", 1, CancellationToken.None);
-        await client.DescribeStreamSummaryAsync("records", CancellationToken.None);
-        await client.ListShardsAsync("records", CancellationToken.None);
-        await client.GetShardIteratorAsync("records", "shardId-000000000000", KinesisShardIteratorType.TrimHorizon, null, null, CancellationToken.None);
-        await client.GetShardIteratorAsync("records", "shardId-000000000000", KinesisShardIteratorType.AfterSequenceNumber, "4959", null, CancellationToken.None);
-        await client.GetShardIteratorAsync("records", "shardId-000000000000", KinesisShardIteratorType.AtTimestamp, null, DateTimeOffset.FromUnixTimeSeconds(1_600_000_000), CancellationToken.None);
-        await client.GetRecordsAsync("AAAA", 100, CancellationToken.None);
+        await client.CreateStreamAsync(new Kds.CreateStreamRequest { StreamName = "records", ShardCount = 1 }, CancellationToken.None);
+        await client.DescribeStreamSummaryAsync(new Kds.DescribeStreamSummaryRequest { StreamName = "records" }, CancellationToken.None);
+        await client.ListAllShardsAsync("records", CancellationToken.None);
+        await client.GetShardIteratorAsync(new Kds.GetShardIteratorRequest { StreamName = "records", ShardId = shard, ShardIteratorType = KinesisShardIteratorType.TrimHorizon }, CancellationToken.None);
+        await client.GetShardIteratorAsync(new Kds.GetShardIteratorRequest
+        {
+            StreamName = "records", ShardId = shard, ShardIteratorType = KinesisShardIteratorType.AfterSequenceNumber, StartingSequenceNumber = "4959",
+        }, CancellationToken.None);
+        await client.GetShardIteratorAsync(new Kds.GetShardIteratorRequest
+        {
+            StreamName = "records", ShardId = shard, ShardIteratorType = KinesisShardIteratorType.AtTimestamp, Timestamp = DateTimeOffset.FromUnixTimeSeconds(1_600_000_000),
+        }, CancellationToken.None);
+        await client.GetRecordsAsync(new Kds.GetRecordsRequest { ShardIterator = "AAAA", Limit = 100 }, CancellationToken.None);
 
         AssertConforms(handler, "kinesis:PutRecords", "kinesis:CreateStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords");
     }
@@ -178,9 +204,9 @@ public sealed class ClientModelConformanceTests
                 return r;
             },
         }));
-        using var client = new SageMakerRuntimeClient(Options(new SageMakerRuntimeClientOptions(), handler));
+        using var client = new AmazonSageMakerRuntimeClient(Options(new SageMakerRuntimeClientOptions(), handler));
 
-        await client.InvokeEndpointAsync(new SageMakerInvokeRequest
+        await client.InvokeEndpointAsync(new KvsInference.Aws.Generated.SageMakerRuntime.InvokeEndpointRequest
         {
             EndpointName = "lip-sync-1", Body = "{}"u8.ToArray(), Accept = "application/json", CustomAttributes = "trace=1", TargetVariant = "AllTraffic",
         }, CancellationToken.None);

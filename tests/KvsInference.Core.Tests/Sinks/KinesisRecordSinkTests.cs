@@ -1,5 +1,6 @@
 using System.Text.Json;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Inference;
 using KvsInference.Sinks;
@@ -32,9 +33,9 @@ public sealed class KinesisRecordSinkTests
         RetryMaxDelay = TimeSpan.FromMilliseconds(5),
     };
 
-    private static async Task<List<(string Key, string RecordId)>> ReadBackAsync(KinesisClient client, string stream) =>
+    private static async Task<List<(string Key, string RecordId)>> ReadBackAsync(IAmazonKinesis client, string stream) =>
         (await KinesisTestStreams.ReadAllAsync(client, stream))
-            .Select(r => (r.PartitionKey, JsonDocument.Parse(r.Data).RootElement.GetProperty("recordId").GetString()!)).ToList();
+            .Select(r => (r.PartitionKey!, JsonDocument.Parse(r.Data!).RootElement.GetProperty("recordId").GetString()!)).ToList();
 
     [Fact]
     public async Task WriteAsync_InjectedPartialFailuresAndThrottling_NothingLostNoDuplicatesOrderPerKeyKept()
@@ -124,7 +125,7 @@ public sealed class KinesisRecordSinkTests
         await sink.WriteAsync(records, CancellationToken.None);
 
         Assert.All(client.Calls, c => Assert.InRange(c.Count, 1, 500));
-        Assert.All(client.Calls, c => Assert.InRange(c.Sum(e => e.Data.Length + e.PartitionKey.Length), 1, 5 * 1024 * 1024));
+        Assert.All(client.Calls, c => Assert.InRange(c.Sum(e => e.Data!.Length + e.PartitionKey!.Length), 1, 5 * 1024 * 1024));
         Assert.Contains(client.Calls, c => c.Count == 500);
         Assert.Equal(records.Count, client.Calls.Sum(c => c.Count));
         Assert.True(records.Skip(1200).All(r => JsonSerializer.SerializeToUtf8Bytes(r).Length > 500_000), "the large records must be large");
@@ -166,21 +167,31 @@ public sealed class KinesisRecordSinkTests
     }
 
     /// <summary>An in-memory Kinesis client that records calls and fails entries on demand.</summary>
-    private sealed class RecordingKinesisClient : IKinesisClient
+    private sealed class RecordingKinesisClient : IAmazonKinesis
     {
-        public List<List<KinesisPutRecordsEntry>> Calls { get; } = [];
+        public List<List<PutRecordsRequestEntry>> Calls { get; } = [];
         public Func<int, int, bool> Fail { get; init; } = (_, _) => false;
         public Exception? Throw { get; init; }
 
-        public Task<KinesisPutRecordsResponse> PutRecordsAsync(KinesisPutRecordsRequest request, CancellationToken cancellationToken)
+        public Task<PutRecordsResponse> PutRecordsAsync(PutRecordsRequest request, CancellationToken cancellationToken = default)
         {
             if (Throw is not null) throw Throw;
             var call = Calls.Count;
-            Calls.Add(request.Records.ToList());
-            var results = request.Records.Select((_, i) => Fail(call, i)
-                ? new KinesisPutRecordsResultEntry { ErrorCode = "ProvisionedThroughputExceededException", ErrorMessage = "Rate exceeded" }
-                : new KinesisPutRecordsResultEntry { SequenceNumber = $"{call:D10}{i:D5}", ShardId = "shardId-000000000000" }).ToList();
-            return Task.FromResult(new KinesisPutRecordsResponse { FailedRecordCount = results.Count(r => r.ErrorCode is not null), Records = results });
+            Calls.Add(request.Records!.ToList());
+            var results = request.Records!.Select((_, i) => Fail(call, i)
+                ? new PutRecordsResultEntry { ErrorCode = "ProvisionedThroughputExceededException", ErrorMessage = "Rate exceeded" }
+                : new PutRecordsResultEntry { SequenceNumber = $"{call:D10}{i:D5}", ShardId = "shardId-000000000000" }).ToList();
+            return Task.FromResult(new PutRecordsResponse { FailedRecordCount = results.Count(r => r.ErrorCode is not null), Records = results });
         }
+
+        // The sink only writes: every other operation is outside what it may call.
+        public Task<CreateStreamResponse> CreateStreamAsync(CreateStreamRequest request, CancellationToken cancellationToken = default) => throw Unused();
+        public Task<DescribeStreamSummaryResponse> DescribeStreamSummaryAsync(DescribeStreamSummaryRequest request, CancellationToken cancellationToken = default) => throw Unused();
+        public Task<ListShardsResponse> ListShardsAsync(ListShardsRequest request, CancellationToken cancellationToken = default) => throw Unused();
+        public Task<GetShardIteratorResponse> GetShardIteratorAsync(GetShardIteratorRequest request, CancellationToken cancellationToken = default) => throw Unused();
+        public Task<GetRecordsResponse> GetRecordsAsync(GetRecordsRequest request, CancellationToken cancellationToken = default) => throw Unused();
+        public void Dispose() { }
+
+        private static NotSupportedException Unused() => new("KinesisRecordSink called an operation other than PutRecords.");
     }
 }

@@ -3,6 +3,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.KinesisVideo;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.LocalKvs.Signaling;
 using KvsInference.TestSupport;
@@ -54,12 +55,17 @@ public sealed class SignalingModelConformanceTests
             BaseAddress = host.PlainEndpoint,
         };
 
-        var arn = await client.CreateSignalingChannelAsync(new KvsCreateSignalingChannelRequest { ChannelName = "room-7" }, CancellationToken.None);
-        await client.DescribeSignalingChannelAsync(arn, CancellationToken.None);
-        await client.DescribeSignalingChannelAsync("room-7", CancellationToken.None);
-        var endpoints = await client.GetSignalingChannelEndpointAsync(arn, KvsChannelRole.Viewer, [KvsChannelProtocol.Wss, KvsChannelProtocol.Https], CancellationToken.None);
-        var https = new Uri(endpoints.Single(e => e.Protocol == KvsChannelProtocol.Https).ResourceEndpoint);
-        await client.GetIceServerConfigAsync(https, arn, "viewer-1", CancellationToken.None);
+        var cp = client.ControlPlane;
+        var arn = (await cp.CreateSignalingChannelAsync(new CreateSignalingChannelRequest { ChannelName = "room-7", ChannelType = "SINGLE_MASTER" }, CancellationToken.None)).ChannelARN!;
+        await cp.DescribeSignalingChannelAsync(new DescribeSignalingChannelRequest { ChannelARN = arn }, CancellationToken.None);
+        await cp.DescribeSignalingChannelAsync(new DescribeSignalingChannelRequest { ChannelName = "room-7" }, CancellationToken.None);
+        var endpoints = (await cp.GetSignalingChannelEndpointAsync(new GetSignalingChannelEndpointRequest
+        {
+            ChannelARN = arn,
+            SingleMasterChannelEndpointConfiguration = new SingleMasterChannelEndpointConfiguration { Role = KvsChannelRole.Viewer, Protocols = [KvsChannelProtocol.Wss, KvsChannelProtocol.Https] },
+        }, CancellationToken.None)).ResourceEndpointList!;
+        var https = new Uri(endpoints.Single(e => e.Protocol == KvsChannelProtocol.Https).ResourceEndpoint!);
+        await client.SignalingChannelsClient(https).GetIceServerConfigAsync(new() { ChannelARN = arn, ClientId = "viewer-1", Service = "TURN" }, CancellationToken.None);
         Assert.Equal(200, (await PostAsync(signed, "listSignalingChannels", """{"MaxResults":10}""")).Status);
 
         var missing = arn + "0";

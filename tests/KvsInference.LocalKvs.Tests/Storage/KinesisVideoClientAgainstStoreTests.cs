@@ -1,6 +1,8 @@
 using System.Net;
 using Amazon.Runtime;
 using KvsInference.Aws;
+using System.IO.Pipelines;
+using KvsInference.Aws.Generated.KinesisVideo;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.IO;
 using KvsInference.Kvs;
@@ -8,7 +10,9 @@ using KvsInference.Matroska;
 using KvsInference.Media;
 using KvsInference.LocalKvs.Storage;
 using KvsInference.TestSupport;
-using KvsStreamDescription = KvsInference.Aws.KinesisVideo.KvsStreamDescription;
+using Fragment = KvsInference.Aws.Generated.KinesisVideoArchivedMedia.Fragment;
+using GetMediaForFragmentListResponse = KvsInference.Aws.Generated.KinesisVideoArchivedMedia.GetMediaForFragmentListResponse;
+using GetMediaResponse = KvsInference.Aws.Generated.KinesisVideoMedia.GetMediaResponse;
 
 namespace KvsInference.Tests.Storage;
 
@@ -26,40 +30,44 @@ public sealed class KinesisVideoClientAgainstStoreTests
         await using MediaStoreServer server = await StartStoreAsync();
         using KinesisVideoClient client = Client(server, o => o.PageSize = 2);
         var tags = new Dictionary<string, string> { ["kvsinference"] = "on", ["team"] = "avatar" };
-        string arn = await client.CreateStreamAsync(new KvsCreateStreamRequest
+        string arn = (await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest
         {
             StreamName = "cam-1", DataRetentionInHours = 24, MediaType = "audio/webm", DeviceName = "meeting-7", Tags = tags,
-        }, CancellationToken.None);
+        }, CancellationToken.None)).StreamARN!;
         foreach (string name in new[] { "cam-2", "cam-3", "other" })
         {
-            await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = name, DataRetentionInHours = 1 }, CancellationToken.None);
+            await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = name, DataRetentionInHours = 1 }, CancellationToken.None);
         }
 
         Assert.StartsWith("arn:aws:kinesisvideo:us-east-1:000000000000:stream/cam-1/", arn);
         var inUse = await Assert.ThrowsAsync<AwsResourceInUseException>(() =>
-            client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "cam-1" }, CancellationToken.None));
+            client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = "cam-1" }, CancellationToken.None));
         Assert.Equal("ResourceInUseException", inUse.ServiceErrorCode);
 
-        KvsStreamDescription byName = await client.DescribeStreamAsync("cam-1", CancellationToken.None);
-        KvsStreamDescription byArn = await client.DescribeStreamAsync(arn, CancellationToken.None);
-        Assert.Equal(("cam-1", arn, "ACTIVE", 24, "audio/webm", "meeting-7"),
-            (byName.StreamName, byName.StreamArn, byName.Status, byName.DataRetentionInHours, byName.MediaType, byName.DeviceName));
+        StreamInfo byName = (await client.ControlPlane.DescribeStreamAsync(new DescribeStreamRequest { StreamName = "cam-1" }, CancellationToken.None)).StreamInfo!;
+        StreamInfo byArn = (await client.ControlPlane.DescribeStreamAsync(new DescribeStreamRequest { StreamARN = arn }, CancellationToken.None)).StreamInfo!;
+        Assert.Equal(("cam-1", arn, "ACTIVE", (int?)24, "audio/webm", "meeting-7"),
+            (byName.StreamName, byName.StreamARN, byName.Status, byName.DataRetentionInHours, byName.MediaType, byName.DeviceName));
         Assert.Equal(byName.Version, byArn.Version);
         Assert.NotNull(byName.CreationTime);
         Assert.InRange(byName.CreationTime!.Value, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1));
 
         // Page size 2 over three "cam-" streams: two pages, the second without a token.
-        KvsStreamPage first = await client.ListStreamsPageAsync("cam-", null, CancellationToken.None);
-        Assert.Equal(["cam-1", "cam-2"], first.Streams.Select(s => s.StreamName));
+        var camPrefix = new StreamNameCondition { ComparisonOperator = "BEGINS_WITH", ComparisonValue = "cam-" };
+        ListStreamsResponse first = await client.ControlPlane.ListStreamsAsync(new ListStreamsRequest { MaxResults = 2, StreamNameCondition = camPrefix }, CancellationToken.None);
+        Assert.Equal(["cam-1", "cam-2"], first.StreamInfoList!.Select(s => s.StreamName));
         Assert.NotNull(first.NextToken);
-        KvsStreamPage second = await client.ListStreamsPageAsync("cam-", first.NextToken, CancellationToken.None);
-        Assert.Equal(["cam-3"], second.Streams.Select(s => s.StreamName));
+        ListStreamsResponse second = await client.ControlPlane.ListStreamsAsync(new ListStreamsRequest
+        {
+            MaxResults = 2, StreamNameCondition = camPrefix, NextToken = first.NextToken,
+        }, CancellationToken.None);
+        Assert.Equal(["cam-3"], second.StreamInfoList!.Select(s => s.StreamName));
         Assert.Null(second.NextToken);
         Assert.Equal(["cam-1", "cam-2", "cam-3", "other"], (await client.ListAllStreamsAsync(null, CancellationToken.None)).Select(s => s.StreamName).Order());
 
-        Assert.Equal(tags, await client.ListTagsForStreamAsync("cam-1", CancellationToken.None));
-        Assert.Equal(tags, await client.ListTagsForStreamAsync(arn, CancellationToken.None));
-        Assert.Empty(await client.ListTagsForStreamAsync("cam-2", CancellationToken.None));
+        Assert.Equal(tags, await client.ListAllTagsForStreamAsync("cam-1", CancellationToken.None));
+        Assert.Equal(tags, await client.ListAllTagsForStreamAsync(arn, CancellationToken.None));
+        Assert.Empty(await client.ListAllTagsForStreamAsync("cam-2", CancellationToken.None));
 
         // The worker sees the client through KvsStreamCatalog; it must agree with the store's own catalog.
         IStreamCatalog catalog = new KvsStreamCatalog(client);
@@ -75,7 +83,7 @@ public sealed class KinesisVideoClientAgainstStoreTests
     {
         await using MediaStoreServer server = await StartStoreAsync();
         using KinesisVideoClient client = Client(server);
-        await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "endpoints" }, CancellationToken.None);
+        await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = "endpoints" }, CancellationToken.None);
 
         foreach (string api in new[] { KvsApiName.PutMedia, KvsApiName.GetMedia, KvsApiName.ListFragments, KvsApiName.GetMediaForFragmentList })
         {
@@ -93,7 +101,7 @@ public sealed class KinesisVideoClientAgainstStoreTests
         var attempts = new CountingHandler();
         using KinesisVideoClient client = Client(server, o => o.Transport = attempts);
 
-        var e = await Assert.ThrowsAsync<AwsResourceNotFoundException>(() => client.DescribeStreamAsync("nobody-here", CancellationToken.None));
+        var e = await Assert.ThrowsAsync<AwsResourceNotFoundException>(() => client.ControlPlane.DescribeStreamAsync(new DescribeStreamRequest { StreamName = "nobody-here" }, CancellationToken.None));
 
         Assert.Equal("ResourceNotFoundException", e.ServiceErrorCode);
         Assert.Equal(HttpStatusCode.NotFound, e.StatusCode);
@@ -108,7 +116,7 @@ public sealed class KinesisVideoClientAgainstStoreTests
     {
         await using MediaStoreServer server = await StartStoreAsync();
         using KinesisVideoClient client = Client(server, o => o.PageSize = 2);
-        await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "speech", DataRetentionInHours = 24 }, CancellationToken.None);
+        await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = "speech", DataRetentionInHours = 24 }, CancellationToken.None);
         DateTimeOffset producerStart = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_250);
         List<(long TimestampNs, byte[] Payload)> source = StoreMedia.Frames(StoreMedia.SpeechWebm);
 
@@ -142,7 +150,7 @@ public sealed class KinesisVideoClientAgainstStoreTests
         Assert.Equal(persisted, Numbers(all));
         Assert.Equal(source.Select(f => f.TimestampNs), all.SelectMany(f => f.Frames).Select(f => f.TimestampNs));
         Assert.Equal(source.Select(f => f.Payload), all.SelectMany(f => f.Frames).Select(f => f.Payload));
-        IReadOnlyList<KvsFragment> fragments = await client.ListFragmentsAsync("speech", null, null, KvsTimestampOrigin.Server, CancellationToken.None);
+        IReadOnlyList<Fragment> fragments = await client.ListFragmentsAsync("speech", null, null, KvsTimestampOrigin.Server, CancellationToken.None);
         Assert.Equal(persisted, fragments.Select(f => f.FragmentNumber));
         for (int i = 0; i < all.Count; i++)
         {
@@ -181,14 +189,14 @@ public sealed class KinesisVideoClientAgainstStoreTests
     {
         await using MediaStoreServer server = await StartStoreAsync(o => o.GetMediaIdleTimeout = Patience);
         using KinesisVideoClient client = Client(server);
-        await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "live", DataRetentionInHours = 1 }, CancellationToken.None);
+        await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = "live", DataRetentionInHours = 1 }, CancellationToken.None);
         List<string> before = Persisted(await PutAsync(client, "live", StoreMedia.UnknownSizeWebm(null, 0, 1000)));
 
-        await using KvsMediaResponse response = await client.GetMediaAsync("live", KvsStartSelector.Now(), CancellationToken.None);
+        using GetMediaResponse response = await client.GetMediaAsync("live", KvsStartSelector.Now(), CancellationToken.None);
         Assert.Equal("video/webm", response.ContentType);
         var collector = new LiveCollector(expected: 3);
         using var stop = new CancellationTokenSource();
-        Task reading = new MkvStreamParser().ParseAsync(response.Reader, collector, stop.Token).AsTask();
+        Task reading = new MkvStreamParser().ParseAsync(PipeReader.Create(response.Payload!), collector, stop.Token).AsTask();
         List<string> after = Persisted(await PutAsync(client, "live", StoreMedia.UnknownSizeWebm(null, 5000, 6000, 7000)));
         await collector.Done.WaitAsync(Patience);
         await stop.CancelAsync();
@@ -210,26 +218,26 @@ public sealed class KinesisVideoClientAgainstStoreTests
             o.PageSize = 2;
             o.Transport = attempts;
         });
-        await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "archive", DataRetentionInHours = 24 }, CancellationToken.None);
+        await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = "archive", DataRetentionInHours = 24 }, CancellationToken.None);
         DateTimeOffset start = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
         List<string> numbers = Persisted(await PutAsync(client, "archive", StoreMedia.UnknownSizeWebm(null, 0, 1000, 2000, 3000, 4000, 5000), start));
 
         // Producer range [1 s, 4 s] holds fragments 1 to 4 (inclusive ends); page size 2 makes the client follow NextToken.
-        IReadOnlyList<KvsFragment> ranged = await client.ListFragmentsAsync("archive", start.AddSeconds(1), start.AddSeconds(4), KvsTimestampOrigin.Producer, CancellationToken.None);
+        IReadOnlyList<Fragment> ranged = await client.ListFragmentsAsync("archive", start.AddSeconds(1), start.AddSeconds(4), KvsTimestampOrigin.Producer, CancellationToken.None);
         Assert.Equal(numbers.Skip(1).Take(4), ranged.Select(f => f.FragmentNumber));
         Assert.Equal(2, attempts.Count("/listFragments"));
         Assert.Equal(start.AddSeconds(1), ranged[0].ProducerTimestamp);
         Assert.All(ranged, f => Assert.Equal(180, f.FragmentLengthInMilliseconds));
-        Assert.All(ranged, f => Assert.InRange(f.FragmentSizeInBytes, 390, 2000));
+        Assert.All(ranged, f => Assert.InRange(f.FragmentSizeInBytes!.Value, 390, 2000));
         // Server range: all were received within this test.
-        IReadOnlyList<KvsFragment> recent = await client.ListFragmentsAsync("archive", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1), KvsTimestampOrigin.Server, CancellationToken.None);
+        IReadOnlyList<Fragment> recent = await client.ListFragmentsAsync("archive", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddSeconds(1), KvsTimestampOrigin.Server, CancellationToken.None);
         Assert.Equal(numbers, recent.Select(f => f.FragmentNumber));
         Assert.Empty(await client.ListFragmentsAsync("archive", start, start.AddSeconds(10), KvsTimestampOrigin.Server, CancellationToken.None));
 
         // GetMediaForFragmentList returns the asked fragments in the asked order, tagged.
-        await using (KvsMediaResponse media = await client.OpenFragmentsAsync("archive", [numbers[4], numbers[1], numbers[2]], CancellationToken.None))
+        using (GetMediaForFragmentListResponse media = await client.OpenFragmentsAsync("archive", [numbers[4], numbers[1], numbers[2]], CancellationToken.None))
         {
-            List<ReadFragment> read = await ParseAsync(media);
+            List<ReadFragment> read = await ParseAsync(media.Payload!);
             Assert.Equal([numbers[4], numbers[1], numbers[2]], Numbers(read));
             Assert.Equal([4000L, 1000L, 2000L], read.Select(f => f.Frames[0].TimestampNs / 1_000_000));
             Assert.Equal(Ebml.Payload(42, 130), read[0].Frames[1].Payload);
@@ -252,13 +260,13 @@ public sealed class KinesisVideoClientAgainstStoreTests
             o.Transport = attempts;
             o.PageSize = 1000;
         });
-        await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "many", DataRetentionInHours = 24 }, CancellationToken.None);
+        await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = "many", DataRetentionInHours = 24 }, CancellationToken.None);
         // 1002 fragments of 180 ms (3 frames each), one every 200 ms: about 1.5 s to ingest.
         List<string> numbers = Persisted(await PutAsync(client, "many", StoreMedia.UnknownSizeWebm(null, [.. Enumerable.Range(0, 1002).Select(i => i * 200L)])));
 
-        IReadOnlyList<KvsFragment> listed = await client.ListFragmentsAsync("many", null, null, KvsTimestampOrigin.Server, CancellationToken.None);
-        await using KvsMediaResponse media = await client.OpenFragmentsAsync("many", [.. listed.Select(f => f.FragmentNumber)], CancellationToken.None);
-        List<ReadFragment> read = await ParseAsync(media);
+        IReadOnlyList<Fragment> listed = await client.ListFragmentsAsync("many", null, null, KvsTimestampOrigin.Server, CancellationToken.None);
+        using GetMediaForFragmentListResponse media = await client.OpenFragmentsAsync("many", [.. listed.Select(f => f.FragmentNumber!)], CancellationToken.None);
+        List<ReadFragment> read = await ParseAsync(media.Payload!);
 
         Assert.Equal(1002, numbers.Count);
         Assert.Equal(numbers, listed.Select(f => f.FragmentNumber));
@@ -289,8 +297,8 @@ public sealed class KinesisVideoClientAgainstStoreTests
             o.Resilience.BaseDelay = TimeSpan.FromMilliseconds(20);
             o.Resilience.MaxDelay = TimeSpan.FromMilliseconds(100);
         });
-        await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "busy", DataRetentionInHours = 1 }, CancellationToken.None);
-        var open = new List<KvsMediaResponse>();
+        await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = "busy", DataRetentionInHours = 1 }, CancellationToken.None);
+        var open = new List<GetMediaResponse>();
         try
         {
             for (int i = 0; i < 3; i++) open.Add(await client.GetMediaAsync("busy", KvsStartSelector.Now(), CancellationToken.None));
@@ -305,7 +313,7 @@ public sealed class KinesisVideoClientAgainstStoreTests
         }
         finally
         {
-            foreach (KvsMediaResponse response in open) await response.DisposeAsync();
+            foreach (GetMediaResponse response in open) response.Dispose();
         }
 
         // A slot frees once a reader leaves (the store notices the closed connection).
@@ -314,7 +322,7 @@ public sealed class KinesisVideoClientAgainstStoreTests
         {
             try
             {
-                await using KvsMediaResponse again = await client.GetMediaAsync("busy", KvsStartSelector.Now(), CancellationToken.None);
+                using GetMediaResponse again = await client.GetMediaAsync("busy", KvsStartSelector.Now(), CancellationToken.None);
                 break;
             }
             catch (AwsThrottlingException) when (DateTime.UtcNow < deadline)
@@ -368,15 +376,15 @@ public sealed class KinesisVideoClientAgainstStoreTests
 
     private static async Task<List<ReadFragment>> ReadAsync(KinesisVideoClient client, string stream, KvsStartSelector selector)
     {
-        await using KvsMediaResponse media = await client.GetMediaAsync(stream, selector, CancellationToken.None);
+        using GetMediaResponse media = await client.GetMediaAsync(stream, selector, CancellationToken.None);
         Assert.Equal("video/webm", media.ContentType);
-        return await ParseAsync(media);
+        return await ParseAsync(media.Payload!);
     }
 
-    private static async Task<List<ReadFragment>> ParseAsync(KvsMediaResponse media)
+    private static async Task<List<ReadFragment>> ParseAsync(Stream payload)
     {
         var collector = new FragmentCollector();
-        await new MkvStreamParser().ParseAsync(media.Reader, collector).AsTask().WaitAsync(Patience);
+        await new MkvStreamParser().ParseAsync(PipeReader.Create(payload), collector).AsTask().WaitAsync(Patience);
         return collector.Fragments;
     }
 

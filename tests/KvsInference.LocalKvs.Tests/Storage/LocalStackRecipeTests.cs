@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Aws.SageMaker;
@@ -26,20 +27,20 @@ public sealed class LocalStackRecipeTests
         };
         string? Variable(string name) => environment.GetValueOrDefault(name);
         var credentials = new BasicAWSCredentials("test", "test");
-        using var kinesis = new KinesisClient(new KinesisClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
+        using var kinesis = new AmazonKinesisClient(new KinesisClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
         using var kvs = new KinesisVideoClient(new KinesisVideoClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
-        using var sageMaker = new SageMakerRuntimeClient(new SageMakerRuntimeClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
+        using var sageMaker = new AmazonSageMakerRuntimeClient(new SageMakerRuntimeClientOptions { EnvironmentVariables = Variable, Credentials = credentials });
 
         Assert.Equal(new Uri(Emulators.KinesisUrl), kinesis.Endpoint);
         Assert.Equal(new Uri(kit.Server.Url), kvs.Endpoint);
         Assert.Equal(new Uri(Emulators.KinesisUrl), sageMaker.Endpoint);
 
         var records = "recipe-" + Guid.NewGuid().ToString("N")[..10];
-        await kinesis.CreateStreamAsync(records, 1, CancellationToken.None);
-        await kinesis.WaitForActiveAsync(records, TimeSpan.FromSeconds(60), CancellationToken.None);
-        Assert.Single(await kinesis.ListShardsAsync(records, CancellationToken.None));
+        await kinesis.CreateStreamAsync(new CreateStreamRequest { StreamName = records, ShardCount = 1 }, CancellationToken.None);
+        await kinesis.WaitForStreamActiveAsync(records, TimeSpan.FromSeconds(60), CancellationToken.None);
+        Assert.Single(await kinesis.ListAllShardsAsync(records, CancellationToken.None));
 
-        await kvs.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "recipe-cam" }, CancellationToken.None);
+        await kvs.ControlPlane.CreateStreamAsync(new KvsInference.Aws.Generated.KinesisVideo.CreateStreamRequest { StreamName = "recipe-cam" }, CancellationToken.None);
         Assert.Equal(["recipe-cam"], (await kit.Server.Store.ListStreamsAsync("recipe-", CancellationToken.None)).Select(s => s.StreamName));
         Assert.Equal(new Uri(kit.Server.Url), await kvs.GetDataEndpointAsync("recipe-cam", KvsApiName.GetMedia, CancellationToken.None));
     }

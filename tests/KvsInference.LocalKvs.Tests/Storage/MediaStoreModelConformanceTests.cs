@@ -4,6 +4,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using KvsInference.Aws;
 using KvsInference.Aws.Generated;
+using KvsInference.Aws.Generated.KinesisVideo;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Kvs;
 using KvsInference.TestSupport;
@@ -41,16 +42,18 @@ public sealed class MediaStoreModelConformanceTests
         using var http = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(kit.Server.Url), Timeout = TimeSpan.FromSeconds(60) };
         using var client = Client(kit, handler);
 
-        var arn = await client.CreateStreamAsync(new KvsCreateStreamRequest
+        var cp = client.ControlPlane;
+        var arn = (await cp.CreateStreamAsync(new CreateStreamRequest
         {
             StreamName = "cam-1", DataRetentionInHours = 24, MediaType = "audio/webm", DeviceName = "meeting-7", Tags = new Dictionary<string, string> { ["team"] = "avatar" },
-        }, CancellationToken.None);
-        await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "cam-2", DataRetentionInHours = 1 }, CancellationToken.None);
-        var page = await client.ListStreamsPageAsync("cam-", null, CancellationToken.None);
+        }, CancellationToken.None)).StreamARN!;
+        await cp.CreateStreamAsync(new CreateStreamRequest { StreamName = "cam-2", DataRetentionInHours = 1 }, CancellationToken.None);
+        var cam = new StreamNameCondition { ComparisonOperator = "BEGINS_WITH", ComparisonValue = "cam-" };
+        var page = await cp.ListStreamsAsync(new ListStreamsRequest { MaxResults = 1, StreamNameCondition = cam }, CancellationToken.None);
         Assert.NotNull(page.NextToken);
-        await client.ListStreamsPageAsync("cam-", page.NextToken, CancellationToken.None);
-        var described = await client.DescribeStreamAsync(arn, CancellationToken.None);
-        await client.ListTagsForStreamAsync("cam-1", CancellationToken.None);
+        await cp.ListStreamsAsync(new ListStreamsRequest { MaxResults = 1, StreamNameCondition = cam, NextToken = page.NextToken }, CancellationToken.None);
+        var described = (await cp.DescribeStreamAsync(new DescribeStreamRequest { StreamARN = arn }, CancellationToken.None)).StreamInfo!;
+        await client.ListAllTagsForStreamAsync("cam-1", CancellationToken.None);
         foreach (var api in new[] { KvsApiName.PutMedia, KvsApiName.GetMedia, KvsApiName.ListFragments, KvsApiName.GetMediaForFragmentList })
             await client.GetDataEndpointAsync("cam-1", api, CancellationToken.None);
 
@@ -69,13 +72,13 @@ public sealed class MediaStoreModelConformanceTests
         var fragments = await client.ListFragmentsAsync("cam-1", null, null, KvsTimestampOrigin.Server, CancellationToken.None);
         Assert.True(fragments.Count >= 2, $"expected several fragments, got {fragments.Count}");
         await client.ListFragmentsPageAsync("cam-1", DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1), KvsTimestampOrigin.Producer, null, CancellationToken.None);
-        await using (var media = await client.GetMediaAsync("cam-1", KvsStartSelector.Earliest(), CancellationToken.None))
+        using (var media = await client.GetMediaAsync("cam-1", KvsStartSelector.Earliest(), CancellationToken.None))
         {
             Assert.Equal("audio/webm", media.ContentType);   // the stream's own media type, as KVS answers
         }
-        await using (var media = await client.GetMediaForFragmentListAsync("cam-1", [fragments[0].FragmentNumber], CancellationToken.None)) { }
-        var cam2 = await client.DescribeStreamAsync("cam-2", CancellationToken.None);
-        var deleted = await PostAsync(http, "/deleteStream", $$"""{"StreamARN":"{{cam2.StreamArn}}","CurrentVersion":"{{cam2.Version}}"}""");
+        using (var media = await client.GetMediaForFragmentListAsync("cam-1", [fragments[0].FragmentNumber!], CancellationToken.None)) { }
+        var cam2 = (await cp.DescribeStreamAsync(new DescribeStreamRequest { StreamName = "cam-2" }, CancellationToken.None)).StreamInfo!;
+        var deleted = await PostAsync(http, "/deleteStream", $$"""{"StreamARN":"{{cam2.StreamARN}}","CurrentVersion":"{{cam2.Version}}"}""");
         Assert.True(deleted.Status == 200, deleted.Body);
 
         Assert.True(handler.Violations.IsEmpty, string.Join("\n", handler.Violations));

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using KvsInference.Avatar.Rendering;
 using KvsInference.Avatar.Rendering3D;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.TestSupport;
 using KvsInference.Tests.EndToEnd;
@@ -27,12 +28,12 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
     public async Task AvatarStream_KinesisStreamOfRunningWorker_PushesLiveAvatarInLipSync()
     {
         string name = $"avatar-records-{Guid.NewGuid().ToString("N")[..8]}";
-        using var kinesis = new KinesisClient(new KinesisClientOptions
+        using var kinesis = new AmazonKinesisClient(new KinesisClientOptions
         {
             ServiceUrl = new Uri(Emulators.KinesisUrl), Region = "us-east-1", Credentials = new BasicAWSCredentials("test", "test"),
         });
-        await kinesis.CreateStreamAsync(name, 1, CancellationToken.None);
-        await kinesis.WaitForActiveAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None);
+        await kinesis.CreateStreamAsync(new CreateStreamRequest { StreamName = name, ShardCount = 1 }, CancellationToken.None);
+        await kinesis.WaitForStreamActiveAsync(name, TimeSpan.FromSeconds(30), CancellationToken.None);
         await PushBesideWorkerAsync(name);
     }
 

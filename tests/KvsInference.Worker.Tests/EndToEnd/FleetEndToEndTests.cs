@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Amazon.Runtime;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Media;
@@ -61,19 +62,19 @@ public class FleetEndToEndTests(ITestOutputHelper output)
 
         // 1. The services: emulators, media store and model as processes of the worker executable.
         var credentials = new BasicAWSCredentials("test", "test");
-        using var kinesis = new KinesisClient(new KinesisClientOptions { ServiceUrl = new Uri(Emulators.KinesisUrl), Region = "us-east-1", Credentials = credentials });
+        using var kinesis = new AmazonKinesisClient(new KinesisClientOptions { ServiceUrl = new Uri(Emulators.KinesisUrl), Region = "us-east-1", Credentials = credentials });
         _ = Emulators.DynamoDbUrl;
         var store = harness.StartWorkerProcess("media-store", ["media", "serve", "--port", "0", "--data-dir", Directory.CreateTempSubdirectory("kvsi-e2e-media-").FullName,
             "--get-media-idle-seconds", "3"]);
         var model = harness.StartWorkerProcess("model", ["serve", "--urls", $"http://127.0.0.1:{FleetHarness.FreePort()}"]);
         string storeUrl = (await store.WaitForLineAsync(new Regex(@"media store on (http://\S+)"), TimeSpan.FromSeconds(30))).Groups[1].Value;
         string modelUrl = (await model.WaitForLineAsync(new Regex(@"serving \S+ on (http://[^,\s]+)"), TimeSpan.FromSeconds(30))).Groups[1].Value;
-        await kinesis.CreateStreamAsync(outputStream, 4, ct);
-        await kinesis.WaitForActiveAsync(outputStream, TimeSpan.FromSeconds(20), ct);
+        await kinesis.CreateStreamAsync(new CreateStreamRequest { StreamName = outputStream, ShardCount = 4 }, ct);
+        await kinesis.WaitForStreamActiveAsync(outputStream, TimeSpan.FromSeconds(20), ct);
         using var kvs = new KinesisVideoClient(new KinesisVideoClientOptions { ServiceUrl = new Uri(storeUrl), Region = "us-east-1", Credentials = credentials });
         foreach (var name in streams)
         {
-            await kvs.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = name, DataRetentionInHours = 1, MediaType = "audio/webm" }, ct);
+            await kvs.ControlPlane.CreateStreamAsync(new KvsInference.Aws.Generated.KinesisVideo.CreateStreamRequest { StreamName = name, DataRetentionInHours = 1, MediaType = "audio/webm" }, ct);
         }
 
         var environment = new Dictionary<string, string>

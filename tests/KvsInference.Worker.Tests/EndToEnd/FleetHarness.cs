@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
+using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.TestSupport;
 
@@ -234,7 +235,7 @@ internal sealed class ChildProcess : IDisposable
 }
 
 /// <summary>Reads every shard of a Kinesis stream from TRIM_HORIZON, remembering when each record was first seen.</summary>
-internal sealed class KinesisTail(KinesisClient client, string streamName)
+internal sealed class KinesisTail(IAmazonKinesis client, string streamName)
 {
     private readonly Dictionary<string, string?> _iterators = new(StringComparer.Ordinal);
     private readonly List<TailRecord> _records = [];
@@ -246,9 +247,12 @@ internal sealed class KinesisTail(KinesisClient client, string streamName)
     {
         if (_iterators.Count == 0)
         {
-            foreach (var shard in await client.ListShardsAsync(streamName, cancellationToken))
+            foreach (var shard in await client.ListAllShardsAsync(streamName, cancellationToken))
             {
-                _iterators[shard.ShardId] = await client.GetShardIteratorAsync(streamName, shard.ShardId, KinesisShardIteratorType.TrimHorizon, null, null, cancellationToken);
+                _iterators[shard.ShardId!] = (await client.GetShardIteratorAsync(new GetShardIteratorRequest
+                {
+                    StreamName = streamName, ShardId = shard.ShardId, ShardIteratorType = KinesisShardIteratorType.TrimHorizon,
+                }, cancellationToken)).ShardIterator;
             }
         }
         int added = 0;
@@ -257,12 +261,12 @@ internal sealed class KinesisTail(KinesisClient client, string streamName)
             // Bounded: a shard of this test holds a few thousand records at most.
             for (int page = 0; page < 100 && _iterators[shardId] is { } iterator; page++)
             {
-                var answer = await client.GetRecordsAsync(iterator, 10_000, cancellationToken);
+                var answer = await client.GetRecordsAsync(new GetRecordsRequest { ShardIterator = iterator, Limit = 10_000 }, cancellationToken);
                 _iterators[shardId] = answer.NextShardIterator;
                 var seen = DateTime.UtcNow;
-                foreach (var r in answer.Records) _records.Add(new TailRecord(shardId, r.SequenceNumber, r.PartitionKey, r.Data, seen));
-                added += answer.Records.Count;
-                if (answer.Records.Count == 0 || answer.MillisBehindLatest == 0) break;
+                foreach (var r in answer.Records!) _records.Add(new TailRecord(shardId, r.SequenceNumber!, r.PartitionKey!, r.Data!, seen));
+                added += answer.Records!.Count;
+                if (answer.Records!.Count == 0 || answer.MillisBehindLatest == 0) break;
             }
         }
         return added;

@@ -399,3 +399,24 @@ public sealed partial class StreamModeDetails
     [JsonPropertyName("StreamMode")]
     public string? StreamMode { get; set; }
 }
+
+/// <summary>The output of CreateStream (the model of kinesis 2013-12-02 defines no output members).</summary>
+public sealed partial class CreateStreamResponse
+{
+}
+
+/// <summary>System.Text.Json metadata of the kinesis requests and responses; null members are left out, as the AWS SDKs send them.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(CreateStreamRequest))]
+[JsonSerializable(typeof(CreateStreamResponse))]
+[JsonSerializable(typeof(DescribeStreamSummaryRequest))]
+[JsonSerializable(typeof(DescribeStreamSummaryResponse))]
+[JsonSerializable(typeof(ListShardsRequest))]
+[JsonSerializable(typeof(ListShardsResponse))]
+[JsonSerializable(typeof(GetShardIteratorRequest))]
+[JsonSerializable(typeof(GetShardIteratorResponse))]
+[JsonSerializable(typeof(GetRecordsRequest))]
+[JsonSerializable(typeof(GetRecordsResponse))]
+[JsonSerializable(typeof(PutRecordsRequest))]
+[JsonSerializable(typeof(PutRecordsResponse))]
+public sealed partial class KinesisModelJsonContext : JsonSerializerContext;

@@ -62,7 +62,7 @@ public sealed partial class GetMediaForFragmentListRequest
 }
 
 /// <summary>The output of GetMediaForFragmentList (shape <c>GetMediaForFragmentListOutput</c> of kinesis-video-archived-media 2017-09-30).</summary>
-public sealed partial class GetMediaForFragmentListResponse
+public sealed partial class GetMediaForFragmentListResponse : System.IDisposable
 {
     /// <summary>Gets or sets ContentType: string, length 1..128; sent in header <c>Content-Type</c>.</summary>
     [JsonIgnore]
@@ -71,6 +71,9 @@ public sealed partial class GetMediaForFragmentListResponse
     /// <summary>Gets or sets Payload: blob; the whole HTTP body.</summary>
     [JsonIgnore]
     public System.IO.Stream? Payload { get; set; }
+
+    /// <summary>Closes <see cref="Payload"/> and the connection it is read from.</summary>
+    public void Dispose() => Payload?.Dispose();
 }
 
 /// <summary>The input of ListFragments (shape <c>ListFragmentsInput</c> of kinesis-video-archived-media 2017-09-30).</summary>
@@ -122,3 +125,11 @@ public sealed partial class TimestampRange
     [JsonConverter(typeof(KvsInference.Aws.AwsEpochSecondsConverter))]
     public DateTimeOffset? EndTimestamp { get; set; }
 }
+
+/// <summary>System.Text.Json metadata of the kinesis-video-archived-media requests and responses; null members are left out, as the AWS SDKs send them.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ListFragmentsRequest))]
+[JsonSerializable(typeof(ListFragmentsResponse))]
+[JsonSerializable(typeof(GetMediaForFragmentListRequest))]
+[JsonSerializable(typeof(GetMediaForFragmentListResponse))]
+public sealed partial class KinesisVideoArchivedMediaModelJsonContext : JsonSerializerContext;

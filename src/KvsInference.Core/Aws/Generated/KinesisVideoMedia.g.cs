@@ -24,7 +24,7 @@ public sealed partial class GetMediaRequest
 }
 
 /// <summary>The output of GetMedia (shape <c>GetMediaOutput</c> of kinesis-video-media 2017-09-30).</summary>
-public sealed partial class GetMediaResponse
+public sealed partial class GetMediaResponse : System.IDisposable
 {
     /// <summary>Gets or sets ContentType: string, length 1..128; sent in header <c>Content-Type</c>.</summary>
     [JsonIgnore]
@@ -33,6 +33,9 @@ public sealed partial class GetMediaResponse
     /// <summary>Gets or sets Payload: blob; the whole HTTP body.</summary>
     [JsonIgnore]
     public System.IO.Stream? Payload { get; set; }
+
+    /// <summary>Closes <see cref="Payload"/> and the connection it is read from.</summary>
+    public void Dispose() => Payload?.Dispose();
 }
 
 /// <summary>The structure (shape <c>StartSelector</c> of kinesis-video-media 2017-09-30).</summary>
@@ -55,3 +58,9 @@ public sealed partial class StartSelector
     [JsonPropertyName("ContinuationToken")]
     public string? ContinuationToken { get; set; }
 }
+
+/// <summary>System.Text.Json metadata of the kinesis-video-media requests and responses; null members are left out, as the AWS SDKs send them.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GetMediaRequest))]
+[JsonSerializable(typeof(GetMediaResponse))]
+public sealed partial class KinesisVideoMediaModelJsonContext : JsonSerializerContext;

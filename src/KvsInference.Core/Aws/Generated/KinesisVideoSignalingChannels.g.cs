@@ -54,3 +54,9 @@ public sealed partial class IceServer
     [JsonPropertyName("Ttl")]
     public int? Ttl { get; set; }
 }
+
+/// <summary>System.Text.Json metadata of the kinesis-video-signaling requests and responses; null members are left out, as the AWS SDKs send them.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GetIceServerConfigRequest))]
+[JsonSerializable(typeof(GetIceServerConfigResponse))]
+public sealed partial class KinesisVideoSignalingChannelsModelJsonContext : JsonSerializerContext;

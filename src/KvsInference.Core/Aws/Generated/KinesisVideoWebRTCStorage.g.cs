@@ -12,5 +12,16 @@ public sealed partial class JoinStorageSessionRequest
 {
     /// <summary>Gets or sets channelArn: string, required.</summary>
     [JsonPropertyName("channelArn")]
-    public string? channelArn { get; set; }
+    public string? ChannelArn { get; set; }
 }
+
+/// <summary>The output of JoinStorageSession (the model of kinesis-video-webrtc-storage 2018-05-10 defines no output members).</summary>
+public sealed partial class JoinStorageSessionResponse
+{
+}
+
+/// <summary>System.Text.Json metadata of the kinesis-video-webrtc-storage requests and responses; null members are left out, as the AWS SDKs send them.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(JoinStorageSessionRequest))]
+[JsonSerializable(typeof(JoinStorageSessionResponse))]
+public sealed partial class KinesisVideoWebRTCStorageModelJsonContext : JsonSerializerContext;

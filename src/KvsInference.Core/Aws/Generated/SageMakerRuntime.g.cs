@@ -70,3 +70,9 @@ public sealed partial class InvokeEndpointResponse
     [JsonIgnore]
     public string? CustomAttributes { get; set; }
 }
+
+/// <summary>System.Text.Json metadata of the sagemaker-runtime requests and responses; null members are left out, as the AWS SDKs send them.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(InvokeEndpointRequest))]
+[JsonSerializable(typeof(InvokeEndpointResponse))]
+public sealed partial class SageMakerRuntimeModelJsonContext : JsonSerializerContext;

@@ -1,33 +1,38 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Headers;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
+using KvsInference.Aws.Generated.KinesisVideo;
+using KvsInference.Aws.Generated.KinesisVideoArchivedMedia;
+using KvsInference.Aws.Generated.KinesisVideoMedia;
+using KvsInference.IO;
+using KvsInference.Kvs;
 using KvsInference.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Aws.KinesisVideo;
 
 /// <summary>
-/// A thin typed client of Kinesis Video Streams (REST-JSON, signing name <c>kinesisvideo</c>): the control plane
-/// (ListStreams, DescribeStream, ListTagsForStream, CreateStream, GetDataEndpoint) and the data plane (GetMedia,
-/// ListFragments, GetMediaForFragmentList, PutMedia) on the endpoints GetDataEndpoint returns, cached per stream and API.
+/// The Kinesis Video Streams clients of one account and region: the control plane (<see cref="ControlPlane"/>) and the
+/// data-plane clients built per endpoint, as aws-sdk-net users build them: GetDataEndpoint per stream and API (cached for
+/// <see cref="KinesisVideoClientOptions.DataEndpointCacheDuration"/>, forgotten when a call to it fails), then one
+/// <see cref="AmazonKinesisVideoMediaClient"/> or <see cref="AmazonKinesisVideoArchivedMediaClient"/> per endpoint; one
+/// <see cref="AmazonKinesisVideoSignalingChannelsClient"/> or <see cref="AmazonKinesisVideoWebRTCStorageClient"/> per
+/// channel endpoint. On top, the reads the media layer needs in KVS vocabulary (start selector, all fragments sorted, long
+/// fragment lists).
 /// </summary>
 /// <remarks>
 /// Wherever a stream is named by a <c>stream</c> argument, a value starting with <c>arn:</c> is sent as <c>StreamARN</c>
-/// and anything else as <c>StreamName</c>. Control-plane calls and the connection phase of data-plane calls are retried
-/// by <see cref="AwsResilience"/>; a streaming body, once returned, is not (the caller resumes with a start selector).
-/// PutMedia is never retried because its body is consumed as it is sent.
+/// and anything else as <c>StreamName</c>. Calls and the connection phase of streamed answers are retried by
+/// <see cref="AwsResilience"/>; a streamed body, once returned, is not (the caller resumes with a start selector).
 /// </remarks>
-public sealed partial class KinesisVideoClient : IDisposable
+public sealed class KinesisVideoClient : IDisposable
 {
-    private const string Service = "kinesisvideo";
-    private readonly AwsHttpPipeline _pipeline;
+    private readonly AmazonKinesisVideoClient _controlPlane;
     private readonly KinesisVideoClientOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger? _logger;
     private readonly ConcurrentDictionary<(string Stream, string Api), (Uri Endpoint, DateTimeOffset Expires)> _endpoints = new();
+    private readonly ConcurrentDictionary<(Type Client, Uri Endpoint), IDisposable> _clients = new();
 
-    /// <summary>Creates the client.</summary>
+    /// <summary>Creates the clients.</summary>
     /// <param name="options">The settings; region, endpoint and credentials are resolved now (credentials lazily on first call).</param>
     /// <param name="timeProvider">The clock for retries, timeouts and the endpoint cache, or null for the system clock.</param>
     /// <param name="logger">The logger, or null.</param>
@@ -40,111 +45,61 @@ public sealed partial class KinesisVideoClient : IDisposable
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger;
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.KinesisVideo, options, _time, logger);
+        _controlPlane = new AmazonKinesisVideoClient(options, _time, logger);
     }
+
+    /// <summary>Gets the control-plane client.</summary>
+    public IAmazonKinesisVideo ControlPlane => _controlPlane;
 
     /// <summary>Gets the control-plane endpoint in use.</summary>
-    public Uri Endpoint => _pipeline.Endpoint;
+    public Uri Endpoint => _controlPlane.Endpoint;
 
     /// <summary>Gets the region in use.</summary>
-    public string Region => _pipeline.Region;
+    public string Region => _controlPlane.Region;
 
-    /// <summary>Lists one page of streams (ListStreams).</summary>
-    /// <param name="namePrefix">Only streams whose name begins with this (StreamNameCondition BEGINS_WITH), or null for all.</param>
-    /// <param name="nextToken">The token of the page to read, or null for the first.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The page.</returns>
-    /// <exception cref="AwsServiceException">The service refused the call.</exception>
-    public async Task<KvsStreamPage> ListStreamsPageAsync(string? namePrefix, string? nextToken, CancellationToken cancellationToken)
-    {
-        var input = new KvsListStreamsInput
-        {
-            MaxResults = Math.Min(_options.PageSize, KinesisVideoConstants.MaxListStreamsResults),
-            NextToken = nextToken,
-            StreamNameCondition = string.IsNullOrEmpty(namePrefix) ? null : new KvsStreamNameCondition { ComparisonValue = namePrefix },
-        };
-        var output = await ControlAsync("ListStreams", "/listStreams", input, Json.KvsListStreamsInput, Json.KvsListStreamsOutput, cancellationToken).ConfigureAwait(false);
-        return new KvsStreamPage(output.StreamInfoList ?? [], string.IsNullOrEmpty(output.NextToken) ? null : output.NextToken);
-    }
-
-    /// <summary>Lists every stream whose name begins with <paramref name="namePrefix"/>, following NextToken.</summary>
+    /// <summary>Lists every stream whose name begins with <paramref name="namePrefix"/> (ListStreams), following NextToken.</summary>
     /// <param name="namePrefix">The prefix, or null for all streams.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
     /// <returns>The streams in the order the service listed them.</returns>
     /// <exception cref="AwsServiceException">The service refused a call.</exception>
-    public async Task<IReadOnlyList<KvsStreamDescription>> ListAllStreamsAsync(string? namePrefix, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StreamInfo>> ListAllStreamsAsync(string? namePrefix, CancellationToken cancellationToken)
     {
-        var all = new List<KvsStreamDescription>();
+        var all = new List<StreamInfo>();
         string? token = null;
         do
         {
-            var page = await ListStreamsPageAsync(namePrefix, token, cancellationToken).ConfigureAwait(false);
-            all.AddRange(page.Streams);
-            token = page.NextToken;
+            var page = await _controlPlane.ListStreamsAsync(new ListStreamsRequest
+            {
+                MaxResults = Math.Min(_options.PageSize, KinesisVideoConstants.MaxListStreamsResults),
+                NextToken = token,
+                StreamNameCondition = string.IsNullOrEmpty(namePrefix) ? null : new StreamNameCondition { ComparisonOperator = "BEGINS_WITH", ComparisonValue = namePrefix },
+            }, cancellationToken).ConfigureAwait(false);
+            all.AddRange(page.StreamInfoList ?? []);
+            token = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
         }
         while (token is not null);
         return all;
     }
 
-    /// <summary>Describes one stream (DescribeStream).</summary>
-    /// <param name="stream">The stream name or ARN.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The description.</returns>
-    /// <exception cref="AwsResourceNotFoundException">The stream does not exist.</exception>
-    /// <exception cref="AwsServiceException">The service refused the call.</exception>
-    public async Task<KvsStreamDescription> DescribeStreamAsync(string stream, CancellationToken cancellationToken)
-    {
-        var output = await ControlAsync("DescribeStream", "/describeStream", Ref(stream), Json.KvsStreamRef, Json.KvsDescribeStreamOutput, cancellationToken).ConfigureAwait(false);
-        return output.StreamInfo ?? throw new AwsProtocolException("kinesisvideo:DescribeStream answered without StreamInfo.");
-    }
-
-    /// <summary>Lists the tags of one stream (ListTagsForStream), following NextToken.</summary>
+    /// <summary>Lists every tag of one stream (ListTagsForStream), following NextToken.</summary>
     /// <param name="stream">The stream name or ARN.</param>
     /// <param name="cancellationToken">Cancels the calls.</param>
     /// <returns>The tags.</returns>
     /// <exception cref="AwsResourceNotFoundException">The stream does not exist.</exception>
-    /// <exception cref="AwsServiceException">The service refused a call.</exception>
-    public async Task<IReadOnlyDictionary<string, string>> ListTagsForStreamAsync(string stream, CancellationToken cancellationToken)
+    public async Task<IReadOnlyDictionary<string, string>> ListAllTagsForStreamAsync(string stream, CancellationToken cancellationToken)
     {
+        var (name, arn) = Ref(stream);
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         string? token = null;
         do
         {
-            var r = Ref(stream);
-            var output = await ControlAsync("ListTagsForStream", "/listTagsForStream",
-                new KvsStreamRef { StreamName = r.StreamName, StreamArn = r.StreamArn, NextToken = token },
-                Json.KvsStreamRef, Json.KvsListTagsOutput, cancellationToken).ConfigureAwait(false);
-            foreach (var (k, v) in output.Tags ?? []) tags[k] = v;
-            token = string.IsNullOrEmpty(output.NextToken) ? null : output.NextToken;
+            var page = await _controlPlane.ListTagsForStreamAsync(new ListTagsForStreamRequest { StreamName = name, StreamARN = arn, NextToken = token }, cancellationToken)
+                .ConfigureAwait(false);
+            foreach (var (k, v) in page.Tags ?? []) tags[k] = v;
+            token = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
         }
         while (token is not null);
         return tags;
-    }
-
-    /// <summary>Creates a stream (CreateStream).</summary>
-    /// <param name="request">The parameters.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The new stream's ARN.</returns>
-    /// <exception cref="AwsResourceInUseException">A stream of that name exists.</exception>
-    /// <exception cref="AwsServiceException">The service refused the call.</exception>
-    public async Task<string> CreateStreamAsync(KvsCreateStreamRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrWhiteSpace(request.StreamName);
-        var output = await ControlAsync("CreateStream", "/createStream", request, Json.KvsCreateStreamRequest, Json.KvsCreateStreamOutput, cancellationToken).ConfigureAwait(false);
-        return output.StreamArn ?? throw new AwsProtocolException("kinesisvideo:CreateStream answered without StreamARN.");
-    }
-
-    /// <summary>Deletes a stream and its data (DeleteStream); KVS deletes it asynchronously (status DELETING).</summary>
-    /// <param name="streamArn">The stream's ARN.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    /// <exception cref="AwsResourceNotFoundException">The stream does not exist.</exception>
-    /// <exception cref="AwsServiceException">The service refused the call.</exception>
-    public async Task DeleteStreamAsync(string streamArn, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(streamArn);
-        await ControlAsync("DeleteStream", "/deleteStream", new Generated.KinesisVideo.DeleteStreamRequest { StreamARN = streamArn },
-            Json.DeleteStreamRequest, Json.DeleteStreamResponse, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Gets the data endpoint of one stream and API (GetDataEndpoint), cached for <see cref="KinesisVideoClientOptions.DataEndpointCacheDuration"/>.</summary>
@@ -153,21 +108,15 @@ public sealed partial class KinesisVideoClient : IDisposable
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The endpoint.</returns>
     /// <exception cref="AwsResourceNotFoundException">The stream does not exist.</exception>
-    /// <exception cref="AwsServiceException">The service refused the call.</exception>
     public async Task<Uri> GetDataEndpointAsync(string stream, string apiName, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(stream);
         ArgumentException.ThrowIfNullOrWhiteSpace(apiName);
+        var (name, arn) = Ref(stream);
         var now = _time.GetUtcNow();
         if (_endpoints.TryGetValue((stream, apiName), out var cached) && cached.Expires > now) return cached.Endpoint;
-        var r = Ref(stream);
-        var output = await ControlAsync("GetDataEndpoint", "/getDataEndpoint",
-            new KvsGetDataEndpointInput { ApiName = apiName, StreamName = r.StreamName, StreamArn = r.StreamArn },
-            Json.KvsGetDataEndpointInput, Json.KvsGetDataEndpointOutput, cancellationToken).ConfigureAwait(false);
-        if (!Uri.TryCreate(output.DataEndpoint, UriKind.Absolute, out var endpoint))
-        {
-            throw new AwsProtocolException($"kinesisvideo:GetDataEndpoint answered '{output.DataEndpoint}', not an absolute URL.");
-        }
+        var response = await _controlPlane.GetDataEndpointAsync(new GetDataEndpointRequest { APIName = apiName, StreamName = name, StreamARN = arn }, cancellationToken)
+            .ConfigureAwait(false);
+        var endpoint = new Uri(response.DataEndpoint!);
         _endpoints[(stream, apiName)] = (endpoint, now + _options.DataEndpointCacheDuration);
         return endpoint;
     }
@@ -179,42 +128,276 @@ public sealed partial class KinesisVideoClient : IDisposable
         foreach (var key in _endpoints.Keys.Where(k => k.Stream == stream).ToList()) _endpoints.TryRemove(key, out _);
     }
 
-    private static KvsStreamRef Ref(string stream)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(stream);
-        return stream.StartsWith("arn:", StringComparison.Ordinal) ? new KvsStreamRef { StreamArn = stream } : new KvsStreamRef { StreamName = stream };
-    }
-
-    private Task<TOut> ControlAsync<TIn, TOut>(string operation, string path, TIn input, JsonTypeInfo<TIn> inType, JsonTypeInfo<TOut> outType, CancellationToken cancellationToken) =>
-        _pipeline.SendJsonAsync(Service + ":" + operation, AwsHttpPipeline.Combine(_pipeline.Endpoint, path), null, input, inType, outType, cancellationToken);
-
-    /// <summary>Runs a data-plane call against the stream's data endpoint, forgetting the endpoint when the call fails.</summary>
-    private async Task<T> DataAsync<T>(string stream, string apiName, Func<Uri, Task<T>> call, CancellationToken cancellationToken)
+    /// <summary>Gets the media client of a stream's data endpoint for <paramref name="apiName"/> (GET_MEDIA or PUT_MEDIA).</summary>
+    /// <param name="stream">The stream name or ARN.</param>
+    /// <param name="apiName"><see cref="KvsApiName.GetMedia"/> or <see cref="KvsApiName.PutMedia"/>.</param>
+    /// <param name="cancellationToken">Cancels GetDataEndpoint.</param>
+    /// <returns>The client (owned by this object).</returns>
+    public async Task<AmazonKinesisVideoMediaClient> MediaClientAsync(string stream, string apiName, CancellationToken cancellationToken)
     {
         var endpoint = await GetDataEndpointAsync(stream, apiName, cancellationToken).ConfigureAwait(false);
+        return Client(endpoint, e => new AmazonKinesisVideoMediaClient(_options, e, _time, _logger));
+    }
+
+    /// <summary>Gets the archived-media client of a stream's data endpoint for <paramref name="apiName"/>.</summary>
+    /// <param name="stream">The stream name or ARN.</param>
+    /// <param name="apiName"><see cref="KvsApiName.ListFragments"/> or <see cref="KvsApiName.GetMediaForFragmentList"/>.</param>
+    /// <param name="cancellationToken">Cancels GetDataEndpoint.</param>
+    /// <returns>The client (owned by this object).</returns>
+    public async Task<AmazonKinesisVideoArchivedMediaClient> ArchivedMediaClientAsync(string stream, string apiName, CancellationToken cancellationToken)
+    {
+        var endpoint = await GetDataEndpointAsync(stream, apiName, cancellationToken).ConfigureAwait(false);
+        return Client(endpoint, e => new AmazonKinesisVideoArchivedMediaClient(_options, e, _time, _logger));
+    }
+
+    /// <summary>Gets the client of a signaling channel's HTTPS endpoint (GetIceServerConfig).</summary>
+    /// <param name="httpsEndpoint">The HTTPS endpoint from GetSignalingChannelEndpoint.</param>
+    /// <returns>The client (owned by this object).</returns>
+    /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) URL.</exception>
+    public IAmazonKinesisVideoSignalingChannels SignalingChannelsClient(Uri httpsEndpoint)
+    {
+        CheckHttpEndpoint(httpsEndpoint, nameof(httpsEndpoint));
+        return Client(httpsEndpoint, e => new AmazonKinesisVideoSignalingChannelsClient(_options, e, _time, _logger));
+    }
+
+    /// <summary>Gets the client of a signaling channel's WEBRTC endpoint (JoinStorageSession).</summary>
+    /// <param name="webRtcEndpoint">The WEBRTC endpoint from GetSignalingChannelEndpoint.</param>
+    /// <returns>The client (owned by this object).</returns>
+    /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) URL.</exception>
+    public IAmazonKinesisVideoWebRTCStorage WebRtcStorageClient(Uri webRtcEndpoint)
+    {
+        CheckHttpEndpoint(webRtcEndpoint, nameof(webRtcEndpoint));
+        return Client(webRtcEndpoint, e => new AmazonKinesisVideoWebRTCStorageClient(_options, e, _time, _logger));
+    }
+
+    /// <summary>Presigns the signaling WebSocket URL of a channel (see <see cref="AmazonKinesisVideoClient.PresignSignalingUrlAsync"/>).</summary>
+    /// <param name="wssEndpoint">The channel's WSS endpoint for the role.</param>
+    /// <param name="channelArn">The channel ARN.</param>
+    /// <param name="clientId">The viewer's client id, or null to connect as master.</param>
+    /// <param name="lifetime">How long the URL is valid: 1 s to 5 min.</param>
+    /// <param name="cancellationToken">Cancels resolving the credentials.</param>
+    /// <returns>The presigned wss:// URL.</returns>
+    public Task<Uri> PresignSignalingUrlAsync(Uri wssEndpoint, string channelArn, string? clientId, TimeSpan lifetime, CancellationToken cancellationToken) =>
+        _controlPlane.PresignSignalingUrlAsync(wssEndpoint, channelArn, clientId, lifetime, cancellationToken);
+
+    /// <summary>Opens the media of a stream from a start selector (GetMedia on the GET_MEDIA data endpoint).</summary>
+    /// <param name="stream">The stream name or ARN.</param>
+    /// <param name="startSelector">Where to start.</param>
+    /// <param name="cancellationToken">Cancels the connection phase (dispose the response to stop reading).</param>
+    /// <returns>The streaming answer; dispose it.</returns>
+    /// <exception cref="AwsResourceNotFoundException">The stream does not exist.</exception>
+    /// <exception cref="AwsThrottlingException">Too many GetMedia connections or calls, after retries.</exception>
+    public Task<GetMediaResponse> GetMediaAsync(string stream, KvsStartSelector startSelector, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(startSelector);
+        var (name, arn) = Ref(stream);
+        var request = new GetMediaRequest
+        {
+            StreamName = name,
+            StreamARN = arn,
+            StartSelector = new StartSelector
+            {
+                StartSelectorType = startSelector.StartSelectorType,
+                AfterFragmentNumber = startSelector.AfterFragmentNumber,
+                ContinuationToken = startSelector.ContinuationToken,
+                StartTimestamp = startSelector.StartTimestamp,
+            },
+        };
+        return DataAsync(stream, KvsApiName.GetMedia, async () =>
+            await (await MediaClientAsync(stream, KvsApiName.GetMedia, cancellationToken).ConfigureAwait(false)).GetMediaAsync(request, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Starts a PutMedia session on the stream's PUT_MEDIA data endpoint (see <see cref="AmazonKinesisVideoMediaClient.PutMediaAsync"/>).</summary>
+    /// <param name="request">The stream, timecode settings and payload.</param>
+    /// <param name="cancellationToken">Cancels the session.</param>
+    /// <returns>The session; read its acknowledgements and dispose it.</returns>
+    /// <exception cref="ArgumentException">Neither or both of stream name and ARN are given, or a relative timecode lacks its start timestamp.</exception>
+    public Task<KvsPutMediaSession> PutMediaAsync(KvsPutMediaRequest request, CancellationToken cancellationToken)
+    {
+        AmazonKinesisVideoMediaClient.ThrowIfInvalid(request);
+        var stream = request.StreamArn ?? request.StreamName!;
+        return DataAsync(stream, KvsApiName.PutMedia, async () =>
+            await (await MediaClientAsync(stream, KvsApiName.PutMedia, cancellationToken).ConfigureAwait(false)).PutMediaAsync(request, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Lists one page of fragments (ListFragments on the LIST_FRAGMENTS data endpoint).</summary>
+    /// <param name="stream">The stream name or ARN.</param>
+    /// <param name="start">The start of the timestamp range, or null (with <paramref name="end"/> null too) for no range.</param>
+    /// <param name="end">The end of the timestamp range, or null.</param>
+    /// <param name="origin">Which clock the range refers to.</param>
+    /// <param name="nextToken">The page token, or null for the first page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page, in the service's (unspecified) order.</returns>
+    /// <exception cref="ArgumentException">Only one end of the range is given, or the end is before the start.</exception>
+    public Task<ListFragmentsResponse> ListFragmentsPageAsync(string stream, DateTimeOffset? start, DateTimeOffset? end, KvsTimestampOrigin origin,
+        string? nextToken, CancellationToken cancellationToken)
+    {
+        if (start.HasValue != end.HasValue) throw new ArgumentException("Give both ends of the timestamp range or neither.", nameof(end));
+        if (start > end) throw new ArgumentException($"The range ends ({end:O}) before it starts ({start:O}).", nameof(end));
+        var (name, arn) = Ref(stream);
+        var request = new ListFragmentsRequest
+        {
+            StreamName = name,
+            StreamARN = arn,
+            MaxResults = Math.Min(_options.PageSize, 1000),
+            NextToken = nextToken,
+            FragmentSelector = start is null ? null : new FragmentSelector
+            {
+                FragmentSelectorType = origin == KvsTimestampOrigin.Server ? "SERVER_TIMESTAMP" : "PRODUCER_TIMESTAMP",
+                TimestampRange = new TimestampRange { StartTimestamp = start, EndTimestamp = end },
+            },
+        };
+        return DataAsync(stream, KvsApiName.ListFragments, async () =>
+            await (await ArchivedMediaClientAsync(stream, KvsApiName.ListFragments, cancellationToken).ConfigureAwait(false)).ListFragmentsAsync(request, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Lists every fragment in a timestamp range, following NextToken, sorted by fragment number.</summary>
+    /// <param name="stream">The stream name or ARN.</param>
+    /// <param name="start">The start of the range, or null for all fragments.</param>
+    /// <param name="end">The end of the range, or null.</param>
+    /// <param name="origin">Which clock the range refers to.</param>
+    /// <param name="cancellationToken">Cancels the calls.</param>
+    /// <returns>The fragments in ingestion order.</returns>
+    public async Task<IReadOnlyList<Fragment>> ListFragmentsAsync(string stream, DateTimeOffset? start, DateTimeOffset? end, KvsTimestampOrigin origin,
+        CancellationToken cancellationToken)
+    {
+        var all = new List<Fragment>();
+        string? token = null;
+        do
+        {
+            var page = await ListFragmentsPageAsync(stream, start, end, origin, token, cancellationToken).ConfigureAwait(false);
+            all.AddRange(page.Fragments ?? []);
+            token = string.IsNullOrEmpty(page.NextToken) ? null : page.NextToken;
+        }
+        while (token is not null);
+        all.Sort((a, b) => CompareFragmentNumbers(a.FragmentNumber ?? "", b.FragmentNumber ?? ""));
+        return all;
+    }
+
+    /// <summary>Opens the media of up to 1000 fragments (GetMediaForFragmentList on the GET_MEDIA_FOR_FRAGMENT_LIST data endpoint).</summary>
+    /// <param name="stream">The stream name or ARN.</param>
+    /// <param name="fragmentNumbers">1 to 1000 fragment numbers; <see cref="OpenFragmentsAsync"/> takes longer lists.</param>
+    /// <param name="cancellationToken">Cancels the connection phase.</param>
+    /// <returns>The streaming answer; dispose it.</returns>
+    /// <exception cref="ArgumentException">The list is empty or longer than 1000.</exception>
+    public Task<GetMediaForFragmentListResponse> GetMediaForFragmentListAsync(string stream, IReadOnlyList<string> fragmentNumbers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fragmentNumbers);
+        var (name, arn) = Ref(stream);
+        var request = new GetMediaForFragmentListRequest { StreamName = name, StreamARN = arn, Fragments = [.. fragmentNumbers] };
+        return DataAsync(stream, KvsApiName.GetMediaForFragmentList, async () =>
+            await (await ArchivedMediaClientAsync(stream, KvsApiName.GetMediaForFragmentList, cancellationToken).ConfigureAwait(false))
+                .GetMediaForFragmentListAsync(request, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Opens the media of any number of fragments as one stream: the list is split into GetMediaForFragmentList calls of at
+    /// most 1000 fragments, made one after the other as the previous payload is read to its end (MKV segments concatenate).
+    /// </summary>
+    /// <param name="stream">The stream name or ARN.</param>
+    /// <param name="fragmentNumbers">The fragment numbers, in the order wanted.</param>
+    /// <param name="cancellationToken">Cancels the first connection; later ones use the read's token.</param>
+    /// <returns>The concatenated answer; dispose it.</returns>
+    /// <exception cref="ArgumentException">The list is empty.</exception>
+    public async Task<GetMediaForFragmentListResponse> OpenFragmentsAsync(string stream, IReadOnlyList<string> fragmentNumbers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fragmentNumbers);
+        if (fragmentNumbers.Count == 0) throw new ArgumentException("No fragments to open.", nameof(fragmentNumbers));
+        var chunks = fragmentNumbers.Chunk(KinesisVideoConstants.MaxFragmentsPerGetMediaForFragmentList).Select(c => (IReadOnlyList<string>)c).ToList();
+        var first = await GetMediaForFragmentListAsync(stream, chunks[0], cancellationToken).ConfigureAwait(false);
+        if (chunks.Count == 1) return first;
+        var rest = chunks.Skip(1).Select(c => (Func<CancellationToken, Task<Stream>>)(async ct =>
+            (await GetMediaForFragmentListAsync(stream, c, ct).ConfigureAwait(false)).Payload!)).ToList();
+        return new GetMediaForFragmentListResponse { ContentType = first.ContentType, Payload = new ConcatenatedStream(first.Payload!, rest) };
+    }
+
+    /// <summary>Compares two fragment numbers numerically (they are decimal strings longer than a long).</summary>
+    /// <param name="a">One number.</param>
+    /// <param name="b">The other.</param>
+    /// <returns>Negative, zero or positive.</returns>
+    public static int CompareFragmentNumbers(string a, string b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var x = a.TrimStart('0');
+        var y = b.TrimStart('0');
+        return x.Length != y.Length ? x.Length.CompareTo(y.Length) : string.CompareOrdinal(x, y);
+    }
+
+    /// <summary>Splits a stream name-or-ARN argument into the StreamName and StreamARN members (one of them null).</summary>
+    /// <param name="stream">The stream name or ARN.</param>
+    /// <returns>The name, or the ARN when the value starts with <c>arn:</c>.</returns>
+    public static (string? Name, string? Arn) Ref(string stream)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(stream);
+        return stream.StartsWith("arn:", StringComparison.Ordinal) ? (null, stream) : (stream, null);
+    }
+
+    internal static void CheckHttpEndpoint(Uri endpoint, string name)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint, name);
+        if (!endpoint.IsAbsoluteUri || endpoint.Scheme is not ("https" or "http"))
+        {
+            throw new ArgumentException($"'{endpoint}' is not an absolute https:// endpoint.", name);
+        }
+    }
+
+    private T Client<T>(Uri endpoint, Func<Uri, T> create) where T : class, IDisposable =>
+        (T)_clients.GetOrAdd((typeof(T), endpoint), key => create(key.Endpoint));
+
+    /// <summary>Runs a data-plane call, forgetting the stream's endpoint when the call fails in a way a moved endpoint explains.</summary>
+    private async Task<T> DataAsync<T>(string stream, string apiName, Func<Task<T>> call)
+    {
         try
         {
-            return await call(endpoint).ConfigureAwait(false);
+            return await call().ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or Polly.Timeout.TimeoutRejectedException or AwsServiceException { IsRetryable: true })
         {
-            // The endpoint may have moved: ask GetDataEndpoint again next time.
             _endpoints.TryRemove((stream, apiName), out _);
             throw;
         }
     }
 
-    private static KinesisVideoJsonContext Json => KinesisVideoJsonContext.Default;
-
     /// <inheritdoc/>
-    public void Dispose() => _pipeline.Dispose();
-
-    internal static HttpRequestMessage JsonPost(Uri uri, byte[] payload)
+    public void Dispose()
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(payload) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return request;
+        foreach (var client in _clients.Values) client.Dispose();
+        _clients.Clear();
+        _controlPlane.Dispose();
+    }
+}
+
+/// <summary>Reads a list of streamed answers one after the other as one stream, opening each when the previous one ends.</summary>
+internal sealed class ConcatenatedStream : ReadOnlyStream
+{
+    private readonly Queue<Func<CancellationToken, Task<Stream>>> _next;
+    private Stream? _current;
+
+    public ConcatenatedStream(Stream first, IReadOnlyList<Func<CancellationToken, Task<Stream>>> next)
+    {
+        _current = first;
+        _next = new Queue<Func<CancellationToken, Task<Stream>>>(next);
     }
 
-    internal static byte[] Serialize<T>(T value, JsonTypeInfo<T> type) => JsonSerializer.SerializeToUtf8Bytes(value, type);
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        while (_current is not null)
+        {
+            var n = await _current.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (n > 0 || buffer.IsEmpty) return n;
+            await _current.DisposeAsync().ConfigureAwait(false);
+            _current = null;
+            if (_next.TryDequeue(out var open)) _current = await open(cancellationToken).ConfigureAwait(false);
+        }
+        return 0;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _current?.Dispose();
+        _current = null;
+        _next.Clear();
+        base.Dispose(disposing);
+    }
 }

@@ -62,7 +62,7 @@ public sealed class KvsPutMediaSession : IAsyncDisposable
         try
         {
             var reader = new Utf8JsonReader(json);
-            return JsonSerializer.Deserialize(ref reader, KinesisVideoJsonContext.Default.KvsAcknowledgement)
+            return JsonSerializer.Deserialize(ref reader, KvsPutMediaJsonContext.Default.KvsAcknowledgement)
                 ?? throw new AwsProtocolException("PutMedia acknowledgement was null.");
         }
         catch (JsonException e)

@@ -5,6 +5,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.KinesisVideo;
+using KvsInference.Aws.Generated.KinesisVideoSignalingChannels;
+using KvsInference.Aws.Generated.KinesisVideoWebRTCStorage;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.TestSupport;
 
@@ -95,22 +98,36 @@ public sealed class KinesisVideoClientSignalingTests
         using var client = Client(new Uri(server.Url, "/cp"));
         var ct = CancellationToken.None;
 
-        var arn = await client.CreateSignalingChannelAsync(new KvsCreateSignalingChannelRequest
+        var arn = (await client.ControlPlane.CreateSignalingChannelAsync(new CreateSignalingChannelRequest
         {
             ChannelName = "meeting-1",
-            SingleMasterConfiguration = new KvsSingleMasterConfiguration { MessageTtlSeconds = 60 },
-            Tags = [new KvsTag("kvsinference-meeting", "1")],
+            ChannelType = "SINGLE_MASTER",
+            SingleMasterConfiguration = new SingleMasterConfiguration { MessageTtlSeconds = 60 },
+            Tags = [new Tag { Key = "kvsinference-meeting", Value = "1" }],
+        }, ct)).ChannelARN!;
+        var byName = (await client.ControlPlane.DescribeSignalingChannelAsync(new DescribeSignalingChannelRequest { ChannelName = "meeting-1" }, ct)).ChannelInfo!;
+        await client.ControlPlane.DescribeSignalingChannelAsync(new DescribeSignalingChannelRequest { ChannelARN = ChannelArn }, ct);
+        var endpoints = (await client.ControlPlane.GetSignalingChannelEndpointAsync(new GetSignalingChannelEndpointRequest
+        {
+            ChannelARN = arn,
+            SingleMasterChannelEndpointConfiguration = new SingleMasterChannelEndpointConfiguration
+            {
+                Role = KvsChannelRole.Master, Protocols = [KvsChannelProtocol.Wss, KvsChannelProtocol.Https, KvsChannelProtocol.WebRtc],
+            },
+        }, ct)).ResourceEndpointList!;
+        var https = new Uri(endpoints.Single(e => e.Protocol == "HTTPS").ResourceEndpoint!);
+        var webRtc = new Uri(endpoints.Single(e => e.Protocol == "WEBRTC").ResourceEndpoint!);
+        var ice = (await client.SignalingChannelsClient(https).GetIceServerConfigAsync(new GetIceServerConfigRequest { ChannelARN = arn, ClientId = "kvsi-viewer-1", Service = "TURN" }, ct)).IceServerList!;
+        await client.ControlPlane.UpdateMediaStorageConfigurationAsync(new UpdateMediaStorageConfigurationRequest
+        {
+            ChannelARN = arn, MediaStorageConfiguration = new MediaStorageConfiguration { Status = "ENABLED", StreamARN = StreamArn },
         }, ct);
-        var byName = await client.DescribeSignalingChannelAsync("meeting-1", ct);
-        await client.DescribeSignalingChannelAsync(ChannelArn, ct);
-        var endpoints = await client.GetSignalingChannelEndpointAsync(arn, KvsChannelRole.Master, [KvsChannelProtocol.Wss, KvsChannelProtocol.Https, KvsChannelProtocol.WebRtc], ct);
-        var https = new Uri(endpoints.Single(e => e.Protocol == "HTTPS").ResourceEndpoint);
-        var webRtc = new Uri(endpoints.Single(e => e.Protocol == "WEBRTC").ResourceEndpoint);
-        var ice = await client.GetIceServerConfigAsync(https, arn, "kvsi-viewer-1", ct);
-        await client.UpdateMediaStorageConfigurationAsync(arn, StreamArn, ct);
-        await client.UpdateMediaStorageConfigurationAsync(arn, null, ct);
-        var storage = await client.DescribeMediaStorageConfigurationAsync(arn, ct);
-        await client.JoinStorageSessionAsync(webRtc, arn, ct);
+        await client.ControlPlane.UpdateMediaStorageConfigurationAsync(new UpdateMediaStorageConfigurationRequest
+        {
+            ChannelARN = arn, MediaStorageConfiguration = new MediaStorageConfiguration { Status = "DISABLED" },
+        }, ct);
+        var storage = (await client.ControlPlane.DescribeMediaStorageConfigurationAsync(new DescribeMediaStorageConfigurationRequest { ChannelARN = arn }, ct)).MediaStorageConfiguration!;
+        await client.WebRtcStorageClient(webRtc).JoinStorageSessionAsync(new JoinStorageSessionRequest { ChannelArn = arn }, ct);
 
         Assert.Equal(ChannelArn, arn);
         Assert.Equal("ACTIVE", byName.ChannelStatus);
@@ -119,8 +136,8 @@ public sealed class KinesisVideoClientSignalingTests
         Assert.Equal(["WSS", "HTTPS", "WEBRTC"], endpoints.Select(e => e.Protocol));
         Assert.Equal(["turn:1.2.3.4:443?transport=udp", "turns:1.2.3.4:443?transport=tcp"], ice.Single().Uris);
         Assert.Equal(("u-1", "p-1", 300), (ice[0].Username, ice[0].Password, ice[0].Ttl));
-        Assert.True(storage.IsEnabled);
-        Assert.Equal(StreamArn, storage.StreamArn);
+        Assert.Equal("ENABLED", storage.Status);
+        Assert.Equal(StreamArn, storage.StreamARN);
 
         var all = seen.ToList();
         Assert.All(all, s => Assert.True(s.SignatureValid, $"{s.Path}: the SigV4 signature does not match the reference"));
@@ -167,8 +184,9 @@ public sealed class KinesisVideoClientSignalingTests
         });
         using var client = Client(server.Url);
 
-        await client.JoinStorageSessionAsync(server.Url, ChannelArn, CancellationToken.None);
-        var missing = await Assert.ThrowsAsync<AwsResourceNotFoundException>(() => client.JoinStorageSessionAsync(server.Url, ChannelArn, CancellationToken.None));
+        var storage = client.WebRtcStorageClient(server.Url);
+        await storage.JoinStorageSessionAsync(new JoinStorageSessionRequest { ChannelArn = ChannelArn }, CancellationToken.None);
+        var missing = await Assert.ThrowsAsync<AwsResourceNotFoundException>(() => storage.JoinStorageSessionAsync(new JoinStorageSessionRequest { ChannelArn = ChannelArn }, CancellationToken.None));
 
         Assert.Equal(3, calls);
         Assert.Equal("kinesisvideo:JoinStorageSession", missing.Operation);
@@ -187,12 +205,18 @@ public sealed class KinesisVideoClientSignalingTests
         using var client = Client(server.Url);
 
         var e = await Assert.ThrowsAsync<AwsValidationException>(() =>
-            client.GetSignalingChannelEndpointAsync(ChannelArn, KvsChannelRole.Master, [KvsChannelProtocol.WebRtc], CancellationToken.None));
+            client.ControlPlane.GetSignalingChannelEndpointAsync(Endpoints(KvsChannelProtocol.WebRtc), CancellationToken.None));
 
         Assert.Equal(1, calls);
         Assert.Equal(HttpStatusCode.BadRequest, e.StatusCode);
-        await Assert.ThrowsAsync<ArgumentException>(() => client.GetSignalingChannelEndpointAsync(ChannelArn, KvsChannelRole.Master, [], CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.ControlPlane.GetSignalingChannelEndpointAsync(Endpoints(), CancellationToken.None));
     }
+
+    private static GetSignalingChannelEndpointRequest Endpoints(params string[] protocols) => new()
+    {
+        ChannelARN = ChannelArn,
+        SingleMasterChannelEndpointConfiguration = new SingleMasterChannelEndpointConfiguration { Role = KvsChannelRole.Master, Protocols = [.. protocols] },
+    };
 
     [Fact]
     public async Task PresignSignalingUrl_Viewer_SignedWithTheClientsCredentialsAndRegion()

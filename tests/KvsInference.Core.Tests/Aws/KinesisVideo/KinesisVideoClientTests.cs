@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.KinesisVideo;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.Kvs;
 using KvsInference.TestSupport;
@@ -134,11 +135,14 @@ public sealed class KinesisVideoClientTests
         });
         using var client = Client(server.Url);
 
-        var described = await client.DescribeStreamAsync("meet-1", CancellationToken.None);
-        var tags = await client.ListTagsForStreamAsync("arn:aws:kinesisvideo:us-west-2:1:stream/meet-1/1", CancellationToken.None);
-        var arn = await client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "new", DataRetentionInHours = 24, MediaType = "audio/webm", Tags = new Dictionary<string, string> { ["kvsi"] = "on" } }, CancellationToken.None);
-        var missing = await Assert.ThrowsAsync<AwsResourceNotFoundException>(() => client.DescribeStreamAsync("missing", CancellationToken.None));
-        await Assert.ThrowsAsync<AwsResourceInUseException>(() => client.CreateStreamAsync(new KvsCreateStreamRequest { StreamName = "taken" }, CancellationToken.None));
+        var described = (await client.ControlPlane.DescribeStreamAsync(new DescribeStreamRequest { StreamName = "meet-1" }, CancellationToken.None)).StreamInfo!;
+        var tags = await client.ListAllTagsForStreamAsync("arn:aws:kinesisvideo:us-west-2:1:stream/meet-1/1", CancellationToken.None);
+        var arn = (await client.ControlPlane.CreateStreamAsync(new CreateStreamRequest
+        {
+            StreamName = "new", DataRetentionInHours = 24, MediaType = "audio/webm", Tags = new Dictionary<string, string> { ["kvsi"] = "on" },
+        }, CancellationToken.None)).StreamARN;
+        var missing = await Assert.ThrowsAsync<AwsResourceNotFoundException>(() => client.ControlPlane.DescribeStreamAsync(new DescribeStreamRequest { StreamName = "missing" }, CancellationToken.None));
+        await Assert.ThrowsAsync<AwsResourceInUseException>(() => client.ControlPlane.CreateStreamAsync(new CreateStreamRequest { StreamName = "taken" }, CancellationToken.None));
 
         Assert.Equal(24, described.DataRetentionInHours);
         Assert.Equal("audio/webm", described.MediaType);
@@ -183,20 +187,20 @@ public sealed class KinesisVideoClientTests
         });
         using var client = Client(server.Url);
 
-        await using (var media = await client.GetMediaAsync("meet-1", KvsStartSelector.AfterFragment("91343852333181432392682062607743920146264"), CancellationToken.None))
+        using (var media = await client.GetMediaAsync("meet-1", KvsStartSelector.AfterFragment("91343852333181432392682062607743920146264"), CancellationToken.None))
         {
             var buffer = new byte[64];
-            var n = await media.Payload.ReadAsync(buffer).AsTask().WaitAsync(Patience);
+            var n = await media.Payload!.ReadAsync(buffer).AsTask().WaitAsync(Patience);
             Assert.Equal("first-cluster", Encoding.UTF8.GetString(buffer, 0, n));
             firstSeen.SetResult();
-            var rest = await new StreamReader(media.Payload).ReadToEndAsync().WaitAsync(Patience);
+            var rest = await new StreamReader(media.Payload!).ReadToEndAsync().WaitAsync(Patience);
             Assert.Equal("|second-cluster", rest);
             Assert.Equal("video/webm", media.ContentType);
         }
-        await using (var again = await client.GetMediaAsync("meet-1", KvsStartSelector.Now(), CancellationToken.None))
+        using (var again = await client.GetMediaAsync("meet-1", KvsStartSelector.Now(), CancellationToken.None))
         {
             firstSeen.TrySetResult();
-            await new StreamReader(again.Payload).ReadToEndAsync().WaitAsync(Patience);
+            await new StreamReader(again.Payload!).ReadToEndAsync().WaitAsync(Patience);
         }
 
         var endpointCalls = seen.Where(s => s.Path == "/getDataEndpoint").ToList();
@@ -282,8 +286,8 @@ public sealed class KinesisVideoClientTests
         using var client = Client(server.Url);
         var numbers = Enumerable.Range(0, 2500).Select(i => (100000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
-        await using var media = await client.OpenFragmentsAsync("meet-1", numbers, CancellationToken.None);
-        var all = await new StreamReader(media.Payload).ReadToEndAsync().WaitAsync(Patience);
+        using var media = await client.OpenFragmentsAsync("meet-1", numbers, CancellationToken.None);
+        var all = await new StreamReader(media.Payload!).ReadToEndAsync().WaitAsync(Patience);
 
         Assert.Equal("[100000..100999:1000][101000..101999:1000][102000..102499:500]", all);
         Assert.Equal(3, seen.Count(s => s.Path == "/getMediaForFragmentList"));
@@ -441,9 +445,9 @@ public sealed class KinesisVideoClientTests
         });
         using var client = Client(server.Url);
 
-        await using var media = await client.GetMediaAsync("meet-1", KvsStartSelector.Earliest(), CancellationToken.None);
+        using var media = await client.GetMediaAsync("meet-1", KvsStartSelector.Earliest(), CancellationToken.None);
 
-        Assert.Equal("mkv", await new StreamReader(media.Payload).ReadToEndAsync().WaitAsync(Patience));
+        Assert.Equal("mkv", await new StreamReader(media.Payload!).ReadToEndAsync().WaitAsync(Patience));
         Assert.Equal(2, n);
     }
 

@@ -3,16 +3,17 @@ using System.Net;
 using System.Text;
 using Amazon.Runtime;
 using KvsInference.Aws;
+using KvsInference.Aws.Generated.SageMakerRuntime;
 using KvsInference.Aws.SageMaker;
 using KvsInference.TestSupport;
 
 namespace KvsInference.Tests.Aws.SageMaker;
 
-public sealed class SageMakerRuntimeClientTests
+public sealed class AmazonSageMakerRuntimeClientTests
 {
     private sealed record Seen(string Method, string Path, Dictionary<string, string?> Headers, byte[] Body);
 
-    private static SageMakerRuntimeClient Client(Uri url) => new(new SageMakerRuntimeClientOptions
+    private static AmazonSageMakerRuntimeClient Client(Uri url) => new(new SageMakerRuntimeClientOptions
     {
         Region = "eu-west-1",
         ServiceUrl = url,
@@ -50,7 +51,7 @@ public sealed class SageMakerRuntimeClientTests
         using var client = Client(server.Url);
         var body = Encoding.UTF8.GetBytes("""{"instances":[{"id":"a"}]}""");
 
-        var answer = await client.InvokeEndpointAsync(new SageMakerInvokeRequest
+        var answer = await client.InvokeEndpointAsync(new InvokeEndpointRequest
         {
             EndpointName = "kvsi-visemes",
             Body = body,
@@ -71,7 +72,7 @@ public sealed class SageMakerRuntimeClientTests
         Assert.Contains("/eu-west-1/sagemaker/aws4_request", s.Headers["Authorization"]);
         Assert.Contains("x-amzn-sagemaker-custom-attributes", s.Headers["Authorization"]);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body)), s.Headers["X-Amz-Content-SHA256"]);
-        Assert.Equal("""{"predictions":[]}""", Encoding.UTF8.GetString(answer.Body));
+        Assert.Equal("""{"predictions":[]}""", Encoding.UTF8.GetString(answer.Body!));
         Assert.Equal("AllTraffic", answer.InvokedProductionVariant);
         Assert.Equal("model=v2", answer.CustomAttributes);
         Assert.StartsWith("application/json", answer.ContentType);
@@ -90,7 +91,7 @@ public sealed class SageMakerRuntimeClientTests
         using var client = Client(server.Url);
 
         var e = await Assert.ThrowsAsync<AwsModelErrorException>(() =>
-            client.InvokeEndpointAsync(new SageMakerInvokeRequest { EndpointName = "kvsi-visemes", Body = "{}"u8.ToArray() }, CancellationToken.None));
+            client.InvokeEndpointAsync(new InvokeEndpointRequest { EndpointName = "kvsi-visemes", Body = "{}"u8.ToArray() }, CancellationToken.None));
 
         Assert.Equal(1, server.RequestCount);
         Assert.Equal(HttpStatusCode.FailedDependency, e.StatusCode);
@@ -116,9 +117,9 @@ public sealed class SageMakerRuntimeClientTests
         });
         using var client = Client(server.Url);
 
-        var answer = await client.InvokeEndpointAsync(new SageMakerInvokeRequest { EndpointName = "ep", Body = "x"u8.ToArray(), ContentType = "text/plain" }, CancellationToken.None);
+        var answer = await client.InvokeEndpointAsync(new InvokeEndpointRequest { EndpointName = "ep", Body = "x"u8.ToArray(), ContentType = "text/plain" }, CancellationToken.None);
 
-        Assert.Equal("ok", Encoding.UTF8.GetString(answer.Body));
+        Assert.Equal("ok", Encoding.UTF8.GetString(answer.Body!));
         Assert.Equal(3, server.RequestCount);
     }
 
@@ -133,7 +134,7 @@ public sealed class SageMakerRuntimeClientTests
         using var client = Client(server.Url);
 
         var e = await Assert.ThrowsAsync<AwsValidationException>(() =>
-            client.InvokeEndpointAsync(new SageMakerInvokeRequest { EndpointName = "ep", Body = "{}"u8.ToArray() }, CancellationToken.None));
+            client.InvokeEndpointAsync(new InvokeEndpointRequest { EndpointName = "ep", Body = "{}"u8.ToArray() }, CancellationToken.None));
 
         Assert.Equal("ValidationError", e.ServiceErrorCode);
         Assert.Contains("not found", e.ServiceMessage);
@@ -148,6 +149,6 @@ public sealed class SageMakerRuntimeClientTests
     {
         using var client = Client(new Uri("http://127.0.0.1:9"));
         await Assert.ThrowsAnyAsync<ArgumentException>(() =>
-            client.InvokeEndpointAsync(new SageMakerInvokeRequest { EndpointName = name, Body = "{}"u8.ToArray() }, CancellationToken.None));
+            client.InvokeEndpointAsync(new InvokeEndpointRequest { EndpointName = name, Body = "{}"u8.ToArray() }, CancellationToken.None));
     }
 }
