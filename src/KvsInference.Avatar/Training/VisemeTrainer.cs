@@ -42,28 +42,40 @@ public static class VisemeTrainer
         log.WriteLine($"  espeak-ng: {clean.Count} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         using var phoneAligner = options.Aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
         int dtwFallbacks = 0, borrowedSkipped = 0;
-        foreach (var speaker in TrainingRecipe.TrainSpeakers.Take(options.MaxSpeakers))
+        TrainingRecipe.CheckSourceNames(options.HoldOut);
+        void AddCopies(LabelledSpeech aligned)
+        {
+            clean.Add(aligned);
+            for (int copy = 1; copy < options.CopiesPerRecording; copy++)
+            {
+                clean.Add(aligned.Warp(TrainingRecipe.RecordingWarpRates[rng.Next(TrainingRecipe.RecordingWarpRates.Count)]));
+            }
+        }
+        foreach (var speaker in TrainingRecipe.TrainSpeakers.Take(options.MaxSpeakers).Where(s => !options.HoldOut.Contains(s.Name)))
         {
             int before = clean.Count;
             foreach (var prompt in RecordedPrompts.Load(speaker, options.MaxPrompts))
             {
                 var aligned = speaker.BorrowedTranscript
-                    ? AlignBorrowedRecording(prompt, speaker, phoneAligner, ref unknown)
+                    ? AlignCheckedText(prompt, speaker.EspeakVoice, phoneAligner, ref unknown)
                     : AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref dtwFallbacks);
-                if (aligned is null)
-                {
-                    borrowedSkipped++;
-                    continue;
-                }
-                clean.Add(aligned);
-                for (int copy = 1; copy < options.CopiesPerRecording; copy++)
-                {
-                    clean.Add(aligned.Warp(TrainingRecipe.RecordingWarpRates[rng.Next(TrainingRecipe.RecordingWarpRates.Count)]));
-                }
+                if (aligned is null) borrowedSkipped++;
+                else AddCopies(aligned);
             }
             log.WriteLine($"  recorded {speaker.Name}: {clean.Count - before} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         }
         if (borrowedSkipped > 0) log.WriteLine($"  {borrowedSkipped} prompts of borrowed transcripts were skipped (no PocketSphinx path, or a length unlike the text's)");
+        foreach (var voice in TrainingRecipe.EngineVoices.Take(options.MaxEngineVoices).Where(v => !options.HoldOut.Contains(v.Name)))
+        {
+            int before = clean.Count, skipped = 0;
+            foreach (var prompt in EngineSynthesizer.Speak(voice, options.EngineSentences))
+            {
+                // The engine's text normalisation may say other words than espeak-ng's reading: only prompts with a path are kept.
+                if (AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is { } aligned) AddCopies(aligned);
+                else skipped++;
+            }
+            log.WriteLine($"  {voice.Engine} {voice.Name}: {clean.Count - before} utterances, {skipped} texts without a PocketSphinx path skipped ({clock.Elapsed.TotalSeconds:F1} s)");
+        }
         if (dtwFallbacks > 0) log.WriteLine($"  {dtwFallbacks} prompts had no PocketSphinx path and were aligned by DTW");
         if (unknown > 0) log.WriteLine($"  {unknown} phonemes had no viseme mapping and took the previous phoneme's class");
 
@@ -110,15 +122,16 @@ public static class VisemeTrainer
     }
 
     /// <summary>
-    /// Labels a prompt of a set read from another recording's transcript (<see cref="RecordedSpeaker.BorrowedTranscript"/>),
-    /// or returns null when the text may not be what was said: its length is outside 0.6..1.7 times espeak-ng's reading
-    /// of the text, or PocketSphinx finds no path through the text (no DTW fallback, which would warp any text onto it).
+    /// Labels a prompt whose words may not be exactly its text: a set read from another recording's transcript
+    /// (<see cref="RecordedSpeaker.BorrowedTranscript"/>) or a synthesizer's reading (<see cref="EngineVoice"/>). Returns
+    /// null when the text may not be what was said: its length is outside 0.6..1.7 times espeak-ng's reading
+    /// of the text (<paramref name="espeakVoice"/>), or PocketSphinx finds no path through the text (no DTW fallback, which would warp any text onto it).
     /// </summary>
-    internal static LabelledSpeech? AlignBorrowedRecording(RecordedPrompt prompt, RecordedSpeaker speaker, PhoneAligner? phoneAligner, ref int unknown)
+    internal static LabelledSpeech? AlignCheckedText(RecordedPrompt prompt, string espeakVoice, PhoneAligner? phoneAligner, ref int unknown)
     {
         if (phoneAligner is null) return null;
         var quarter = FeatureConstants.SampleRate / 4;
-        var synthetic = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(prompt.Text, new SpeechVoice(speaker.EspeakVoice, 160, 50)), quarter, quarter);
+        var synthetic = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(prompt.Text, new SpeechVoice(espeakVoice, 160, 50)), quarter, quarter);
         double ratio = (double)prompt.Pcm.Length / synthetic.Pcm.Length;
         if (ratio < 0.6 || ratio > 1.7) return null;
         unknown += synthetic.UnknownPhonemes;

@@ -57,6 +57,21 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 60 (the recorded speakers are most of the data).</value>
     public int MaxSentences { get; set; } = 60;
 
+    /// <summary>Gets or sets how many of the recipe's synthesizer voices built from recordings are used.</summary>
+    /// <value>The default value is all of them.</value>
+    public int MaxEngineVoices { get; set; } = int.MaxValue;
+
+    /// <summary>Gets or sets how many texts each synthesizer voice built from recordings speaks.</summary>
+    /// <value>The default value is 100.</value>
+    public int EngineSentences { get; set; } = 100;
+
+    /// <summary>
+    /// Gets or sets the names of training speakers and synthesizer voices to leave out: a validation split, scored by
+    /// <see cref="VisemeEvaluator.Evaluate"/> with the same names, for choices that must not be fitted to the held-out test speakers.
+    /// </summary>
+    /// <value>The default value is none.</value>
+    public IReadOnlySet<string> HoldOut { get; set; } = new HashSet<string>();
+
     /// <summary>Gets or sets how the recorded training speakers' prompts are aligned.</summary>
     /// <value>The default value is <see cref="RecordingAligner.PocketSphinx"/>.</value>
     public RecordingAligner Aligner { get; set; } = RecordingAligner.PocketSphinx;

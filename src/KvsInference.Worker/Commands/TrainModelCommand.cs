@@ -23,7 +23,13 @@ internal static class TrainModelCommand
         var maxVoices = new Option<int>("--max-voices") { Description = "Use only the first N training voices (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded training speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => new VisemeTrainerOptions().Aligner };
         var maxSentences = new Option<int>("--max-sentences") { Description = "Sentences per espeak-ng voice.", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxSentences };
-        var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them) and espeak-ng voices.") { output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts, aligner };
+        var maxEngineVoices = new Option<int>("--max-engine-voices") { Description = "Use only the first N synthesizer voices built from recordings (flite, Festival).", DefaultValueFactory = _ => int.MaxValue };
+        var engineSentences = new Option<int>("--engine-sentences") { Description = "Texts per synthesizer voice built from recordings.", DefaultValueFactory = _ => new VisemeTrainerOptions().EngineSentences };
+        var holdOut = new Option<string[]>("--hold-out") { Description = "Training speakers or voices to leave out (a validation split; score them with eval-model --validation).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
+        {
+            output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, holdOut,
+        };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(output)!;
@@ -36,6 +42,9 @@ internal static class TrainModelCommand
             options.MaxVoices = parse.GetValue(maxVoices);
             options.MaxSentences = parse.GetValue(maxSentences);
             options.Aligner = parse.GetValue(aligner);
+            options.MaxEngineVoices = parse.GetValue(maxEngineVoices);
+            options.EngineSentences = parse.GetValue(engineSentences);
+            options.HoldOut = (parse.GetValue(holdOut) ?? []).ToHashSet(StringComparer.Ordinal);
             Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
             var network = VisemeTrainer.Train(options);
             file.Directory?.Create();
