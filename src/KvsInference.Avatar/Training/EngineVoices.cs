@@ -59,9 +59,15 @@ internal static class EngineSynthesizer
             var files = texts.Select((_, i) => Path.Combine(directory.FullName, $"{i:D4}.wav")).ToArray();
             if (voice.Engine == SpeechEngine.Flite)
             {
+                // flite speaks an unknown voice's text with its default voice, without a word: check the voice list first.
+                var listed = Run(voice, "flite", ["-lv"]);
+                if (!listed.Split(' ', ':', '\n').Contains(voice.Voice, StringComparer.Ordinal))
+                {
+                    throw new InvalidOperationException($"flite has no voice {voice.Voice} ({listed}; apt-get install {voice.Package})");
+                }
                 // One process per text (flite writes one file per run); two at a time, the results are the same in any order.
                 Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 },
-                    i => Run(voice, "flite", ["-voice", voice.Voice, "-t", texts[i], "-o", files[i]]));
+                    i => _ = Run(voice, "flite", ["-voice", voice.Voice, "-t", texts[i], "-o", files[i]]));
             }
             else
             {
@@ -74,7 +80,7 @@ internal static class EngineSynthesizer
                 }
                 var path = Path.Combine(directory.FullName, "speak.scm");
                 File.WriteAllText(path, script.ToString(), voice.Latin1 ? Encoding.Latin1 : new UTF8Encoding(false));
-                Run(voice, "festival", ["--batch", path]);
+                _ = Run(voice, "festival", ["--batch", path]);
             }
             var prompts = new List<RecordedPrompt>(texts.Count);
             for (int i = 0; i < texts.Count; i++)
@@ -96,7 +102,8 @@ internal static class EngineSynthesizer
     /// <summary>Escapes a string for a Scheme string literal.</summary>
     internal static string Escape(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"");
 
-    private static void Run(EngineVoice voice, string program, string[] arguments)
+    /// <summary>Runs an engine's program to its end; returns what it printed.</summary>
+    private static string Run(EngineVoice voice, string program, string[] arguments)
     {
         var psi = new ProcessStartInfo(program)
         {
@@ -125,6 +132,7 @@ internal static class EngineSynthesizer
             {
                 throw new InvalidOperationException($"{program} failed with voice {voice.Voice} (exit {process.ExitCode}; apt-get install {voice.Package}): {text}");
             }
+            return text;
         }
     }
 }

@@ -8,8 +8,8 @@ public class VisemeTrainerTests
     private static byte[] TrainTiny(int seed)
     {
         // espeak-ng voices and the first prompts of one recorded training speaker would need scripts/setup-training; the
-        // espeak-ng part alone runs everywhere scripts/setup ran.
-        var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = seed, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, Epochs = 4, HiddenUnits = 16 });
+        // espeak-ng part alone runs everywhere scripts/setup ran (the flite and Festival voices are installed by setup-training too).
+        var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = seed, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16 });
         using var ms = new MemoryStream();
         network.Save(ms);
         return ms.ToArray();
@@ -22,7 +22,7 @@ public class VisemeTrainerTests
         var dll = Path.Combine(KvsInference.TestSupport.TestPaths.RepoRoot, "src", "KvsInference.Worker", "bin", configuration, "net10.0", "KvsInference.Worker.dll");
         var output = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"tiny-{seed}-{Guid.NewGuid():N}.weights");
         KvsInference.TestSupport.ProcessRunner.Run("dotnet", [dll, "train-model", "-o", output, "--seed", seed.ToString(), "--epochs", "2",
-            "--hidden", "8", "--max-voices", "2", "--max-sentences", "4", "--max-speakers", "0"]);
+            "--hidden", "8", "--max-voices", "2", "--max-sentences", "4", "--max-speakers", "0", "--max-engine-voices", "0"]);
         return File.ReadAllBytes(output);
     }
 
