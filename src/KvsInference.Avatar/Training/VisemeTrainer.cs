@@ -21,8 +21,40 @@ public static class VisemeTrainer
     {
         options ??= new VisemeTrainerOptions();
         var log = options.Log ?? TextWriter.Null;
-        var rng = new Random(options.Seed);
         var clock = Stopwatch.StartNew();
+        TrainingRecipe.CheckSourceNames(options.HoldOut);
+        List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw;
+        if (options.FeatureCache is { } cache && File.Exists(cache))
+        {
+            raw = FeatureCache.Read(cache, DataKey(options));
+            log.WriteLine($"  read {raw.Count} augmented utterances from {cache} ({clock.Elapsed.TotalSeconds:F1} s)");
+        }
+        else
+        {
+            raw = PrepareData(options, log, clock);
+            if (options.FeatureCache is { } path) FeatureCache.Write(path, DataKey(options), raw);
+        }
+
+        // 3. Level normalisation as the model streams it, per-band statistics, then fit. The fit has its own random
+        // sequence, so a run from the feature cache gives the weights of a run without it.
+        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
+        var data = Normalise(raw, network);
+        raw.Clear();
+        log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
+        Fit(network, data, options, new Random(options.Seed), log);
+        log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
+        return network;
+    }
+
+    /// <summary>The options that decide the training data (everything but the classifier's), for <see cref="FeatureCache"/>.</summary>
+    private static string DataKey(VisemeTrainerOptions o) =>
+        FormattableString.Invariant($"seed {o.Seed}, copies {o.CopiesPerRecording}, speakers {o.MaxSpeakers}, prompts {o.MaxPrompts}, voices {o.MaxVoices}, sentences {o.MaxSentences}, ") +
+        FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
+
+    /// <summary>Steps 1 and 2: labelled speech of every source, augmented, as raw log-mel frames with per-decision labels.</summary>
+    private static List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> PrepareData(VisemeTrainerOptions options, TextWriter log, Stopwatch clock)
+    {
+        var rng = new Random(options.Seed);
 
         // 1. Clean labelled speech: espeak-ng voices (exact timing) and recorded humans (timing by DTW from espeak-ng).
         var clean = new List<LabelledSpeech>();
@@ -42,7 +74,6 @@ public static class VisemeTrainer
         log.WriteLine($"  espeak-ng: {clean.Count} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         using var phoneAligner = options.Aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
         int dtwFallbacks = 0, borrowedSkipped = 0;
-        TrainingRecipe.CheckSourceNames(options.HoldOut);
         void AddCopies(LabelledSpeech aligned)
         {
             clean.Add(aligned);
@@ -95,15 +126,7 @@ public static class VisemeTrainer
         clean.Clear();
         pool.Clear();
         log.WriteLine($"  augmented {raw.Count} utterances, {audioSeconds:F0} s of audio ({clock.Elapsed.TotalSeconds:F1} s)");
-
-        // 3. Level normalisation as the model streams it, per-band statistics, then fit.
-        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
-        var data = Normalise(raw, network);
-        raw.Clear();
-        log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
-        Fit(network, data, options, rng, log);
-        log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
-        return network;
+        return raw;
     }
 
     /// <summary>
@@ -230,6 +253,13 @@ public static class VisemeTrainer
         // Frames the aligner could not vouch for (DtwAligner.Unlabelled) are context only, never targets.
         var order = Enumerable.Range(0, n).Where(i => targets[i] < c).ToArray();
         n = order.Length;
+        // Class weights (count / mean count) ^ -power, scaled to a mean of 1 over the frames: 0 weighs every frame alike.
+        var counts = new double[c];
+        foreach (int i in order) counts[targets[i]]++;
+        var classWeights = counts.Select(k => (float)Math.Pow(Math.Max(1, k) * c / n, -options.ClassWeightPower)).ToArray();
+        double meanWeight = Enumerable.Range(0, c).Sum(j => counts[j] * classWeights[j]) / n;
+        for (int j = 0; j < c; j++) classWeights[j] = (float)(classWeights[j] / meanWeight);
+        float smoothingShare = (float)(options.LabelSmoothing / c);
         var hidden = new float[h];
         var probs = new float[c];
         var dHidden = new float[h];
@@ -254,7 +284,9 @@ public static class VisemeTrainer
                     net.Forward(x, hidden, probs);
                     loss -= Math.Log(Math.Max(1e-12, probs[y]));
                     if (ArgMax(probs) == y) correct++;
-                    probs[y] -= 1; // dLoss/dLogits
+                    // dLoss/dLogits: probabilities minus the (smoothed) target, times the class's weight.
+                    for (int j = 0; j < c; j++) probs[j] = (probs[j] - smoothingShare) * classWeights[y];
+                    probs[y] -= (float)(1 - options.LabelSmoothing) * classWeights[y];
                     Array.Clear(dHidden);
                     // Without a hidden layer (a linear softmax model) the output layer reads the input.
                     ReadOnlySpan<float> below = h == 0 ? x : hidden;

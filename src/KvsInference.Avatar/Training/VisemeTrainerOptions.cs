@@ -76,6 +76,21 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is <see cref="RecordingAligner.PocketSphinx"/>.</value>
     public RecordingAligner Aligner { get; set; } = RecordingAligner.PocketSphinx;
 
+    /// <summary>Gets or sets how much rarer classes weigh: each frame's loss is scaled by (class count / mean class count) ^ -power.</summary>
+    /// <value>The default value is 0 (every frame alike).</value>
+    public double ClassWeightPower { get; set; }
+
+    /// <summary>Gets or sets the label smoothing: the target is 1 - this on the label and this / 15 spread over all classes.</summary>
+    /// <value>The default value is 0.</value>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>
+    /// Gets or sets a file that keeps the augmented training features between runs: written when absent, read when present
+    /// (then the data options must be the ones it was written with). Only the classifier's options may then change; the
+    /// weights are those of a run without the cache. Null for none.
+    /// </summary>
+    public string? FeatureCache { get; set; }
+
     /// <summary>Gets or sets where progress lines go; null for none.</summary>
     public TextWriter? Log { get; set; }
 }

@@ -26,9 +26,13 @@ internal static class TrainModelCommand
         var maxEngineVoices = new Option<int>("--max-engine-voices") { Description = "Use only the first N synthesizer voices built from recordings (flite, Festival).", DefaultValueFactory = _ => int.MaxValue };
         var engineSentences = new Option<int>("--engine-sentences") { Description = "Texts per synthesizer voice built from recordings.", DefaultValueFactory = _ => new VisemeTrainerOptions().EngineSentences };
         var holdOut = new Option<string[]>("--hold-out") { Description = "Training speakers or voices to leave out (a validation split; score them with eval-model --validation).", AllowMultipleArgumentsPerToken = true };
+        var classWeightPower = new Option<double>("--class-weight-power") { Description = "Rarer classes weigh (count / mean count) ^ -power.", DefaultValueFactory = _ => new VisemeTrainerOptions().ClassWeightPower };
+        var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing (0..1).", DefaultValueFactory = _ => new VisemeTrainerOptions().LabelSmoothing };
+        var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
             output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, holdOut,
+            classWeightPower, labelSmoothing, featureCache,
         };
         command.SetAction(parse =>
         {
@@ -45,6 +49,10 @@ internal static class TrainModelCommand
             options.MaxEngineVoices = parse.GetValue(maxEngineVoices);
             options.EngineSentences = parse.GetValue(engineSentences);
             options.HoldOut = (parse.GetValue(holdOut) ?? []).ToHashSet(StringComparer.Ordinal);
+            options.ClassWeightPower = parse.GetValue(classWeightPower);
+            options.LabelSmoothing = parse.GetValue(labelSmoothing);
+            if (options.LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"--label-smoothing must be in 0..1 (got {options.LabelSmoothing})");
+            options.FeatureCache = parse.GetValue(featureCache)?.FullName;
             Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
             var network = VisemeTrainer.Train(options);
             file.Directory?.Create();
