@@ -52,7 +52,7 @@ internal static class EngineSynthesizer
     /// <exception cref="InvalidOperationException">The engine or the voice is not installed, or synthesis failed.</exception>
     public static IReadOnlyList<RecordedPrompt> Speak(EngineVoice voice, int count)
     {
-        var texts = voice.Texts(count);
+        var texts = voice.Engine == SpeechEngine.Festival ? voice.Texts(count).Select(FestivalText).ToList() : voice.Texts(count);
         var directory = Directory.CreateTempSubdirectory("kvs-voices-");
         try
         {
@@ -97,6 +97,24 @@ internal static class EngineSynthesizer
         {
             directory.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// Text Festival's letter-to-sound rules read: words of letters and digits (other characters inside a word dropped:
+    /// «quoted», on/off), each with its trailing sentence punctuation; a word without letters or digits ("-", "/") is
+    /// dropped. The Russian voice stops at the first character its rules lack (a lone comma, a guillemet).
+    /// </summary>
+    internal static string FestivalText(string text)
+    {
+        var words = new List<string>();
+        foreach (var token in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var word = new string(token.Where(c => char.IsLetterOrDigit(c) || c == '\'' || c == '\u2019').Select(c => c == '\u2019' ? '\'' : c).ToArray()).Trim('\'');
+            if (word.Length == 0) continue;
+            char last = token.TrimEnd('"', '\u00bb', ')', '\u201d')[^1];
+            words.Add(".,?!;:".Contains(last) ? word + last : word);
+        }
+        return string.Join(' ', words);
     }
 
     /// <summary>Escapes a string for a Scheme string literal.</summary>

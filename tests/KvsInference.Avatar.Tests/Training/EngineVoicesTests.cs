@@ -68,4 +68,12 @@ public class EngineVoicesTests
     {
         Assert.Equal("say \\\"hi\\\" \\\\ bye", EngineSynthesizer.Escape("say \"hi\" \\ bye"));
     }
+
+    [Fact]
+    public void FestivalText_QuotesSlashesAndLonePunctuation_AreDroppedWordsKept()
+    {
+        Assert.Equal("Переадресация если недоступен.", EngineSynthesizer.FestivalText("Переадресация если «недоступен»."));
+        Assert.Equal("Нажмите 1 чтобы отключить включить, 2 чтобы", EngineSynthesizer.FestivalText("Нажмите 1 чтобы отключить / включить, 2 - чтобы"));
+        Assert.Equal("all'arrivo del presidente, voce", EngineSynthesizer.FestivalText("all’arrivo del presidente, (voce…"));
+    }
 }

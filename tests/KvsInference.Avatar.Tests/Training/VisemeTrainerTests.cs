@@ -44,4 +44,43 @@ public class VisemeTrainerTests
         // Silence is the majority class of these frames (about a third); a model that learnt nothing scores about that.
         Assert.True(espeak.Accuracy > 0.5, $"accuracy {espeak.Accuracy:P1}");
     }
+
+    [Fact]
+    public void Train_FromFeatureCache_GivesTheWeightsOfARunWithoutIt()
+    {
+        var cache = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"features-{Guid.NewGuid():N}.bin");
+        try
+        {
+            var options = new VisemeTrainerOptions { Seed = 5, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16, FeatureCache = cache };
+            byte[] Save(VisemeNetwork network)
+            {
+                using var ms = new MemoryStream();
+                network.Save(ms);
+                return ms.ToArray();
+            }
+
+            var written = Save(VisemeTrainer.Train(options));
+            var read = Save(VisemeTrainer.Train(options));
+
+            Assert.True(File.Exists(cache));
+            Assert.Equal(written, read);
+            // Other data options with the same file: an error naming both, not the stale features.
+            options.MaxSentences = 11;
+            var error = Assert.Throws<InvalidOperationException>(() => VisemeTrainer.Train(options));
+            Assert.Contains("sentences 11", error.Message);
+        }
+        finally
+        {
+            File.Delete(cache);
+        }
+    }
+
+    [Fact]
+    public void Train_UnknownHoldOutName_ThrowsListingTheSources()
+    {
+        var error = Assert.Throws<ArgumentException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { HoldOut = new HashSet<string> { "nobody" } }));
+
+        Assert.Contains("nobody", error.Message);
+        Assert.Contains("en_US_f_Allison", error.Message);
+    }
 }
