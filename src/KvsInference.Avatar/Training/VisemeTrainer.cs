@@ -24,6 +24,7 @@ public static class VisemeTrainer
         var clock = Stopwatch.StartNew();
         TrainingRecipe.CheckSourceNames(options.HoldOut);
         List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw;
+        var rng = new Random(options.Seed);
         if (options.FeatureCache is { } cache && File.Exists(cache))
         {
             raw = FeatureCache.Read(cache, DataKey(options));
@@ -31,17 +32,19 @@ public static class VisemeTrainer
         }
         else
         {
-            raw = PrepareData(options, log, clock);
+            raw = PrepareData(options, rng, log, clock);
             if (options.FeatureCache is { } path) FeatureCache.Write(path, DataKey(options), raw);
         }
+        // With a feature cache the fit starts a new random sequence, so the run that writes the cache and the runs that
+        // read it agree; without one it continues the data's sequence, as the run that made the shipped weights did.
+        if (options.FeatureCache is not null) rng = new Random(options.Seed);
 
-        // 3. Level normalisation as the model streams it, per-band statistics, then fit. The fit has its own random
-        // sequence, so a run from the feature cache gives the weights of a run without it.
+        // 3. Level normalisation as the model streams it, per-band statistics, then fit.
         var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
         var data = Normalise(raw, network);
         raw.Clear();
         log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
-        Fit(network, data, options, new Random(options.Seed), log);
+        Fit(network, data, options, rng, log);
         log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
         return network;
     }
@@ -52,9 +55,8 @@ public static class VisemeTrainer
         FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
 
     /// <summary>Steps 1 and 2: labelled speech of every source, augmented, as raw log-mel frames with per-decision labels.</summary>
-    private static List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> PrepareData(VisemeTrainerOptions options, TextWriter log, Stopwatch clock)
+    private static List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> PrepareData(VisemeTrainerOptions options, Random rng, TextWriter log, Stopwatch clock)
     {
-        var rng = new Random(options.Seed);
 
         // 1. Clean labelled speech: espeak-ng voices (exact timing) and recorded humans (timing by DTW from espeak-ng).
         var clean = new List<LabelledSpeech>();

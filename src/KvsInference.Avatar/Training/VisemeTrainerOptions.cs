@@ -58,8 +58,8 @@ public sealed class VisemeTrainerOptions
     public int MaxSentences { get; set; } = 60;
 
     /// <summary>Gets or sets how many of the recipe's synthesizer voices built from recordings are used.</summary>
-    /// <value>The default value is all of them.</value>
-    public int MaxEngineVoices { get; set; } = int.MaxValue;
+    /// <value>The default value is 0: the shipped weights were trained without them (docs/model.md: not yet validated).</value>
+    public int MaxEngineVoices { get; set; }
 
     /// <summary>Gets or sets how many texts each synthesizer voice built from recordings speaks.</summary>
     /// <value>The default value is 100.</value>
@@ -87,7 +87,8 @@ public sealed class VisemeTrainerOptions
     /// <summary>
     /// Gets or sets a file that keeps the augmented training features between runs: written when absent, read when present
     /// (then the data options must be the ones it was written with). Only the classifier's options may then change; the
-    /// weights are those of a run without the cache. Null for none.
+    /// weights of the runs that write and read one file agree, but differ from a run without a cache (the fit's random
+    /// sequence starts anew instead of continuing the data's). Null for none.
     /// </summary>
     public string? FeatureCache { get; set; }
 
