@@ -28,6 +28,9 @@ internal static class TrainModelCommand
         var holdOut = new Option<string[]>("--hold-out") { Description = "Training speakers or voices to leave out (a validation split; score them with eval-model --validation).", AllowMultipleArgumentsPerToken = true };
         var classWeightPower = new Option<double>("--class-weight-power") { Description = "Rarer classes weigh (count / mean count) ^ -power.", DefaultValueFactory = _ => new VisemeTrainerOptions().ClassWeightPower };
         var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing (0..1).", DefaultValueFactory = _ => new VisemeTrainerOptions().LabelSmoothing };
+        // Out-of-range values are usage errors, reported by the parser like any other, before training starts.
+        labelSmoothing.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or >= 1) r.AddError($"--label-smoothing must be at least 0 and below 1 (got {r.GetValueOrDefault<double>()})."); });
+        classWeightPower.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 4) r.AddError($"--class-weight-power must be in 0..4 (got {r.GetValueOrDefault<double>()})."); });
         var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
@@ -51,7 +54,6 @@ internal static class TrainModelCommand
             options.HoldOut = (parse.GetValue(holdOut) ?? []).ToHashSet(StringComparer.Ordinal);
             options.ClassWeightPower = parse.GetValue(classWeightPower);
             options.LabelSmoothing = parse.GetValue(labelSmoothing);
-            if (options.LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"--label-smoothing must be in 0..1 (got {options.LabelSmoothing})");
             options.FeatureCache = parse.GetValue(featureCache)?.FullName;
             Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
             var network = VisemeTrainer.Train(options);
