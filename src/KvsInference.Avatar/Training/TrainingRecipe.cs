@@ -53,6 +53,24 @@ internal static class TrainingRecipe
     ];
 
     /// <summary>
+    /// Synthesizer voices built from one person's recordings each, trained on as further speakers (five male: the
+    /// recorded training speakers are all female): flite's CMU ARCTIC awb (Scottish English), rms and slt (US English)
+    /// and kal16 (US English diphones); Festival's ked (US English diphones), pc and lp (Italian diphones, male and
+    /// female) and msu_ru_nsh (Russian unit selection). Installed by scripts/setup-training.
+    /// </summary>
+    public static readonly IReadOnlyList<EngineVoice> EngineVoices =
+    [
+        new("flite_awb", SpeechEngine.Flite, "awb", "en", "en-us", "flite"),
+        new("flite_rms", SpeechEngine.Flite, "rms", "en", "en-us", "flite"),
+        new("flite_slt", SpeechEngine.Flite, "slt", "en", "en-us", "flite"),
+        new("flite_kal16", SpeechEngine.Flite, "kal16", "en", "en-us", "flite"),
+        new("festival_ked", SpeechEngine.Festival, "ked_diphone", "en", "en-us", "festival festvox-kdlpc16k"),
+        new("festival_pc", SpeechEngine.Festival, "pc_diphone", "it", "it", "festival festvox-itapc16k", Latin1: true),
+        new("festival_lp", SpeechEngine.Festival, "lp_diphone", "it", "it", "festival festvox-italp16k", Latin1: true),
+        new("festival_msu_ru_nsh", SpeechEngine.Festival, "msu_ru_nsh_clunits", "ru", "ru", "festival festvox-ru"),
+    ];
+
+    /// <summary>
     /// Recorded human speakers held out of training altogether (other people than <see cref="TrainSpeakers"/>): June
     /// (Canadian French) and Carlo (Italian, the only male). Installed by scripts/setup, because a test evaluates on them.
     /// </summary>
@@ -61,6 +79,15 @@ internal static class TrainingRecipe
         new("fr_CA_f_June", "fr", "fr"),
         new("it_IT_m_Carlo", "it", "it"),
     ];
+
+    /// <summary>Throws unless every name is one of <see cref="TrainSpeakers"/> or <see cref="EngineVoices"/> (a validation split).</summary>
+    /// <exception cref="ArgumentException">A name is not a training speaker or voice; the message lists the valid ones.</exception>
+    public static void CheckSourceNames(IEnumerable<string> names)
+    {
+        var known = TrainSpeakers.Select(s => s.Name).Concat(EngineVoices.Select(v => v.Name)).ToList();
+        var wrong = names.Where(n => !known.Contains(n, StringComparer.Ordinal)).ToList();
+        if (wrong.Count > 0) throw new ArgumentException($"not a training speaker or voice: {string.Join(", ", wrong)} (known: {string.Join(", ", known)})");
+    }
 
     /// <summary>The rates a recorded prompt's 16 kHz samples are taken to be at in its perturbed copies (formants and tempo x 0.91..1.09).</summary>
     public static readonly IReadOnlyList<int> RecordingWarpRates = [14600, 15200, 16800, 17400];

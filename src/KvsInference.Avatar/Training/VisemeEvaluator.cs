@@ -83,14 +83,25 @@ public static class VisemeEvaluator
     /// <param name="maxSentences">Limits the sentences per espeak-ng voice (quick checks).</param>
     /// <param name="log">Progress lines; null for none.</param>
     /// <param name="aligner">How the recorded speakers' prompts get their phone timing (neither aligner is trained by this project).</param>
+    /// <param name="validation">
+    /// Names of training speakers and synthesizer voices to score instead of the held-out test set (a validation split:
+    /// the model must have been trained with them in <see cref="VisemeTrainerOptions.HoldOut"/>); null for the test set.
+    /// </param>
     /// <returns>The scores.</returns>
     /// <exception cref="InvalidOperationException">libespeak-ng, ffmpeg, PocketSphinx or an evaluation speaker's packages are missing.</exception>
+    /// <exception cref="ArgumentException">A validation name is not a training speaker or voice.</exception>
     public static IReadOnlyList<VoiceScore> Evaluate(VisemeModel model, int maxPrompts = int.MaxValue, int maxSentences = int.MaxValue, TextWriter? log = null,
-        RecordingAligner aligner = RecordingAligner.PocketSphinx)
+        RecordingAligner aligner = RecordingAligner.PocketSphinx, IReadOnlyCollection<string>? validation = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var rows = new List<VoiceScore>();
         using var phoneAligner = aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
+        if (validation is not null)
+        {
+            TrainingRecipe.CheckSourceNames(validation);
+            EvaluateValidation(model, validation, maxPrompts, phoneAligner, rows, log);
+            return WithTotals(rows);
+        }
         foreach (var speaker in TrainingRecipe.EvalSpeakers)
         {
             var score = Empty(speaker.Name, "recorded");
@@ -114,11 +125,47 @@ public static class VisemeEvaluator
             }
             rows.Add(score);
         }
+        return WithTotals(rows);
+    }
+
+    /// <summary>Adds an "all" row per engine.</summary>
+    private static List<VoiceScore> WithTotals(List<VoiceScore> rows)
+    {
         foreach (var engine in rows.Select(r => r.Engine).Distinct().ToList())
         {
             rows.Add(rows.Where(r => r.Engine == engine).Aggregate(Empty("all", engine), (a, b) => a.Add(b)));
         }
         return rows;
+    }
+
+    /// <summary>Scores named training sources, labelled as training labels them (prompts without a checked path are skipped).</summary>
+    private static void EvaluateValidation(VisemeModel model, IReadOnlyCollection<string> names, int maxPrompts, PhoneAligner? phoneAligner, List<VoiceScore> rows, TextWriter? log)
+    {
+        int unknown = 0, fallbacks = 0;
+        foreach (var speaker in TrainingRecipe.TrainSpeakers.Where(s => names.Contains(s.Name)))
+        {
+            var score = Empty(speaker.Name, "recorded");
+            foreach (var prompt in RecordedPrompts.Load(speaker, maxPrompts))
+            {
+                var speech = speaker.BorrowedTranscript
+                    ? VisemeTrainer.AlignCheckedText(prompt, speaker.EspeakVoice, phoneAligner, ref unknown)
+                    : VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks);
+                if (speech is not null) score = score.Add(Score(model, speech, speaker.Name, "recorded"));
+            }
+            log?.WriteLine($"  validation {speaker.Name}: {score.Utterances} prompts");
+            rows.Add(score);
+        }
+        foreach (var voice in TrainingRecipe.EngineVoices.Where(v => names.Contains(v.Name)))
+        {
+            var engine = voice.Engine.ToString().ToLowerInvariant();
+            var score = Empty(voice.Name, engine);
+            foreach (var prompt in EngineSynthesizer.Speak(voice, Math.Min(maxPrompts, new VisemeTrainerOptions().EngineSentences)))
+            {
+                if (VisemeTrainer.AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is { } speech) score = score.Add(Score(model, speech, voice.Name, engine));
+            }
+            log?.WriteLine($"  validation {voice.Name}: {score.Utterances} prompts");
+            rows.Add(score);
+        }
     }
 
     /// <summary>Formats the rows as a markdown table.</summary>

@@ -21,8 +21,42 @@ public static class VisemeTrainer
     {
         options ??= new VisemeTrainerOptions();
         var log = options.Log ?? TextWriter.Null;
-        var rng = new Random(options.Seed);
         var clock = Stopwatch.StartNew();
+        TrainingRecipe.CheckSourceNames(options.HoldOut);
+        List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw;
+        var rng = new Random(options.Seed);
+        if (options.FeatureCache is { } cache && File.Exists(cache))
+        {
+            raw = FeatureCache.Read(cache, DataKey(options));
+            log.WriteLine($"  read {raw.Count} augmented utterances from {cache} ({clock.Elapsed.TotalSeconds:F1} s)");
+        }
+        else
+        {
+            raw = PrepareData(options, rng, log, clock);
+            if (options.FeatureCache is { } path) FeatureCache.Write(path, DataKey(options), raw);
+        }
+        // With a feature cache the fit starts a new random sequence, so the run that writes the cache and the runs that
+        // read it agree; without one it continues the data's sequence, as the run that made the shipped weights did.
+        if (options.FeatureCache is not null) rng = new Random(options.Seed);
+
+        // 3. Level normalisation as the model streams it, per-band statistics, then fit.
+        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
+        var data = Normalise(raw, network);
+        raw.Clear();
+        log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
+        Fit(network, data, options, rng, log);
+        log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
+        return network;
+    }
+
+    /// <summary>The options that decide the training data (everything but the classifier's), for <see cref="FeatureCache"/>.</summary>
+    private static string DataKey(VisemeTrainerOptions o) =>
+        FormattableString.Invariant($"seed {o.Seed}, copies {o.CopiesPerRecording}, speakers {o.MaxSpeakers}, prompts {o.MaxPrompts}, voices {o.MaxVoices}, sentences {o.MaxSentences}, ") +
+        FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
+
+    /// <summary>Steps 1 and 2: labelled speech of every source, augmented, as raw log-mel frames with per-decision labels.</summary>
+    private static List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> PrepareData(VisemeTrainerOptions options, Random rng, TextWriter log, Stopwatch clock)
+    {
 
         // 1. Clean labelled speech: espeak-ng voices (exact timing) and recorded humans (timing by DTW from espeak-ng).
         var clean = new List<LabelledSpeech>();
@@ -42,28 +76,39 @@ public static class VisemeTrainer
         log.WriteLine($"  espeak-ng: {clean.Count} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         using var phoneAligner = options.Aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
         int dtwFallbacks = 0, borrowedSkipped = 0;
-        foreach (var speaker in TrainingRecipe.TrainSpeakers.Take(options.MaxSpeakers))
+        void AddCopies(LabelledSpeech aligned)
+        {
+            clean.Add(aligned);
+            for (int copy = 1; copy < options.CopiesPerRecording; copy++)
+            {
+                clean.Add(aligned.Warp(TrainingRecipe.RecordingWarpRates[rng.Next(TrainingRecipe.RecordingWarpRates.Count)]));
+            }
+        }
+        foreach (var speaker in TrainingRecipe.TrainSpeakers.Take(options.MaxSpeakers).Where(s => !options.HoldOut.Contains(s.Name)))
         {
             int before = clean.Count;
             foreach (var prompt in RecordedPrompts.Load(speaker, options.MaxPrompts))
             {
                 var aligned = speaker.BorrowedTranscript
-                    ? AlignBorrowedRecording(prompt, speaker, phoneAligner, ref unknown)
+                    ? AlignCheckedText(prompt, speaker.EspeakVoice, phoneAligner, ref unknown)
                     : AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref dtwFallbacks);
-                if (aligned is null)
-                {
-                    borrowedSkipped++;
-                    continue;
-                }
-                clean.Add(aligned);
-                for (int copy = 1; copy < options.CopiesPerRecording; copy++)
-                {
-                    clean.Add(aligned.Warp(TrainingRecipe.RecordingWarpRates[rng.Next(TrainingRecipe.RecordingWarpRates.Count)]));
-                }
+                if (aligned is null) borrowedSkipped++;
+                else AddCopies(aligned);
             }
             log.WriteLine($"  recorded {speaker.Name}: {clean.Count - before} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         }
         if (borrowedSkipped > 0) log.WriteLine($"  {borrowedSkipped} prompts of borrowed transcripts were skipped (no PocketSphinx path, or a length unlike the text's)");
+        foreach (var voice in TrainingRecipe.EngineVoices.Take(options.MaxEngineVoices).Where(v => !options.HoldOut.Contains(v.Name)))
+        {
+            int before = clean.Count, skipped = 0;
+            foreach (var prompt in EngineSynthesizer.Speak(voice, options.EngineSentences))
+            {
+                // The engine's text normalisation may say other words than espeak-ng's reading: only prompts with a path are kept.
+                if (AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is { } aligned) AddCopies(aligned);
+                else skipped++;
+            }
+            log.WriteLine($"  {voice.Engine} {voice.Name}: {clean.Count - before} utterances, {skipped} texts without a PocketSphinx path skipped ({clock.Elapsed.TotalSeconds:F1} s)");
+        }
         if (dtwFallbacks > 0) log.WriteLine($"  {dtwFallbacks} prompts had no PocketSphinx path and were aligned by DTW");
         if (unknown > 0) log.WriteLine($"  {unknown} phonemes had no viseme mapping and took the previous phoneme's class");
 
@@ -83,15 +128,7 @@ public static class VisemeTrainer
         clean.Clear();
         pool.Clear();
         log.WriteLine($"  augmented {raw.Count} utterances, {audioSeconds:F0} s of audio ({clock.Elapsed.TotalSeconds:F1} s)");
-
-        // 3. Level normalisation as the model streams it, per-band statistics, then fit.
-        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
-        var data = Normalise(raw, network);
-        raw.Clear();
-        log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
-        Fit(network, data, options, rng, log);
-        log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
-        return network;
+        return raw;
     }
 
     /// <summary>
@@ -110,15 +147,16 @@ public static class VisemeTrainer
     }
 
     /// <summary>
-    /// Labels a prompt of a set read from another recording's transcript (<see cref="RecordedSpeaker.BorrowedTranscript"/>),
-    /// or returns null when the text may not be what was said: its length is outside 0.6..1.7 times espeak-ng's reading
-    /// of the text, or PocketSphinx finds no path through the text (no DTW fallback, which would warp any text onto it).
+    /// Labels a prompt whose words may not be exactly its text: a set read from another recording's transcript
+    /// (<see cref="RecordedSpeaker.BorrowedTranscript"/>) or a synthesizer's reading (<see cref="EngineVoice"/>). Returns
+    /// null when the text may not be what was said: its length is outside 0.6..1.7 times espeak-ng's reading
+    /// of the text (<paramref name="espeakVoice"/>), or PocketSphinx finds no path through the text (no DTW fallback, which would warp any text onto it).
     /// </summary>
-    internal static LabelledSpeech? AlignBorrowedRecording(RecordedPrompt prompt, RecordedSpeaker speaker, PhoneAligner? phoneAligner, ref int unknown)
+    internal static LabelledSpeech? AlignCheckedText(RecordedPrompt prompt, string espeakVoice, PhoneAligner? phoneAligner, ref int unknown)
     {
         if (phoneAligner is null) return null;
         var quarter = FeatureConstants.SampleRate / 4;
-        var synthetic = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(prompt.Text, new SpeechVoice(speaker.EspeakVoice, 160, 50)), quarter, quarter);
+        var synthetic = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(prompt.Text, new SpeechVoice(espeakVoice, 160, 50)), quarter, quarter);
         double ratio = (double)prompt.Pcm.Length / synthetic.Pcm.Length;
         if (ratio < 0.6 || ratio > 1.7) return null;
         unknown += synthetic.UnknownPhonemes;
@@ -217,6 +255,13 @@ public static class VisemeTrainer
         // Frames the aligner could not vouch for (DtwAligner.Unlabelled) are context only, never targets.
         var order = Enumerable.Range(0, n).Where(i => targets[i] < c).ToArray();
         n = order.Length;
+        // Class weights (count / mean count) ^ -power, scaled to a mean of 1 over the frames: 0 weighs every frame alike.
+        var counts = new double[c];
+        foreach (int i in order) counts[targets[i]]++;
+        var classWeights = counts.Select(k => (float)Math.Pow(Math.Max(1, k) * c / n, -options.ClassWeightPower)).ToArray();
+        double meanWeight = Enumerable.Range(0, c).Sum(j => counts[j] * classWeights[j]) / n;
+        for (int j = 0; j < c; j++) classWeights[j] = (float)(classWeights[j] / meanWeight);
+        float smoothingShare = (float)(options.LabelSmoothing / c);
         var hidden = new float[h];
         var probs = new float[c];
         var dHidden = new float[h];
@@ -241,7 +286,9 @@ public static class VisemeTrainer
                     net.Forward(x, hidden, probs);
                     loss -= Math.Log(Math.Max(1e-12, probs[y]));
                     if (ArgMax(probs) == y) correct++;
-                    probs[y] -= 1; // dLoss/dLogits
+                    // dLoss/dLogits: probabilities minus the (smoothed) target, times the class's weight.
+                    for (int j = 0; j < c; j++) probs[j] = (probs[j] - smoothingShare) * classWeights[y];
+                    probs[y] -= (float)(1 - options.LabelSmoothing) * classWeights[y];
                     Array.Clear(dHidden);
                     // Without a hidden layer (a linear softmax model) the output layer reads the input.
                     ReadOnlySpan<float> below = h == 0 ? x : hidden;

@@ -57,9 +57,40 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 60 (the recorded speakers are most of the data).</value>
     public int MaxSentences { get; set; } = 60;
 
+    /// <summary>Gets or sets how many of the recipe's synthesizer voices built from recordings are used.</summary>
+    /// <value>The default value is 0: the shipped weights were trained without them (docs/model.md: not yet validated).</value>
+    public int MaxEngineVoices { get; set; }
+
+    /// <summary>Gets or sets how many texts each synthesizer voice built from recordings speaks.</summary>
+    /// <value>The default value is 100.</value>
+    public int EngineSentences { get; set; } = 100;
+
+    /// <summary>
+    /// Gets or sets the names of training speakers and synthesizer voices to leave out: a validation split, scored by
+    /// <see cref="VisemeEvaluator.Evaluate"/> with the same names, for choices that must not be fitted to the held-out test speakers.
+    /// </summary>
+    /// <value>The default value is none.</value>
+    public IReadOnlySet<string> HoldOut { get; set; } = new HashSet<string>();
+
     /// <summary>Gets or sets how the recorded training speakers' prompts are aligned.</summary>
     /// <value>The default value is <see cref="RecordingAligner.PocketSphinx"/>.</value>
     public RecordingAligner Aligner { get; set; } = RecordingAligner.PocketSphinx;
+
+    /// <summary>Gets or sets how much rarer classes weigh: each frame's loss is scaled by (class count / mean class count) ^ -power.</summary>
+    /// <value>The default value is 0 (every frame alike).</value>
+    public double ClassWeightPower { get; set; }
+
+    /// <summary>Gets or sets the label smoothing: the target is 1 - this on the label and this / 15 spread over all classes.</summary>
+    /// <value>The default value is 0.</value>
+    public double LabelSmoothing { get; set; }
+
+    /// <summary>
+    /// Gets or sets a file that keeps the augmented training features between runs: written when absent, read when present
+    /// (then the data options must be the ones it was written with). Only the classifier's options may then change; the
+    /// weights of the runs that write and read one file agree, but differ from a run without a cache (the fit's random
+    /// sequence starts anew instead of continuing the data's). Null for none.
+    /// </summary>
+    public string? FeatureCache { get; set; }
 
     /// <summary>Gets or sets where progress lines go; null for none.</summary>
     public TextWriter? Log { get; set; }

@@ -23,7 +23,20 @@ internal static class TrainModelCommand
         var maxVoices = new Option<int>("--max-voices") { Description = "Use only the first N training voices (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded training speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => new VisemeTrainerOptions().Aligner };
         var maxSentences = new Option<int>("--max-sentences") { Description = "Sentences per espeak-ng voice.", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxSentences };
-        var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them) and espeak-ng voices.") { output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts, aligner };
+        var maxEngineVoices = new Option<int>("--max-engine-voices") { Description = "Use the first N synthesizer voices built from recordings (flite, Festival; 8 is all; not in the shipped recipe yet).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxEngineVoices };
+        var engineSentences = new Option<int>("--engine-sentences") { Description = "Texts per synthesizer voice built from recordings.", DefaultValueFactory = _ => new VisemeTrainerOptions().EngineSentences };
+        var holdOut = new Option<string[]>("--hold-out") { Description = "Training speakers or voices to leave out (a validation split; score them with eval-model --validation).", AllowMultipleArgumentsPerToken = true };
+        var classWeightPower = new Option<double>("--class-weight-power") { Description = "Rarer classes weigh (count / mean count) ^ -power.", DefaultValueFactory = _ => new VisemeTrainerOptions().ClassWeightPower };
+        var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing (0..1).", DefaultValueFactory = _ => new VisemeTrainerOptions().LabelSmoothing };
+        // Out-of-range values are usage errors, reported by the parser like any other, before training starts.
+        labelSmoothing.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or >= 1) r.AddError($"--label-smoothing must be at least 0 and below 1 (got {r.GetValueOrDefault<double>()})."); });
+        classWeightPower.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 4) r.AddError($"--class-weight-power must be in 0..4 (got {r.GetValueOrDefault<double>()})."); });
+        var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
+        var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
+        {
+            output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, holdOut,
+            classWeightPower, labelSmoothing, featureCache,
+        };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(output)!;
@@ -36,6 +49,12 @@ internal static class TrainModelCommand
             options.MaxVoices = parse.GetValue(maxVoices);
             options.MaxSentences = parse.GetValue(maxSentences);
             options.Aligner = parse.GetValue(aligner);
+            options.MaxEngineVoices = parse.GetValue(maxEngineVoices);
+            options.EngineSentences = parse.GetValue(engineSentences);
+            options.HoldOut = (parse.GetValue(holdOut) ?? []).ToHashSet(StringComparer.Ordinal);
+            options.ClassWeightPower = parse.GetValue(classWeightPower);
+            options.LabelSmoothing = parse.GetValue(labelSmoothing);
+            options.FeatureCache = parse.GetValue(featureCache)?.FullName;
             Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
             var network = VisemeTrainer.Train(options);
             file.Directory?.Create();

@@ -66,17 +66,17 @@ public class RecordedPromptsTests
     }
 
     [Fact]
-    public void AlignBorrowedRecording_TextMuchLongerThanTheRecording_IsSkipped()
+    public void AlignCheckedText_TextMuchLongerThanTheRecording_IsSkipped()
     {
         var speaker = new RecordedSpeaker("xx_XX_f_Test", "en", "en-us", PromptCodec.Gsm, "asterisk-prompt-xx-test");
         var pcm = LabelledSpeech.Synthesize("Goodbye.", new SpeechVoice("en-us+f3", 150, 60), 4000, 4000).Pcm;
         using var aligner = new PhoneAligner();
         int unknown = 0;
 
-        var matching = VisemeTrainer.AlignBorrowedRecording(new RecordedPrompt("vm-goodbye", "Goodbye.", pcm), speaker, aligner, ref unknown);
-        var other = VisemeTrainer.AlignBorrowedRecording(
-            new RecordedPrompt("vm-goodbye", "Your call is important to us, please stay on the line and an agent will answer shortly.", pcm), speaker, aligner, ref unknown);
-        var noAligner = VisemeTrainer.AlignBorrowedRecording(new RecordedPrompt("vm-goodbye", "Goodbye.", pcm), speaker, null, ref unknown);
+        var matching = VisemeTrainer.AlignCheckedText(new RecordedPrompt("vm-goodbye", "Goodbye.", pcm), speaker.EspeakVoice, aligner, ref unknown);
+        var other = VisemeTrainer.AlignCheckedText(
+            new RecordedPrompt("vm-goodbye", "Your call is important to us, please stay on the line and an agent will answer shortly.", pcm), speaker.EspeakVoice, aligner, ref unknown);
+        var noAligner = VisemeTrainer.AlignCheckedText(new RecordedPrompt("vm-goodbye", "Goodbye.", pcm), speaker.EspeakVoice, null, ref unknown);
 
         Assert.NotNull(matching);
         Assert.Null(other);

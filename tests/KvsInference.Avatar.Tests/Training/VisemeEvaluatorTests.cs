@@ -43,4 +43,16 @@ public class VisemeEvaluatorTests
         Assert.Equal(score.Frames - score.VowelFrames, score.Correct);
         Assert.Equal(1.0, score.LevelAgreement);
     }
+
+    [Fact]
+    public void Evaluate_UnknownValidationName_ThrowsListingTheSources()
+    {
+        var model = new VisemeModel(VisemeModel.LoadEmbeddedNetwork());
+
+        var error = Assert.Throws<ArgumentException>(() => VisemeEvaluator.Evaluate(model, validation: ["fr_CA_f_June"]));
+
+        // The held-out test speakers are not a validation source.
+        Assert.Contains("fr_CA_f_June", error.Message);
+        Assert.Contains("flite_awb", error.Message);
+    }
 }

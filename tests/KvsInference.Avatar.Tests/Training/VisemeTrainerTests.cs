@@ -8,8 +8,8 @@ public class VisemeTrainerTests
     private static byte[] TrainTiny(int seed)
     {
         // espeak-ng voices and the first prompts of one recorded training speaker would need scripts/setup-training; the
-        // espeak-ng part alone runs everywhere scripts/setup ran.
-        var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = seed, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, Epochs = 4, HiddenUnits = 16 });
+        // espeak-ng part alone runs everywhere scripts/setup ran (the flite and Festival voices are installed by setup-training too).
+        var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = seed, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16 });
         using var ms = new MemoryStream();
         network.Save(ms);
         return ms.ToArray();
@@ -22,7 +22,7 @@ public class VisemeTrainerTests
         var dll = Path.Combine(KvsInference.TestSupport.TestPaths.RepoRoot, "src", "KvsInference.Worker", "bin", configuration, "net10.0", "KvsInference.Worker.dll");
         var output = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"tiny-{seed}-{Guid.NewGuid():N}.weights");
         KvsInference.TestSupport.ProcessRunner.Run("dotnet", [dll, "train-model", "-o", output, "--seed", seed.ToString(), "--epochs", "2",
-            "--hidden", "8", "--max-voices", "2", "--max-sentences", "4", "--max-speakers", "0"]);
+            "--hidden", "8", "--max-voices", "2", "--max-sentences", "4", "--max-speakers", "0", "--max-engine-voices", "0"]);
         return File.ReadAllBytes(output);
     }
 
@@ -43,5 +43,44 @@ public class VisemeTrainerTests
         var espeak = rows.Single(r => r.Engine == "espeak-ng" && r.Voice == "all");
         // Silence is the majority class of these frames (about a third); a model that learnt nothing scores about that.
         Assert.True(espeak.Accuracy > 0.5, $"accuracy {espeak.Accuracy:P1}");
+    }
+
+    [Fact]
+    public void Train_FromFeatureCache_GivesTheWeightsOfARunWithoutIt()
+    {
+        var cache = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"features-{Guid.NewGuid():N}.bin");
+        try
+        {
+            var options = new VisemeTrainerOptions { Seed = 5, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16, FeatureCache = cache };
+            byte[] Save(VisemeNetwork network)
+            {
+                using var ms = new MemoryStream();
+                network.Save(ms);
+                return ms.ToArray();
+            }
+
+            var written = Save(VisemeTrainer.Train(options));
+            var read = Save(VisemeTrainer.Train(options));
+
+            Assert.True(File.Exists(cache));
+            Assert.Equal(written, read);
+            // Other data options with the same file: an error naming both, not the stale features.
+            options.MaxSentences = 11;
+            var error = Assert.Throws<InvalidOperationException>(() => VisemeTrainer.Train(options));
+            Assert.Contains("sentences 11", error.Message);
+        }
+        finally
+        {
+            File.Delete(cache);
+        }
+    }
+
+    [Fact]
+    public void Train_UnknownHoldOutName_ThrowsListingTheSources()
+    {
+        var error = Assert.Throws<ArgumentException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { HoldOut = new HashSet<string> { "nobody" } }));
+
+        Assert.Contains("nobody", error.Message);
+        Assert.Contains("en_US_f_Allison", error.Message);
     }
 }
