@@ -5,16 +5,21 @@
 // that the avatar's mouth moves while speech plays and rests in silence, and measures the lip-sync offset the viewer
 // sees (cross-correlation of received audio loudness and received mouth opening) against ITU-R BT.1359, with the
 // viewer's receive-side buffer skew before and after the page compensates it. Saves screenshots.
-// Usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d]
+// With a stall (ms), Chromium's network service process of this test (it carries every WebRTC packet) is stopped
+// (SIGSTOP) for that long 2 s into the measurement while the pages and their audio go on, as a starved network thread of
+// a loaded machine does: the viewer's audio buffer runs dry, and the test shows how it recovers. (Stopping the whole
+// browser stops the viewer's playout clock too, which its jitter buffer then does not see as a delay.)
+// Usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d] [stall ms]
 // Prints one JSON line `RESULT {...}` and exits 0 when every check passed, 1 otherwise.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 const { createMeeting, finish, launchWithFakeMic, log, waitFor, SOFTWARE_WEBGL } = require('./browser');
 
-const [url, wav, outDir, secondsArg, avatarArg] = process.argv.slice(2);
-if (!url || !wav || !outDir || !['2d', '3d', undefined].includes(avatarArg)) {
-  console.error('usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d]');
+const [url, wav, outDir, secondsArg, avatarArg, stallArg] = process.argv.slice(2);
+const stallMs = Number(stallArg ?? '0');
+if (!url || !wav || !outDir || !['2d', '3d', undefined].includes(avatarArg) || !(stallMs >= 0 && stallMs <= 5000)) {
+  console.error('usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d] [stall ms, 0..5000]');
   process.exit(2);
 }
 // 3d: software WebGL, the master draws the 3D avatar. 2d (default): no WebGL, so the page must fall back to the 2D face
@@ -26,19 +31,213 @@ const measureSeconds = Number(secondsArg ?? '14');
 const mean = a => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
 const std = a => { const m = mean(a); return Math.sqrt(mean(a.map(v => (v - m) ** 2))); };
 
+// Pearson correlation of paired values.
+function pearson(xs, ys) {
+  const mx = mean(xs), my = mean(ys);
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < xs.length; i++) { sxy += (xs[i] - mx) * (ys[i] - my); sxx += (xs[i] - mx) ** 2; syy += (ys[i] - my) ** 2; }
+  return sxy / Math.sqrt(sxx * syy || 1);
+}
+
 // Pearson correlation of x[i] with y[i + lag] for each lag (in samples); returns the best lag and its correlation.
 function bestLag(x, y, maxLag) {
   let best = { lag: 0, r: -2 };
   for (let lag = -maxLag; lag <= maxLag; lag++) {
     const xs = [], ys = [];
     for (let i = 0; i < x.length; i++) { const j = i + lag; if (j >= 0 && j < y.length) { xs.push(x[i]); ys.push(y[j]); } }
-    const mx = mean(xs), my = mean(ys);
-    let sxy = 0, sxx = 0, syy = 0;
-    for (let i = 0; i < xs.length; i++) { sxy += (xs[i] - mx) * (ys[i] - my); sxx += (xs[i] - mx) ** 2; syy += (ys[i] - my) ** 2; }
-    const r = sxy / Math.sqrt(sxx * syy || 1);
+    const r = pearson(xs, ys);
     if (r > best.r) best = { lag, r };
   }
   return best;
+}
+
+// The value of a time series ([{ t, ... }], sorted by t) nearest to time t, by binary search.
+function nearest(series, t, key) {
+  let lo = 0, hi = series.length - 1;
+  while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (series[mid].t <= t) lo = mid; else hi = mid; }
+  return Math.abs(series[lo].t - t) <= Math.abs(series[hi].t - t) ? series[lo][key] : series[hi][key];
+}
+
+// How long after the microphone (mic: [{ t, rms }]) the viewer heard it (heard: [{ t, rms }]) over the heard samples in
+// [from, to): the lag (0..2 s in 10 ms steps) at which the microphone's level at t - lag best correlates with the heard
+// level at t. By time, not by sample index: a CPU-starved page samples less often than every 20 ms.
+function heardLag(mic, heard, from, to) {
+  const window = heard.filter(s => s.t >= from && s.t < to);
+  if (window.length < 50 || mic.length < 50) return null;
+  const ys = window.map(s => s.rms);
+  let best = { ms: 0, r: -2 };
+  for (let lag = 0; lag <= 2000; lag += 10) {
+    const r = pearson(window.map(s => nearest(mic, s.t - lag, 'rms')), ys);
+    if (r > best.r) best = { ms: lag, r };
+  }
+  return { ms: best.ms, correlation: +best.r.toFixed(3), samples: window.length };
+}
+
+// NTP (ms since 1900) minus Unix time (ms since 1970): getStats' estimatedPlayoutTimestamp is on the NTP clock.
+const NTP_UNIX_OFFSET_MS = 2208988800000;
+
+// The viewer's receive statistics at one moment (runs in the viewer page): getStats of its peer connection (inbound-rtp
+// audio and video, media-playout), the page's receiver targets and its measuring AudioContext's latency.
+async function viewerSnapshot() {
+  const k = window.kvsMeeting;
+  const pick = (s, keys) => Object.fromEntries(keys.filter(key => s[key] !== undefined).map(key => [key, s[key]]));
+  const out = { t: Date.now(), targetAudioMs: k.sync?.targetAudioMs ?? null, targetVideoMs: k.sync?.targetVideoMs ?? null,
+    measureContext: k.measureContext ? { baseLatency: k.measureContext.baseLatency, outputLatency: k.measureContext.outputLatency } : null };
+  // The live receivers' statistics (a renewed audio receiver leaves a stopped one behind), then the connection's playout.
+  const live = k.pc.getTransceivers().filter(t => !t.stopped && t.currentDirection !== 'stopped').map(t => t.receiver);
+  const reports = [];
+  for (const r of live) (await r.getStats()).forEach(s => { if (s.type === 'inbound-rtp') reports.push(s); });
+  (await k.pc.getStats()).forEach(s => { if (s.type === 'media-playout') reports.push(s); });
+  out.renewals = k.sync?.renew?.count ?? null;
+  reports.forEach(s => {
+    const common = ['id', 'timestamp', 'jitterBufferDelay', 'jitterBufferTargetDelay', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount', 'estimatedPlayoutTimestamp'];
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+      out.audio = pick(s, [...common, 'totalSamplesReceived', 'concealedSamples', 'silentConcealedSamples', 'insertedSamplesForDeceleration',
+        'removedSamplesForAcceleration', 'packetsReceived', 'packetsLost', 'packetsDiscarded', 'jitter']);
+    } else if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      out.video = pick(s, [...common, 'framesDecoded', 'framesReceived', 'framesDropped', 'totalDecodeTime', 'totalProcessingDelay', 'totalAssemblyTime',
+        'freezeCount', 'totalFreezesDuration']);
+    } else if (s.type === 'media-playout') {
+      out.playout = pick(s, ['totalPlayoutDelay', 'totalSamplesCount', 'synthesizedSamplesDuration', 'totalSamplesDuration']);
+    }
+  });
+  return out;
+}
+
+// The master's side at one moment (runs in the master page): its avatar delay D, the voice delay line's actual value and
+// its AudioContext's latency, and the send statistics of its first viewer connection.
+async function masterSnapshot() {
+  const k = window.kvsMeeting;
+  const pick = (s, keys) => Object.fromEntries(keys.filter(key => s[key] !== undefined).map(key => [key, s[key]]));
+  const line = k.voiceLine;
+  const out = { t: Date.now(), delayMs: k.delayMs, lineMs: line ? line.delay.delayTime.value * 1000 : null,
+    context: line ? { baseLatency: line.ctx.baseLatency, outputLatency: line.ctx.outputLatency } : null };
+  const peer = [...k.peers.values()][0];
+  if (peer) {
+    (await peer.pc.getStats()).forEach(s => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') out.video = pick(s, ['framesEncoded', 'framesSent', 'totalEncodeTime', 'totalPacketSendDelay', 'packetsSent', 'qualityLimitationReason']);
+      else if (s.type === 'outbound-rtp' && s.kind === 'audio') out.audio = pick(s, ['packetsSent', 'totalPacketSendDelay']);
+    });
+  }
+  return out;
+}
+
+// The processes this node process started (Chromium and its helpers), from /proc.
+function descendants() {
+  const parent = new Map();
+  for (const pid of fs.readdirSync('/proc').filter(d => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parent.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { } // gone meanwhile
+  }
+  const mine = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [pid, ppid] of parent) if (mine.has(ppid) && !mine.has(pid)) { mine.add(pid); grew = true; }
+  }
+  mine.delete(process.pid);
+  return [...mine];
+}
+
+// Stops this test's Chromium network service for `ms`; returns how many processes were stopped.
+async function stallNetwork(ms) {
+  const pids = descendants().filter(pid => {
+    try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('network.mojom.NetworkService'); } catch { return false; }
+  });
+  const signal = (sig) => pids.forEach(pid => { try { process.kill(pid, sig); } catch { } });
+  signal('SIGSTOP');
+  await new Promise(resolve => setTimeout(resolve, ms));
+  signal('SIGCONT');
+  return pids.length;
+}
+
+// Snapshots of both pages every 500 ms for `ms`; with stallMs, the network service is stalled once, 2 s in.
+async function sampleTimeline(master, viewer, ms, stallMs) {
+  const snapshots = [];
+  const start = Date.now(), end = start + ms;
+  let stalled = !(stallMs > 0);
+  while (Date.now() < end) {
+    if (!stalled && Date.now() - start >= 2000) {
+      stalled = true;
+      log(`stalling the browser's network service (${await stallNetwork(stallMs)} process) for ${stallMs} ms`);
+    }
+    const started = Date.now();
+    const [v, m] = await Promise.all([viewer.evaluate(viewerSnapshot), master.evaluate(masterSnapshot)]);
+    snapshots.push({ v, m });
+    await new Promise(resolve => setTimeout(resolve, Math.max(0, 500 - (Date.now() - started))));
+  }
+  return snapshots;
+}
+
+// One row per interval between snapshots: what each buffer held on average over it and where playout stood at its end.
+// Per-unit means: audio per sample, video per frame. playLagMs: the viewer's clock at the snapshot minus the sender-clock
+// time (capture into WebRTC) of the media it was playing (estimatedPlayoutTimestamp; both pages run on this machine's
+// clock, so the difference is the sender's encoder to the viewer's playout; it needs a few RTCP sender reports, so a new
+// receiver's first seconds are off). heardFromStatsMs: the master's delay line (D + the audio lag, as the line holds it)
+// + that lag: the heard delay as the statistics explain it. heardFromBuffersMs: the delay line + what the viewer's jitter
+// buffer held + its playout delay, leaving out the encoder and the network (~20 ms here), but valid from a receiver's
+// first interval.
+function timelineRows(snapshots, t0) {
+  const rows = [];
+  for (let i = 1; i < snapshots.length; i++) {
+    const { v, m } = snapshots[i], p = snapshots[i - 1].v;
+    const per = (kind, field, count) => {
+      const now = v[kind], prev = p[kind];
+      // A renewed audio receiver starts its counters again.
+      if (!now || !prev || now.id !== prev.id || now[field] === undefined || prev[field] === undefined) return null;
+      const n = now[count] - prev[count];
+      return n > 0 ? Math.round(1000 * (now[field] - prev[field]) / n) : null;
+    };
+    const delta = (kind, field) => v[kind] && p[kind] && v[kind].id === p[kind].id && v[kind][field] !== undefined ? v[kind][field] - p[kind][field] : null;
+    const ms48 = samples => samples === null ? null : Math.round(samples / 48); // 48 kHz samples to ms
+    // A new receiver maps RTP to NTP time from its first sender reports; until then (seconds) the estimate can be far off.
+    const playLag = kind => {
+      const lag = v[kind]?.estimatedPlayoutTimestamp ? Math.round(v[kind].timestamp + NTP_UNIX_OFFSET_MS - v[kind].estimatedPlayoutTimestamp) : null;
+      return lag !== null && lag >= 0 && lag < 10000 ? lag : null;
+    };
+    const audioPlayLag = playLag('audio');
+    const aHeld = per('audio', 'jitterBufferDelay', 'jitterBufferEmittedCount'), playoutMs = per('playout', 'totalPlayoutDelay', 'totalSamplesCount');
+    rows.push({
+      t: +((v.t - t0) / 1000).toFixed(1), D: Math.round(m.delayMs), lineMs: m.lineMs === null ? null : Math.round(m.lineMs),
+      aHeld, aTarget: per('audio', 'jitterBufferTargetDelay', 'jitterBufferEmittedCount'),
+      aMin: per('audio', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount'),
+      vHeld: per('video', 'jitterBufferDelay', 'jitterBufferEmittedCount'), vTarget: per('video', 'jitterBufferTargetDelay', 'jitterBufferEmittedCount'),
+      vMin: per('video', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount'), vDecode: per('video', 'totalDecodeTime', 'framesDecoded'),
+      pageTargetA: v.targetAudioMs, pageTargetV: v.targetVideoMs,
+      playoutMs,
+      concealedMs: ms48(delta('audio', 'concealedSamples')), insertedMs: ms48(delta('audio', 'insertedSamplesForDeceleration')),
+      removedMs: ms48(delta('audio', 'removedSamplesForAcceleration')),
+      audioPlayLagMs: audioPlayLag, videoPlayLagMs: playLag('video'),
+      renewals: v.renewals,
+      heardFromStatsMs: audioPlayLag === null || m.lineMs === null ? null : Math.round(m.lineMs + audioPlayLag),
+      heardFromBuffersMs: aHeld === null || m.lineMs === null ? null : Math.round(m.lineMs + aHeld + (playoutMs ?? 0)),
+    });
+  }
+  return rows;
+}
+
+// After a network stall: the viewer's audio ran dry (concealment), NetEq raised its own target, and the page renewed the
+// audio receiver (unless ?renew=off), whose own target is then below the one it replaced, while the video went on.
+function checkRecovery(result, rows, snapshots, failures) {
+  const after = rows.filter(r => r.t >= 2);
+  const concealed = after.reduce((sum, r) => sum + (r.concealedMs ?? 0), 0);
+  const lowest = Math.min(...rows.filter(r => r.t < 2 && r.aMin !== null).map(r => r.aMin));
+  const highest = Math.max(...after.filter(r => r.aMin !== null).map(r => r.aMin));
+  const renew = result.audioRenewals;
+  const last = rows.filter(r => r.aMin !== null).pop();
+  const frames = s => s.v.video?.framesReceived ?? 0;
+  const renewedAt = renew?.log?.length ? renew.log[renew.log.length - 1].t : null;
+  const framesAfterRenewal = renewedAt === null ? null : frames(snapshots[snapshots.length - 1]) - frames(snapshots.find(s => s.v.t >= renewedAt) ?? snapshots[snapshots.length - 1]);
+  result.recovery = { concealedMs: concealed, ownTargetBeforeMs: lowest, ownTargetPeakMs: highest, ownTargetLastMs: last?.aMin ?? null, renewals: renew?.count ?? 0, framesAfterRenewal };
+  log('after the stall: ' + JSON.stringify(result.recovery));
+  if (!(concealed > 0)) failures.push(`the stall did not starve the viewer's audio (no concealment after it): ${JSON.stringify(result.recovery)}`);
+  else if (!(highest >= lowest + 80)) failures.push(`the stall did not raise NetEq's own target (lowest ${lowest} ms, then at most ${highest} ms): nothing to recover from`);
+  else if (renew?.enabled) {
+    if (!(renew.count > 0)) failures.push(`NetEq's own target rose from ${lowest} to ${highest} ms and the viewer did not renew its audio receiver`);
+    else if (!(last && last.aMin < renew.log[renew.log.length - 1].ownMs)) failures.push(`the renewed audio receiver's own target (${last?.aMin} ms) is not below the one it replaced (${renew.log[renew.log.length - 1].ownMs} ms)`);
+    else if (!(framesAfterRenewal > 0)) failures.push('the viewer received no video frames after renewing its audio receiver');
+  }
 }
 
 async function main() {
@@ -60,7 +259,8 @@ async function main() {
 
     const viewer = await context.newPage();
     viewer.on('pageerror', e => failures.push('viewer page error: ' + e.message));
-    await viewer.goto(join);
+    // MEETING_E2E_VIEWER_QUERY (e.g. renew=off, sync=off) is added to the viewer's link, to compare the page's choices.
+    await viewer.goto(process.env.MEETING_E2E_VIEWER_QUERY ? `${join}&${process.env.MEETING_E2E_VIEWER_QUERY}` : join);
     await viewer.click('#join');
     await waitFor(viewer, () => window.kvsMeeting?.pc?.connectionState === 'connected', 'the viewer peer connection', 20000);
     log('viewer connected');
@@ -69,8 +269,9 @@ async function main() {
     result.firstRecordAfterMs = Date.now() - speakingSince;
     log('first record after', result.firstRecordAfterMs, 'ms');
 
-    await master.waitForTimeout(measureSeconds * 1000);
-    const measureStart = Date.now() - measureSeconds * 1000;
+    const measureStart = Date.now();
+    const timeline = await sampleTimeline(master, viewer, measureSeconds * 1000, stallMs);
+    const measureEnd = Date.now();
 
     const m = await master.evaluate(() => ({ stats: window.kvsMeeting.stats, samples: window.kvsMeeting.samples, mic: window.kvsMeeting.micLevels, delayMs: window.kvsMeeting.delayMs, streamName: window.kvsMeeting.meeting.streamName,
       voiceDelay: { changes: window.kvsMeeting.voiceDelay.changes, p95: window.kvsMeeting.voiceDelay.p95(), recent: window.kvsMeeting.voiceDelay.samples.map(x => x.latencyMs) }, chunkMs: window.kvsMeeting.chunkMs, audioLagMs: window.kvsMeeting.audioLagMs }));
@@ -178,6 +379,8 @@ async function main() {
     const history = (v.sync?.history ?? []).filter(h => h.t >= measureStart);
     const range = values => values.length ? { mean: Math.round(mean(values)), min: Math.round(Math.min(...values)), max: Math.round(Math.max(...values)) } : null;
     const targets = kind => [...new Set(history.map(h => h[kind]))].map(t => t ?? '-').join(',');
+    result.audioRenewals = v.sync?.renew ? { enabled: v.sync.renew.enabled, count: v.sync.renew.count, log: v.sync.renew.log } : null;
+    if (result.audioRenewals?.count) log('the viewer renewed its audio receiver: ' + JSON.stringify(result.audioRenewals.log));
     const b = result.viewerBuffers = {
       api: v.sync?.api, seconds: history.length, adjustments: v.sync?.adjustments, errors: v.sync?.errors,
       audioNeedMs: range(history.map(h => h.audioNeedMs)), videoNeedMs: range(history.map(h => h.videoNeedMs)),
@@ -198,24 +401,44 @@ async function main() {
         (b.playoutSkewMs ? `${b.playoutSkewMs.mean} ms (${b.playoutSkewMs.min}..${b.playoutSkewMs.max})` : 'none'));
     }
 
-    // The delay viewers hear: the viewer's received loudness against the master's microphone, both sampled every 20 ms on
-    // this machine's clock (one browser), best-correlated lag over 0..2 s. It is the avatar delay + the audio lag + WebRTC.
-    // Over the last 6 s: the delay may have changed earlier in the measurement.
-    const heard = v.samples.filter(s => s.t >= Date.now() - 6000);
-    if (heard.length > 100 && mic.length > 100) {
-      const micAt = [], heardAt = [];
-      let mi = 0;
-      for (const s of heard) {
-        while (mi + 1 < mic.length && Math.abs(mic[mi + 1].t - s.t) <= Math.abs(mic[mi].t - s.t)) mi++;
-        micAt.push(mic[mi].rms); heardAt.push(s.rms);
-      }
-      let best = { lag: 0, r: -2 };
-      for (let lag = 0; lag <= 100; lag++) {
-        const r = bestLag(micAt.slice(0, micAt.length - lag), heardAt.slice(lag), 0).r;
-        if (r > best.r) best = { lag, r };
-      }
-      result.viewerVoiceDelayMs = { ms: best.lag * 20, correlation: +best.r.toFixed(3), avatarDelayMs: Math.round(m.delayMs), audioLagMs: m.audioLagMs, overLastMs: 6000 };
-      log(`viewers hear the voice ${best.lag * 20} ms after it was spoken (r ${best.r.toFixed(3)}; avatar delay ${Math.round(m.delayMs)} ms + audio lag ${m.audioLagMs} ms + WebRTC)`);
+    // The delay viewers hear, two ways. By correlation: the viewer's received loudness against the master's microphone,
+    // both sampled about every 20 ms on this machine's clock (one browser), the best-correlated lag over 0..2 s. By the
+    // statistics: the master's delay line + the sender-to-playout lag of the viewer's audio receiver (timelineRows).
+    // Both over the last 6 s (the delay may have changed earlier in the measurement), and the correlation also in 4-s
+    // windows every 2 s, with the receive statistics of each 500 ms, so that a change shows when and where it happened.
+    const rows = timelineRows(timeline, measureStart);
+    const last6 = rows.filter(r => r.t >= (measureEnd - measureStart) / 1000 - 6);
+    const heardStats = last6.map(r => r.heardFromStatsMs).filter(x => x !== null);
+    const heardBuffers = last6.map(r => r.heardFromBuffersMs).filter(x => x !== null);
+    const heard = heardLag(mic, v.samples, measureEnd - 6000, measureEnd);
+    if (heard) {
+      result.viewerVoiceDelayMs = { ms: heard.ms, correlation: heard.correlation, avatarDelayMs: Math.round(m.delayMs), audioLagMs: m.audioLagMs, overLastMs: 6000,
+        fromStatsMs: heardStats.length ? Math.round(mean(heardStats)) : null, fromBuffersMs: heardBuffers.length ? Math.round(mean(heardBuffers)) : null };
+      log(`viewers hear the voice ${heard.ms} ms after it was spoken (r ${heard.correlation}; avatar delay ${Math.round(m.delayMs)} ms + audio lag ${m.audioLagMs} ms + WebRTC); ` +
+        `from the statistics ${result.viewerVoiceDelayMs.fromStatsMs} ms (delay line + sender-to-playout lag), ` +
+        `${result.viewerVoiceDelayMs.fromBuffersMs} ms (delay line + jitter buffer + playout)`);
+    }
+    result.heardWindows = [];
+    for (let from = measureStart; from + 4000 <= measureEnd; from += 2000) {
+      const w = heardLag(mic, v.samples, from, from + 4000);
+      if (w) result.heardWindows.push({ t: +((from - measureStart) / 1000).toFixed(1), ms: w.ms, r: w.correlation, samples: w.samples });
+    }
+    result.timeline = rows;
+    if (stallMs > 0) checkRecovery(result, rows, timeline, failures);
+    // The raw series behind these figures, for a second look at a run that failed its bar.
+    const data = path.join(outDir, 'meeting-e2e-data.json');
+    fs.writeFileSync(data, JSON.stringify({ measureStart, measureEnd, mic, heard: v.samples, rendered: m.samples, timeline, voiceDelayChanges: m.voiceDelay.changes }));
+    result.data = data;
+    const last = timeline[timeline.length - 1];
+    result.audioContexts = { master: last?.m.context, viewerMeasure: last?.v.measureContext };
+    log('heard delay by correlation in 4-s windows (t s: ms r): ' + result.heardWindows.map(w => `${w.t}: ${w.ms} ${w.r}`).join(', '));
+    log('timeline (ms; a = viewer audio per sample, v = video per frame; held/target/min: jitter buffer; playLag: sender capture -> viewer playout):');
+    log(' t     D line aHeld aTgt aMin vHeld vTgt vMin vDec pgA  pgV  plyOut conc ins  rem  aLag vLag heard bufs renewals');
+    const cell = (x, w) => String(x ?? '-').padStart(w);
+    for (const r of rows) {
+      log([cell(r.t, 4), cell(r.D, 5), cell(r.lineMs, 4), cell(r.aHeld, 5), cell(r.aTarget, 4), cell(r.aMin, 4), cell(r.vHeld, 5), cell(r.vTarget, 4), cell(r.vMin, 4),
+        cell(r.vDecode, 4), cell(r.pageTargetA, 4), cell(r.pageTargetV, 4), cell(r.playoutMs, 6), cell(r.concealedMs, 4), cell(r.insertedMs, 4), cell(r.removedMs, 4),
+        cell(r.audioPlayLagMs, 4), cell(r.videoPlayLagMs, 4), cell(r.heardFromStatsMs, 5), cell(r.heardFromBuffersMs, 4), cell(r.renewals, 3)].join(' '));
     }
 
     // Lip sync as the viewer sees it: received audio loudness vs received mouth opening, sampled together every 20 ms.

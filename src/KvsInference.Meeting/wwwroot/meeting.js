@@ -384,6 +384,7 @@
     microphone.bus.connect(delay);
     const out = ctx.createMediaStreamDestination();
     delay.connect(out);
+    state.voiceLine = { ctx, delay }; // for diagnostics and the browser test: the delay line's actual value, the context's latency
     // A rise is glided (a late record must not wait); a lowering comes only across silence (voice-delay.js), where
     // jumping the delay line's read position skips silence and is not heard.
     const setDelay = (ms, overSilence) => {
@@ -573,7 +574,22 @@
 
   function masterMessage(sig, outStream, type, payload, viewerId, iceServers) {
     let peer = state.peers.get(viewerId);
-    if (type === 'SDP_OFFER') {
+    if (type === 'SDP_OFFER' && peer && sameIceSession(peer.pc, payload)) {
+      // The viewer renewed its audio receiver (renewAudio) on this connection: the new audio m-line gets the voice.
+      const pc = peer.pc;
+      peer.chain = peer.chain.then(async () => {
+        await pc.setRemoteDescription(payload);
+        const voice = outStream.getAudioTracks()[0];
+        for (const t of pc.getTransceivers()) {
+          if (t.stopped || t.sender.track || t.receiver.track.kind !== 'audio' || t.currentDirection !== null) continue;
+          await t.sender.replaceTrack(voice);
+          t.sender.setStreams(outStream); // the same stream as the video: the viewer's element keeps playing it
+          t.direction = 'sendonly';
+        }
+        await pc.setLocalDescription(await pc.createAnswer());
+        sig.send('SDP_ANSWER', pc.localDescription.toJSON(), viewerId);
+      });
+    } else if (type === 'SDP_OFFER') {
       if (peer) peer.pc.close();
       const pc = new RTCPeerConnection({ iceServers });
       // Every step of one viewer runs in order: candidates wait for the remote description.
@@ -600,6 +616,13 @@
       peer.chain = peer.chain.then(() => peer.pc.addIceCandidate(payload));
     }
     if (peer) peer.chain = peer.chain.catch(e => state.stats.signalingErrors.push({ viewerId, error: String(e) }));
+  }
+
+  // An offer with the ICE credentials of the connection's current remote description renegotiates that connection; a new
+  // connection (a viewer that reconnected) comes with new ones.
+  function sameIceSession(pc, offer) {
+    const ufrag = sdp => (/a=ice-ufrag:(\S+)/.exec(sdp || '') || [])[1];
+    return pc.connectionState === 'connected' && !!pc.remoteDescription && ufrag(offer.sdp) === ufrag(pc.remoteDescription.sdp);
   }
 
   // AWS mode: presigned signaling URLs and ICE servers from the peer service (POST .../connection with the meeting token).
@@ -808,15 +831,23 @@
   async function offer(iceServers) {
     if (state.pc) { state.pc.close(); state.reconnects.peer++; }
     const pc = state.pc = new RTCPeerConnection({ iceServers });
-    pc.addTransceiver('audio', { direction: 'recvonly' });
+    // Video first: the first m-line carries the bundled transport (BUNDLE's tag), and a renewed audio receiver
+    // (renewAudio) stops its m-line, which must not be that one (media then stalled for seconds while it moved).
     pc.addTransceiver('video', { direction: 'recvonly' });
+    pc.addTransceiver('audio', { direction: 'recvonly' });
     const remote = $('remote');
-    let measuring = false;
+    let measure = null;
     pc.ontrack = e => {
       if (pc !== state.pc) return;
-      remote.srcObject = e.streams[0];
-      remote.play().catch(err => state.stats.signalingErrors.push({ error: 'play: ' + err }));
-      if (!measuring && e.streams[0].getAudioTracks().length > 0) { measuring = true; measureViewer(e.streams[0], remote, pc); }
+      // A renewed audio receiver (renewAudio) joins the stream the element already plays: reassigning it would reload
+      // the element and blank the video.
+      if (remote.srcObject !== e.streams[0]) {
+        remote.srcObject = e.streams[0];
+        remote.play().catch(err => state.stats.signalingErrors.push({ error: 'play: ' + err }));
+      }
+      if (e.track.kind !== 'audio') return;
+      if (measure) measure(e.track);
+      else measure = measureViewer(e.track, remote, pc);
     };
     pc.onicecandidate = e => { if (e.candidate) state.signaling.send('ICE_CANDIDATE', e.candidate.toJSON()); };
     let disconnectedTimer = null;
@@ -907,6 +938,41 @@
   // A receiver's need is what its jitter buffer held minus what was added on purpose (by our target or by Chromium's
   // sync: jitterBufferTargetDelay - jitterBufferMinimumDelay), else the two would feed each other and only ever grow.
   // ?sync=off on the viewer's link measures without setting anything, for comparison.
+  // The receiver of a kind that carries media: a renewed audio receiver leaves a stopped transceiver behind.
+  const liveReceiver = (pc, kind) => pc.getTransceivers().find(t => !t.stopped && t.currentDirection !== 'stopped' && t.receiver.track.kind === kind)?.receiver;
+  // inbound-rtp of the live audio and video receivers, by kind.
+  async function receiverStats(pc) {
+    const out = {};
+    for (const kind of ['audio', 'video']) {
+      const receiver = liveReceiver(pc, kind);
+      if (receiver) (await receiver.getStats()).forEach(s => { if (s.type === 'inbound-rtp') out[kind] = s; });
+    }
+    return out;
+  }
+
+  // A fresh audio receiver on the same connection: the viewer stops its audio transceiver and offers a new one; the
+  // master answers on the same connection (masterMessage), so the video goes on undisturbed. The new receiver's NetEq
+  // starts at its start delay (80 ms) with an empty history.
+  async function renewAudio(pc) {
+    const old = pc.getTransceivers().find(t => !t.stopped && t.receiver.track.kind === 'audio');
+    if (!old || pc.signalingState !== 'stable' || !state.signaling.open) return false;
+    old.stop();
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    await pc.setLocalDescription(await pc.createOffer());
+    return state.signaling.send('SDP_OFFER', pc.localDescription.toJSON());
+  }
+
+  // The viewer's audio buffer after a stall. When packets stop for longer than the buffer holds (a CPU stall of the
+  // machine or of either page), Chromium's audio jitter buffer (NetEq) raises its own target delay to the gap's length,
+  // and in the first minute of a connection (its histogram then weighs each new interval heavily) keeps it for the rest
+  // of the minute: measured 40 -> 240 ms after a 175 ms gap and 268 -> 520 ms after a 260 ms gap, the voice heard that
+  // much later for as long. jitterBufferTarget can only raise that target, never lower it. So when NetEq's own target
+  // (jitterBufferMinimumDelay: without our target and Chromium's A/V sync) stayed riseMs above the lowest this receiver
+  // had for heldIntervals seconds in a row, and the received voice has been silent for silenceMs, the audio receiver is
+  // renewed (renewAudio): the dropped buffer then holds silence, which nobody hears. At most once per everyMs, so that
+  // a machine that keeps stalling is not renewed in a loop. ?renew=off on the viewer's link keeps the receiver.
+  const RENEW = { riseMs: 80, heldIntervals: 3, silenceMs: 400, silenceRms: 0.004, everyMs: 10000 };
+
   const SYNC = { intervalMs: 1000, engageMs: 20, stepMs: 10, releaseIntervals: { audio: 5, video: 2 }, maxMs: 1000, maxHistory: 600 };
   function alignReceivers(pc) {
     const proto = RTCRtpReceiver.prototype;
@@ -921,8 +987,30 @@
       playoutSkewMs: null,
     };
     const lower = { audio: [], video: [] }; // wanted targets below the current one, one per interval, for the release
+    // renewAudio's bookkeeping: NetEq's own target over this receiver's life, intervals in a row above its lowest.
+    const renew = sync.renew = { enabled: params.get('renew') !== 'off', receiver: null, lowestMs: null, above: 0, lastMs: 0, count: 0, log: [] };
+    const watchAudio = (ownMs, receiverId) => {
+      if (ownMs === null || !renew.enabled) return;
+      if (renew.receiver !== receiverId) Object.assign(renew, { receiver: receiverId, lowestMs: ownMs, above: 0 });
+      renew.lowestMs = Math.min(renew.lowestMs, ownMs);
+      renew.above = ownMs >= renew.lowestMs + RENEW.riseMs ? renew.above + 1 : 0;
+      const now = Date.now();
+      const heard = state.samples.filter(x => x.t >= now - RENEW.silenceMs);
+      const silent = heard.length >= RENEW.silenceMs / 40 && heard.every(x => x.rms < RENEW.silenceRms);
+      if (renew.above < RENEW.heldIntervals || !silent || now - renew.lastMs < RENEW.everyMs) return;
+      renew.lastMs = now;
+      renew.count++;
+      renew.log.push({ t: now, ownMs: Math.round(ownMs), lowestMs: Math.round(renew.lowestMs) });
+      renewAudio(pc).then(sent => {
+        if (!sent) return;
+        // The new receiver has no target of ours; the video, held to the old audio's delay, is let go at once.
+        sync.targetAudioMs = null;
+        lower.audio = []; lower.video = [];
+        if (sync.enabled) set('video', null);
+      }).catch(e => { if (sync.errors.length < 10) sync.errors.push('renew audio: ' + e); });
+    };
     const set = (kind, ms) => {
-      const receiver = pc.getReceivers().find(r => r.track.kind === kind);
+      const receiver = liveReceiver(pc, kind);
       try {
         if (api === 'jitterBufferTarget') receiver.jitterBufferTarget = ms;
         else receiver.playoutDelayHint = ms === null ? null : ms / 1000;
@@ -935,11 +1023,11 @@
     let last = null;
     const timer = setInterval(async () => {
       if (pc !== state.pc || pc.signalingState === 'closed') { clearInterval(timer); return; } // replaced after a lost connection, or left
-      const now = {};
-      (await pc.getStats()).forEach(s => { if (s.type === 'inbound-rtp' && (s.kind === 'audio' || s.kind === 'video')) now[s.kind] = s; });
+      const now = await receiverStats(pc);
       const prev = last;
       if (now.audio && now.video) last = now;
-      if (!prev || !now.audio || !now.video) return;
+      // Across a renewed audio receiver the counters start again: no interval to compare.
+      if (!prev || !now.audio || !now.video || prev.audio.id !== now.audio.id) return;
       // Per-unit means over the interval: audio per sample, video per frame.
       const perUnit = (kind, field, count) => {
         const n = now[kind][count] - prev[kind][count];
@@ -960,6 +1048,7 @@
       sync.videoNeedMs = need('video') + decodeMs;
       const played = kind => now[kind].estimatedPlayoutTimestamp;
       sync.playoutSkewMs = played('audio') && played('video') ? played('audio') - played('video') : null;
+      watchAudio(perUnit('audio', 'jitterBufferMinimumDelay', 'jitterBufferEmittedCount'), now.audio.id);
       if (sync.enabled) {
         const slowest = Math.min(SYNC.maxMs, Math.max(sync.audioNeedMs, sync.videoNeedMs));
         adjust('audio', slowest - sync.audioNeedMs, slowest);
@@ -1002,13 +1091,20 @@
   }
 
   // What the viewer gets, sampled together every 20 ms: the loudness of the received audio and how open the received
-  // avatar's mouth is (dark mouth-interior pixels in the mouth region), for lip-sync measurement.
-  function measureViewer(stream, video, pc) {
-    const ctx = new AudioContext();
+  // avatar's mouth is (dark mouth-interior pixels in the mouth region), for lip-sync measurement. Returns a function that
+  // moves the loudness to another audio track (a renewed receiver's).
+  function measureViewer(track, video, pc) {
+    const ctx = state.measureContext = new AudioContext();
     ctx.resume();
     const analyser = ctx.createAnalyser();
     analyser.fftSize = 1024;
-    ctx.createMediaStreamSource(stream).connect(analyser);
+    let source = null;
+    const listen = t => {
+      if (source) source.disconnect();
+      source = ctx.createMediaStreamSource(new MediaStream([t]));
+      source.connect(analyser);
+    };
+    listen(track);
     const buffer = new Float32Array(analyser.fftSize);
     const grab = document.createElement('canvas');
     grab.width = 640; grab.height = 480;
@@ -1024,6 +1120,7 @@
       }
       push(state.samples, { t: Date.now(), rms: rms(analyser, buffer), mouth });
     }, 20);
+    return listen;
   }
 
   // ------------------------------------------------------------------ start

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using KvsInference.TestSupport;
@@ -23,7 +24,16 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
     [Fact]
     public Task MasterAndViewer_3dAvatar_ViewerSeesItInSync() => RunAsync("3d");
 
-    private async Task RunAsync(string avatar)
+    /// <summary>
+    /// Chromium's network service stops for 500 ms 2 s into the measurement (as a starved network thread of a loaded
+    /// machine): the viewer's audio runs dry, its jitter buffer (NetEq) raises its own target delay and would keep it,
+    /// so the viewer page renews its audio receiver in the next pause of the voice; the new receiver's own target is
+    /// below the one it replaced, the video goes on, and lip sync stays inside BT.1359. docs/meeting.md has the figures.
+    /// </summary>
+    [Fact]
+    public Task MasterAndViewer_NetworkStall_ViewerRenewsItsAudioReceiver() => RunAsync("2d", measureSeconds: 18, stallMs: 500);
+
+    private async Task RunAsync(string avatar, int measureSeconds = 12, int stallMs = 0)
     {
         var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
         Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "playwright-core")), $"run `npm ci` in {toolDir} (scripts/setup does it)");
@@ -45,11 +55,15 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
 
         var artifacts = Path.Combine(TestPaths.Scratch, "meeting");
         var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "meeting-e2e.js", page, wav, artifacts, "12", avatar }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "meeting-e2e.js", page, wav, artifacts, measureSeconds.ToString(CultureInfo.InvariantCulture), avatar, stallMs.ToString(CultureInfo.InvariantCulture) })
+        {
+            psi.ArgumentList.Add(a);
+        }
         using var node = Process.Start(psi)!;
         var stdout = node.StandardOutput.ReadToEndAsync();
         var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(80));
+        var limit = TimeSpan.FromSeconds(68 + measureSeconds);
+        using var timeout = new CancellationTokenSource(limit);
         try
         {
             await node.WaitForExitAsync(timeout.Token);
@@ -57,7 +71,7 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
         catch (OperationCanceledException)
         {
             node.Kill(entireProcessTree: true);
-            throw new TimeoutException("meeting-e2e.js did not finish within 80 s:\n" + string.Join('\n', worker.Tail(20)));
+            throw new TimeoutException($"meeting-e2e.js did not finish within {limit.TotalSeconds} s:\n" + string.Join('\n', worker.Tail(20)));
         }
         var text = await stdout + await stderr;
         output.WriteLine(text);
