@@ -217,8 +217,9 @@ function timelineRows(snapshots, t0) {
   return rows;
 }
 
-// After a network stall: the viewer's audio ran dry (concealment), NetEq raised its own target, and the page renewed the
-// audio receiver (unless ?renew=off), whose own target is then below the one it replaced, while the video went on.
+// After a network stall the viewer's audio ran dry (concealment) and NetEq raised its own target. By the end of the
+// measurement that target must be back within 80 ms (the page's riseMs) of where it was before the stall: by itself, or
+// because the page renewed the audio receiver (unless ?renew=off), and then the video went on after the renewal.
 function checkRecovery(result, rows, snapshots, failures) {
   const after = rows.filter(r => r.t >= 2);
   const concealed = after.reduce((sum, r) => sum + (r.concealedMs ?? 0), 0);
@@ -232,12 +233,8 @@ function checkRecovery(result, rows, snapshots, failures) {
   result.recovery = { concealedMs: concealed, ownTargetBeforeMs: lowest, ownTargetPeakMs: highest, ownTargetLastMs: last?.aMin ?? null, renewals: renew?.count ?? 0, framesAfterRenewal };
   log('after the stall: ' + JSON.stringify(result.recovery));
   if (!(concealed > 0)) failures.push(`the stall did not starve the viewer's audio (no concealment after it): ${JSON.stringify(result.recovery)}`);
-  else if (!(highest >= lowest + 80)) failures.push(`the stall did not raise NetEq's own target (lowest ${lowest} ms, then at most ${highest} ms): nothing to recover from`);
-  else if (renew?.enabled) {
-    if (!(renew.count > 0)) failures.push(`NetEq's own target rose from ${lowest} to ${highest} ms and the viewer did not renew its audio receiver`);
-    else if (!(last && last.aMin < renew.log[renew.log.length - 1].ownMs)) failures.push(`the renewed audio receiver's own target (${last?.aMin} ms) is not below the one it replaced (${renew.log[renew.log.length - 1].ownMs} ms)`);
-    else if (!(framesAfterRenewal > 0)) failures.push('the viewer received no video frames after renewing its audio receiver');
-  }
+  if (!(last && last.aMin < lowest + 80)) failures.push(`NetEq's own target is still raised at the end (${JSON.stringify(result.recovery)}, renewal ${renew?.enabled ? 'on' : 'off'})`);
+  if (renewedAt !== null && !(framesAfterRenewal > 0)) failures.push('the viewer received no video frames after renewing its audio receiver');
 }
 
 async function main() {

@@ -963,15 +963,16 @@
   }
 
   // The viewer's audio buffer after a stall. When packets stop for longer than the buffer holds (a CPU stall of the
-  // machine or of either page), Chromium's audio jitter buffer (NetEq) raises its own target delay to the gap's length,
-  // and in the first minute of a connection (its histogram then weighs each new interval heavily) keeps it for the rest
-  // of the minute: measured 40 -> 240 ms after a 175 ms gap and 268 -> 520 ms after a 260 ms gap, the voice heard that
-  // much later for as long. jitterBufferTarget can only raise that target, never lower it. So when NetEq's own target
+  // machine or of either page), Chromium's audio jitter buffer (NetEq) raises its own target delay to the gap's length.
+  // In the first minute of a connection its delay histogram weighs each new 500 ms interval heavily, so one gap keeps
+  // the target up for seconds to tens of seconds: measured 40 -> 240 ms after a 175 ms gap and 268 -> 520 ms after a
+  // 260 ms gap, held to the end of the test (6-8 s), 80 -> 520 ms for 5 s after a 500 ms network stall; the voice is
+  // heard that much later for as long. jitterBufferTarget can only raise that target, never lower it. So when NetEq's own target
   // (jitterBufferMinimumDelay: without our target and Chromium's A/V sync) stayed riseMs above the lowest this receiver
   // had for heldIntervals seconds in a row, and the received voice has been silent for silenceMs, the audio receiver is
   // renewed (renewAudio): the dropped buffer then holds silence, which nobody hears. At most once per everyMs, so that
   // a machine that keeps stalling is not renewed in a loop. ?renew=off on the viewer's link keeps the receiver.
-  const RENEW = { riseMs: 80, heldIntervals: 3, silenceMs: 400, silenceRms: 0.004, everyMs: 10000 };
+  const RENEW = { riseMs: 80, heldIntervals: 2, silenceMs: 300, silenceRms: 0.004, everyMs: 10000 };
 
   const SYNC = { intervalMs: 1000, engageMs: 20, stepMs: 10, releaseIntervals: { audio: 5, video: 2 }, maxMs: 1000, maxHistory: 600 };
   function alignReceivers(pc) {
