@@ -1,6 +1,7 @@
 // Checks the meeting page's choice of the avatar/voice delay (src/KvsInference.Meeting/wwwroot/voice-delay.js)
 // from injected record latencies and microphone levels, on a simulated clock: it follows p95 + margin, rises at once
-// for a late record, and falls only after the target stayed lower for a while and only across silence.
+// for a late record, and falls only after the target stayed lower for a while and only across silence (in steps when
+// the pauses are shorter than the fall).
 // Usage: node voice-delay.test.js [path of voice-delay.js]. Prints `RESULT {...}`; exits 0 when every check passed.
 'use strict';
 const assert = require('node:assert/strict');
@@ -98,6 +99,23 @@ check('after a slow spell the delay comes down again once the path is faster', (
   assert.equal(d.delayMs, 520);
   simulate(d, { fromMs: 10000, toMs: 40000, latencyAt: latency, speaking: talk, levels });
   assert.equal(d.delayMs, 240);
+});
+
+check('a fall longer than the pauses comes in steps, each across silence', () => {
+  const d = new VoiceDelay();
+  const levels = [];
+  // 10 s slow (900-980 ms), then fast (120-200 ms); speech 2 s, pause 0.5 s: no pause is as long as the whole fall.
+  const latency = t => t < 10000 ? 900 + ((t * 7919) % 81) : spread(t);
+  const chat = t => (t % 2500) < 2000;
+  const trace = simulate(d, { fromMs: 0, toMs: 45000, latencyAt: latency, speaking: chat, levels });
+  const lowers = trace.filter(x => x.why === 'lower');
+  assert.equal(d.delayMs, 240, JSON.stringify(trace));
+  assert.ok(lowers.length >= 3, JSON.stringify(trace));
+  for (const x of lowers) {
+    const before = trace.filter(y => y.t < x.t).map(y => y.delayMs).pop();
+    assert.ok(before - x.delayMs <= 500, `a step of ${before - x.delayMs} ms in a 500 ms pause`);
+    for (let s = x.t - before; s <= x.t - x.delayMs; s += 20) assert.ok(!chat(s), `lowered at ${x.t} across speech at ${s}`);
+  }
 });
 
 check('the first records of a meeting (the worker catching up) do not raise it', () => {

@@ -9,7 +9,9 @@
 //   with audio sent before it began reading the new stream (up to a fragment, ~1 s), which says nothing about the path;
 // - lowered only after the target stayed below D for a while, and only when what the lowering drops from the voice
 //   is silence: shortening the voice's delay line by X ms skips the X ms of voice it held, which is inaudible only if
-//   the microphone was silent then. So viewers never hear a cut, and the delay shrinks in the pauses of speech.
+//   the microphone was silent then. So viewers never hear a cut, and the delay shrinks in the pauses of speech: in a
+//   pause shorter than the whole fall, by as much as the pause allows (a long fall then takes several pauses instead of
+//   waiting for one as long as itself).
 // Plain logic without the DOM, so that node can test it (tools/node-tests/voice-delay.test.js).
 'use strict';
 (function (global) {
@@ -96,27 +98,42 @@
     if (target === null || target > this.delayMs - this.o.hysteresisMs) { this.belowSince = null; return null; }
     if (this.belowSince === null) this.belowSince = now;
     if (now - this.belowSince < this.o.lowerAfterMs) return null;
-    // Lowering from D to target drops the voice spoken in (now - D, now - target]: it must all have been silence.
-    if (!this.silent(micLevels, now - this.delayMs - this.o.silenceGuardMs, now - target + this.o.silenceGuardMs)) return null;
-    this.delayMs = target;
+    // Lowering from D to D' drops the voice spoken in (now - D, now - D']: it must all have been silence. D' is the
+    // target, or as near to it as the silence that began before now - D reaches.
+    const until = this.silentUntil(micLevels, now - this.delayMs - this.o.silenceGuardMs);
+    if (until === null) return null;
+    const next = Math.max(target, Math.ceil((now - until + this.o.silenceGuardMs) / 10) * 10);
+    if (next > this.delayMs - this.o.hysteresisMs) return null;
+    this.delayMs = next;
     this.belowSince = null;
     this.lowerings++;
-    this.record({ t: now, delayMs: target, p95Ms: this.p95() });
-    return target;
+    this.record({ t: now, delayMs: next, p95Ms: this.p95() });
+    return next;
   };
 
   // Whether the microphone was silent over [from, to]: levels (sampled every ~20 ms, later when the page is starved of
   // CPU) cover the span without a gap of more than 200 ms, and none is at or above the silence threshold.
   VoiceDelay.prototype.silent = function (micLevels, from, to) {
+    const until = this.silentUntil(micLevels, from);
+    return until !== null && until >= to;
+  };
+
+  // The latest `to` for which silent(micLevels, from, to) holds, or null when not even from itself is covered: the
+  // levels from from - 100 on must start by from + 100 and run quiet without a gap of more than 200 ms; `to` stays
+  // 100 ms before the first loud level and within 100 ms after the last quiet one.
+  VoiceDelay.prototype.silentUntil = function (micLevels, from) {
     let first = null, last = null;
     for (const level of micLevels) {
-      if (level.t < from - 100 || level.t > to + 100) continue;
-      if (level.rms >= this.o.silenceRms) return false;
-      if (last !== null && level.t - last > 200) return false;
-      if (first === null) first = level.t;
+      if (level.t < from - 100) continue;
+      if (first === null) {
+        if (level.t > from + 100) return null;
+        first = level.t;
+      }
+      if (level.rms >= this.o.silenceRms) return last === null || level.t - 100 <= from ? null : Math.min(last + 100, level.t - 101);
+      if (last !== null && level.t - last > 200) break;
       last = level.t;
     }
-    return first !== null && first <= from + 100 && last >= to - 100;
+    return last === null ? null : last + 100;
   };
 
   VoiceDelay.DEFAULTS = DEFAULTS;
