@@ -1,9 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using KvsInference.Validation;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace KvsInference.Meeting;
 

@@ -6,9 +6,6 @@ using System.Text;
 using System.Text.Json;
 using KvsInference.LocalKvs.Signaling;
 using KvsInference.LocalKvs.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

@@ -6,9 +6,6 @@ using KvsInference.Aws.KinesisVideo;
 using KvsInference.LocalKvs.Storage;
 using KvsInference.LocalKvs.Signaling;
 using KvsInference.Sinks;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

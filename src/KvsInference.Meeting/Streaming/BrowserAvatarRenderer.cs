@@ -8,9 +8,7 @@ using KvsInference.Hosting;
 using KvsInference.Inference;
 using KvsInference.Meeting;
 using KvsInference.Validation;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
