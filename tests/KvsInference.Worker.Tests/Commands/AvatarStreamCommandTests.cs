@@ -12,6 +12,7 @@ using Xunit.Abstractions;
 namespace KvsInference.Tests.Commands;
 
 /// <summary>`avatar-stream --follow` as a separate process beside a running local worker: records from the worker's file, speech from its store.</summary>
+[Collection(RealTimeBrowserCollection.Name)]
 public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
 {
     [Fact]

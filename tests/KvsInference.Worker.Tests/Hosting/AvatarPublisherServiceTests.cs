@@ -12,6 +12,7 @@ namespace KvsInference.Tests.Hosting;
 /// The live avatar pushed by the worker itself (KVSI:Avatar:Rtmp): the worker in local mode plays the sample speech into
 /// its demo stream, infers it, and pushes the avatar of that stream with its speech to a local nginx-rtmp server.
 /// </summary>
+[Collection(RealTimeBrowserCollection.Name)]
 public sealed partial class AvatarPublisherServiceTests(ITestOutputHelper output)
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace KvsInference.Tests.Meeting;
 /// Debian's headless Chromium driven by tools/node-tests/meeting-e2e.js with espeak-ng speech as the master's
 /// microphone, a viewer joining over our signaling.
 /// </summary>
+[Collection(RealTimeBrowserCollection.Name)]
 public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
 {
     /// <summary>The browser has no WebGL: the page draws the 2D face (and says why), in sync for the viewer.</summary>
