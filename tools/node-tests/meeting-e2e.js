@@ -449,7 +449,10 @@ async function main() {
       log(`viewer lip-sync offset ${best.lag * 20} ms (r ${best.r.toFixed(3)}; positive: audio ahead of the mouth)`);
       // ITU-R BT.1359: sound at most 45 ms before the picture, at most 125 ms after it. Always judged: the page
       // compensates the receive-side buffering (viewerBuffers says by how much).
-      if (!(best.r > 0.4)) failures.push(`received audio and mouth do not correlate (r ${best.r.toFixed(3)})`);
+      // With a deliberate stall (the stall test) the voice and mouth are cut for its length and the buffers refill after
+      // it, so a weak correlation over the window is reported, not failed; that test judges the recovery instead.
+      if (!(best.r > 0.4) && stallMs > 0) log(`received audio and mouth correlate weakly across the stall (r ${best.r.toFixed(3)})`);
+      else if (!(best.r > 0.4)) failures.push(`received audio and mouth do not correlate (r ${best.r.toFixed(3)})`);
       else if (best.lag * 20 > 45 || best.lag * 20 < -125) {
         failures.push(`lip-sync offset ${best.lag * 20} ms is outside -125..+45 ms (positive: audio ahead); viewer buffers ${JSON.stringify(b)}`);
       }
