@@ -1,10 +1,7 @@
 using KvsInference.Kvs;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace KvsInference.LocalKvs.Storage;
 
