@@ -10,6 +10,7 @@ internal sealed partial class PutMediaIngest
 {
     private void StartFragment(long dataOffset, long elementOffset)
     {
+        CheckNotNested("Cluster", elementOffset);
         if (_ebmlBytes is null || _infoBytes is null || _tracksBytes is null)
         {
             throw new PutMediaException(PutMediaErrorIds.InvalidMkvData,
@@ -26,7 +27,7 @@ internal sealed partial class PutMediaIngest
         // An 8-byte size, patched when the Cluster ends (the upload's may be unknown).
         file.Write([0x01, 0, 0, 0, 0, 0, 0, 0]);
         _fragment = new OpenFragment(path, file, clusterOffset, dataOffset, _store.NextServerTimestamp(_stream));
-        BeginCapture(file, dataOffset);
+        BeginCapture(file, dataOffset, "Cluster");
     }
 
     private void OnClusterTimestamp(OpenFragment fragment, ulong timestamp)
@@ -175,14 +176,28 @@ internal sealed partial class PutMediaIngest
     private void BeginHeaderCapture(string element, ref MkvReader reader)
     {
         long total = reader.DataOffset - reader.ElementOffset + reader.ElementSize;
+        CheckNotNested(element, reader.ElementOffset);
         if (reader.ElementSize < 0 || total > _options.MaxHeaderElementSizeBytes) throw HeaderElementTooLarge(element + " element", reader.ElementOffset);
-        BeginCapture(new MemoryStream(), reader.ElementOffset);
+        BeginCapture(new MemoryStream(), reader.ElementOffset, element);
     }
 
-    private void BeginCapture(Stream target, long from)
+    /// <summary>
+    /// The EBML header, Info, Tracks and each Cluster are copied as they are read, one at a time; a damaged size can put
+    /// one inside another (Tracks inside Info), which no producer sends, so the upload is refused.
+    /// </summary>
+    private void CheckNotNested(string element, long offset)
+    {
+        if (_captureTarget is null) return;
+        throw new PutMediaException(PutMediaErrorIds.InvalidMkvData,
+            $"The {element} element at offset {offset} is inside the {_captureElement} element (check that element's size); " +
+            "the EBML header, Info, Tracks and Clusters may not contain one another.", _fragment?.TimecodeMs);
+    }
+
+    private void BeginCapture(Stream target, long from, string element)
     {
         _captureTarget = target;
         _captureFrom = from;
+        _captureElement = element;
     }
 
     private byte[] EndCapture(long upTo)

@@ -33,6 +33,7 @@ internal sealed partial class PutMediaIngest
     // Raw capture of a byte range that may span several reads.
     private Stream? _captureTarget;
     private long _captureFrom;
+    private string? _captureElement;
 
     private byte[]? _ebmlBytes;
     private byte[]? _infoBytes;

@@ -1,5 +1,6 @@
 using KvsInference.Kvs;
 using KvsInference.LocalKvs.Storage;
+using KvsInference.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace KvsInference.Tests.Storage;
@@ -55,6 +56,40 @@ public sealed class MediaStoreTests
         await Assert.ThrowsAsync<KvsServiceException>(() => store.PutMediaAsync("relative", null, new MemoryStream(), FragmentTimecodeType.Relative, null));
         KvsServiceException missing = await Assert.ThrowsAsync<KvsServiceException>(() => store.PutMediaAsync("nope", null, new MemoryStream()));
         Assert.Equal(KvsErrorTypes.ResourceNotFound, missing.ErrorType);
+    }
+
+    public static TheoryData<string, string> NestedHeaders => new()
+    {
+        // Found by fuzz-putmedia: a damaged Info size swallowed the Tracks element, and the ingest crashed.
+        { "tracks-in-info", "The Tracks element at offset" },
+        { "info-in-ebml-header", "The Info element at offset" },
+        { "cluster-in-tracks", "The Cluster element at offset" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NestedHeaders))]
+    public async Task PutMediaAsync_HeaderElementInsideAnother_ErrorAckNamingBoth(string shape, string expected)
+    {
+        string directory = Directory.CreateTempSubdirectory("kvsi-store-").FullName;
+        using var store = new LocalKvs.Storage.MediaStore(new MediaStoreOptions { DataDirectory = directory });
+        store.CreateStream("nested", 24);
+        byte[] info = Ebml.Master(0x1549A966, Ebml.UInt(0x2AD7B1, 1_000_000));
+        byte[] cluster = Ebml.Master(0x1F43B675, Ebml.UInt(0xE7, 0), Ebml.SimpleBlock(1, 0, Ebml.Payload(1, 60)));
+        byte[] media = shape switch
+        {
+            "tracks-in-info" => Ebml.Concat(Ebml.Header(), Ebml.MasterUnknownSize(0x18538067,
+                Ebml.Master(0x1549A966, Ebml.UInt(0x2AD7B1, 1_000_000), Ebml.OpusTracks()), cluster)),
+            "info-in-ebml-header" => Ebml.Concat(Ebml.Master(0x1A45DFA3, Ebml.String(0x4282, "webm"), info), Ebml.MasterUnknownSize(0x18538067, Ebml.OpusTracks(), cluster)),
+            _ => Ebml.Concat(Ebml.Header(), Ebml.MasterUnknownSize(0x18538067, info, Ebml.Master(0x1654AE6B, cluster))),
+        };
+
+        IReadOnlyList<PutMediaAck> acks = await store.PutMediaAsync("nested", null, new MemoryStream(media));
+
+        Assert.Equal(PutMediaAckEventType.Error, acks[^1].EventType);
+        Assert.Equal(4006, acks[^1].ErrorId);
+        Assert.Contains(expected, acks[^1].Message);
+        Assert.Contains("is inside the", acks[^1].Message);
+        Assert.Empty(store.ListFragments("nested"));
     }
 
     [Fact]
