@@ -68,6 +68,10 @@ public sealed class LiveAvatarSource
     // What is kept behind the moment being drawn: records and audio of the past are never needed again.
     private const double KeepBehindMs = 1000;
 
+    // How far the frames may fall behind real time before the past ones are skipped: a second covers a slow draw or a
+    // stalled thread on a busy machine; more than that is a push that cannot keep up, which a live avatar must not hide.
+    private const double MaxBehindMs = 1000;
+
     private readonly RtmpPublisherOptions _publisher;
     private readonly LiveAvatarOptions _options;
     private readonly TimeProvider _time;
@@ -111,14 +115,21 @@ public sealed class LiveAvatarSource
     {
         ArgumentNullException.ThrowIfNull(records);
         var o = _publisher;
-        int samplesPerFrame = o.AudioSampleRate / o.FrameRate;
-        double frameMs = 1000.0 / o.FrameRate;
-        long? lastFrame = _options.Duration is { } d ? (long)Math.Ceiling(d.TotalSeconds * o.FrameRate) : null;
-
         // The renderer first: the 3D one takes seconds to start, and the feeds' first items tie the producer clock to ours.
         await using var renderer = _options.Avatar3d is { } avatar3d
             ? await BrowserAvatarRenderer.StartAsync(o.Width, o.Height, o.FrameRate, avatar3d, _logger, cancellationToken).ConfigureAwait(false)
             : (IAvatarFrameRenderer)new FaceFrameRenderer(new FaceRenderer(new FaceRendererOptions { Width = o.Width, Height = o.Height, FrameRate = o.FrameRate }));
+        await foreach (var frame in FramesAsync(records, audio, renderer, cancellationToken).ConfigureAwait(false)) yield return frame;
+    }
+
+    /// <summary>The frames drawn by <paramref name="renderer"/>, which the caller owns (tests give a slow one).</summary>
+    internal async IAsyncEnumerable<AvFrame> FramesAsync(IAsyncEnumerable<InferenceRecord> records, IAsyncEnumerable<TimedPcm>? audio,
+        IAvatarFrameRenderer renderer, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var o = _publisher;
+        int samplesPerFrame = o.AudioSampleRate / o.FrameRate;
+        double frameMs = 1000.0 / o.FrameRate;
+        long? lastFrame = _options.Duration is { } d ? (long)Math.Ceiling(d.TotalSeconds * o.FrameRate) : null;
         using var feeds = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var recordPump = Task.Run(() => PumpRecordsAsync(records, feeds.Token), CancellationToken.None);
         var audioPump = audio is null ? Task.CompletedTask : Task.Run(() => PumpAudioAsync(audio, feeds.Token), CancellationToken.None);
@@ -127,12 +138,30 @@ public sealed class LiveAvatarSource
         double startMs = NowMs();
         long anchorFrame = 0;
         double? anchorMs = null;
+        byte[]? lastRgba = null;
         try
         {
             for (long n = 0; lastFrame is not { } last || n < last; n++)
             {
                 var due = TimeSpan.FromMilliseconds(n * frameMs) - _time.GetElapsedTime(start);
                 if (due > TimeSpan.Zero) await Task.Delay(due, _time, cancellationToken).ConfigureAwait(false);
+                else if (-due.TotalMilliseconds > MaxBehindMs)
+                {
+                    // The output itself is held back (the publisher or the network): the frames that are past are
+                    // dropped with their audio, so the push stays live instead of drifting ever further behind.
+                    long now = (long)(_time.GetElapsedTime(start).TotalMilliseconds / frameMs);
+                    if (lastFrame is { } end) now = Math.Min(now, end - 1);
+                    if (now > n)
+                    {
+                        if (Stats.FramesSkipped == 0) _logger.LogWarning("live avatar: the push fell {Behind:F0} ms behind real time; skipping to live (frames and their audio are dropped)", -due.TotalMilliseconds);
+                        Stats.FramesSkippedBy(now - n);
+                        n = now;
+                    }
+                }
+                // A frame due more than one interval ago is shown with the last picture: a renderer slower than the
+                // frame rate (the 3D avatar in software WebGL on a busy machine) lowers the picture rate, never the
+                // audio's pace. The next picture is drawn on time, so no picture is ever more than one draw old.
+                bool repeat = lastRgba is not null && -due.TotalMilliseconds > frameMs;
                 cancellationToken.ThrowIfCancellationRequested();
                 if (recordPump.IsFaulted) await recordPump.ConfigureAwait(false);
                 if (audioPump.IsFaulted) await audioPump.ConfigureAwait(false);
@@ -168,11 +197,15 @@ public sealed class LiveAvatarSource
                 }
                 if (done) yield break;
 
-                Stats.FrameDrawn(face != VisemeTimeline.Rest);
-                // A fresh buffer per frame: the publisher keeps a frame's memory until ffmpeg has read it.
-                var rgba = new byte[o.FrameBytes];
-                await renderer.RenderAsync(face, n, rgba, cancellationToken).ConfigureAwait(false);
-                yield return AvFrame.Compose(rgba, mono, o);
+                Stats.FrameDrawn(face != VisemeTimeline.Rest, repeat);
+                if (!repeat)
+                {
+                    // A fresh buffer per drawn frame: the publisher keeps a frame's memory until ffmpeg has read it (a
+                    // repeated picture shares the buffer, which nobody writes again).
+                    lastRgba = new byte[o.FrameBytes];
+                    await renderer.RenderAsync(face, n, lastRgba, cancellationToken).ConfigureAwait(false);
+                }
+                yield return AvFrame.Compose(lastRgba!, mono, o);
             }
         }
         finally
@@ -238,6 +271,8 @@ public sealed class LiveAvatarStats
 {
     private long _frames;
     private long _speakingFrames;
+    private long _repeatedFrames;
+    private long _skippedFrames;
     private long _records;
     private long _lateRecords;
     private long _audioPieces;
@@ -253,6 +288,12 @@ public sealed class LiveAvatarStats
     /// <summary>Gets the frames whose face came from a record (the rest were drawn resting).</summary>
     public long FramesFromRecords => Interlocked.Read(ref _speakingFrames);
 
+    /// <summary>Gets the frames that showed the previous picture because drawing fell behind (the audio kept its pace).</summary>
+    public long FramesRepeated => Interlocked.Read(ref _repeatedFrames);
+
+    /// <summary>Gets the frames skipped, with their audio, because the output fell more than a second behind real time.</summary>
+    public long FramesSkipped => Interlocked.Read(ref _skippedFrames);
+
     /// <summary>Gets the records received (repeats not counted).</summary>
     public long Records => Interlocked.Read(ref _records);
 
@@ -265,11 +306,14 @@ public sealed class LiveAvatarStats
     /// <summary>Gets the audio pieces that arrived after their moment was played.</summary>
     public long LateAudioPieces => Interlocked.Read(ref _lateAudioPieces);
 
-    internal void FrameDrawn(bool fromRecord)
+    internal void FrameDrawn(bool fromRecord, bool repeated)
     {
         Interlocked.Increment(ref _frames);
         if (fromRecord) Interlocked.Increment(ref _speakingFrames);
+        if (repeated) Interlocked.Increment(ref _repeatedFrames);
     }
+
+    internal void FramesSkippedBy(long count) => Interlocked.Add(ref _skippedFrames, count);
 
     internal void RecordReceived() => Interlocked.Increment(ref _records);
 
@@ -302,5 +346,5 @@ public sealed class LiveAvatarStats
     public override string ToString() =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{Frames} frames ({FramesFromRecords} from records), {Records} records ({LateRecords} late), {AudioPieces} audio pieces ({LateAudioPieces} late), " +
-            $"record lag mean {MeanRecordLagMs:F0} ms, max {MaxRecordLagMs:F0} ms");
+            $"record lag mean {MeanRecordLagMs:F0} ms, max {MaxRecordLagMs:F0} ms; pictures repeated {FramesRepeated}, frames skipped {FramesSkipped}");
 }
