@@ -353,7 +353,7 @@ runBrowserTest({ outDir, wav, profile: 'meeting-e2e-', launch: { extraArgs: avat
     result.masterLipSync = { offsetMs: best.lag * 20, correlation: +best.r.toFixed(3), note: 'model + scheduling only; positive = mouth after audio' };
   }
 
-  // The viewer's receive-side buffers over the measurement, one entry a second (meeting.js alignReceivers): the skew
+  // The viewer's receive-side buffers over the measurement, one entry a second (receive-sync.js alignReceivers): the skew
   // before compensation is what the audio and video buffers needed (without the page's targets and Chromium's own
   // A/V sync), the skew after it is what they held. Positive: audio held longer.
   const history = (v.sync?.history ?? []).filter(h => h.t >= measureStart);
