@@ -24,8 +24,7 @@ public sealed class AwsMeetingBrowserTests(ITestOutputHelper output)
     public async Task MasterPage_AwsMode_StorageSessionStandInGetsH264AndOpusWithFramesAndSound()
     {
         BrowserScript.RequireTools();
-        var dir = Directory.CreateTempSubdirectory("kvsi-aws-meeting-").FullName;
-        var wav = BrowserScript.SpeechWav(dir, "Hello everyone. This meeting goes to Kinesis Video Streams through WebRTC ingestion.", "repeat", "3");
+        var wav = BrowserScript.SpeechWav("Hello everyone. This meeting goes to Kinesis Video Streams through WebRTC ingestion.", "repeat", "3");
 
         await using var kvs = await KvsStandIn.StartAsync();
         using var client = new KinesisVideoClient(new KinesisVideoClientOptions

@@ -1,12 +1,6 @@
 using KvsInference.Meeting;
-using KvsInference.LocalKvs.Storage;
-using KvsInference.LocalKvs.Signaling;
-using KvsInference.Sinks;
 using KvsInference.TestSupport;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace KvsInference.Tests.Meeting;
@@ -25,29 +19,18 @@ public sealed class MeetingPageBrowserTests(ITestOutputHelper output)
     public async Task MeetingPage_EveryControlAndErrorPath_WorksInHeadlessChromium()
     {
         BrowserScript.RequireTools();
-        var dir = Directory.CreateTempSubdirectory("kvsi-meeting-page-").FullName;
-        var wav = BrowserScript.SpeechWav(dir, "Hello everyone. Welcome to the meeting. Can you all hear me well?", "pad", "0", "1.5");
-
-        using var store = new KvsInference.LocalKvs.Storage.MediaStore(new MediaStoreOptions { DataDirectory = Path.Combine(dir, "store") });
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var wav = BrowserScript.SpeechWav("Hello everyone. Welcome to the meeting. Can you all hear me well?", "pad", "0", "1.5");
         // As the local worker: Chromium's audio+video offers exceed KVS's 10 KB payload limit once base64'd.
-        builder.Services.AddSingleton(store).AddSingleton(new RecordBroadcaster(new JsonLinesFileSink(Path.Combine(dir, "records.jsonl"))))
-            .AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024).AddKvsMeeting(o => o.StreamPrefix = "meeting-");
-        await using var app = builder.Build();
-        app.UseWebSockets();
-        app.MapKvsSignaling("/kvs");
-        app.MapKvsMeeting();
-        await app.StartAsync();
+        await using var host = await LocalMeetingHost.StartAsync("kvsi-meeting-page-", o => o.StreamPrefix = "meeting-",
+            signaling: o => o.MaxMessagePayloadChars = 64 * 1024);
 
         var screenshots = BrowserScript.Screenshots;
-        var run = await BrowserScript.RunAsync("meeting-page-e2e.js", [app.Urls.First(), wav, screenshots], TimeSpan.FromSeconds(240));
+        var run = await BrowserScript.RunAsync("meeting-page-e2e.js", [host.Url, wav, screenshots], TimeSpan.FromSeconds(240));
         output.WriteLine(run.Output);
         output.WriteLine("screenshots: " + screenshots);
         Assert.True(run.Passed, run.Output);
         // The meeting the script ended is gone from the server too, and its link says so.
-        Assert.Equal(0, app.Services.GetRequiredService<LocalMeetingService>().Count);
+        Assert.Equal(0, host.App.Services.GetRequiredService<LocalMeetingService>().Count);
         foreach (var name in new[] { "meeting-master.png", "meeting-viewer.png", "meeting-master-phone.png", "meeting-viewer-phone.png" })
         {
             Assert.True(File.Exists(Path.Combine(screenshots, name)), name);

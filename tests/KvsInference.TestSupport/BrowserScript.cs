@@ -89,15 +89,15 @@ public sealed class BrowserScript : IAsyncDisposable
     public static string ScreenshotPath(string name) => Path.Combine(Directory.CreateDirectory(Screenshots).FullName, name);
 
     /// <summary>
-    /// Speaks <paramref name="text"/> with espeak-ng into a 48 kHz mono 16-bit WAV in <paramref name="directory"/>, the
-    /// format Chromium's fake microphone plays; <paramref name="soxEffects"/> (e.g. <c>pad 0 2.5</c>) shape it.
+    /// Speaks <paramref name="text"/> with espeak-ng into a 48 kHz mono 16-bit WAV in a new temporary directory, the
+    /// format Chromium's fake microphone plays (in a loop); <paramref name="soxEffects"/> (e.g. <c>pad 0 2.5</c>) shape it.
     /// </summary>
-    /// <param name="directory">Where the files go.</param>
     /// <param name="text">What is said.</param>
     /// <param name="soxEffects">sox effects applied after the conversion.</param>
     /// <returns>The WAV's path.</returns>
-    public static string SpeechWav(string directory, string text, params string[] soxEffects)
+    public static string SpeechWav(string text, params string[] soxEffects)
     {
+        var directory = Directory.CreateTempSubdirectory("kvsi-speech-").FullName;
         var raw = Path.Combine(directory, "speech-raw.wav");
         var wav = Path.Combine(directory, "speech.wav");
         ProcessRunner.Run("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, text]);

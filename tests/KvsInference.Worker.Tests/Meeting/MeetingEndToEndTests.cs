@@ -39,7 +39,7 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
 
         // Speech then 2.5 s of silence; Chromium's fake microphone plays the file in a loop.
         var dir = Directory.CreateTempSubdirectory("kvsi-meeting-").FullName;
-        var wav = BrowserScript.SpeechWav(dir, "Hello everyone. Welcome to the meeting. Today we talk about the avatar and how its mouth follows my voice.",
+        var wav = BrowserScript.SpeechWav("Hello everyone. Welcome to the meeting. Today we talk about the avatar and how its mouth follows my voice.",
             "pad", "0", "2.5");
 
         using var harness = new FleetHarness();
