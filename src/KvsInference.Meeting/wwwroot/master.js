@@ -1,7 +1,7 @@
 // The master's page: starts a meeting, puts its microphone on the audio graph, uploads it (locally) or sends it through
 // KVS WebRTC ingestion (AWS), draws the avatar from the records, answers the viewers on signaling, and shows whether
 // the meeting is live, lost, or ended.
-import { createMeeting, checkMeeting, deleteMeeting, deleteMeetingOnLeave, awsConnection } from './api.js';
+import { awsConnection, checkMeeting, createMeeting, deleteMeeting, deleteMeetingOnLeave } from './api.js';
 import { drawAvatar } from './avatar.js';
 import { startAwsIngestion } from './aws-ingestion.js';
 import { diagnostics } from './diagnostics.js';
@@ -95,7 +95,7 @@ function updateMasterConnection() {
   }
 }
 
-
+// Signaling was lost: ended (stop trying) or a lost connection (try again).
 async function masterLost() {
   const m = state.meeting;
   if ((await checkMeeting(m.id, m.masterToken)).verdict === 'ended') {
