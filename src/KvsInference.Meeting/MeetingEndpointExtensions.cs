@@ -28,14 +28,15 @@ public static class MeetingEndpointExtensions
     // Absent rather than null: the page passes these answers' members on as they are (ICE servers to RTCPeerConnection).
     internal static readonly JsonSerializerOptions CreatedJson = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
-    private static readonly Dictionary<string, string> Assets = new(StringComparer.Ordinal)
-    {
-        ["/"] = "index.html",
-        ["/meeting/meeting.js"] = "meeting.js",
-        ["/meeting/face.js"] = "face.js",
-        ["/meeting/voice-delay.js"] = "voice-delay.js",
-        ["/meeting/avatar3d.js"] = "avatar3d.js",
-    };
+    private const string AssetPrefix = "KvsInference.Meeting.wwwroot.";
+
+    // The page at / and every script of wwwroot/ at /meeting/{name}: the page's ES modules import one another by
+    // relative URL, so a new module is served without being listed here.
+    private static readonly Dictionary<string, string> Assets = typeof(MeetingEndpointExtensions).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(AssetPrefix, StringComparison.Ordinal) && n.EndsWith(".js", StringComparison.Ordinal))
+        .Select(n => KeyValuePair.Create("/meeting/" + n[AssetPrefix.Length..], n[AssetPrefix.Length..]))
+        .Append(KeyValuePair.Create("/", "index.html"))
+        .ToDictionary(StringComparer.Ordinal);
 
     /// <summary>
     /// Registers the meeting service of the configured <see cref="MeetingOptions.Mode"/> as <see cref="IMeetingService"/>:
@@ -165,7 +166,7 @@ public static class MeetingEndpointExtensions
 
     private static byte[] ReadAsset(string name)
     {
-        using var stream = typeof(MeetingEndpointExtensions).Assembly.GetManifestResourceStream("KvsInference.Meeting.wwwroot." + name)
+        using var stream = typeof(MeetingEndpointExtensions).Assembly.GetManifestResourceStream(AssetPrefix + name)
             ?? throw new InvalidOperationException($"The meeting page asset {name} is not embedded in {typeof(MeetingEndpointExtensions).Assembly.GetName().Name}.");
         using var copy = new MemoryStream();
         stream.CopyTo(copy);

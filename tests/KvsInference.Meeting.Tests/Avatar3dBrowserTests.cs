@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using KvsInference.Inference;
 using KvsInference.Meeting;
@@ -27,10 +26,8 @@ public sealed class Avatar3dBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task MasterPage_DefaultVrmOculusArkitAvatars_MorphWeightsFollowRecords()
     {
-        var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
-        Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "playwright-core")), $"run `npm ci` in {toolDir} (scripts/setup does it)");
-        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "meeting-vendor", "three", "build", "three.module.js")),
-            "the 3D libraries are not in the build output: run scripts/setup (npm ci in src/KvsInference.Meeting/vendor), then build");
+        BrowserScript.RequireTools();
+        BrowserScript.RequireAvatarLibraries();
         var dir = Directory.CreateTempSubdirectory("kvsi-avatar3d-").FullName;
         var wav = Path.Combine(dir, "mic.wav");
         ProcessRunner.Run("sox", ["-n", "-r", "48000", "-c", "1", "-b", "16", wav, "synth", "3", "sine", "220", "vol", "0.1"]);
@@ -61,44 +58,31 @@ public sealed class Avatar3dBrowserTests(ITestOutputHelper output)
             new { name = "arkit", avatar = "/test/arkit.glb", convention = "arkit", mouth = "jawOpen", blink = "eyeBlinkLeft" },
             new { name = "plain", avatar = "/test/plain.glb", fallback = "has no VRM mouth expressions" },
         };
-        var artifacts = Path.Combine(TestPaths.RepoRoot, "artifacts", "screenshots");
-        var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "avatar3d-e2e.js", app.Urls.First() + "/", wav, artifacts, JsonSerializer.Serialize(cases) }) psi.ArgumentList.Add(a);
-        using var node = new Process { StartInfo = psi };
-        var lines = new List<string>();
+        var artifacts = BrowserScript.Screenshots;
         var feeds = new List<Task>();
         using var stop = new CancellationTokenSource();
-        node.OutputDataReceived += (_, e) =>
+        // The script prints `FEED <stream>` when a meeting's page waits for records: they are published from here.
+        await using var script = BrowserScript.Start("avatar3d-e2e.js", [app.Urls.First() + "/", wav, artifacts, JsonSerializer.Serialize(cases)], line =>
         {
-            if (e.Data is null) return;
-            lock (lines) lines.Add(e.Data);
-            if (e.Data.StartsWith("FEED ", StringComparison.Ordinal))
+            if (line.StartsWith("FEED ", StringComparison.Ordinal))
             {
-                lock (feeds) feeds.Add(FeedAsync(records, e.Data["FEED ".Length..].Trim(), stop.Token));
+                lock (feeds) feeds.Add(FeedAsync(records, line["FEED ".Length..].Trim(), stop.Token));
             }
-        };
-        node.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (lines) lines.Add(e.Data); };
-        node.Start();
-        node.BeginOutputReadLine();
-        node.BeginErrorReadLine();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(300));
+        });
+        Task[] all;
+        BrowserScriptRun run;
         try
         {
-            await node.WaitForExitAsync(timeout.Token);
+            run = await script.WaitAsync(TimeSpan.FromSeconds(300));
         }
-        catch (OperationCanceledException)
+        finally
         {
-            node.Kill(entireProcessTree: true);
+            await stop.CancelAsync();
+            lock (feeds) all = feeds.ToArray();
+            await Task.WhenAll(all);
         }
-        await stop.CancelAsync();
-        Task[] all;
-        lock (feeds) all = feeds.ToArray();
-        await Task.WhenAll(all);
-        node.WaitForExit(); // the last output lines
-        string text;
-        lock (lines) text = string.Join('\n', lines);
-        output.WriteLine(text);
-        Assert.True(node.HasExited && node.ExitCode == 0, text);
+        output.WriteLine(run.Output);
+        Assert.True(run.Passed, run.Output);
         Assert.Equal(4, all.Length);
         Assert.True(File.Exists(Path.Combine(artifacts, "avatar3d-vrm.png")));
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Amazon.Runtime;
 using KvsInference.Aws;
 using KvsInference.Aws.KinesisVideo;
@@ -24,13 +23,8 @@ public sealed class AwsMeetingBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task MasterPage_AwsMode_StorageSessionStandInGetsH264AndOpusWithFramesAndSound()
     {
-        var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
-        Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "playwright-core")), $"run `npm ci` in {toolDir} (scripts/setup does it)");
-        var dir = Directory.CreateTempSubdirectory("kvsi-aws-meeting-").FullName;
-        var raw = Path.Combine(dir, "speech-raw.wav");
-        var wav = Path.Combine(dir, "speech.wav");
-        ProcessRunner.Run("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, "Hello everyone. This meeting goes to Kinesis Video Streams through WebRTC ingestion."]);
-        ProcessRunner.Run("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", wav, "repeat", "3"]);
+        BrowserScript.RequireTools();
+        var wav = BrowserScript.SpeechWav("Hello everyone. This meeting goes to Kinesis Video Streams through WebRTC ingestion.", "repeat", "3");
 
         await using var kvs = await KvsStandIn.StartAsync();
         using var client = new KinesisVideoClient(new KinesisVideoClientOptions
@@ -52,24 +46,11 @@ public sealed class AwsMeetingBrowserTests(ITestOutputHelper output)
         app.MapKvsMeeting();
         await app.StartAsync();
 
-        var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "meeting-aws-e2e.js", app.Urls.First() + "/", kvs.Url.ToString().TrimEnd('/'), wav, Path.Combine(TestPaths.Scratch, "meeting-aws") }) psi.ArgumentList.Add(a);
-        using var node = Process.Start(psi)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw new TimeoutException("meeting-aws-e2e.js did not finish within 90 s:\n" + await stdout);
-        }
-        var text = await stdout + await stderr;
+        var run = await BrowserScript.RunAsync("meeting-aws-e2e.js",
+            [app.Urls.First() + "/", kvs.Url.ToString().TrimEnd('/'), wav, Path.Combine(TestPaths.Scratch, "meeting-aws")], TimeSpan.FromSeconds(90));
+        var text = run.Output;
         output.WriteLine(text);
-        Assert.True(node.ExitCode == 0, text);
+        Assert.True(run.Passed, text);
         Assert.Contains("\"mimeType\":\"video/H264\"", text);
         Assert.Contains("\"mimeType\":\"audio/opus\"", text);
         Assert.Single(kvs.Joins.Distinct());

@@ -35,7 +35,9 @@ internal sealed class LocalMeetingHost : IAsyncDisposable
     /// <param name="prefix">The prefix of the temporary directories.</param>
     /// <param name="configure">Sets the meeting options, or null.</param>
     /// <param name="time">The clock of the meetings (idle expiry), or null for the system clock.</param>
-    public static async Task<LocalMeetingHost> StartAsync(string prefix, Action<MeetingOptions>? configure = null, TimeProvider? time = null)
+    /// <param name="signaling">Sets the signaling server's options, or null.</param>
+    public static async Task<LocalMeetingHost> StartAsync(string prefix, Action<MeetingOptions>? configure = null, TimeProvider? time = null,
+        Action<SignalingOptions>? signaling = null)
     {
         var store = new KvsInference.LocalKvs.Storage.MediaStore(new MediaStoreOptions { DataDirectory = Directory.CreateTempSubdirectory(prefix + "store-").FullName });
         var records = new RecordBroadcaster(new JsonLinesFileSink(Path.Combine(Directory.CreateTempSubdirectory(prefix + "rec-").FullName, "r.jsonl")));
@@ -43,7 +45,7 @@ internal sealed class LocalMeetingHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         if (time is not null) builder.Services.AddSingleton<TimeProvider>(time);
-        builder.Services.AddSingleton(store).AddSingleton(records).AddKvsSignaling().AddKvsMeeting(configure);
+        builder.Services.AddSingleton(store).AddSingleton(records).AddKvsSignaling(signaling).AddKvsMeeting(configure);
         var app = builder.Build();
         app.UseWebSockets();
         app.MapKvsSignaling("/kvs");

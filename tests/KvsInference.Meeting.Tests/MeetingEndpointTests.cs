@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using KvsInference.Inference;
 using KvsInference.Meeting;
 using KvsInference.LocalKvs.Storage;
@@ -49,6 +50,32 @@ public sealed class MeetingEndpointTests : IAsyncLifetime
     {
         Assert.Contains("meeting.js", await _http.GetStringAsync(_url + "/"));
         Assert.Contains("KvsFace", await _http.GetStringAsync(_url + "/meeting/face.js"));
+    }
+
+    // The page is ES modules that import one another by relative URL: a module the server does not serve would leave
+    // the page dead in the browser with nothing but a console error.
+    [Fact]
+    public async Task Page_EveryModuleThePageImports_IsServedAsJavaScript()
+    {
+        var page = await _http.GetStringAsync(_url + "/");
+        var pending = new Queue<string>(Regex.Matches(page, "<script type=\"module\" src=\"(/meeting/[^\"]+)\"")
+            .Select(m => m.Groups[1].Value));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (pending.TryDequeue(out var path))
+        {
+            if (!seen.Add(path)) continue;
+            using var response = await _http.GetAsync(_url + path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode}");
+            Assert.Equal("text/javascript", response.Content.Headers.ContentType?.MediaType);
+            var script = await response.Content.ReadAsStringAsync();
+            foreach (Match import in Regex.Matches(script, @"^import .* from '\./([\w-]+\.js)';", RegexOptions.Multiline))
+            {
+                pending.Enqueue("/meeting/" + import.Groups[1].Value);
+            }
+        }
+        Assert.Contains("/meeting/meeting.js", seen);
+        Assert.Contains("/meeting/state.js", seen); // reached only through the imports
+        Assert.True(seen.Count >= 15, string.Join(", ", seen));
     }
 
     [Fact]

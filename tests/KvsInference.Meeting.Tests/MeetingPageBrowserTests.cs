@@ -1,13 +1,6 @@
-using System.Diagnostics;
 using KvsInference.Meeting;
-using KvsInference.LocalKvs.Storage;
-using KvsInference.LocalKvs.Signaling;
-using KvsInference.Sinks;
 using KvsInference.TestSupport;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
 namespace KvsInference.Tests.Meeting;
@@ -25,50 +18,19 @@ public sealed class MeetingPageBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task MeetingPage_EveryControlAndErrorPath_WorksInHeadlessChromium()
     {
-        var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
-        Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "playwright-core")), $"run `npm ci` in {toolDir} (scripts/setup does it)");
-        Assert.True(File.Exists("/usr/bin/chromium"), "Debian's chromium is needed (scripts/setup installs it)");
-        var dir = Directory.CreateTempSubdirectory("kvsi-meeting-page-").FullName;
-        var raw = Path.Combine(dir, "speech-raw.wav");
-        var wav = Path.Combine(dir, "speech.wav");
-        ProcessRunner.Run("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, "Hello everyone. Welcome to the meeting. Can you all hear me well?"]);
-        ProcessRunner.Run("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", wav, "pad", "0", "1.5"]);
-
-        using var store = new KvsInference.LocalKvs.Storage.MediaStore(new MediaStoreOptions { DataDirectory = Path.Combine(dir, "store") });
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        BrowserScript.RequireTools();
+        var wav = BrowserScript.SpeechWav("Hello everyone. Welcome to the meeting. Can you all hear me well?", "pad", "0", "1.5");
         // As the local worker: Chromium's audio+video offers exceed KVS's 10 KB payload limit once base64'd.
-        builder.Services.AddSingleton(store).AddSingleton(new RecordBroadcaster(new JsonLinesFileSink(Path.Combine(dir, "records.jsonl"))))
-            .AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024).AddKvsMeeting(o => o.StreamPrefix = "meeting-");
-        await using var app = builder.Build();
-        app.UseWebSockets();
-        app.MapKvsSignaling("/kvs");
-        app.MapKvsMeeting();
-        await app.StartAsync();
+        await using var host = await LocalMeetingHost.StartAsync("kvsi-meeting-page-", o => o.StreamPrefix = "meeting-",
+            signaling: o => o.MaxMessagePayloadChars = 64 * 1024);
 
-        var screenshots = Path.Combine(TestPaths.RepoRoot, "artifacts", "screenshots");
-        var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "meeting-page-e2e.js", app.Urls.First(), wav, screenshots }) psi.ArgumentList.Add(a);
-        using var node = Process.Start(psi)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(240));
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw new TimeoutException("meeting-page-e2e.js did not finish within 240 s:\n" + await stdout);
-        }
-        var text = await stdout + await stderr;
-        output.WriteLine(text);
+        var screenshots = BrowserScript.Screenshots;
+        var run = await BrowserScript.RunAsync("meeting-page-e2e.js", [host.Url, wav, screenshots], TimeSpan.FromSeconds(240));
+        output.WriteLine(run.Output);
         output.WriteLine("screenshots: " + screenshots);
-        Assert.True(node.ExitCode == 0, text);
+        Assert.True(run.Passed, run.Output);
         // The meeting the script ended is gone from the server too, and its link says so.
-        Assert.Equal(0, app.Services.GetRequiredService<LocalMeetingService>().Count);
+        Assert.Equal(0, host.App.Services.GetRequiredService<LocalMeetingService>().Count);
         foreach (var name in new[] { "meeting-master.png", "meeting-viewer.png", "meeting-master-phone.png", "meeting-viewer-phone.png" })
         {
             Assert.True(File.Exists(Path.Combine(screenshots, name)), name);

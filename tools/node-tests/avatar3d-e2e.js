@@ -10,7 +10,8 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { finish, launchWithFakeMic, log, waitFor, SOFTWARE_WEBGL } = require('./browser');
+const { log, runBrowserTest, waitFor, SOFTWARE_WEBGL } = require('./browser');
+const { pearson, std } = require('./stats');
 
 const [url, wav, outDir, casesJson] = process.argv.slice(2);
 if (!url || !wav || !outDir || !casesJson) {
@@ -19,15 +20,6 @@ if (!url || !wav || !outDir || !casesJson) {
 }
 const cases = JSON.parse(casesJson);
 const FEED_SECONDS = 6;
-
-const mean = a => a.reduce((s, v) => s + v, 0) / Math.max(1, a.length);
-const std = a => { const m = mean(a); return Math.sqrt(mean(a.map(v => (v - m) ** 2))); };
-function correlation(x, y) {
-  const mx = mean(x), my = mean(y);
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) { sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) ** 2; syy += (y[i] - my) ** 2; }
-  return sxy / Math.sqrt(sxx * syy || 1);
-}
 
 // The share of canvas pixels that are not the background: the avatar was drawn.
 async function drawnShare(page) {
@@ -96,7 +88,7 @@ async function runCase(context, c, failures, result) {
     out.expectedStd = +std(expected).toFixed(3);
     out.mouthMax = +Math.max(...mouth).toFixed(3);
     out.blinkMax = +Math.max(...blink).toFixed(3);
-    out.mouthVsRecords = +correlation(expected, mouth).toFixed(3);
+    out.mouthVsRecords = +pearson(expected, mouth).toFixed(3);
     out.mouthAtEnd = +Math.max(...mouth.slice(-10)).toFixed(3);
     const drawMs = samples.map(s => s.drawMs).sort((a, b) => a - b);
     out.drawMs = { median: +drawMs[drawMs.length >> 1].toFixed(1), p90: +drawMs[Math.floor(drawMs.length * 0.9)].toFixed(1) };
@@ -115,18 +107,6 @@ async function runCase(context, c, failures, result) {
   }
 }
 
-async function main() {
-  fs.mkdirSync(outDir, { recursive: true });
-  const failures = [];
-  const result = {};
-  let context;
-  try {
-    context = await launchWithFakeMic(wav, 'avatar3d-e2e-', { extraArgs: SOFTWARE_WEBGL });
-    for (const c of cases) await runCase(context, c, failures, result);
-  } catch (e) {
-    failures.push(String(e && e.stack || e));
-  }
-  await finish(context, result, failures);
-}
-
-main();
+runBrowserTest({ outDir, wav, profile: 'avatar3d-e2e-', launch: { extraArgs: SOFTWARE_WEBGL } }, async (context, failures, result) => {
+  for (const c of cases) await runCase(context, c, failures, result);
+});

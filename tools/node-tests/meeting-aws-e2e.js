@@ -9,9 +9,8 @@
 // Usage: node meeting-aws-e2e.js <page url> <stand-in url> <speech.wav> <out dir>
 // Prints one JSON line `RESULT {...}` and exits 0 when every check passed, 1 otherwise.
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
-const { createMeeting, finish, launchWithFakeMic, log, waitFor } = require('./browser');
+const { createMeeting, log, runBrowserTest, waitFor } = require('./browser');
 
 const [url, standIn, wav, outDir] = process.argv.slice(2);
 if (!url || !standIn || !wav || !outDir) {
@@ -69,70 +68,58 @@ async function storageSession({ signedUrl, seconds }) {
   return { connectionState: pc.connectionState, maxAudioLevel: maxRms, inbound, errors };
 }
 
-async function main() {
-  fs.mkdirSync(outDir, { recursive: true });
-  const failures = [];
-  const result = {};
-  let context;
-  try {
-    context = await launchWithFakeMic(wav, 'meeting-aws-e2e-');
-    const { master, join } = await createMeeting(context, url, failures, '?join=', 20000);
+runBrowserTest({ outDir, wav, profile: 'meeting-aws-e2e-' }, async (context, failures, result) => {
+  const { master, join } = await createMeeting(context, url, failures, '?join=', 20000);
 
-    await waitFor(master, () => window.kvsMeeting.ingest && window.kvsMeeting.ingest.joins > 0, 'the JoinStorageSession request', 20000);
-    let signed = null;
-    for (let i = 0; i < 100 && !signed; i++) {
-      const r = await fetch(`${standIn}/standin/storage-session-url`);
-      if (r.ok) signed = await r.text(); else await new Promise(res => setTimeout(res, 100));
-    }
-    if (!signed) throw new Error('the stand-in never saw a JoinStorageSession: ' + JSON.stringify(await master.evaluate(() => window.kvsMeeting.ingest)));
-    log('JoinStorageSession reached the stand-in; the storage-session page connects');
-
-    const storage = await context.newPage();
-    storage.on('pageerror', e => failures.push('storage-session page error: ' + e.message));
-    await storage.goto(url);
-    const viewer = await context.newPage();
-    viewer.on('pageerror', e => failures.push('viewer page error: ' + e.message));
-    await viewer.goto(join);
-    await viewer.click('#join');
-    result.storageSession = await storage.evaluate(storageSession, { signedUrl: signed, seconds: 5 }).catch(e => ({ error: String(e) }));
-    await waitFor(viewer, () => window.kvsMeeting?.pc?.connectionState === 'connected', 'the viewer peer connection', 20000);
-    result.viewer = await viewer.evaluate(async () => {
-      const stats = await window.kvsMeeting.pc.getStats();
-      const inbound = {};
-      stats.forEach(s => { if (s.type === 'inbound-rtp') inbound[s.kind] = { packets: s.packetsReceived, frames: s.framesDecoded }; });
-      return { clientId: window.kvsMeeting.clientId, inbound };
-    });
-    result.masterIngest = await master.evaluate(() => window.kvsMeeting.ingest);
-    result.masterSent = await master.evaluate(async () => {
-      const stats = await window.kvsMeeting.ingestPc.getStats();
-      const codecs = {}, outbound = {};
-      stats.forEach(s => { if (s.type === 'codec') codecs[s.id] = s.mimeType; });
-      stats.forEach(s => { if (s.type === 'outbound-rtp') outbound[s.kind] = { codec: codecs[s.codecId], packets: s.packetsSent, encoder: s.encoderImplementation }; });
-      return { outbound, answer: window.kvsMeeting.ingestPc.localDescription.sdp.split('\r\n').filter(l => /^m=|^a=rtpmap|^a=(send|recv)/.test(l)) };
-    });
-    await master.screenshot({ path: path.join(outDir, 'meeting-aws-master.png') });
-    result.screenshots = [path.join(outDir, 'meeting-aws-master.png')];
-
-    const s = result.storageSession;
-    if (s.error) failures.push('storage session: ' + s.error);
-    else {
-      if (s.connectionState !== 'connected') failures.push('storage session did not connect: ' + JSON.stringify(s));
-      const video = s.inbound?.video, audio = s.inbound?.audio;
-      if (!video || !/h264/i.test(video.codec?.mimeType ?? '')) failures.push('video codec is not H.264: ' + JSON.stringify(video));
-      if (!audio || !/opus/i.test(audio.codec?.mimeType ?? '')) failures.push('audio codec is not Opus: ' + JSON.stringify(audio));
-      if (!(video?.frames > 10)) failures.push('storage session decoded no video frames: ' + JSON.stringify(video));
-      if (!(audio?.packets > 50)) failures.push('storage session received no audio packets: ' + JSON.stringify(audio));
-      if (!(s.maxAudioLevel > 0.01)) failures.push('storage session audio has no energy (max audioLevel ' + s.maxAudioLevel + ')');
-    }
-    const ingest = result.masterIngest;
-    if (ingest.offers < 1) failures.push('the master saw no storage-session offer');
-    if (ingest.joinErrors.length > 0) failures.push('master ingestion errors: ' + ingest.joinErrors.join('; '));
-    if (ingest.senderClientId?.startsWith('kvsi-viewer-')) failures.push('the storage-session stand-in used a viewer client id');
-    if (!(result.viewer.inbound.audio?.packets > 0 && result.viewer.inbound.video?.packets > 0)) failures.push('the viewer got no audio or video: ' + JSON.stringify(result.viewer));
-  } catch (e) {
-    failures.push(String(e && e.stack || e));
+  await waitFor(master, () => window.kvsMeeting.ingest && window.kvsMeeting.ingest.joins > 0, 'the JoinStorageSession request', 20000);
+  let signed = null;
+  for (let i = 0; i < 100 && !signed; i++) {
+    const r = await fetch(`${standIn}/standin/storage-session-url`);
+    if (r.ok) signed = await r.text(); else await new Promise(res => setTimeout(res, 100));
   }
-  await finish(context, result, failures);
-}
+  if (!signed) throw new Error('the stand-in never saw a JoinStorageSession: ' + JSON.stringify(await master.evaluate(() => window.kvsMeeting.ingest)));
+  log('JoinStorageSession reached the stand-in; the storage-session page connects');
 
-main();
+  const storage = await context.newPage();
+  storage.on('pageerror', e => failures.push('storage-session page error: ' + e.message));
+  await storage.goto(url);
+  const viewer = await context.newPage();
+  viewer.on('pageerror', e => failures.push('viewer page error: ' + e.message));
+  await viewer.goto(join);
+  await viewer.click('#join');
+  result.storageSession = await storage.evaluate(storageSession, { signedUrl: signed, seconds: 5 }).catch(e => ({ error: String(e) }));
+  await waitFor(viewer, () => window.kvsMeeting?.pc?.connectionState === 'connected', 'the viewer peer connection', 20000);
+  result.viewer = await viewer.evaluate(async () => {
+    const stats = await window.kvsMeeting.pc.getStats();
+    const inbound = {};
+    stats.forEach(s => { if (s.type === 'inbound-rtp') inbound[s.kind] = { packets: s.packetsReceived, frames: s.framesDecoded }; });
+    return { clientId: window.kvsMeeting.clientId, inbound };
+  });
+  result.masterIngest = await master.evaluate(() => window.kvsMeeting.ingest);
+  result.masterSent = await master.evaluate(async () => {
+    const stats = await window.kvsMeeting.ingestPc.getStats();
+    const codecs = {}, outbound = {};
+    stats.forEach(s => { if (s.type === 'codec') codecs[s.id] = s.mimeType; });
+    stats.forEach(s => { if (s.type === 'outbound-rtp') outbound[s.kind] = { codec: codecs[s.codecId], packets: s.packetsSent, encoder: s.encoderImplementation }; });
+    return { outbound, answer: window.kvsMeeting.ingestPc.localDescription.sdp.split('\r\n').filter(l => /^m=|^a=rtpmap|^a=(send|recv)/.test(l)) };
+  });
+  await master.screenshot({ path: path.join(outDir, 'meeting-aws-master.png') });
+  result.screenshots = [path.join(outDir, 'meeting-aws-master.png')];
+
+  const s = result.storageSession;
+  if (s.error) failures.push('storage session: ' + s.error);
+  else {
+    if (s.connectionState !== 'connected') failures.push('storage session did not connect: ' + JSON.stringify(s));
+    const video = s.inbound?.video, audio = s.inbound?.audio;
+    if (!video || !/h264/i.test(video.codec?.mimeType ?? '')) failures.push('video codec is not H.264: ' + JSON.stringify(video));
+    if (!audio || !/opus/i.test(audio.codec?.mimeType ?? '')) failures.push('audio codec is not Opus: ' + JSON.stringify(audio));
+    if (!(video?.frames > 10)) failures.push('storage session decoded no video frames: ' + JSON.stringify(video));
+    if (!(audio?.packets > 50)) failures.push('storage session received no audio packets: ' + JSON.stringify(audio));
+    if (!(s.maxAudioLevel > 0.01)) failures.push('storage session audio has no energy (max audioLevel ' + s.maxAudioLevel + ')');
+  }
+  const ingest = result.masterIngest;
+  if (ingest.offers < 1) failures.push('the master saw no storage-session offer');
+  if (ingest.joinErrors.length > 0) failures.push('master ingestion errors: ' + ingest.joinErrors.join('; '));
+  if (ingest.senderClientId?.startsWith('kvsi-viewer-')) failures.push('the storage-session stand-in used a viewer client id');
+  if (!(result.viewer.inbound.audio?.packets > 0 && result.viewer.inbound.video?.packets > 0)) failures.push('the viewer got no audio or video: ' + JSON.stringify(result.viewer));
+});

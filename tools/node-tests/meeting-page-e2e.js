@@ -15,11 +15,10 @@
 // Usage: node meeting-page-e2e.js <server url> <speech.wav> <screenshot dir>
 // Prints one JSON line `RESULT {...}` and exits 0 when every check passed, 1 otherwise.
 'use strict';
-const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const WebSocket = require('ws');
-const { finish, launchWithFakeMic, log, waitFor } = require('./browser');
+const { log, runBrowserTest, waitFor } = require('./browser');
 
 const [server, wav, outDir] = process.argv.slice(2);
 if (!server || !wav || !outDir) {
@@ -50,16 +49,13 @@ function startProxy(target) {
 }
 
 async function main() {
-  fs.mkdirSync(outDir, { recursive: true });
-  const failures = [];
-  const result = { steps: [] };
-  const check = (ok, what) => { if (!ok) failures.push(what); return ok; };
-  const step = name => { log('step:', name); result.steps.push(name); };
   const proxy = await startProxy(new URL(server));
   const sockets = [];
-  let context;
-  try {
-    context = await launchWithFakeMic(wav, 'meeting-page-', { ask: true });
+  const after = () => { for (const ws of sockets) ws.close(); proxy.close(); };
+  await runBrowserTest({ outDir, wav, profile: 'meeting-page-', launch: { ask: true }, after }, async (context, failures, result) => {
+    result.steps = [];
+    const check = (ok, what) => { if (!ok) failures.push(what); return ok; };
+    const step = name => { log('step:', name); result.steps.push(name); };
     const state = (page, fn) => page.evaluate(fn);
     const activeId = page => page.evaluate(() => document.activeElement.id || document.activeElement.tagName);
     const shoot = async (page, name) => { await page.screenshot({ path: path.join(outDir, name), fullPage: true }); };
@@ -252,12 +248,7 @@ async function main() {
     await late.goto(link);
     await late.click('#join');
     await waitFor(late, () => window.kvsMeeting.connection === 'ended', 'a late visitor told the meeting ended', 20000);
-  } catch (e) {
-    failures.push(String(e && e.stack || e));
-  }
-  for (const ws of sockets) ws.close();
-  proxy.close();
-  await finish(context, result, failures);
+  });
 }
 
 main();

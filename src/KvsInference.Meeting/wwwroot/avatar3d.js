@@ -1,7 +1,7 @@
 // The 3D avatar of the meeting page: a VRM or glTF/GLB model drawn with three.js (WebGL) and driven frame by frame by
 // the inference records, in place of the 2D face (face.js) on the same canvas, so that the canvas the master sends to
-// viewers (and to KVS ingestion) carries the 3D avatar. meeting.js asks `KvsAvatar3d.ready()` for every frame and
-// calls `KvsAvatar3d.drawFace(canvas, frame, seconds)` instead of `KvsFace.drawFace` when it is.
+// viewers (and to KVS ingestion) carries the 3D avatar. avatar.js (the page's draw loop) asks `KvsAvatar3d.ready()` for
+// every frame and calls `KvsAvatar3d.drawFace(canvas, frame, seconds)` instead of `KvsFace.drawFace` when it is.
 // The libraries come from the worker itself (/meeting/vendor/, the import map in index.html), never from a CDN. When
 // they are missing, WebGL is missing, the avatar does not load, or it has no mouth shapes this page knows, the page
 // says why and keeps the 2D face.

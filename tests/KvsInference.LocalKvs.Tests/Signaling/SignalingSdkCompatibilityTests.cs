@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using KvsInference.LocalKvs.Signaling;
 using KvsInference.TestSupport;
@@ -11,9 +10,7 @@ public sealed class SignalingSdkCompatibilityTests
     [Fact]
     public async Task OfficialJsSdk_MasterAndViewers_AllChecksPass()
     {
-        var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
-        Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "amazon-kinesis-video-streams-webrtc")),
-            $"run `npm ci` in {toolDir} (scripts/setup does it)");
+        BrowserScript.RequireTools("amazon-kinesis-video-streams-webrtc", chromium: false);
 
         var options = new SignalingOptions();
         options.Credentials["AKIDKVSINFERENCETEST"] = "kvsinference-test-secret-key";
@@ -37,26 +34,11 @@ public sealed class SignalingSdkCompatibilityTests
             viewerToken = host.Server.Tokens.Issue(channelA.Arn, SignalingRole.Viewer, "token-viewer", TimeSpan.FromMinutes(5)),
         }));
 
-        var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("signaling-compat.js");
-        psi.ArgumentList.Add(config);
         // The SDK's default signer insists on wss://; node trusts our self-signed development certificate by its PEM.
-        psi.Environment["NODE_EXTRA_CA_CERTS"] = pem;
-        using var node = Process.Start(psi)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(180));
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw;
-        }
-        var output = await stdout + await stderr;
-        Assert.True(node.ExitCode == 0, output);
+        var run = await BrowserScript.RunAsync("signaling-compat.js", [config], TimeSpan.FromSeconds(180),
+            environment: new Dictionary<string, string> { ["NODE_EXTRA_CA_CERTS"] = pem });
+        var output = run.Output;
+        Assert.True(run.Passed, output);
         Assert.Contains("ok viewer offer reaches master with senderClientId", output);
         Assert.Contains("ok channel isolation", output);
         Assert.Contains("ok wrong secret key refused", output);

@@ -11,10 +11,6 @@ namespace KvsInference.Tests.Streaming;
 /// <summary>The 3D avatar rendered server-side by headless Chromium (software WebGL), as the RTMP push draws it.</summary>
 public sealed class BrowserAvatarRendererTests
 {
-    private static void RequireLibraries() =>
-        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "meeting-vendor", "three", "build", "three.module.js")),
-            "the 3D libraries are not in the build output: run scripts/setup (npm ci in src/KvsInference.Meeting/vendor), then build");
-
     // Pixels of the mouth interior's colour in the head's mouth region, as LipSyncMeter counts them in the RTMP output.
     private static int MouthPixels(byte[] rgba, int width, int height)
     {
@@ -34,18 +30,16 @@ public sealed class BrowserAvatarRendererTests
 
     private static void SavePng(byte[] rgba, int width, int height, string name)
     {
-        var dir = Path.Combine(TestPaths.RepoRoot, "artifacts", "screenshots");
-        Directory.CreateDirectory(dir);
         using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque));
         System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
         using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 90);
-        File.WriteAllBytes(Path.Combine(dir, name), data.ToArray());
+        File.WriteAllBytes(BrowserScript.ScreenshotPath(name), data.ToArray());
     }
 
     [Fact]
     public async Task RenderAsync_DefaultHead_MouthOpensWithAaAndRestsClosed()
     {
-        RequireLibraries();
+        BrowserScript.RequireAvatarLibraries();
         await using var renderer = await BrowserAvatarRenderer.StartAsync(320, 240, 25, new BrowserAvatarRendererOptions());
         Assert.Contains("default.glb", renderer.Description);
         var rgba = new byte[320 * 240 * 4];
@@ -67,7 +61,7 @@ public sealed class BrowserAvatarRendererTests
     [Fact]
     public async Task RenderAsync_AlternatingOpenAndClosed_EachFrameShowsItsOwnMouth()
     {
-        RequireLibraries();
+        BrowserScript.RequireAvatarLibraries();
         await using var renderer = await BrowserAvatarRenderer.StartAsync(320, 240, 25, new BrowserAvatarRendererOptions());
         var rgba = new byte[320 * 240 * 4];
         var pattern = new[] { false, false, true, false, true, true, false, true, false, false, true, true, true, false };
@@ -87,7 +81,7 @@ public sealed class BrowserAvatarRendererTests
     [Fact]
     public async Task StartAsync_AvatarWithoutMouthShapes_ThrowsSayingWhy()
     {
-        RequireLibraries();
+        BrowserScript.RequireAvatarLibraries();
         var path = Path.Combine(Directory.CreateTempSubdirectory("kvsi-avatar-").FullName, "plain.glb");
         await File.WriteAllBytesAsync(path, TestAvatars.NoConvention());
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>

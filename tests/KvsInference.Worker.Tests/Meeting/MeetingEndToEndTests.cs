@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -36,16 +35,12 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
 
     private async Task RunAsync(string avatar, int measureSeconds = 12, int stallMs = 0)
     {
-        var toolDir = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests");
-        Assert.True(Directory.Exists(Path.Combine(toolDir, "node_modules", "playwright-core")), $"run `npm ci` in {toolDir} (scripts/setup does it)");
-        Assert.True(File.Exists("/usr/bin/chromium"), "Debian's chromium is needed (scripts/setup installs it)");
+        BrowserScript.RequireTools();
 
         // Speech then 2.5 s of silence; Chromium's fake microphone plays the file in a loop.
         var dir = Directory.CreateTempSubdirectory("kvsi-meeting-").FullName;
-        var raw = Path.Combine(dir, "speech.wav");
-        var wav = Path.Combine(dir, "speech48k.wav");
-        ProcessRunner.Run("espeak-ng", ["-v", "en-us", "-s", "150", "-w", raw, "Hello everyone. Welcome to the meeting. Today we talk about the avatar and how its mouth follows my voice."]);
-        ProcessRunner.Run("sox", [raw, "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", wav, "pad", "0", "2.5"]);
+        var wav = BrowserScript.SpeechWav("Hello everyone. Welcome to the meeting. Today we talk about the avatar and how its mouth follows my voice.",
+            "pad", "0", "2.5");
 
         using var harness = new FleetHarness();
         var records = Path.Combine(dir, "records.jsonl");
@@ -55,31 +50,14 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
         var page = (await worker.WaitForLineAsync(PageLine(), TimeSpan.FromSeconds(30))).Groups[1].Value;
 
         var artifacts = Path.Combine(TestPaths.Scratch, "meeting");
-        var psi = new ProcessStartInfo("node") { WorkingDirectory = toolDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "meeting-e2e.js", page, wav, artifacts, measureSeconds.ToString(CultureInfo.InvariantCulture), avatar, stallMs.ToString(CultureInfo.InvariantCulture) })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var node = Process.Start(psi)!;
-        var stdout = node.StandardOutput.ReadToEndAsync();
-        var stderr = node.StandardError.ReadToEndAsync();
-        var limit = TimeSpan.FromSeconds(68 + measureSeconds);
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            node.Kill(entireProcessTree: true);
-            throw new TimeoutException($"meeting-e2e.js did not finish within {limit.TotalSeconds} s:\n" + string.Join('\n', worker.Tail(20)));
-        }
-        var text = await stdout + await stderr;
-        output.WriteLine(text);
+        var run = await BrowserScript.RunAsync("meeting-e2e.js",
+            [page, wav, artifacts, measureSeconds.ToString(CultureInfo.InvariantCulture), avatar, stallMs.ToString(CultureInfo.InvariantCulture)],
+            TimeSpan.FromSeconds(68 + measureSeconds), () => "worker:\n" + string.Join('\n', worker.Tail(20)));
+        output.WriteLine(run.Output);
         output.WriteLine($"screenshots: {Path.Combine(artifacts, "meeting-master.png")} {Path.Combine(artifacts, "meeting-viewer.png")}");
-        Assert.True(node.ExitCode == 0, text + "\nworker:\n" + string.Join('\n', worker.Tail(20)));
+        Assert.True(run.Passed, run.Output + "\nworker:\n" + string.Join('\n', worker.Tail(20)));
 
-        var result = JsonDocument.Parse(text.Split('\n').Single(l => l.StartsWith("RESULT ", StringComparison.Ordinal))["RESULT ".Length..]).RootElement;
+        var result = run.Result;
         var stream = result.GetProperty("streamName").GetString()!;
         Assert.StartsWith("avatar-demo-meeting-", stream);
         // The worker wrote records of the meeting's stream to its durable sink, not only to the page.
