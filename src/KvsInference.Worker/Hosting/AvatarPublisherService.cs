@@ -4,6 +4,8 @@ using KvsInference.Meeting.Streaming;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+using KvsInference.Worker.Configuration;
+
 namespace KvsInference.Worker.Hosting;
 
 /// <summary>
@@ -13,7 +15,7 @@ namespace KvsInference.Worker.Hosting;
 /// KVSI:Avatar:ZoomSession. A push that cannot be (re)established is logged and ends this service, not the worker.
 /// </summary>
 internal sealed class AvatarPublisherService(
-    WorkerSettings.AvatarSettings settings, string streamName, RecordBroadcaster records, IMediaSource media, ZoomOptions zoom,
+    AvatarOptions settings, string streamName, RecordBroadcaster records, IMediaSource media, ZoomOptions zoom,
     TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<AvatarPublisherService>();

@@ -3,6 +3,8 @@ using KvsInference.Aws.KinesisVideo;
 using KvsInference.LocalKvs.Storage;
 using Microsoft.Extensions.Logging;
 
+using KvsInference.Worker.Configuration;
+
 namespace KvsInference.Worker.Hosting;
 
 /// <summary>
@@ -33,7 +35,7 @@ internal sealed class LocalSystem : IAsyncDisposable
         Credentials = new BasicAWSCredentials("local", "local"),
     };
 
-    public static async Task<LocalSystem> StartAsync(WorkerSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<LocalSystem> StartAsync(WorkerOptions settings, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var samplePath = Resolve(settings.Local.SampleFile)
             ?? throw new FileNotFoundException($"The sample speech file {settings.Local.SampleFile} was not found (make it with scripts/make-sample-media).");
