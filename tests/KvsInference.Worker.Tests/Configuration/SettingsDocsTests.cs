@@ -39,16 +39,16 @@ public sealed partial class SettingsDocsTests
     {
         var documented = Rows("old-keys").ToHashSet();
 
-        Assert.All(ConfigurationAliases.All, alias => Assert.Contains(($"`{alias.OldKey}`", $"`{alias.NewKey}`"), documented.Select(r => ($"`{r.First}`", $"`{r.Second.Trim('`')}`"))));
+        Assert.All(ConfigurationAliases.All, alias => Assert.Contains((alias.OldKey, $"`{alias.NewKey}`"), documented));
         Assert.Equal(ConfigurationAliases.All.Count, documented.Count);
     }
 
-    /// <summary>The rows between <c>&lt;!-- name --&gt;</c> and <c>&lt;!-- /name --&gt;</c>: the first cell's key and the second cell.</summary>
+    /// <summary>The rows between <c>&lt;!-- name: ... --&gt;</c> and <c>&lt;!-- /name --&gt;</c>: the first cell's key and the second cell.</summary>
     private static IEnumerable<(string First, string Second)> Rows(string name)
     {
-        int start = Page.IndexOf($"<!-- {name} -->", StringComparison.Ordinal);
+        int start = Page.IndexOf($"<!-- {name}:", StringComparison.Ordinal);
         int end = Page.IndexOf($"<!-- /{name} -->", StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"docs/operating.md has no <!-- {name} --> ... <!-- /{name} --> table.");
+        Assert.True(start >= 0 && end > start, $"docs/operating.md has no <!-- {name}: ... --> ... <!-- /{name} --> table.");
         foreach (Match m in Row().Matches(Page[start..end])) yield return (m.Groups[1].Value, m.Groups[2].Value.Trim());
     }
 
