@@ -1,10 +1,9 @@
 using KvsInference.Media;
 using KvsInference.Meeting;
 using KvsInference.Meeting.Streaming;
+using KvsInference.Worker.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-
-using KvsInference.Worker.Configuration;
 
 namespace KvsInference.Worker.Hosting;
 

@@ -1,9 +1,8 @@
 using Amazon.Runtime;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.LocalKvs.Storage;
-using Microsoft.Extensions.Logging;
-
 using KvsInference.Worker.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Worker.Hosting;
 

@@ -17,6 +17,7 @@ using KvsInference.LocalKvs.Storage;
 using KvsInference.LocalKvs.Signaling;
 using KvsInference.Pipeline;
 using KvsInference.Sinks;
+using KvsInference.Worker.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -24,7 +25,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using KvsInference.Worker.Configuration;
 
 namespace KvsInference.Worker.Hosting;
 
