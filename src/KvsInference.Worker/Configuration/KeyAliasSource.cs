@@ -43,7 +43,12 @@ internal sealed class KeyAliasSource : IConfigurationSource
                 foreach (var alias in owner._aliases)
                 {
                     var decider = providers.FirstOrDefault(p => Has(p, alias.OldKey) || Has(p, alias.NewKey));
-                    if (decider is null || Has(decider, alias.NewKey) || Has(data, alias.NewKey)) continue;
+                    if (decider is null) continue;
+                    if (Has(decider, alias.NewKey) || Has(data, alias.NewKey))
+                    {
+                        if (providers.Any(p => Has(p, alias.OldKey))) owner._warnings.Add($"{alias.OldKey} is deprecated and ignored: {alias.NewKey} is set.");
+                        continue;
+                    }
                     owner._warnings.Add($"{alias.OldKey} is deprecated: use {alias.NewKey}.");
                     Copy(decider, alias, data);
                 }

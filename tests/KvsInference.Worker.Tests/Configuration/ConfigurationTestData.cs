@@ -10,9 +10,6 @@ internal static class ConfigurationTestData
 
     public static readonly Dictionary<string, string?> AwsEnvironment = new() { ["AWS_REGION"] = "us-east-1" };
 
-    public static IConfigurationRoot Build(params (string Key, string Value)[] values) =>
-        Build(out _, values);
-
     public static IConfigurationRoot Build(out KeyAliasSource aliases, params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).AddKeyAliases(out aliases).Build();
 

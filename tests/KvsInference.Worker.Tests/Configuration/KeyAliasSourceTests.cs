@@ -79,12 +79,12 @@ public sealed class KeyAliasSourceTests
     }
 
     [Fact]
-    public void Load_NewAndOldKeyInOneSource_NewKeyWins()
+    public void Load_NewAndOldKeyInOneSource_NewKeyWinsAndTheOldOneIsReportedIgnored()
     {
         var configuration = Build(out var aliases, ("KVSI:Processing:WindowMs", "100"), ("KVSI:Processing:WindowDuration", "00:00:00.3"));
 
         Assert.Equal("00:00:00.3", configuration["KVSI:Processing:WindowDuration"]);
-        Assert.Empty(aliases.Warnings);
+        Assert.Equal("KVSI:Processing:WindowMs is deprecated and ignored: KVSI:Processing:WindowDuration is set.", Assert.Single(aliases.Warnings));
     }
 
     [Fact]
@@ -102,9 +102,10 @@ public sealed class KeyAliasSourceTests
     [Fact]
     public void Load_OursAndKitsName_OursWins()
     {
-        var configuration = Build(("KVSI:Sink:KinesisStreamName", "ours"), ("kdsStreamName", "kits"));
+        var configuration = Build(out var aliases, ("KVSI:Sink:KinesisStreamName", "ours"), ("kdsStreamName", "kits"));
 
         Assert.Equal("ours", configuration["KVSI:KinesisSink:StreamName"]);
+        Assert.Contains("kdsStreamName is deprecated and ignored: KVSI:KinesisSink:StreamName is set.", aliases.Warnings);
     }
 
     [Fact]
