@@ -2,24 +2,25 @@ namespace KvsInference.Cdk.Fleet;
 
 /// <summary>
 /// The names the stack shares with the worker (src/KvsInference.Worker): the configuration it passes as
-/// environment variables (.NET configuration, <c>__</c> = section separator) and the EMF metrics it reads back.
+/// environment variables (.NET configuration, <c>__</c> = section separator; every key is in docs/operating.md's
+/// settings table, checked by the tests) and the EMF metrics it reads back.
 /// </summary>
 public static class WorkerContract
 {
-    /// <summary>Comma list of KVS stream names to consume.</summary>
-    public const string StreamNames = "KVSI__Streams__Names";
+    /// <summary>KVS stream names to consume: a list, one variable per name (<c>KVSI__Discovery__StreamNames__0</c>, <c>__1</c>, ...).</summary>
+    public const string StreamNames = "KVSI__Discovery__StreamNames";
 
     /// <summary>KVS stream name prefix to consume (ListStreams StreamNameCondition BEGINS_WITH).</summary>
-    public const string StreamPrefix = "KVSI__Streams__Prefix";
+    public const string StreamPrefix = "KVSI__Discovery__NamePrefix";
 
-    /// <summary>Tags a stream must carry, <c>k=v;k2=v2</c>.</summary>
-    public const string StreamTagFilters = "KVSI__Streams__TagFilters";
+    /// <summary>Tags a stream must carry, <c>k=v;k2=v2</c> (the map's text form: tag keys may hold a colon, which a variable name per key could not).</summary>
+    public const string StreamTagFilters = "KVSI__Discovery__TagFilters";
 
     /// <summary>DynamoDB lease table name.</summary>
-    public const string LeaseTableName = "KVSI__Leases__TableName";
+    public const string LeaseTableName = "KVSI__LeaseTable__TableName";
 
     /// <summary>Kinesis Data Stream receiving inference records.</summary>
-    public const string SinkStreamName = "KVSI__Sink__KinesisStreamName";
+    public const string SinkStreamName = "KVSI__KinesisSink__StreamName";
 
     /// <summary>SageMaker endpoint name; absent means the in-process model.</summary>
     public const string SageMakerEndpoint = "KVSI__Inference__SageMakerEndpoint";
@@ -32,6 +33,12 @@ public static class WorkerContract
 
     /// <summary>The CloudWatch namespace of the worker's EMF metrics.</summary>
     public const string MetricsNamespace = "KVSI__Metrics__Namespace";
+
+    /// <summary>The variable of the <paramref name="index"/>th name of the list <paramref name="list"/> (e.g. <see cref="StreamNames"/>).</summary>
+    /// <param name="list">The list's variable.</param>
+    /// <param name="index">The position in the list, from 0.</param>
+    /// <returns>The variable's name.</returns>
+    public static string ListItem(string list, int index) => $"{list}__{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>The AWS region (also set by Fargate; explicit for clarity).</summary>
     public const string Region = "AWS_REGION";

@@ -205,7 +205,7 @@ public sealed class WorkerService : Construct
             [WorkerContract.MetricsNamespace] = FleetConstants.MetricNamespace,
             [WorkerContract.Region] = Aws.REGION,
         };
-        if (settings.AllStreamNames.Count > 0) env[WorkerContract.StreamNames] = string.Join(",", settings.AllStreamNames);
+        for (int i = 0; i < settings.AllStreamNames.Count; i++) env[WorkerContract.ListItem(WorkerContract.StreamNames, i)] = settings.AllStreamNames[i];
         if (settings.StreamPrefix is not null) env[WorkerContract.StreamPrefix] = settings.StreamPrefix;
         if (settings.StreamTagFilters.Count > 0)
         {

@@ -27,6 +27,19 @@ public static class KvsInferenceServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         var options = new KvsInferenceOptions();
         configure(options);
+        return services.AddKvsInference(options);
+    }
+
+    /// <summary>
+    /// Adds the worker as a hosted service with options made beforehand (e.g. bound from configuration and checked by
+    /// <see cref="KvsInferenceOptions.FindErrors"/>); otherwise as <see cref="AddKvsInference(IServiceCollection, Action{KvsInferenceOptions})"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="options">The options; they are validated when the host starts.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddKvsInference(this IServiceCollection services, KvsInferenceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ILeaseStore, InMemoryLeaseStore>();

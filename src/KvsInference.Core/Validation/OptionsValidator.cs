@@ -29,10 +29,22 @@ public static class OptionsValidator
     public static IReadOnlyList<string> FindErrors(object options, IEnumerable<ValidationResult>? rules = null, string? path = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
-        if (rules is not null) results.AddRange(rules);
-        return results.Select(r => Format(r, path)).ToList();
+        return Results(options, rules).Select(r => Format(r, path, '.')).ToList();
+    }
+
+    /// <summary>
+    /// Lists the errors of <paramref name="options"/> bound from the configuration section <paramref name="section"/>,
+    /// each named by its full configuration key: <c>KVSI:Processing:WindowDuration: The field ...</c>.
+    /// </summary>
+    /// <param name="options">The options object.</param>
+    /// <param name="section">The configuration section the options were bound from, e.g. <c>KVSI:Processing</c>.</param>
+    /// <param name="rules">Errors of the rules between members, or null.</param>
+    /// <returns>The errors; empty when the options are valid.</returns>
+    public static IReadOnlyList<string> FindConfigurationErrors(object options, string section, IEnumerable<ValidationResult>? rules = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(section);
+        return Results(options, rules).Select(r => Format(r, section, ':')).ToList();
     }
 
     /// <summary>Throws one exception listing <paramref name="errors"/>, if there is any.</summary>
@@ -52,11 +64,19 @@ public static class OptionsValidator
     /// <returns>The error.</returns>
     public static ValidationResult Error(string member, string message) => new(message, [member]);
 
-    private static string Format(ValidationResult result, string? path)
+    private static List<ValidationResult> Results(object options, IEnumerable<ValidationResult>? rules)
+    {
+        var results = new List<ValidationResult>();
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        if (rules is not null) results.AddRange(rules);
+        return results;
+    }
+
+    private static string Format(ValidationResult result, string? path, char separator)
     {
         var message = result.ErrorMessage ?? "invalid value";
         var member = result.MemberNames.FirstOrDefault();
         if (member is null) return path is null ? message : $"{path}: {message}";
-        return $"{(path is null ? member : path + "." + member)}: {message}";
+        return $"{(path is null ? member : path + separator + member)}: {message}";
     }
 }

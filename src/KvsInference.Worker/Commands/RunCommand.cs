@@ -12,8 +12,8 @@ internal static class RunCommand
 {
     public static void ConfigureRoot(RootCommand root)
     {
-        var streams = new Option<string?>("--streams") { Description = "Comma-separated KVS stream names (KVSI:Streams:Names; KIT: streamNames)." };
-        var prefix = new Option<string?>("--stream-prefix") { Description = "Process every stream whose name starts with this (KVSI:Streams:Prefix)." };
+        var streams = new Option<string?>("--streams") { Description = "Comma-separated KVS stream names (KVSI:Discovery:StreamNames)." };
+        var prefix = new Option<string?>("--stream-prefix") { Description = "Process every stream whose name starts with this (KVSI:Discovery:NamePrefix)." };
         var local = new Option<bool?>("--local") { Description = "Force (true) or forbid (false) the embedded local system (KVSI:Local:Enabled); by default it runs when no AWS settings are present." };
         var sampleStreams = new Option<int?>("--sample-streams") { Description = "Local mode: how many demo streams to feed with sample speech (KVSI:Local:SampleStreams, default 1)." };
         var records = new Option<string?>("--records") { Description = "JSON-lines file for records when no Kinesis stream is set (KVSI:Sink:File, default out/records.jsonl)." };
@@ -24,8 +24,8 @@ internal static class RunCommand
         {
             var overrides = new Dictionary<string, string?>();
             void Set(string key, object? value) { if (value is not null) overrides[key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture); }
-            Set("KVSI:Streams:Names", parseResult.GetValue(streams));
-            Set("KVSI:Streams:Prefix", parseResult.GetValue(prefix));
+            Set("KVSI:Discovery:StreamNames", parseResult.GetValue(streams));
+            Set("KVSI:Discovery:NamePrefix", parseResult.GetValue(prefix));
             Set("KVSI:Local:Enabled", parseResult.GetValue(local));
             Set("KVSI:Local:SampleStreams", parseResult.GetValue(sampleStreams));
             Set("KVSI:Sink:File", parseResult.GetValue(records));

@@ -1,6 +1,7 @@
 using KvsInference.Media;
 using KvsInference.Meeting;
 using KvsInference.Meeting.Streaming;
+using KvsInference.Worker.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,7 +14,7 @@ namespace KvsInference.Worker.Hosting;
 /// KVSI:Avatar:ZoomSession. A push that cannot be (re)established is logged and ends this service, not the worker.
 /// </summary>
 internal sealed class AvatarPublisherService(
-    WorkerSettings.AvatarSettings settings, string streamName, RecordBroadcaster records, IMediaSource media, ZoomOptions zoom,
+    AvatarOptions settings, string streamName, RecordBroadcaster records, IMediaSource media, ZoomOptions zoom,
     TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<AvatarPublisherService>();

@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using KvsInference.Aws.KinesisVideo;
 using KvsInference.LocalKvs.Storage;
+using KvsInference.Worker.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Worker.Hosting;
@@ -33,7 +34,7 @@ internal sealed class LocalSystem : IAsyncDisposable
         Credentials = new BasicAWSCredentials("local", "local"),
     };
 
-    public static async Task<LocalSystem> StartAsync(WorkerSettings settings, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<LocalSystem> StartAsync(WorkerOptions settings, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var samplePath = Resolve(settings.Local.SampleFile)
             ?? throw new FileNotFoundException($"The sample speech file {settings.Local.SampleFile} was not found (make it with scripts/make-sample-media).");

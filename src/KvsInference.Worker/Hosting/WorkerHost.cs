@@ -17,6 +17,7 @@ using KvsInference.LocalKvs.Storage;
 using KvsInference.LocalKvs.Signaling;
 using KvsInference.Pipeline;
 using KvsInference.Sinks;
+using KvsInference.Worker.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -48,16 +49,17 @@ internal static class WorkerHost
             Listen = k => StandaloneServer.ListenOn(k, opsHost, opsPort),
         }, new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Configuration.AddInMemoryCollection(overrides);
-        var settings = WorkerSettings.Bind(builder.Configuration);
+        builder.Configuration.AddKeyAliases(out var aliases);
         var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => (string?)e.Value);
-        bool local = settings.IsLocal(environment);
-        var errors = settings.Validate(local);
-        if (errors.Count > 0)
+        var config = WorkerConfiguration.Bind(builder.Configuration, aliases, environment);
+        if (config.Errors.Count > 0)
         {
             Console.Error.WriteLine("Invalid configuration:");
-            foreach (var e in errors) Console.Error.WriteLine("  " + e);
+            foreach (var e in config.Errors) Console.Error.WriteLine("  " + e);
             return ExitConfigurationError;
         }
+        var settings = config.Worker;
+        bool local = config.Local;
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
@@ -69,6 +71,7 @@ internal static class WorkerHost
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).AddFilter("Microsoft", LogLevel.Warning));
         var log = loggerFactory.CreateLogger("KvsInference.Worker");
+        foreach (var warning in config.Warnings) log.LogWarning("Configuration: {Warning}", warning);
         var time = TimeProvider.System;
         await using var localSystem = local ? await LocalSystem.StartAsync(settings, loggerFactory, cancellationToken) : null;
 
@@ -79,7 +82,7 @@ internal static class WorkerHost
         builder.Services.AddSingleton<IMediaSource>(new KvsMediaSource(kvs));
         builder.Services.AddSingleton<ILeaseStore>(_ => CreateLeaseStore(settings, time, loggerFactory));
         builder.Services.AddSingleton<IInferenceClient>(_ => CreateInferenceClient(settings, time, loggerFactory));
-        var meetingMode = settings.MeetingMode(local);
+        var meetingMode = config.MeetingMode;
         if (localSystem is null && meetingMode == "aws")
         {
             // The meeting page on real KVS: records of every worker of the fleet come back from the Kinesis stream.
@@ -87,13 +90,13 @@ internal static class WorkerHost
             builder.Services.AddSingleton(_ => new RecordBroadcaster());
             builder.Services.AddSingleton(sp => new KinesisRecordReader(
                 new AmazonKinesisClient(new KinesisClientOptions(), time, loggerFactory.CreateLogger<AmazonKinesisClient>()),
-                new KinesisRecordReaderOptions { StreamName = settings.Sink.KinesisStreamName! },
+                new KinesisRecordReaderOptions { StreamName = settings.KinesisSink.StreamName },
                 sp.GetRequiredService<RecordBroadcaster>(), time, loggerFactory.CreateLogger<KinesisRecordReader>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<KinesisRecordReader>());
             builder.Services.AddKvsMeeting(o =>
             {
                 o.Mode = MeetingMode.Aws;
-                o.StreamPrefix = settings.MeetingStreamPrefix;
+                o.StreamPrefix = config.MeetingStreamPrefix;
                 o.StreamRetentionHours = settings.Meeting.StreamRetentionHours;
                 o.SignedUrlLifetime = TimeSpan.FromSeconds(settings.Meeting.SignedUrlSeconds);
                 o.Avatar = settings.Meeting.Avatar;
@@ -115,7 +118,7 @@ internal static class WorkerHost
             builder.Services.AddKvsSignaling(o => o.MaxMessagePayloadChars = 64 * 1024);
             builder.Services.AddKvsMeeting(o =>
             {
-                o.StreamPrefix = LocalMeetingStreamPrefix(settings);
+                o.StreamPrefix = config.LocalMeetingStreamPrefix;
                 o.IdleTimeout = TimeSpan.FromSeconds(settings.Meeting.IdleTimeoutSeconds);
                 o.Avatar = settings.Meeting.Avatar;
                 AddAllowedHosts(o, settings, opsHost);
@@ -129,7 +132,7 @@ internal static class WorkerHost
             builder.Services.AddHostedService(sp => new AvatarPublisherService(settings.Avatar, avatarStream, sp.GetRequiredService<RecordBroadcaster>(),
                 sp.GetRequiredService<IMediaSource>(), zoom, time, loggerFactory));
         }
-        builder.Services.AddKvsInference(o => Configure(o, settings, localSystem));
+        builder.Services.AddKvsInference(config.Pipeline);
         builder.Services.AddHostedService(sp => new StatusReporter(sp.GetRequiredService<KvsInferenceHostedService>(),
             TimeSpan.FromSeconds(settings.Metrics.StatusSeconds), Console.Out, time));
         if (localSystem is not null)
@@ -168,7 +171,7 @@ internal static class WorkerHost
             });
         }
 
-        log.LogInformation("KvsInference worker ({Mode}, meeting {Meeting}): {Settings}", local ? "local" : "AWS", meetingMode, settings);
+        log.LogInformation("KvsInference worker ({Mode}, meeting {Meeting}): {Settings}", local ? "local" : "AWS", meetingMode, config);
         if (localSystem is not null)
         {
             log.LogInformation("Local media store at {Url}; streams {Streams}; records to {File}", localSystem.Url, string.Join(", ", localSystem.Streams), Path.GetFullPath(settings.Sink.File));
@@ -187,48 +190,9 @@ internal static class WorkerHost
         return 0;
     }
 
-    private static void Configure(KvsInferenceOptions o, WorkerSettings s, LocalSystem? localSystem)
+    private static ILeaseStore CreateLeaseStore(WorkerOptions s, TimeProvider time, ILoggerFactory loggers)
     {
-        if (localSystem is not null)
-        {
-            o.Discovery.NamePrefix = s.Local.StreamPrefix;
-            o.Discovery.RefreshPeriod = TimeSpan.FromSeconds(Math.Min(s.Streams.RefreshSeconds, 5));
-        }
-        else
-        {
-            foreach (var name in WorkerSettings.SplitNames(s.Streams.Names)) o.Discovery.StreamNames.Add(name);
-            if (!string.IsNullOrEmpty(s.Streams.Prefix)) o.Discovery.NamePrefix = s.Streams.Prefix;
-            WorkerSettings.TryParseTagFilters(s.Streams.TagFilters, out var tags);
-            foreach (var (k, v) in tags) o.Discovery.TagFilters[k] = v;
-            o.Discovery.RefreshPeriod = TimeSpan.FromSeconds(s.Streams.RefreshSeconds);
-        }
-        o.Leases.FailoverTime = TimeSpan.FromSeconds(s.Leases.FailoverSeconds);
-        if (!string.IsNullOrEmpty(s.Leases.WorkerId)) o.Leases.WorkerId = s.Leases.WorkerId;
-        WorkerSettings.TryParseStart(s.Streams.InitialPosition, out var start);
-        o.Processing.InitialPosition = start;
-        o.Processing.InitialTimestamp = s.Streams.InitialTimestamp;
-        o.Processing.WindowDuration = TimeSpan.FromMilliseconds(s.Processing.WindowMs);
-        o.Processing.MaxPendingWindows = s.Processing.MaxPendingWindows;
-        if (s.Processing.SkipToNowWhenBehindMs > 0) o.Processing.SkipToNowWhenBehind = TimeSpan.FromMilliseconds(s.Processing.SkipToNowWhenBehindMs);
-        o.Processing.LowLatencyStreamPrefix = LowLatencyStreamPrefix(s, localSystem is not null);
-        o.Batching.MaxBatchWindows = s.Inference.MaxBatchWindows;
-        o.Batching.MaxWait = TimeSpan.FromMilliseconds(s.Inference.MaxWaitMs);
-        o.Batching.MaxConcurrentBatches = s.Inference.MaxConcurrentBatches;
-    }
-
-    private static string LocalMeetingStreamPrefix(WorkerSettings s) => s.Local.StreamPrefix + "meeting-";
-
-    /// <summary>Meetings are conversations: their streams get low delay unless configured otherwise; bulk streams keep whole windows.</summary>
-    internal static string? LowLatencyStreamPrefix(WorkerSettings s, bool local) => s.Processing.LowLatencyStreamPrefix ?? s.MeetingMode(local) switch
-    {
-        "local" => LocalMeetingStreamPrefix(s),
-        "aws" => s.MeetingStreamPrefix,
-        _ => null,
-    };
-
-    private static ILeaseStore CreateLeaseStore(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
-    {
-        if (string.IsNullOrEmpty(s.Leases.TableName)) return new InMemoryLeaseStore();
+        if (string.IsNullOrEmpty(s.LeaseTable.TableName)) return new InMemoryLeaseStore();
         var config = new AmazonDynamoDBConfig { MaxErrorRetry = 0 };
         var endpoint = Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL_DYNAMODB") ?? Environment.GetEnvironmentVariable("AWS_ENDPOINT_URL");
         if (!string.IsNullOrEmpty(endpoint)) config.ServiceURL = endpoint;
@@ -236,10 +200,10 @@ internal static class WorkerHost
         if (!string.IsNullOrEmpty(region)) config.AuthenticationRegion = region;
         if (string.IsNullOrEmpty(endpoint) && !string.IsNullOrEmpty(region)) config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
         var client = new AmazonDynamoDBClient(config);
-        return new DynamoDbLeaseStore(client, new DynamoDbLeaseStoreOptions { TableName = s.Leases.TableName, CreateTableIfMissing = s.Leases.CreateTable }, time, loggers.CreateLogger<DynamoDbLeaseStore>());
+        return new DynamoDbLeaseStore(client, s.LeaseTable, time, loggers.CreateLogger<DynamoDbLeaseStore>());
     }
 
-    private static IInferenceClient CreateInferenceClient(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
+    private static IInferenceClient CreateInferenceClient(WorkerOptions s, TimeProvider time, ILoggerFactory loggers)
     {
         if (string.IsNullOrEmpty(s.Inference.SageMakerEndpoint)) return new LocalVisemeInferenceClient(VisemeModel.LoadDefault(), time);
         var runtime = new AmazonSageMakerRuntimeClient(new SageMakerRuntimeClientOptions(), time, loggers.CreateLogger<AmazonSageMakerRuntimeClient>());
@@ -248,7 +212,7 @@ internal static class WorkerHost
 
     /// <summary>The meeting page answers to loopback names, KVSI:Meeting:AllowedHosts, and the ops address when it is a
     /// specific one (not a wildcard).</summary>
-    private static void AddAllowedHosts(MeetingOptions options, WorkerSettings settings, string opsHost)
+    private static void AddAllowedHosts(MeetingOptions options, WorkerOptions settings, string opsHost)
     {
         foreach (var name in (settings.Meeting.AllowedHosts ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -257,16 +221,16 @@ internal static class WorkerHost
         if (opsHost is not ("0.0.0.0" or "::" or "*" or "+")) options.AllowedHosts.Add(opsHost.Contains(':', StringComparison.Ordinal) ? $"[{opsHost}]" : opsHost);
     }
 
-    private static IRecordSink CreateSink(WorkerSettings s, TimeProvider time, ILoggerFactory loggers)
+    private static IRecordSink CreateSink(WorkerOptions s, TimeProvider time, ILoggerFactory loggers)
     {
-        if (string.IsNullOrEmpty(s.Sink.KinesisStreamName))
+        if (string.IsNullOrEmpty(s.KinesisSink.StreamName))
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(s.Sink.File));
             if (directory is not null) Directory.CreateDirectory(directory);
             return new JsonLinesFileSink(s.Sink.File);
         }
         var kinesis = new AmazonKinesisClient(new KinesisClientOptions(), time, loggers.CreateLogger<AmazonKinesisClient>());
-        var sink = new KinesisRecordSink(kinesis, new KinesisRecordSinkOptions { StreamName = s.Sink.KinesisStreamName }, time, loggers.CreateLogger<KinesisRecordSink>());
+        var sink = new KinesisRecordSink(kinesis, s.KinesisSink, time, loggers.CreateLogger<KinesisRecordSink>());
         return new CoalescingRecordSink(sink, new CoalescingRecordSinkOptions(), time);
     }
 

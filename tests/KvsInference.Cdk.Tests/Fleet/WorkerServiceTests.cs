@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Amazon.CDK.Assertions;
 using KvsInference.Cdk.Fleet;
+using KvsInference.TestSupport;
 using static KvsInference.Cdk.Tests.Fleet.KvsInferenceStackTests;
 
 namespace KvsInference.Cdk.Tests.Fleet;
@@ -78,15 +79,35 @@ public sealed class WorkerServiceTests(FleetStacks stacks)
         Assert.Contains("OutputStream", defaults[WorkerContract.SinkStreamName]);
         Assert.Contains("AWS::Region", defaults[WorkerContract.Region]);
         Assert.False(defaults.ContainsKey(WorkerContract.SageMakerEndpoint)); // in-process model
-        Assert.False(defaults.ContainsKey(WorkerContract.StreamNames));
+        Assert.DoesNotContain(defaults.Keys, k => k.StartsWith(WorkerContract.StreamNames, StringComparison.Ordinal));
 
         var created = stacks.Created.WorkerEnvironment();
-        Assert.Equal("lobby,standup", created[WorkerContract.StreamNames]);
+        Assert.Equal("lobby", created["KVSI__Discovery__StreamNames__0"]);
+        Assert.Equal("standup", created["KVSI__Discovery__StreamNames__1"]);
+        Assert.False(created.ContainsKey(WorkerContract.StreamNames)); // a list, not a comma string
         Assert.Equal("kvsi-full-model", created[WorkerContract.SageMakerEndpoint]);
 
         var existing = stacks.Existing.WorkerEnvironment();
         Assert.Equal("env=prod;team=avatar", existing[WorkerContract.StreamTagFilters]);
         Assert.Equal("Visemes-Prod", existing[WorkerContract.SageMakerEndpoint]);
+    }
+
+    [Fact]
+    public void Environment_EveryKvsiVariable_AKeyOfTheWorkersSettingsTable()
+    {
+        // docs/operating.md's table is checked against the worker's options classes by the worker's tests, so a key
+        // found there is one the worker binds (not an old key that only an alias still maps).
+        var page = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "operating.md"));
+        var table = page[page.IndexOf("<!-- settings:", StringComparison.Ordinal)..page.IndexOf("<!-- /settings -->", StringComparison.Ordinal)];
+        var variables = new[] { stacks.Defaults, stacks.Created, stacks.Existing }.SelectMany(s => s.WorkerEnvironment().Keys).Distinct()
+            .Where(k => k.StartsWith("KVSI__", StringComparison.Ordinal)).ToList();
+
+        Assert.Contains(WorkerContract.StreamTagFilters, variables);
+        Assert.All(variables, variable =>
+        {
+            var key = System.Text.RegularExpressions.Regex.Replace(variable, "__[0-9]+$", "").Replace("__", ":", StringComparison.Ordinal);
+            Assert.Contains($"| `{key}` |", table, StringComparison.Ordinal);
+        });
     }
 
     [Fact]

@@ -34,6 +34,18 @@ public sealed class OptionsValidatorTests
         Assert.Equal(["Part.Count: The field Count must be between 1 and 10."], OptionsValidator.FindErrors(new SampleOptions { Count = 0 }, path: "Part"));
 
     [Fact]
+    public void FindConfigurationErrors_Section_NamesTheFullKeyOfEachError()
+    {
+        var errors = OptionsValidator.FindConfigurationErrors(new SampleOptions { Count = 0, Name = null }, "App:Part", [OptionsValidator.Error("Count", "Count must be even.")]);
+
+        Assert.Equal(["App:Part:Count: The field Count must be between 1 and 10.", "App:Part:Name: The Name field is required.", "App:Part:Count: Count must be even."], errors);
+    }
+
+    [Fact]
+    public void FindConfigurationErrors_NoSection_Refused() =>
+        Assert.Throws<ArgumentException>(() => OptionsValidator.FindConfigurationErrors(new SampleOptions(), ""));
+
+    [Fact]
     public void ThrowIfAny_NoError_DoesNotThrow() => OptionsValidator.ThrowIfAny("SampleOptions", []);
 
     [Fact]

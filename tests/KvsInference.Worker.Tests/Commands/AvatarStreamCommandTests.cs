@@ -61,7 +61,7 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
             foreach (var (key, value) in aws) workerEnvironment[key] = value;
         }
         if (kinesisStream is null) workerEnvironment["KVSI__Sink__File"] = records;
-        else workerEnvironment["KVSI__Sink__KinesisStreamName"] = kinesisStream;
+        else workerEnvironment["KVSI__KinesisSink__StreamName"] = kinesisStream;
         using var harness = new FleetHarness();
         using var worker = harness.StartWorkerProcess("worker", [], workerEnvironment);
         await worker.WaitForLineAsync(StoreLine(), TimeSpan.FromSeconds(30));
