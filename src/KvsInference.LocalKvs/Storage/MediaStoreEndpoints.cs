@@ -152,12 +152,11 @@ public static partial class MediaStoreEndpoints
         if (body.TryGetProperty("FragmentSelector", out JsonElement selector) && selector.ValueKind == JsonValueKind.Object)
         {
             string type = RequiredString(selector, "FragmentSelectorType");
-            byProducer = type switch
+            if (!KvsTimestampOrigins.TryParse(type, out var origin))
             {
-                "PRODUCER_TIMESTAMP" => true,
-                "SERVER_TIMESTAMP" => false,
-                _ => throw KvsServiceException.InvalidArgument($"FragmentSelectorType must be PRODUCER_TIMESTAMP or SERVER_TIMESTAMP, not {type}."),
-            };
+                throw KvsServiceException.InvalidArgument($"FragmentSelectorType must be {string.Join(" or ", KvsTimestampOrigins.WireNames)}, not {type}.");
+            }
+            byProducer = origin == KvsTimestampOrigin.Producer;
             if (!selector.TryGetProperty("TimestampRange", out JsonElement range) || range.ValueKind != JsonValueKind.Object)
             {
                 throw KvsServiceException.InvalidArgument("FragmentSelector.TimestampRange is required.");

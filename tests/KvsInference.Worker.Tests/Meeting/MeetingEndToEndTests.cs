@@ -49,7 +49,8 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
         using var worker = harness.StartWorkerProcess("worker", [], settings);
         var page = (await worker.WaitForLineAsync(PageLine(), TimeSpan.FromSeconds(30))).Groups[1].Value;
 
-        var artifacts = Path.Combine(TestPaths.Scratch, "meeting");
+        // Each test its own folder beside the other pages' screenshots, which CI keeps.
+        var artifacts = Directory.CreateDirectory(Path.Combine(BrowserScript.Screenshots, $"meeting-e2e-{avatar}{(stallMs > 0 ? "-stall" : "")}")).FullName;
         var run = await BrowserScript.RunAsync("meeting-e2e.js",
             [page, wav, artifacts, measureSeconds.ToString(CultureInfo.InvariantCulture), avatar, stallMs.ToString(CultureInfo.InvariantCulture)],
             TimeSpan.FromSeconds(68 + measureSeconds), () => "worker:\n" + string.Join('\n', worker.Tail(20)));

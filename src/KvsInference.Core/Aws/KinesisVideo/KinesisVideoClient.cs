@@ -243,7 +243,7 @@ public sealed class KinesisVideoClient : IDisposable
             NextToken = nextToken,
             FragmentSelector = start is null ? null : new FragmentSelector
             {
-                FragmentSelectorType = origin == KvsTimestampOrigin.Server ? "SERVER_TIMESTAMP" : "PRODUCER_TIMESTAMP",
+                FragmentSelectorType = KvsTimestampOrigins.ToWireName(origin),
                 TimestampRange = new TimestampRange { StartTimestamp = start, EndTimestamp = end },
             },
         };

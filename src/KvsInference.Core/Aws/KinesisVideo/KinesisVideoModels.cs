@@ -15,15 +15,6 @@ public static class KvsApiName
     public const string GetMediaForFragmentList = "GET_MEDIA_FOR_FRAGMENT_LIST";
 }
 
-/// <summary>Which clock a ListFragments timestamp range refers to.</summary>
-public enum KvsTimestampOrigin
-{
-    /// <summary>SERVER_TIMESTAMP.</summary>
-    Server,
-    /// <summary>PRODUCER_TIMESTAMP.</summary>
-    Producer,
-}
-
 /// <summary>A PutMedia acknowledgement event type.</summary>
 public enum KvsAckEventType
 {
