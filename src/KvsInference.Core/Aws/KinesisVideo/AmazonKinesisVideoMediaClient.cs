@@ -26,10 +26,8 @@ public interface IAmazonKinesisVideoMedia : IDisposable
 /// A client of one KVS media data endpoint (the GET_MEDIA or PUT_MEDIA endpoint GetDataEndpoint returned): GetMedia on the
 /// generated types, and PutMedia, which AWS publishes no model for (<see cref="PutMediaAsync"/>).
 /// </summary>
-public sealed class AmazonKinesisVideoMediaClient : IAmazonKinesisVideoMedia
+public sealed class AmazonKinesisVideoMediaClient : AwsServiceClient, IAmazonKinesisVideoMedia
 {
-    private readonly AwsHttpPipeline _pipeline;
-
     /// <summary>Creates the client for one data endpoint.</summary>
     /// <param name="options">The settings (region, credentials, retries, transport); their ServiceUrl is not used.</param>
     /// <param name="endpoint">The data endpoint from GetDataEndpoint.</param>
@@ -37,21 +35,16 @@ public sealed class AmazonKinesisVideoMediaClient : IAmazonKinesisVideoMedia
     /// <param name="logger">The logger, or null.</param>
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
     public AmazonKinesisVideoMediaClient(AwsClientOptions options, Uri endpoint, TimeProvider? timeProvider = null, ILogger? logger = null)
+        : base(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger, CheckHttpEndpoint(endpoint, nameof(endpoint)))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(endpoint);
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger, endpoint);
     }
-
-    /// <summary>Gets the data endpoint this client calls.</summary>
-    public Uri Endpoint => _pipeline.Endpoint;
 
     /// <inheritdoc/>
     public async Task<GetMediaResponse> GetMediaAsync(GetMediaRequest request, CancellationToken cancellationToken = default)
     {
         AmazonKinesisVideoClient.ThrowIfNone(request, request?.StreamName, request?.StreamARN, "StreamName or StreamARN");
         ArgumentException.ThrowIfNullOrWhiteSpace(request!.StartSelector?.StartSelectorType, "StartSelector.StartSelectorType");
-        var (payload, contentType) = await _pipeline.SendStreamingOperationAsync(AwsServiceModels.KinesisVideoMedia, "GetMedia", request,
+        var (payload, contentType) = await Pipeline.SendStreamingOperationAsync(AwsServiceModels.KinesisVideoMedia, "GetMedia", request,
             KinesisVideoMediaModelJsonContext.Default.GetMediaRequest, cancellationToken).ConfigureAwait(false);
         return new GetMediaResponse { Payload = payload, ContentType = contentType };
     }
@@ -69,7 +62,7 @@ public sealed class AmazonKinesisVideoMediaClient : IAmazonKinesisVideoMedia
     public async Task<KvsPutMediaSession> PutMediaAsync(KvsPutMediaRequest request, CancellationToken cancellationToken = default)
     {
         ThrowIfInvalid(request);
-        using var message = new HttpRequestMessage(HttpMethod.Post, AwsHttpPipeline.Combine(_pipeline.Endpoint, "/putMedia"));
+        using var message = new HttpRequestMessage(HttpMethod.Post, AwsHttpPipeline.Combine(Pipeline.Endpoint, "/putMedia"));
         if (request.StreamName is not null) message.Headers.TryAddWithoutValidation("x-amzn-stream-name", request.StreamName);
         if (request.StreamArn is not null) message.Headers.TryAddWithoutValidation("x-amzn-stream-arn", request.StreamArn);
         message.Headers.TryAddWithoutValidation("x-amzn-fragment-timecode-type",
@@ -82,8 +75,8 @@ public sealed class AmazonKinesisVideoMediaClient : IAmazonKinesisVideoMedia
         message.Content = new ByteArrayContent([]);
         message.Content.Headers.ContentType = null;
         message.Options.Set(AwsSigningHandler.UnsignedPayloadOption, true);
-        await _pipeline.SignAsync(message, cancellationToken).ConfigureAwait(false);
-        var response = await AwsDuplexHttp.SendAsync(message, request.Payload, _pipeline.AttemptTimeout, cancellationToken).ConfigureAwait(false);
+        await Pipeline.SignAsync(message, cancellationToken).ConfigureAwait(false);
+        var response = await AwsDuplexHttp.SendAsync(message, request.Payload, Pipeline.AttemptTimeout, cancellationToken).ConfigureAwait(false);
         if ((int)response.StatusCode is >= 200 and < 300) return new KvsPutMediaSession(response);
         await using (response.ConfigureAwait(false))
         {
@@ -109,7 +102,4 @@ public sealed class AmazonKinesisVideoMediaClient : IAmazonKinesisVideoMedia
             throw new ArgumentException("PutMedia with RELATIVE timecodes needs ProducerStartTimestamp.", nameof(request));
         }
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _pipeline.Dispose();
 }

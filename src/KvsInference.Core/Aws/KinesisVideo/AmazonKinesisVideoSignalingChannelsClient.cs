@@ -18,10 +18,8 @@ public interface IAmazonKinesisVideoSignalingChannels : IDisposable
 }
 
 /// <summary>A client of one signaling channel's HTTPS endpoint (from GetSignalingChannelEndpoint).</summary>
-public sealed class AmazonKinesisVideoSignalingChannelsClient : IAmazonKinesisVideoSignalingChannels
+public sealed class AmazonKinesisVideoSignalingChannelsClient : AwsServiceClient, IAmazonKinesisVideoSignalingChannels
 {
-    private readonly AwsHttpPipeline _pipeline;
-
     /// <summary>Creates the client for one HTTPS endpoint.</summary>
     /// <param name="options">The settings (region, credentials, retries, transport); their ServiceUrl is not used.</param>
     /// <param name="httpsEndpoint">The channel's HTTPS endpoint.</param>
@@ -29,14 +27,9 @@ public sealed class AmazonKinesisVideoSignalingChannelsClient : IAmazonKinesisVi
     /// <param name="logger">The logger, or null.</param>
     /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) URL.</exception>
     public AmazonKinesisVideoSignalingChannelsClient(AwsClientOptions options, Uri httpsEndpoint, TimeProvider? timeProvider = null, ILogger? logger = null)
+        : base(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger, CheckHttpEndpoint(httpsEndpoint, nameof(httpsEndpoint)))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        KinesisVideoClient.CheckHttpEndpoint(httpsEndpoint, nameof(httpsEndpoint));
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger, httpsEndpoint);
     }
-
-    /// <summary>Gets the endpoint this client calls.</summary>
-    public Uri Endpoint => _pipeline.Endpoint;
 
     /// <inheritdoc/>
     public async Task<GetIceServerConfigResponse> GetIceServerConfigAsync(GetIceServerConfigRequest request, CancellationToken cancellationToken = default)
@@ -44,12 +37,9 @@ public sealed class AmazonKinesisVideoSignalingChannelsClient : IAmazonKinesisVi
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.ChannelARN, nameof(request.ChannelARN));
         var json = KinesisVideoSignalingChannelsModelJsonContext.Default;
-        var response = await _pipeline.SendOperationAsync(AwsServiceModels.KinesisVideoSignalingChannels, "GetIceServerConfig", request,
+        var response = await Pipeline.SendOperationAsync(AwsServiceModels.KinesisVideoSignalingChannels, "GetIceServerConfig", request,
             json.GetIceServerConfigRequest, json.GetIceServerConfigResponse, cancellationToken).ConfigureAwait(false);
         response.IceServerList ??= [];
         return response;
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _pipeline.Dispose();
 }

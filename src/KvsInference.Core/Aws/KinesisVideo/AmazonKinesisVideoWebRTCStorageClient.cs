@@ -21,10 +21,8 @@ public interface IAmazonKinesisVideoWebRTCStorage : IDisposable
 }
 
 /// <summary>A client of one signaling channel's WEBRTC endpoint (from GetSignalingChannelEndpoint).</summary>
-public sealed class AmazonKinesisVideoWebRTCStorageClient : IAmazonKinesisVideoWebRTCStorage
+public sealed class AmazonKinesisVideoWebRTCStorageClient : AwsServiceClient, IAmazonKinesisVideoWebRTCStorage
 {
-    private readonly AwsHttpPipeline _pipeline;
-
     /// <summary>Creates the client for one WEBRTC endpoint.</summary>
     /// <param name="options">The settings (region, credentials, retries, transport); their ServiceUrl is not used.</param>
     /// <param name="webRtcEndpoint">The channel's WEBRTC endpoint.</param>
@@ -32,14 +30,9 @@ public sealed class AmazonKinesisVideoWebRTCStorageClient : IAmazonKinesisVideoW
     /// <param name="logger">The logger, or null.</param>
     /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) URL.</exception>
     public AmazonKinesisVideoWebRTCStorageClient(AwsClientOptions options, Uri webRtcEndpoint, TimeProvider? timeProvider = null, ILogger? logger = null)
+        : base(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger, CheckHttpEndpoint(webRtcEndpoint, nameof(webRtcEndpoint)))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        KinesisVideoClient.CheckHttpEndpoint(webRtcEndpoint, nameof(webRtcEndpoint));
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.KinesisVideo, options, timeProvider, logger, webRtcEndpoint);
     }
-
-    /// <summary>Gets the endpoint this client calls.</summary>
-    public Uri Endpoint => _pipeline.Endpoint;
 
     /// <inheritdoc/>
     public Task<JoinStorageSessionResponse> JoinStorageSessionAsync(JoinStorageSessionRequest request, CancellationToken cancellationToken = default)
@@ -47,10 +40,7 @@ public sealed class AmazonKinesisVideoWebRTCStorageClient : IAmazonKinesisVideoW
         ArgumentNullException.ThrowIfNull(request);
         ArgumentException.ThrowIfNullOrWhiteSpace(request.ChannelArn, nameof(request.ChannelArn));
         var json = KinesisVideoWebRTCStorageModelJsonContext.Default;
-        return _pipeline.SendOperationAsync(AwsServiceModels.KinesisVideoWebRTCStorage, "JoinStorageSession", request,
+        return Pipeline.SendOperationAsync(AwsServiceModels.KinesisVideoWebRTCStorage, "JoinStorageSession", request,
             json.JoinStorageSessionRequest, json.JoinStorageSessionResponse, cancellationToken);
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _pipeline.Dispose();
 }

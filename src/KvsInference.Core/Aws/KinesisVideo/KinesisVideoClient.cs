@@ -156,7 +156,7 @@ public sealed class KinesisVideoClient : IDisposable
     /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) URL.</exception>
     public IAmazonKinesisVideoSignalingChannels SignalingChannelsClient(Uri httpsEndpoint)
     {
-        CheckHttpEndpoint(httpsEndpoint, nameof(httpsEndpoint));
+        AwsServiceClient.CheckHttpEndpoint(httpsEndpoint, nameof(httpsEndpoint));
         return Client(httpsEndpoint, e => new AmazonKinesisVideoSignalingChannelsClient(_options, e, _time, _logger));
     }
 
@@ -166,7 +166,7 @@ public sealed class KinesisVideoClient : IDisposable
     /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) URL.</exception>
     public IAmazonKinesisVideoWebRTCStorage WebRtcStorageClient(Uri webRtcEndpoint)
     {
-        CheckHttpEndpoint(webRtcEndpoint, nameof(webRtcEndpoint));
+        AwsServiceClient.CheckHttpEndpoint(webRtcEndpoint, nameof(webRtcEndpoint));
         return Client(webRtcEndpoint, e => new AmazonKinesisVideoWebRTCStorageClient(_options, e, _time, _logger));
     }
 
@@ -331,15 +331,6 @@ public sealed class KinesisVideoClient : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stream);
         return stream.StartsWith("arn:", StringComparison.Ordinal) ? (null, stream) : (stream, null);
-    }
-
-    internal static void CheckHttpEndpoint(Uri endpoint, string name)
-    {
-        ArgumentNullException.ThrowIfNull(endpoint, name);
-        if (!endpoint.IsAbsoluteUri || endpoint.Scheme is not ("https" or "http"))
-        {
-            throw new ArgumentException($"'{endpoint}' is not an absolute https:// endpoint.", name);
-        }
     }
 
     private T Client<T>(Uri endpoint, Func<Uri, T> create) where T : class, IDisposable =>

@@ -16,10 +16,8 @@ public sealed class SageMakerRuntimeClientOptions : AwsClientOptions;
 /// stream; <c>ValidationError</c> becomes <see cref="AwsValidationException"/>; <c>ThrottlingException</c> and
 /// <c>ServiceUnavailable</c> are retried by <see cref="AwsResilience"/> and then thrown.
 /// </remarks>
-public sealed class AmazonSageMakerRuntimeClient : IAmazonSageMakerRuntime
+public sealed class AmazonSageMakerRuntimeClient : AwsServiceClient, IAmazonSageMakerRuntime
 {
-    private readonly AwsHttpPipeline _pipeline;
-
     /// <summary>Creates the client.</summary>
     /// <param name="options">The settings.</param>
     /// <param name="timeProvider">The clock of retries and timeouts, or null for the system clock.</param>
@@ -27,13 +25,9 @@ public sealed class AmazonSageMakerRuntimeClient : IAmazonSageMakerRuntime
     /// <exception cref="System.ComponentModel.DataAnnotations.ValidationException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException">No region could be resolved, or an endpoint variable is malformed.</exception>
     public AmazonSageMakerRuntimeClient(SageMakerRuntimeClientOptions options, TimeProvider? timeProvider = null, ILogger<AmazonSageMakerRuntimeClient>? logger = null)
+        : base(AwsServiceDescriptor.SageMakerRuntime, options, timeProvider, logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _pipeline = new AwsHttpPipeline(AwsServiceDescriptor.SageMakerRuntime, options, timeProvider, logger);
     }
-
-    /// <summary>Gets the endpoint in use.</summary>
-    public Uri Endpoint => _pipeline.Endpoint;
 
     /// <inheritdoc/>
     /// <remarks>Without a ContentType the body is sent as <c>application/json</c>.</remarks>
@@ -46,8 +40,8 @@ public sealed class AmazonSageMakerRuntimeClient : IAmazonSageMakerRuntime
             throw new ArgumentException($"SageMaker endpoint name '{request.EndpointName}' may hold only letters, digits and '-'.", nameof(request));
         }
         var body = request.Body ?? throw new ArgumentException("InvokeEndpointRequest.Body is required.", nameof(request));
-        var uri = AwsHttpPipeline.Combine(_pipeline.Endpoint, $"/endpoints/{request.EndpointName}/invocations");
-        using var response = await _pipeline.SendAsync("sagemaker:InvokeEndpoint", () =>
+        var uri = AwsHttpPipeline.Combine(Pipeline.Endpoint, $"/endpoints/{request.EndpointName}/invocations");
+        using var response = await Pipeline.SendAsync("sagemaker:InvokeEndpoint", () =>
         {
             var message = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
             message.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(request.ContentType ?? "application/json");
@@ -77,7 +71,4 @@ public sealed class AmazonSageMakerRuntimeClient : IAmazonSageMakerRuntime
 
     private static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var v) ? v.FirstOrDefault() : null;
-
-    /// <inheritdoc/>
-    public void Dispose() => _pipeline.Dispose();
 }
