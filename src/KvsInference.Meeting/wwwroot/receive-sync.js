@@ -4,9 +4,10 @@
 // second, so a jump leaves voice and mouth apart for seconds. Every second this reads from getStats how long each
 // receiver needs to hold its media and holds the faster one as long as the slower (RTCRtpReceiver.jitterBufferTarget;
 // playoutDelayHint where that is missing), never above 1 s: raised at once, lowered only after some seconds below so
-// that it does not follow every swing of the audio buffer. Video is released sooner (2 s) than audio (5 s): video held
+// that it does not follow every swing of the audio buffer. Video is released sooner (after 1 s) than audio (5 s): video held
 // too long puts the voice ahead of the mouth, which ITU-R BT.1359 tolerates up to 45 ms, audio held too long puts it
-// behind, tolerated up to 125 ms.
+// behind, tolerated up to 125 ms. After a stall NetEq drains its raised audio buffer over several seconds; a video
+// released only after 2 s (to the higher of two intervals) trailed that by 200-300 ms for 4 s (+200 ms over the test).
 // A receiver's need is what its jitter buffer held minus what was added on purpose (by our target or by Chromium's
 // sync: jitterBufferTargetDelay - jitterBufferMinimumDelay), else the two would feed each other and only ever grow.
 // ?sync=off on the viewer's link measures without setting anything, for comparison.
@@ -48,7 +49,7 @@ async function renewAudio(pc) {
 // a machine that keeps stalling is not renewed in a loop. ?renew=off on the viewer's link keeps the receiver.
 const RENEW = { riseMs: 80, heldIntervals: 2, silenceMs: 300, silenceRms: 0.004, everyMs: 10000 };
 
-const SYNC = { intervalMs: 1000, engageMs: 20, stepMs: 10, releaseIntervals: { audio: 5, video: 2 }, maxMs: 1000, maxHistory: 600 };
+const SYNC = { intervalMs: 1000, engageMs: 20, stepMs: 10, releaseIntervals: { audio: 5, video: 1 }, maxMs: 1000, maxHistory: 600 };
 export function alignReceivers(pc) {
   const proto = RTCRtpReceiver.prototype;
   const api = 'jitterBufferTarget' in proto ? 'jitterBufferTarget' : 'playoutDelayHint' in proto ? 'playoutDelayHint' : 'none';

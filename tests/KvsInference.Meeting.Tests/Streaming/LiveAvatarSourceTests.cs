@@ -96,9 +96,11 @@ public sealed class LiveAvatarSourceTests
             }
             return n > 200;
         }
+        int drawnAs = 0; // the frame whose picture this frame shows: a repeated picture keeps its frame's blink and idle motion
         for (int n = 0; n < frames.Count; n++)
         {
-            renderer.Render(VisemeTimeline.Rest, n, rest);
+            if (n == 0 || !SamePicture(frames[n], frames[n - 1])) drawnAs = n;
+            renderer.Render(VisemeTimeline.Rest, drawnAs, rest);
             if (avatar3d ? Open3d(frames[n].Rgba.Span) : !frames[n].Rgba.Span.SequenceEqual(rest)) open.Add(n);
             if (MemoryMarshal.Cast<byte, short>(frames[n].Pcm.Span).ToArray().Any(s => s != 0)) loud.Add(n);
         }
@@ -113,14 +115,17 @@ public sealed class LiveAvatarSourceTests
             $"mouth open in frames {string.Join(',', open)}, sound in frames {string.Join(',', loud)}; {source.Stats}");
     }
 
+    // A repeated picture is the same buffer as the frame before.
+    private static bool SamePicture(AvFrame a, AvFrame b) =>
+        MemoryMarshal.TryGetArray(a.Rgba, out var x) && MemoryMarshal.TryGetArray(b.Rgba, out var y) && ReferenceEquals(x.Array, y.Array);
+
     // The longest run of frames showing the previous frame's picture (a repeated picture is the same buffer).
     private static int LongestRepeat(List<AvFrame> frames)
     {
         int longest = 0, run = 0;
         for (int n = 1; n < frames.Count; n++)
         {
-            bool same = MemoryMarshal.TryGetArray(frames[n].Rgba, out var a) && MemoryMarshal.TryGetArray(frames[n - 1].Rgba, out var b) && ReferenceEquals(a.Array, b.Array);
-            run = same ? run + 1 : 0;
+            run = SamePicture(frames[n], frames[n - 1]) ? run + 1 : 0;
             longest = Math.Max(longest, run);
         }
         return longest;
