@@ -33,7 +33,9 @@ internal static class EvalModelCommand
                 model = new VisemeModel(VisemeNetwork.Load(stream), options);
             }
             var clock = Stopwatch.StartNew();
-            var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner), parse.GetValue(validation));
+            var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner),
+                // Without --validation the option reads as an empty list, which would score no one: the held-out set is meant.
+                parse.GetValue(validation) is { Length: > 0 } names ? names : null);
             Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s");
             Console.WriteLine("accuracy: largest of the 15 class keys vs the label, at 60 fps frames in the middle 60 % of vowel and silence segments;");
             Console.WriteLine("p/b/m closed: frames at /p b m/ centres with pp largest or jawOpen < 0.15; quiet = loud: same largest key at -40 and -3 dBFS peak.");
