@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using KvsInference.Avatar.Features;
 using KvsInference.Avatar.Model;
@@ -180,7 +181,7 @@ public static class VisemeEvaluator
         foreach (var r in rows)
         {
             sb.AppendLine(FormattableString.Invariant(
-                $"| {r.Engine} | {r.Voice} | {r.Utterances} | {r.Frames} | {r.Accuracy:F3} | {r.VowelAccuracy:F3} | {r.PpClosure:P0} ({r.PpFrames}) | {r.LevelAgreement:P1} |"));
+                $"| {r.Engine} | {r.Voice} | {r.Utterances} | {r.Frames} | {r.Accuracy:F3} | {r.VowelAccuracy:F3} | {(r.PpFrames == 0 ? "-" : r.PpClosure.ToString("P0", CultureInfo.InvariantCulture))} ({r.PpFrames}) | {r.LevelAgreement:P1} |"));
         }
         return sb.ToString();
     }

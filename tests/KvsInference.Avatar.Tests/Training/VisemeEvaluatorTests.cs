@@ -30,6 +30,16 @@ public class VisemeEvaluatorTests
     private const double LevelFloor = 0.86;
 
     [Fact]
+    public void FormatTable_NoPbmCentres_ShowsADashNotNaN()
+    {
+        var row = new VoiceScore("v", "recorded", 1, 10, 9, 5, 4, PpFrames: 0, PpClosed: 0, LevelFrames: 10, LevelAgree: 10, Confusion: new long[15 * 15]);
+
+        var table = VisemeEvaluator.FormatTable([row]);
+
+        Assert.Contains("| recorded | v | 1 | 10 | 0.900 | 0.800 | - (0) | 100.0 % |", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Score_PerfectAndWrongPredictions_AreCountedOnTheMiddleOfSegments()
     {
         // One second: silence, then "aa" (0.25..0.75 s), then silence; a model that says silence everywhere gets the
