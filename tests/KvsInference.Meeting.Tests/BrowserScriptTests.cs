@@ -59,7 +59,8 @@ public sealed class BrowserScriptTests
         Assert.Empty(BrowserScript.ChromiumProcesses(script.ProfileDirectory));
     }
 
-    // SIGKILL gives Playwright no chance to close Chromium, which leads its own process group and so lives on.
+    // SIGKILL gives Playwright no chance to close Chromium, which leads its own process group and often lives on (not
+    // always: it may also notice its closed pipe and exit by itself, which one CI run saw, so that is not asserted).
     [Fact]
     public async Task DisposeAsync_NodeKilledLeavingChromium_EndsThatChromium()
     {
@@ -69,7 +70,6 @@ public sealed class BrowserScriptTests
         {
             var run = await script.WaitAsync(TimeSpan.FromSeconds(90));
             Assert.False(run.Passed);
-            Assert.NotEmpty(BrowserScript.ChromiumProcesses(script.ProfileDirectory));
         }
         Assert.Empty(BrowserScript.ChromiumProcesses(script.ProfileDirectory));
     }
