@@ -30,6 +30,15 @@ public sealed class AwsServiceClientTests
         Assert.Contains("ftp://example.com/", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void KinesisVideoClient_ChannelEndpointNotHttp_ThrowsNamingIt()
+    {
+        using var router = new KinesisVideoClient((KinesisVideoClientOptions)Options);
+        var ftp = new Uri("ftp://example.com/");
+        Assert.Equal("httpsEndpoint", Assert.Throws<ArgumentException>(() => router.SignalingChannelsClient(ftp)).ParamName);
+        Assert.Equal("webRtcEndpoint", Assert.Throws<ArgumentException>(() => router.WebRtcStorageClient(ftp)).ParamName);
+    }
+
     [Theory]
     [MemberData(nameof(PerEndpointClients))]
     public void Endpoint_HttpsEndpoint_IsTheOneCalled(string client)

@@ -156,7 +156,6 @@ public sealed class KinesisVideoClient : IDisposable
     /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) URL.</exception>
     public IAmazonKinesisVideoSignalingChannels SignalingChannelsClient(Uri httpsEndpoint)
     {
-        AwsServiceClient.CheckHttpEndpoint(httpsEndpoint, nameof(httpsEndpoint));
         return Client(httpsEndpoint, e => new AmazonKinesisVideoSignalingChannelsClient(_options, e, _time, _logger));
     }
 
@@ -166,7 +165,6 @@ public sealed class KinesisVideoClient : IDisposable
     /// <exception cref="ArgumentException">The endpoint is not an absolute http(s) URL.</exception>
     public IAmazonKinesisVideoWebRTCStorage WebRtcStorageClient(Uri webRtcEndpoint)
     {
-        AwsServiceClient.CheckHttpEndpoint(webRtcEndpoint, nameof(webRtcEndpoint));
         return Client(webRtcEndpoint, e => new AmazonKinesisVideoWebRTCStorageClient(_options, e, _time, _logger));
     }
 
