@@ -2,14 +2,14 @@ namespace KvsInference.Avatar.Features;
 
 /// <summary>
 /// Makes the log-mel features and the loudness independent of the microphone's gain and, slowly, of its
-/// frequency response. Per stream it tracks the speech level (the peak window level, decaying 5 dB/s) and
-/// the mean log-mel spectrum of the windows that hold speech (within 30 dB of that level). Each frame becomes
-/// log-mel minus the speech level minus (that running mean minus the mean spectrum of the training speech).
-/// A gain change shifts every log-mel band and the level by the same amount, so it cancels exactly (once the
-/// level has seen the louder speech); a fixed filter (telephone band, a cheap microphone) is taken out within
-/// about a second of speech.
+/// frequency response and of the speaker's own spread. Per stream it tracks the speech level (the peak window level,
+/// decaying 5 dB/s), and the mean and variance of each log-mel band over the windows that hold speech (within 30 dB of
+/// that level). Each band becomes its deviation from that running mean, scaled by the training speech's deviation over
+/// the stream's own (variance normalisation), plus the training speech's mean: a streaming form of per-utterance
+/// mean/variance normalisation. A gain change shifts every log-mel band and the level by the same amount, so it
+/// cancels exactly (once the level has seen the louder speech); a fixed filter (telephone band, a cheap microphone) and
+/// a voice whose bands swing wider or narrower than the training speech's are taken out within about a second of speech.
 /// </summary>
-/// <remarks>All state lives in the caller's <see cref="State"/>; the class itself holds constants only.</remarks>
 internal static class LevelNormaliser
 {
     /// <summary>The lowest speech level, in dBFS: stream starts and digital silence are taken relative to it.</summary>
@@ -24,8 +24,11 @@ internal static class LevelNormaliser
     /// <summary>Windows quieter than this (dBFS) are never speech (digital silence, dither).</summary>
     public const float AbsoluteGateDb = -85;
 
-    /// <summary>The weight of a new speech window in the running spectrum mean (time constant: 1 s of speech).</summary>
+    /// <summary>The weight of a new speech window in the running spectrum mean and variance (time constant: 1 s of speech).</summary>
     public const float SpectrumAlpha = 0.01f;
+
+    /// <summary>The smallest running band variance (natural-log units squared): a band that stays constant is not blown up.</summary>
+    public const float MinVariance = 1e-3f;
 
     // dB -> natural-log units of power: ln(10) / 10.
     private const float NepersPerDb = 0.23025851f;
@@ -34,14 +37,16 @@ internal static class LevelNormaliser
     internal sealed class State
     {
         public readonly float[] SpectrumMean = new float[FeatureConstants.MelBands];
+        public readonly float[] SpectrumVariance = new float[FeatureConstants.MelBands];
         public float LevelDb;
     }
 
-    /// <summary>Forgets a stream: level at the floor, spectrum mean at the training speech's mean.</summary>
-    public static void Reset(State state, ReadOnlySpan<float> speechMean)
+    /// <summary>Forgets a stream: level at the floor, spectrum mean and variance at the training speech's.</summary>
+    public static void Reset(State state, ReadOnlySpan<float> speechMean, ReadOnlySpan<float> speechVariance)
     {
         state.LevelDb = FloorDb;
         speechMean.CopyTo(state.SpectrumMean);
+        speechVariance.CopyTo(state.SpectrumVariance);
     }
 
     /// <summary>
@@ -51,19 +56,23 @@ internal static class LevelNormaliser
     /// <param name="logMel">The window's natural-log mel band energies; receives the normalised values.</param>
     /// <param name="meanSquare">The window's mean-square level (full scale = 1).</param>
     /// <param name="speechMean">The mean of the level-normalised speech spectrum of the training data.</param>
+    /// <param name="speechVariance">The variance of each band of that spectrum around <paramref name="speechMean"/>.</param>
     /// <returns>The window's level in dB relative to the stream's speech level (0 at the loudest speech, negative below).</returns>
-    public static float Apply(State state, Span<float> logMel, float meanSquare, ReadOnlySpan<float> speechMean)
+    public static float Apply(State state, Span<float> logMel, float meanSquare, ReadOnlySpan<float> speechMean, ReadOnlySpan<float> speechVariance)
     {
         float db = 10 * MathF.Log10(meanSquare + 1e-12f);
         state.LevelDb = MathF.Max(MathF.Max(db, state.LevelDb - DecayDbPerHop), FloorDb);
         float level = state.LevelDb * NepersPerDb;
         bool speech = db > AbsoluteGateDb && db > state.LevelDb - SpeechGateDb;
         var mean = state.SpectrumMean;
+        var variance = state.SpectrumVariance;
         for (int b = 0; b < logMel.Length; b++)
         {
             float v = logMel[b] - level;
             if (speech) mean[b] += SpectrumAlpha * (v - mean[b]);
-            logMel[b] = v - (mean[b] - speechMean[b]);
+            float deviation = v - mean[b];
+            if (speech) variance[b] += SpectrumAlpha * (deviation * deviation - variance[b]);
+            logMel[b] = deviation * MathF.Sqrt(speechVariance[b] / MathF.Max(variance[b], MinVariance)) + speechMean[b];
         }
         return db - state.LevelDb;
     }
@@ -79,7 +88,7 @@ internal static class LevelNormaliser
         return db > AbsoluteGateDb && db > levelDb - SpeechGateDb;
     }
 
-    /// <summary>Writes the normalised bands of a window of zeros in a fresh stream (the frames before a stream starts).</summary>
+    /// <summary>Writes the normalised bands of a window of zeros in a fresh stream (the frames before a stream starts; a fresh stream's mean and variance are the training speech's, so they pass unchanged).</summary>
     public static void SilentFrame(Span<float> logMel)
     {
         logMel.Fill(MathF.Log(FeatureConstants.EnergyFloor) - FloorDb * NepersPerDb);

@@ -9,15 +9,15 @@ namespace KvsInference.Avatar.Model;
 /// then a small multilayer perceptron (stacked context frames -> ReLU hidden layer -> softmax over the 15 <see cref="VisemeClass"/>es).
 /// </summary>
 /// <remarks>
-/// File format (little-endian): magic "KVSV", format version (int32 = 2), context frames, mel bands,
-/// hidden units (0: no hidden layer, W2 reads the input), classes (int32 each), then float32 arrays: the training speech's mean spectrum (for
-/// <see cref="LevelNormaliser"/>), band mean, band 1/std, W1 (hidden x input,
-/// row-major), b1, W2 (classes x hidden), b2. 
+/// File format (little-endian): magic "KVSV", format version (int32 = 3), context frames, mel bands,
+/// hidden units (0: no hidden layer, W2 reads the input), classes (int32 each), then float32 arrays: the training speech's mean spectrum and
+/// its band variances (for <see cref="LevelNormaliser"/>), band mean, band 1/std, W1 (hidden x input,
+/// row-major), b1, W2 (classes x hidden), b2. Version 2 had no band variances (the features were not variance normalised).
 /// </remarks>
 public sealed class VisemeNetwork
 {
     private const uint Magic = 0x5653564B; // "KVSV"
-    private const int FormatVersion = 2;
+    private const int FormatVersion = 3;
 
     internal VisemeNetwork(int contextFrames, int hiddenUnits)
     {
@@ -26,6 +26,7 @@ public sealed class VisemeNetwork
         ContextFrames = contextFrames;
         HiddenUnits = hiddenUnits;
         SpeechMean = new float[FeatureConstants.MelBands];
+        SpeechVariance = new float[FeatureConstants.MelBands];
         Mean = new float[FeatureConstants.MelBands];
         InvStd = new float[FeatureConstants.MelBands];
         W1 = new float[hiddenUnits * InputSize];
@@ -50,6 +51,7 @@ public sealed class VisemeNetwork
     public int InputSize => ContextFrames * FeatureConstants.MelBands;
 
     internal float[] SpeechMean { get; }
+    internal float[] SpeechVariance { get; }
     internal float[] Mean { get; }
     internal float[] InvStd { get; }
     internal float[] W1 { get; }
@@ -123,7 +125,7 @@ public sealed class VisemeNetwork
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], HiddenUnits);
         BinaryPrimitives.WriteInt32LittleEndian(header[20..], ClassCount);
         stream.Write(header);
-        foreach (var array in new[] { SpeechMean, Mean, InvStd, W1, B1, W2, B2 })
+        foreach (var array in new[] { SpeechMean, SpeechVariance, Mean, InvStd, W1, B1, W2, B2 })
         {
             var bytes = new byte[array.Length * 4];
             for (int i = 0; i < array.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), array[i]);
@@ -142,7 +144,7 @@ public sealed class VisemeNetwork
         ReadExactly(stream, header, "header");
         if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic) throw new InvalidDataException("not a viseme weights file (magic 'KVSV' missing)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
-        if (version != FormatVersion) throw new InvalidDataException($"viseme weights format version {version} is not supported (expected {FormatVersion})");
+        if (version != FormatVersion) throw new InvalidDataException($"viseme weights format version {version} is not supported (expected {FormatVersion}; weights of another version are retrained with train-model)");
         int context = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         int bands = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
         int hidden = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
@@ -151,7 +153,7 @@ public sealed class VisemeNetwork
         if (classes != ClassCount) throw new InvalidDataException($"weights have {classes} classes; expected {ClassCount}");
         if (context is < 1 or > 32 || hidden is < 0 or > 1024) throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}");
         var network = new VisemeNetwork(context, hidden);
-        foreach (var (array, name) in new[] { (network.SpeechMean, "speechMean"), (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
+        foreach (var (array, name) in new[] { (network.SpeechMean, "speechMean"), (network.SpeechVariance, "speechVariance"), (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
         {
             var bytes = new byte[array.Length * 4];
             ReadExactly(stream, bytes, name);

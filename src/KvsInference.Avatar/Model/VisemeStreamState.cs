@@ -67,7 +67,7 @@ public sealed class VisemeStreamState
         Span<float> silent = stackalloc float[FeatureConstants.MelBands];
         LevelNormaliser.SilentFrame(silent);
         network.Normalise(silent);
-        LevelNormaliser.Reset(Levels, network.SpeechMean);
+        LevelNormaliser.Reset(Levels, network.SpeechMean, network.SpeechVariance);
         Array.Fill(RelativeDb, -120f);
         for (int f = 0; f < network.ContextFrames; f++) silent.CopyTo(Context.AsSpan(f * FeatureConstants.MelBands));
         Array.Clear(Smoothed);

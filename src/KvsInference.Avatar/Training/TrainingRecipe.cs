@@ -34,6 +34,26 @@ internal static class TrainingRecipe
     ];
 
     /// <summary>
+    /// espeak-ng voices of other languages, each speaking a corpus written in its language (embedded from
+    /// Training/corpus-train-LANG.txt): the vowels English lacks (French and German rounded front vowels, nasal vowels)
+    /// with the mouth shapes the phoneme table gives them. Not Russian (the validation split's language) and not the
+    /// texts of any prompt set.
+    /// </summary>
+    public static readonly IReadOnlyList<(SpeechVoice Voice, string Corpus)> LanguageVoices =
+    [
+        (new("fr+f3", 165, 60), "corpus-train-fr.txt"),
+        (new("fr+m3", 180, 40), "corpus-train-fr.txt"),
+        (new("de+f2", 160, 65), "corpus-train-de.txt"),
+        (new("de+m1", 175, 40), "corpus-train-de.txt"),
+        (new("es+f4", 185, 60), "corpus-train-es.txt"),
+        (new("es+m4", 170, 45), "corpus-train-es.txt"),
+        (new("it+f5", 170, 70), "corpus-train-it.txt"),
+        (new("it+m2", 160, 35), "corpus-train-it.txt"),
+        (new("pt-br+f1", 175, 55), "corpus-train-pt.txt"),
+        (new("pt-br+m6", 150, 45), "corpus-train-pt.txt"),
+    ];
+
+    /// <summary>
     /// The rates espeak-ng's 22.05 kHz speech is taken to be at in the perturbed training copies (vocal-tract-length
     /// perturbation: formants and tempo x 0.91, 0.95, 1.04, 1.09); each converts to 16 kHz with at most 16 polyphase branches.
     /// </summary>

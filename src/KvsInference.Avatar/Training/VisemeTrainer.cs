@@ -39,7 +39,7 @@ public static class VisemeTrainer
         // read it agree; without one it continues the data's sequence, as the run that made the shipped weights did.
         if (options.FeatureCache is not null) rng = new Random(options.Seed);
 
-        // 3. Level normalisation as the model streams it, per-band statistics, then fit.
+        // 3. Level, mean and variance normalisation as the model streams it, per-band statistics, then fit.
         var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
         var data = Normalise(raw, network);
         raw.Clear();
@@ -51,7 +51,7 @@ public static class VisemeTrainer
 
     /// <summary>The options that decide the training data (everything but the classifier's), for <see cref="FeatureCache"/>.</summary>
     private static string DataKey(VisemeTrainerOptions o) =>
-        FormattableString.Invariant($"seed {o.Seed}, copies {o.CopiesPerRecording}, speakers {o.MaxSpeakers}, prompts {o.MaxPrompts}, voices {o.MaxVoices}, sentences {o.MaxSentences}, ") +
+        FormattableString.Invariant($"seed {o.Seed}, copies {o.CopiesPerRecording}, speakers {o.MaxSpeakers}, prompts {o.MaxPrompts}, voices {o.MaxVoices}, language voices {o.MaxLanguageVoices}, sentences {o.MaxSentences}, ") +
         FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
 
     /// <summary>Steps 1 and 2: labelled speech of every source, augmented, as raw log-mel frames with per-decision labels.</summary>
@@ -67,6 +67,16 @@ public static class VisemeTrainer
             foreach (var text in corpus)
             {
                 // Half the utterances vocal-tract-length perturbed (formants and tempo x 0.91..1.09).
+                int? playbackRate = rng.NextDouble() < 0.5 ? TrainingRecipe.WarpPlaybackRates[rng.Next(TrainingRecipe.WarpPlaybackRates.Count)] : null;
+                var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(text, voice), playbackRate: playbackRate);
+                unknown += speech.UnknownPhonemes;
+                clean.Add(speech);
+            }
+        }
+        foreach (var (voice, corpusName) in TrainingRecipe.LanguageVoices.Take(options.MaxLanguageVoices))
+        {
+            foreach (var text in LabelledSpeech.LoadCorpus(corpusName).Take(options.MaxSentences))
+            {
                 int? playbackRate = rng.NextDouble() < 0.5 ? TrainingRecipe.WarpPlaybackRates[rng.Next(TrainingRecipe.WarpPlaybackRates.Count)] : null;
                 var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(text, voice), playbackRate: playbackRate);
                 unknown += speech.UnknownPhonemes;
@@ -169,8 +179,9 @@ public static class VisemeTrainer
     private static Dataset Normalise(List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw, VisemeNetwork network)
     {
         int bands = FeatureConstants.MelBands;
-        // Pass 1: the mean level-normalised spectrum of speech windows (the channel normaliser's reference).
+        // Pass 1: the mean and band variances of the level-normalised spectrum of speech windows (the normaliser's reference).
         var speechSum = new double[bands];
+        var speechSquares = new double[bands];
         long speechCount = 0;
         var scratch = new float[bands];
         foreach (var (logMel, meanSquare, _) in raw)
@@ -180,11 +191,20 @@ public static class VisemeTrainer
             {
                 logMel.AsSpan(f * bands, bands).CopyTo(scratch);
                 if (!LevelNormaliser.ApplyLevelOnly(ref levelDb, scratch, meanSquare[f])) continue;
-                for (int b = 0; b < bands; b++) speechSum[b] += scratch[b];
+                for (int b = 0; b < bands; b++)
+                {
+                    speechSum[b] += scratch[b];
+                    speechSquares[b] += (double)scratch[b] * scratch[b];
+                }
                 speechCount++;
             }
         }
-        for (int b = 0; b < bands; b++) network.SpeechMean[b] = (float)(speechSum[b] / Math.Max(1, speechCount));
+        for (int b = 0; b < bands; b++)
+        {
+            double mean = speechSum[b] / Math.Max(1, speechCount);
+            network.SpeechMean[b] = (float)mean;
+            network.SpeechVariance[b] = (float)Math.Max(LevelNormaliser.MinVariance, speechSquares[b] / Math.Max(1, speechCount) - mean * mean);
+        }
 
         // Pass 2: stream each utterance through the normaliser, as VisemeModel does.
         long total = raw.Sum(r => (long)r.Labels.Length);
@@ -195,13 +215,13 @@ public static class VisemeTrainer
         int row = 0;
         foreach (var (logMel, meanSquare, utteranceLabels) in raw)
         {
-            LevelNormaliser.Reset(state, network.SpeechMean);
+            LevelNormaliser.Reset(state, network.SpeechMean, network.SpeechVariance);
             int first = row;
             for (int f = 0; f < meanSquare.Length; f++, row++)
             {
                 var dest = frames.AsSpan(row * bands, bands);
                 logMel.AsSpan(f * bands, bands).CopyTo(dest);
-                LevelNormaliser.Apply(state, dest, meanSquare[f], network.SpeechMean);
+                LevelNormaliser.Apply(state, dest, meanSquare[f], network.SpeechMean, network.SpeechVariance);
                 starts[row] = first;
                 labels[row] = utteranceLabels[f];
             }

@@ -53,6 +53,10 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is all of them.</value>
     public int MaxVoices { get; set; } = int.MaxValue;
 
+    /// <summary>Gets or sets how many of the recipe's espeak-ng voices of other languages (French, German, Spanish, Italian, Portuguese) are used.</summary>
+    /// <value>The default value is 0: on the validation split they cost a point (docs/model.md), so the shipped weights were trained without them.</value>
+    public int MaxLanguageVoices { get; set; }
+
     /// <summary>Gets or sets how many corpus sentences each espeak-ng voice speaks.</summary>
     /// <value>The default value is 60 (the recorded speakers are most of the data).</value>
     public int MaxSentences { get; set; } = 60;

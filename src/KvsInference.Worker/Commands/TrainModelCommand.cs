@@ -21,6 +21,7 @@ internal static class TrainModelCommand
         var maxSpeakers = new Option<int>("--max-speakers") { Description = "Use only the first N recorded training speakers (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var maxPrompts = new Option<int>("--max-prompts") { Description = "Use only the first N prompts per recorded speaker (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var maxVoices = new Option<int>("--max-voices") { Description = "Use only the first N training voices (quick checks).", DefaultValueFactory = _ => int.MaxValue };
+        var maxLanguageVoices = new Option<int>("--max-language-voices") { Description = "Use the first N espeak-ng voices of other languages (French, German, Spanish, Italian, Portuguese; 10 is all; not in the shipped recipe).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxLanguageVoices };
         var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded training speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => new VisemeTrainerOptions().Aligner };
         var maxSentences = new Option<int>("--max-sentences") { Description = "Sentences per espeak-ng voice.", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxSentences };
         var maxEngineVoices = new Option<int>("--max-engine-voices") { Description = "Use the first N synthesizer voices built from recordings (flite, Festival; 8 is all; not in the shipped recipe yet).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxEngineVoices };
@@ -34,7 +35,7 @@ internal static class TrainModelCommand
         var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
-            output, seed, epochs, hidden, context, copies, maxVoices, maxSentences, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, holdOut,
+            output, seed, epochs, hidden, context, copies, maxVoices, maxLanguageVoices, maxSentences, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, holdOut,
             classWeightPower, labelSmoothing, featureCache,
         };
         command.SetAction(parse =>
@@ -47,6 +48,7 @@ internal static class TrainModelCommand
             options.MaxSpeakers = parse.GetValue(maxSpeakers);
             options.MaxPrompts = parse.GetValue(maxPrompts);
             options.MaxVoices = parse.GetValue(maxVoices);
+            options.MaxLanguageVoices = parse.GetValue(maxLanguageVoices);
             options.MaxSentences = parse.GetValue(maxSentences);
             options.Aligner = parse.GetValue(aligner);
             options.MaxEngineVoices = parse.GetValue(maxEngineVoices);

@@ -9,12 +9,13 @@ public class LevelNormaliserTests
     {
         var (logMel, meanSquare) = LogMelFrames.Compute(pcm);
         var speechMean = new float[FeatureConstants.MelBands];
+        var speechVariance = Enumerable.Repeat(1f, FeatureConstants.MelBands).ToArray();
         var state = new LevelNormaliser.State();
-        LevelNormaliser.Reset(state, speechMean);
+        LevelNormaliser.Reset(state, speechMean, speechVariance);
         var relative = new float[meanSquare.Length];
         for (int f = 0; f < meanSquare.Length; f++)
         {
-            relative[f] = LevelNormaliser.Apply(state, logMel.AsSpan(f * FeatureConstants.MelBands, FeatureConstants.MelBands), meanSquare[f], speechMean);
+            relative[f] = LevelNormaliser.Apply(state, logMel.AsSpan(f * FeatureConstants.MelBands, FeatureConstants.MelBands), meanSquare[f], speechMean, speechVariance);
         }
         return (logMel, relative);
     }
@@ -41,5 +42,50 @@ public class LevelNormaliserTests
         }
         Assert.True(speechFrames > 50);
         Assert.True(close >= 0.95 * speechFrames, $"{close} of {speechFrames}");
+    }
+
+    [Fact]
+    public void Apply_BandsSwingingTwiceAsWide_GiveTheSameFeaturesAfterASecondOfSpeech()
+    {
+        // Two voices whose bands swing around the same spectrum, one twice as wide: variance normalisation maps both to
+        // the training speech's spread (variance 0.25 here), so the classifier sees the same features.
+        int bands = FeatureConstants.MelBands;
+        var speechMean = Enumerable.Range(0, bands).Select(b => (float)(b % 3)).ToArray();
+        var speechVariance = Enumerable.Repeat(0.25f, bands).ToArray();
+        float[] Last(float swing)
+        {
+            var state = new LevelNormaliser.State();
+            LevelNormaliser.Reset(state, speechMean, speechVariance);
+            var frame = new float[bands];
+            for (int f = 0; f < 400; f++)
+            {
+                for (int b = 0; b < bands; b++) frame[b] = (f % 2 == 0 ? swing : -swing) + (b % 3);
+                // Mean square 1 (0 dBFS) is a level of 0 nepers: the bands are their own level-normalised values.
+                LevelNormaliser.Apply(state, frame, meanSquare: 1, speechMean, speechVariance);
+            }
+            return frame;
+        }
+        var narrow = Last(1);
+        var wide = Last(2);
+        for (int b = 0; b < bands; b++)
+        {
+            Assert.InRange(wide[b] - narrow[b], -0.05f, 0.05f);
+            Assert.InRange(Math.Abs(narrow[b] - speechMean[b]), 0.45f, 0.55f);
+        }
+    }
+
+    [Fact]
+    public void Apply_FreshStream_PassesTheTrainingSpeechUnchanged()
+    {
+        // A fresh stream's mean and variance are the training speech's: a window at that mean comes out as it went in.
+        int bands = FeatureConstants.MelBands;
+        var speechMean = Enumerable.Range(0, bands).Select(b => -0.1f * b).ToArray();
+        var speechVariance = Enumerable.Repeat(2f, bands).ToArray();
+        var state = new LevelNormaliser.State();
+        LevelNormaliser.Reset(state, speechMean, speechVariance);
+        // Mean square 1 is 0 dBFS, a level of 0 nepers, so the window's bands are its level-normalised values.
+        var frame = (float[])speechMean.Clone();
+        LevelNormaliser.Apply(state, frame, meanSquare: 1, speechMean, speechVariance);
+        for (int b = 0; b < bands; b++) Assert.Equal(speechMean[b], frame[b], 1e-4f);
     }
 }
