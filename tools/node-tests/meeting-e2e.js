@@ -278,6 +278,8 @@ runBrowserTest({ outDir, wav, profile: 'meeting-e2e-', launch: { extraArgs: avat
     result.recentLatencyMs = { records: recent.length, median: Math.round(recent[recent.length >> 1]), p95: Math.round(recent[Math.min(recent.length - 1, Math.ceil(recent.length * 0.95) - 1)]), max: Math.round(recent[recent.length - 1]) };
   }
   result.avatarDelayChanges = m.voiceDelay.changes;
+  // Corrections for the recording's clock falling behind the page's (media-clock.js; none unless the capture stalled).
+  result.mediaClockChanges = m.mediaClock.changes;
   // The worker's share (store -> record made, the record's own ingestToProcessMs): the rest is the browser and the push.
   const worker = m.stats.ingestToProcessMs.slice(Math.min(5, m.stats.ingestToProcessMs.length - 1)).sort((a, b) => a - b);
   if (worker.length > 0) result.workerIngestToProcessMs = { median: Math.round(worker[worker.length >> 1]), p95: Math.round(worker[Math.min(worker.length - 1, Math.ceil(worker.length * 0.95) - 1)]), max: Math.round(worker[worker.length - 1]) };

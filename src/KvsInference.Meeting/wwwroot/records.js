@@ -19,8 +19,10 @@ export function receiveRecords(m, frames, setDelay) {
   events.onmessage = e => {
     const record = JSON.parse(e.data);
     const now = Date.now();
-    // The speech time of frame i on this page's clock: the fragment's producer timestamp counts from producerStart.
-    const base = record.producerTimestamp + (state.recordingOffsetMs || 0) + record.startOffsetMs;
+    // The speech time of frame i on this page's clock: the fragment's producer timestamp counts from producerStart, on
+    // the recording's clock, which a capture stall leaves behind the page's (media-clock.js).
+    const clockLag = state.mediaClock.observe(record.serverTimestamp, record.producerTimestamp, now);
+    const base = record.producerTimestamp + (state.recordingOffsetMs || 0) + record.startOffsetMs + clockLag;
     const step = 1000 / record.frameRate;
     const latency = now - base;
     state.stats.records++;

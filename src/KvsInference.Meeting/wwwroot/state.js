@@ -1,6 +1,7 @@
 // The meeting page's state: one object that every part of the page reads and writes, published as window.kvsMeeting
 // for the page's browser tests (tools/node-tests), the link's parameters, and the small helpers every part uses.
-// voice-delay.js (KvsVoiceDelay) is a classic script loaded before the modules: node tests it as it is.
+// voice-delay.js (KvsVoiceDelay) and media-clock.js (KvsMediaClock) are classic scripts loaded before the modules: node
+// tests them as they are.
 export const params = new URLSearchParams(location.search);
 export const wsBase = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host;
 const MAX_HISTORY = 6000;
@@ -11,6 +12,8 @@ export const state = {
   meeting: null,
   // The avatar delay D, chosen from the measured record latency (voice-delay.js); ?delay=MS fixes it.
   voiceDelay: new KvsVoiceDelay({}, params.get('delay')),
+  // How far the recording's clock has fallen behind the page's (media-clock.js); records' speech times move by it.
+  mediaClock: new KvsMediaClock(),
   delayMs: 0,
   // MediaRecorder hands over what it encoded every chunkMs (Chromium's Opus frames are 60 ms), so audio leaves the
   // page as it is encoded; the store still makes one fragment per WebM Cluster (about 1 s, within KVS's 5 per second).

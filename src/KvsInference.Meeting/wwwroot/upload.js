@@ -64,6 +64,7 @@ function startIngest(m, mic) {
       state.stats.bytesSent += bytes.byteLength;
     };
     state.recordingOffsetMs = Date.now() - producerStart;
+    state.mediaClock.reset();
     recorder.start(state.chunkMs);
     state.recorder = recorder;
   };

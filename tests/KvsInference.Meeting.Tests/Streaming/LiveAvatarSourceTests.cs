@@ -227,7 +227,8 @@ public sealed class LiveAvatarSourceTests
         var breaks = BreaksInSpeech(frames);
         Assert.NotEmpty(breaks);
         Assert.True(breaks[0] > 10, $"speech breaks at frames {string.Join(',', breaks)}");
-        Assert.True(frames.Count > breaks[^1] + 1, "the output goes on after the skip");
+        // The stall's skip is the first break; a busy machine may add a later one, which is the same rule at work.
+        Assert.True(frames.Count > breaks[0] + 5, $"the output goes on after the skip: {frames.Count} frames, speech breaks at {string.Join(',', breaks)}");
     }
 
     [Fact]
