@@ -254,7 +254,7 @@ runBrowserTest({ outDir, wav, profile: 'meeting-e2e-', launch: { extraArgs: avat
   const measureEnd = Date.now();
 
   const m = await master.evaluate(() => ({ stats: window.kvsMeeting.stats, samples: window.kvsMeeting.samples, mic: window.kvsMeeting.micLevels, delayMs: window.kvsMeeting.delayMs, streamName: window.kvsMeeting.meeting.streamName,
-    voiceDelay: { changes: window.kvsMeeting.voiceDelay.changes, p95: window.kvsMeeting.voiceDelay.p95(), recent: window.kvsMeeting.voiceDelay.samples.map(x => x.latencyMs) }, chunkMs: window.kvsMeeting.chunkMs, audioLagMs: window.kvsMeeting.audioLagMs }));
+    voiceDelay: { changes: window.kvsMeeting.voiceDelay.changes, p95: window.kvsMeeting.voiceDelay.p95(), recent: window.kvsMeeting.voiceDelay.samples.map(x => x.latencyMs) }, mediaClock: { changes: window.kvsMeeting.mediaClock.changes }, chunkMs: window.kvsMeeting.chunkMs, audioLagMs: window.kvsMeeting.audioLagMs }));
   const v = await viewer.evaluate(async () => {
     const stats = await window.kvsMeeting.pc.getStats();
     const inbound = {};
