@@ -12,7 +12,7 @@ namespace KvsInference.Tests.Meeting;
 public sealed class PageLogicScriptTests
 {
     [Theory]
-    [InlineData("voice-delay", 10)]
+    [InlineData("voice-delay", 11)]
     [InlineData("media-clock", 5)]
     public async Task Script_InjectedInputs_EveryCheckPasses(string name, int checks)
     {

@@ -54,6 +54,14 @@ check('starts at the initial delay and follows p95 + margin down, only in silenc
   }
 });
 
+check('the initial delay falls in the first pause after enough records, without the settling wait', () => {
+  // Speech with a pause at 1.0-2.2 s of every 6 s: the pause comes before lowerAfterMs could have passed.
+  const early = t => !((t % 6000) >= 1000 && (t % 6000) < 2200);
+  const d = new VoiceDelay();
+  const trace = simulate(d, { fromMs: 0, toMs: 3000, latencyAt: spread, speaking: early, levels: [] });
+  assert.equal(d.delayMs, 240, JSON.stringify(trace));
+});
+
 check('never lowered while the dropped span holds speech', () => {
   const d = new VoiceDelay();
   const levels = [];

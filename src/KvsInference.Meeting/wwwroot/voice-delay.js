@@ -7,7 +7,8 @@
 //   does within a few records), or when lateRun records in a row came late: then to the highest of them + the margin,
 //   without waiting for the percentile to move (a stalled machine makes whole runs of records late); the first 10 records of a meeting are not counted: they may be the worker catching up
 //   with audio sent before it began reading the new stream (up to a fragment, ~1 s), which says nothing about the path;
-// - lowered only after the target stayed below D for a while, and only when what the lowering drops from the voice
+// - lowered only after the target stayed below D for a while (not for the initial guess: it falls in the first pause once
+//   enough records have come), and only when what the lowering drops from the voice
 //   is silence: shortening the voice's delay line by X ms skips the X ms of voice it held, which is inaudible only if
 //   the microphone was silent then. So viewers never hear a cut, and the delay shrinks in the pauses of speech: in a
 //   pause shorter than the whole fall, by as much as the pause allows (a long fall then takes several pauses instead of
@@ -97,7 +98,10 @@
     const target = this.target();
     if (target === null || target > this.delayMs - this.o.hysteresisMs) { this.belowSince = null; return null; }
     if (this.belowSince === null) this.belowSince = now;
-    if (now - this.belowSince < this.o.lowerAfterMs) return null;
+    // The wait guards a delay the measurements chose against their own wobble; the initial guess has nothing to guard,
+    // so it falls in the first pause once enough records have come (else a talker's first pause could pass unused).
+    const measured = this.raises > 0 || this.lowerings > 0;
+    if (measured && now - this.belowSince < this.o.lowerAfterMs) return null;
     // Lowering from D to D' drops the voice spoken in (now - D, now - D']: it must all have been silence. D' is the
     // target, or as near to it as the silence that began before now - D reaches.
     const until = this.silentUntil(micLevels, now - this.delayMs - this.o.silenceGuardMs);
