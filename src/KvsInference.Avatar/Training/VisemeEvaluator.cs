@@ -88,11 +88,13 @@ public static class VisemeEvaluator
     /// Names of training speakers and synthesizer voices to score instead of the held-out test set (a validation split:
     /// the model must have been trained with them in <see cref="VisemeTrainerOptions.HoldOut"/>); null for the test set.
     /// </param>
+    /// <param name="opusBitrate">When above 0, every utterance is heard through Opus at this many bits per second (as a
+    /// meeting's voice reaches the worker), after its level is set; 0 scores the recordings as they are.</param>
     /// <returns>The scores.</returns>
     /// <exception cref="InvalidOperationException">libespeak-ng, ffmpeg, PocketSphinx or an evaluation speaker's packages are missing.</exception>
     /// <exception cref="ArgumentException">A validation name is not a training speaker or voice.</exception>
     public static IReadOnlyList<VoiceScore> Evaluate(VisemeModel model, int maxPrompts = int.MaxValue, int maxSentences = int.MaxValue, TextWriter? log = null,
-        RecordingAligner aligner = RecordingAligner.PocketSphinx, IReadOnlyCollection<string>? validation = null)
+        RecordingAligner aligner = RecordingAligner.PocketSphinx, IReadOnlyCollection<string>? validation = null, int opusBitrate = 0)
     {
         ArgumentNullException.ThrowIfNull(model);
         var rows = new List<VoiceScore>();
@@ -100,7 +102,7 @@ public static class VisemeEvaluator
         if (validation is not null)
         {
             TrainingRecipe.CheckSourceNames(validation);
-            EvaluateValidation(model, validation, maxPrompts, phoneAligner, rows, log);
+            EvaluateValidation(model, validation, maxPrompts, phoneAligner, rows, log, opusBitrate);
             return WithTotals(rows);
         }
         foreach (var speaker in TrainingRecipe.EvalSpeakers)
@@ -109,7 +111,7 @@ public static class VisemeEvaluator
             int unknown = 0, fallbacks = 0;
             foreach (var prompt in RecordedPrompts.Load(speaker, maxPrompts))
             {
-                score = score.Add(Score(model, VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks), speaker.Name, "recorded"));
+                score = score.Add(Score(model, VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks), speaker.Name, "recorded", opusBitrate));
             }
             log?.WriteLine($"  {speaker.Name}: {score.Utterances} prompts ({aligner}{(fallbacks > 0 ? $", {fallbacks} by DTW: no PocketSphinx path" : "")})");
             rows.Add(score);
@@ -122,7 +124,7 @@ public static class VisemeEvaluator
             {
                 // A quarter second of silence on both sides, as between utterances in a meeting.
                 var speech = LabelledSpeech.Synthesize(text, voice, FeatureConstants.SampleRate / 4, FeatureConstants.SampleRate / 4);
-                score = score.Add(Score(model, speech, voice.ToString(), "espeak-ng"));
+                score = score.Add(Score(model, speech, voice.ToString(), "espeak-ng", opusBitrate));
             }
             rows.Add(score);
         }
@@ -140,7 +142,7 @@ public static class VisemeEvaluator
     }
 
     /// <summary>Scores named training sources, labelled as training labels them (prompts without a checked path are skipped).</summary>
-    private static void EvaluateValidation(VisemeModel model, IReadOnlyCollection<string> names, int maxPrompts, PhoneAligner? phoneAligner, List<VoiceScore> rows, TextWriter? log)
+    private static void EvaluateValidation(VisemeModel model, IReadOnlyCollection<string> names, int maxPrompts, PhoneAligner? phoneAligner, List<VoiceScore> rows, TextWriter? log, int opusBitrate)
     {
         int unknown = 0, fallbacks = 0;
         foreach (var speaker in TrainingRecipe.TrainSpeakers.Where(s => names.Contains(s.Name)))
@@ -151,7 +153,7 @@ public static class VisemeEvaluator
                 var speech = speaker.BorrowedTranscript
                     ? VisemeTrainer.AlignCheckedText(prompt, speaker.EspeakVoice, phoneAligner, ref unknown)
                     : VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks);
-                if (speech is not null) score = score.Add(Score(model, speech, speaker.Name, "recorded"));
+                if (speech is not null) score = score.Add(Score(model, speech, speaker.Name, "recorded", opusBitrate));
             }
             log?.WriteLine($"  validation {speaker.Name}: {score.Utterances} prompts");
             rows.Add(score);
@@ -162,7 +164,7 @@ public static class VisemeEvaluator
             var score = Empty(voice.Name, engine);
             foreach (var prompt in EngineSynthesizer.Speak(voice, Math.Min(maxPrompts, new VisemeTrainerOptions().EngineSentences)))
             {
-                if (VisemeTrainer.AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is { } speech) score = score.Add(Score(model, speech, voice.Name, engine));
+                if (VisemeTrainer.AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is { } speech) score = score.Add(Score(model, speech, voice.Name, engine, opusBitrate));
             }
             log?.WriteLine($"  validation {voice.Name}: {score.Utterances} prompts");
             rows.Add(score);
@@ -189,12 +191,13 @@ public static class VisemeEvaluator
     private static VoiceScore Empty(string voice, string engine) => new(voice, engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[ClassCount * ClassCount]);
 
     /// <summary>Scores one labelled utterance.</summary>
-    internal static VoiceScore Score(VisemeModel model, LabelledSpeech speech, string voice, string engine)
+    internal static VoiceScore Score(VisemeModel model, LabelledSpeech speech, string voice, string engine, int opusBitrate = 0)
     {
         double samplesPerFrame = FeatureConstants.SampleRate / model.FrameRate;
-        var loud = Scale(speech.Pcm, -3);
+        short[] Heard(short[] pcm) => opusBitrate > 0 ? OpusChannel.Apply(pcm, opusBitrate) : pcm;
+        var loud = Heard(Scale(speech.Pcm, -3));
         var output = model.ProcessClip(loud);
-        var quiet = model.ProcessClip(Scale(speech.Pcm, -40));
+        var quiet = model.ProcessClip(Heard(Scale(speech.Pcm, -40)));
         Span<float> weights = stackalloc float[ClassCount];
         var confusion = new long[ClassCount * ClassCount];
         long frames = 0, correct = 0, vowelFrames = 0, vowelCorrect = 0, ppFrames = 0, ppClosed = 0, agree = 0;

@@ -16,7 +16,9 @@ internal static class EvalModelCommand
         var smoothing = new Option<double?>("--smoothing-ms") { Description = "Smoothing time constant in ms (default: the model's default)." };
         var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => RecordingAligner.PocketSphinx };
         var validation = new Option<string[]>("--validation") { Description = "Score these training speakers or voices (left out with train-model --hold-out) instead of the held-out test set.", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, aligner, validation };
+        var opusKbps = new Option<int>("--opus-kbps") { Description = "Hear every utterance through Opus at this many kbit/s (as a meeting's voice reaches the worker; 6..510), 0 for the recordings as they are.", DefaultValueFactory = _ => 0 };
+        opusKbps.Validators.Add(r => { if (r.GetValueOrDefault<int>() is not 0 and (< 6 or > 510)) r.AddError($"--opus-kbps must be 0 or 6..510 (got {r.GetValueOrDefault<int>()})."); });
+        var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, aligner, validation, opusKbps };
         command.SetAction(parse =>
         {
             var file = parse.GetValue(weights);
@@ -35,8 +37,8 @@ internal static class EvalModelCommand
             var clock = Stopwatch.StartNew();
             var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner),
                 // Without --validation the option reads as an empty list, which would score no one: the held-out set is meant.
-                parse.GetValue(validation) is { Length: > 0 } names ? names : null);
-            Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s");
+                parse.GetValue(validation) is { Length: > 0 } names ? names : null, parse.GetValue(opusKbps) * 1000);
+            Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s{(parse.GetValue(opusKbps) > 0 ? $", speech heard through Opus at {parse.GetValue(opusKbps)} kbit/s" : "")}");
             Console.WriteLine("accuracy: largest of the 15 class keys vs the label, at 60 fps frames in the middle 60 % of vowel and silence segments;");
             Console.WriteLine("p/b/m closed: frames at /p b m/ centres with pp largest or jawOpen < 0.15; quiet = loud: same largest key at -40 and -3 dBFS peak.");
             Console.WriteLine(VisemeEvaluator.FormatTable(rows));
