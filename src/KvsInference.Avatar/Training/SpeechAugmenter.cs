@@ -5,7 +5,7 @@ namespace KvsInference.Avatar.Training;
 /// <summary>
 /// Puts clean training speech in a random room and microphone (seeded): reverberation, band limits (8 kHz telephone,
 /// a low or high cut), pink or babble noise at 5..30 dB SNR, a gain that puts the peak anywhere from -40 to 0 dBFS,
-/// and silence (with the noise) before and after. Tempo and vocal-tract length are changed before, by <see cref="LabelledSpeech.Warp"/>.
+/// and silence (with the noise) before and after; optionally the Opus codec last. Tempo and vocal-tract length are changed before, by <see cref="LabelledSpeech.Warp"/>.
 /// </summary>
 internal static class SpeechAugmenter
 {
@@ -13,7 +13,9 @@ internal static class SpeechAugmenter
     /// <param name="speech">Clean 16 kHz speech.</param>
     /// <param name="babblePool">Other utterances to mix as babble.</param>
     /// <param name="rng">The seeded generator.</param>
-    public static (short[] Pcm, int Lead) Augment(short[] speech, IReadOnlyList<short[]> babblePool, Random rng)
+    /// <param name="codecShare">The share of utterances then heard through Opus at 12..32 kbit/s (<see cref="OpusChannel"/>), as
+    /// a meeting's voice reaches the worker; 0 draws nothing for it, so the other draws stay as they were.</param>
+    public static (short[] Pcm, int Lead) Augment(short[] speech, IReadOnlyList<short[]> babblePool, Random rng, double codecShare = 0)
     {
         int rate = FeatureConstants.SampleRate;
         int lead = rng.Next(rate / 20, rate * 2 / 5);
@@ -47,6 +49,8 @@ internal static class SpeechAugmenter
         float gain = (float)(32767 * Math.Pow(10, peakDb / 20) / peak);
         var pcm = new short[x.Length];
         for (int i = 0; i < x.Length; i++) pcm[i] = (short)Math.Clamp(MathF.Round(x[i] * gain), short.MinValue, short.MaxValue);
+        // The codec comes last: it hears the microphone's level, and its coding noise follows that level.
+        if (codecShare > 0 && rng.NextDouble() < codecShare) pcm = OpusChannel.Apply(pcm, 12000 + 1000 * rng.Next(21));
         return (pcm, lead);
     }
 

@@ -52,7 +52,7 @@ public static class VisemeTrainer
     /// <summary>The options that decide the training data (everything but the classifier's), for <see cref="FeatureCache"/>.</summary>
     private static string DataKey(VisemeTrainerOptions o) =>
         FormattableString.Invariant($"seed {o.Seed}, copies {o.CopiesPerRecording}, speakers {o.MaxSpeakers}, prompts {o.MaxPrompts}, voices {o.MaxVoices}, language voices {o.MaxLanguageVoices}, sentences {o.MaxSentences}, ") +
-        FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
+        FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, codec share {o.CodecShare}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
 
     /// <summary>Steps 1 and 2: labelled speech of every source, augmented, as raw log-mel frames with per-decision labels.</summary>
     private static List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> PrepareData(VisemeTrainerOptions options, Random rng, TextWriter log, Stopwatch clock)
@@ -128,7 +128,7 @@ public static class VisemeTrainer
         double audioSeconds = 0;
         foreach (var speech in clean)
         {
-            var (pcm, lead) = SpeechAugmenter.Augment(speech.Pcm, pool, rng);
+            var (pcm, lead) = SpeechAugmenter.Augment(speech.Pcm, pool, rng, options.CodecShare);
             audioSeconds += (double)pcm.Length / FeatureConstants.SampleRate;
             var (logMel, meanSquare) = LogMelFrames.Compute(pcm);
             var labels = new byte[meanSquare.Length];

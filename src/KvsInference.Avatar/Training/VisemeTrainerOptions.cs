@@ -65,6 +65,11 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 0: the shipped weights were trained without them (docs/model.md: not yet validated).</value>
     public int MaxEngineVoices { get; set; }
 
+    /// <summary>Gets or sets the share of training utterances heard through Opus at 12..32 kbit/s after the room and microphone.</summary>
+    /// <value>The default value is 0: on the validation split it did not keep quiet voices level-independent through Opus
+    /// (docs/model.md), so the shipped weights were trained without it.</value>
+    public double CodecShare { get; set; }
+
     /// <summary>Gets or sets how many texts each synthesizer voice built from recordings speaks.</summary>
     /// <value>The default value is 100.</value>
     public int EngineSentences { get; set; } = 100;

@@ -22,6 +22,8 @@ internal static class TrainModelCommand
         var maxPrompts = new Option<int>("--max-prompts") { Description = "Use only the first N prompts per recorded speaker (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var maxVoices = new Option<int>("--max-voices") { Description = "Use only the first N training voices (quick checks).", DefaultValueFactory = _ => int.MaxValue };
         var maxLanguageVoices = new Option<int>("--max-language-voices") { Description = "Use the first N espeak-ng voices of other languages (French, German, Spanish, Italian, Portuguese; 10 is all; not in the shipped recipe).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxLanguageVoices };
+        var codecShare = new Option<double>("--codec-share") { Description = "Share of training utterances heard through Opus at 12..32 kbit/s (0..1).", DefaultValueFactory = _ => new VisemeTrainerOptions().CodecShare };
+        codecShare.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 1) r.AddError($"--codec-share must be in 0..1 (got {r.GetValueOrDefault<double>()})."); });
         var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded training speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => new VisemeTrainerOptions().Aligner };
         var maxSentences = new Option<int>("--max-sentences") { Description = "Sentences per espeak-ng voice.", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxSentences };
         var maxEngineVoices = new Option<int>("--max-engine-voices") { Description = "Use the first N synthesizer voices built from recordings (flite, Festival; 8 is all; not in the shipped recipe yet).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxEngineVoices };
@@ -35,7 +37,7 @@ internal static class TrainModelCommand
         var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
-            output, seed, epochs, hidden, context, copies, maxVoices, maxLanguageVoices, maxSentences, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, holdOut,
+            output, seed, epochs, hidden, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, holdOut,
             classWeightPower, labelSmoothing, featureCache,
         };
         command.SetAction(parse =>
@@ -49,6 +51,7 @@ internal static class TrainModelCommand
             options.MaxPrompts = parse.GetValue(maxPrompts);
             options.MaxVoices = parse.GetValue(maxVoices);
             options.MaxLanguageVoices = parse.GetValue(maxLanguageVoices);
+            options.CodecShare = parse.GetValue(codecShare);
             options.MaxSentences = parse.GetValue(maxSentences);
             options.Aligner = parse.GetValue(aligner);
             options.MaxEngineVoices = parse.GetValue(maxEngineVoices);
