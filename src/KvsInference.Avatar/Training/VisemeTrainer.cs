@@ -62,26 +62,21 @@ public static class VisemeTrainer
         var clean = new List<LabelledSpeech>();
         var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.TrainCorpus).Take(options.MaxSentences).ToList();
         int unknown = 0;
+        void AddSpoken(string text, SpeechVoice voice)
+        {
+            // Half the utterances vocal-tract-length perturbed (formants and tempo x 0.91..1.09).
+            int? playbackRate = rng.NextDouble() < 0.5 ? TrainingRecipe.WarpPlaybackRates[rng.Next(TrainingRecipe.WarpPlaybackRates.Count)] : null;
+            var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(text, voice), playbackRate: playbackRate);
+            unknown += speech.UnknownPhonemes;
+            clean.Add(speech);
+        }
         foreach (var voice in TrainingRecipe.TrainVoices.Take(options.MaxVoices))
         {
-            foreach (var text in corpus)
-            {
-                // Half the utterances vocal-tract-length perturbed (formants and tempo x 0.91..1.09).
-                int? playbackRate = rng.NextDouble() < 0.5 ? TrainingRecipe.WarpPlaybackRates[rng.Next(TrainingRecipe.WarpPlaybackRates.Count)] : null;
-                var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(text, voice), playbackRate: playbackRate);
-                unknown += speech.UnknownPhonemes;
-                clean.Add(speech);
-            }
+            foreach (var text in corpus) AddSpoken(text, voice);
         }
         foreach (var (voice, corpusName) in TrainingRecipe.LanguageVoices.Take(options.MaxLanguageVoices))
         {
-            foreach (var text in LabelledSpeech.LoadCorpus(corpusName).Take(options.MaxSentences))
-            {
-                int? playbackRate = rng.NextDouble() < 0.5 ? TrainingRecipe.WarpPlaybackRates[rng.Next(TrainingRecipe.WarpPlaybackRates.Count)] : null;
-                var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(text, voice), playbackRate: playbackRate);
-                unknown += speech.UnknownPhonemes;
-                clean.Add(speech);
-            }
+            foreach (var text in LabelledSpeech.LoadCorpus(corpusName).Take(options.MaxSentences)) AddSpoken(text, voice);
         }
         log.WriteLine($"  espeak-ng: {clean.Count} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         using var phoneAligner = options.Aligner == RecordingAligner.PocketSphinx ? new PhoneAligner() : null;
