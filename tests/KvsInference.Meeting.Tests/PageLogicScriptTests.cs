@@ -7,13 +7,16 @@ namespace KvsInference.Tests.Meeting;
 /// voice-delay.js, the delay choice from injected latencies and microphone levels (p95 + margin, raised at once, lowered
 /// only across silence, in steps when the pauses are shorter than the fall); media-clock.js, how far the recording's
 /// clock has fallen behind the page's, from injected record timestamps (nothing for a jittering or briefly stalled
-/// upload, the lost time once a capture stall has left the recording's clock behind).
+/// upload, the lost time once a capture stall has left the recording's clock behind); webm-writer.js, the upload's WebM
+/// of 20 ms Opus packets, read back by ffmpeg, ffprobe and mkvinfo (the same samples as the Ogg the packets came from,
+/// every packet at its timecode across a gap, Clusters every clusterMs, bad input refused).
 /// </summary>
 public sealed class PageLogicScriptTests
 {
     [Theory]
     [InlineData("voice-delay", 11)]
     [InlineData("media-clock", 5)]
+    [InlineData("webm-writer", 4)]
     public async Task Script_InjectedInputs_EveryCheckPasses(string name, int checks)
     {
         string script = Path.Combine(TestPaths.RepoRoot, "tools", "node-tests", name + ".test.js");

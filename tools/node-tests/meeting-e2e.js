@@ -9,7 +9,9 @@
 // (SIGSTOP) for that long 2 s into the measurement while the pages and their audio go on, as a starved network thread of
 // a loaded machine does: the viewer's audio buffer runs dry, and the test shows how it recovers. (Stopping the whole
 // browser stops the viewer's playout clock too, which its jitter buffer then does not see as a delay.)
-// Usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d] [stall ms]
+// The master's upload encodes with WebCodecs in a worker (20 ms Opus frames stamped with capture times), or with
+// `recorder` with MediaRecorder, the page's fallback for browsers without MediaStreamTrackProcessor.
+// Usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d] [stall ms] [webcodecs|recorder]
 // Prints one JSON line `RESULT {...}` and exits 0 when every check passed, 1 otherwise.
 'use strict';
 const fs = require('node:fs');
@@ -17,16 +19,18 @@ const path = require('node:path');
 const { createMeeting, log, runBrowserTest, waitFor, SOFTWARE_WEBGL } = require('./browser');
 const { mean, pearson, std } = require('./stats');
 
-const [url, wav, outDir, secondsArg, avatarArg, stallArg] = process.argv.slice(2);
+const [pageUrl, wav, outDir, secondsArg, avatarArg, stallArg, encoderArg] = process.argv.slice(2);
 const stallMs = Number(stallArg ?? '0');
-if (!url || !wav || !outDir || !['2d', '3d', undefined].includes(avatarArg) || !(stallMs >= 0 && stallMs <= 5000)) {
-  console.error('usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d] [stall ms, 0..5000]');
+const encoder = encoderArg ?? 'webcodecs';
+if (!pageUrl || !wav || !outDir || !['2d', '3d', undefined].includes(avatarArg) || !(stallMs >= 0 && stallMs <= 5000) || !['webcodecs', 'recorder'].includes(encoder)) {
+  console.error('usage: node meeting-e2e.js <page url> <speech.wav> <out dir> [measure seconds] [2d|3d] [stall ms, 0..5000] [webcodecs|recorder]');
   process.exit(2);
 }
 // 3d: software WebGL, the master draws the 3D avatar. 2d (default): no WebGL, so the page must fall back to the 2D face
 // and say why.
 const avatar3d = avatarArg === '3d';
 const measureSeconds = Number(secondsArg ?? '14');
+const url = encoder === 'recorder' ? pageUrl + (pageUrl.includes('?') ? '&' : '?') + 'encoder=recorder' : pageUrl;
 
 // Pearson correlation of x[i] with y[i + lag] for each lag (in samples); returns the best lag and its correlation.
 function bestLag(x, y, maxLag) {
@@ -254,7 +258,7 @@ runBrowserTest({ outDir, wav, profile: 'meeting-e2e-', launch: { extraArgs: avat
   const measureEnd = Date.now();
 
   const m = await master.evaluate(() => ({ stats: window.kvsMeeting.stats, samples: window.kvsMeeting.samples, mic: window.kvsMeeting.micLevels, delayMs: window.kvsMeeting.delayMs, streamName: window.kvsMeeting.meeting.streamName,
-    voiceDelay: { changes: window.kvsMeeting.voiceDelay.changes, p95: window.kvsMeeting.voiceDelay.p95(), recent: window.kvsMeeting.voiceDelay.samples.map(x => x.latencyMs) }, mediaClock: { changes: window.kvsMeeting.mediaClock.changes }, chunkMs: window.kvsMeeting.chunkMs, audioLagMs: window.kvsMeeting.audioLagMs }));
+    voiceDelay: { changes: window.kvsMeeting.voiceDelay.changes, p95: window.kvsMeeting.voiceDelay.p95(), recent: window.kvsMeeting.voiceDelay.samples.map(x => x.latencyMs) }, mediaClock: { changes: window.kvsMeeting.mediaClock.changes }, encoderKind: window.kvsMeeting.encoderKind, chunkMs: window.kvsMeeting.chunkMs, audioLagMs: window.kvsMeeting.audioLagMs }));
   const v = await viewer.evaluate(async () => {
     const stats = await window.kvsMeeting.pc.getStats();
     const inbound = {};
@@ -284,6 +288,10 @@ runBrowserTest({ outDir, wav, profile: 'meeting-e2e-', launch: { extraArgs: avat
   const worker = m.stats.ingestToProcessMs.slice(Math.min(5, m.stats.ingestToProcessMs.length - 1)).sort((a, b) => a - b);
   if (worker.length > 0) result.workerIngestToProcessMs = { median: Math.round(worker[worker.length >> 1]), p95: Math.round(worker[Math.min(worker.length - 1, Math.ceil(worker.length * 0.95) - 1)]), max: Math.round(worker[worker.length - 1]) };
   result.chunkMs = m.chunkMs;
+  // Which encoder the upload used, and what the WebCodecs one read, skipped (and why) and sent.
+  result.encoder = { kind: m.encoderKind, ...(m.stats.encoder ?? {}) };
+  if (m.encoderKind !== encoder) failures.push(`the upload used the ${m.encoderKind} encoder, not ${encoder}`);
+  if (result.encoder.framesSkipped > 0) failures.push('the upload encoder skipped audio: ' + JSON.stringify(result.encoder));
   if (avatar3d) {
     // What the 3D drawing cost over the measurement: per frame (render + read back onto the page canvas), the interval
     // between drawn frames, the render scale it settled at and the lookahead the page drew with.

@@ -110,7 +110,7 @@ function teardownMaster() {
   state.ended = true;
   if (state.signaling) state.signaling.close();
   if (state.ingestSocket) state.ingestSocket.close(1000);
-  if (state.recorder && state.recorder.state !== 'inactive') state.recorder.stop();
+  if (state.encoder) state.encoder.stop();
   for (const peer of state.peers.values()) peer.pc.close();
   state.peers.clear();
   if (microphone.device) microphone.device.getTracks().forEach(t => t.stop());

@@ -20,8 +20,9 @@ export function receiveRecords(m, frames, setDelay) {
     const record = JSON.parse(e.data);
     const now = Date.now();
     // The speech time of frame i on this page's clock: the fragment's producer timestamp counts from producerStart, on
-    // the recording's clock, which a capture stall leaves behind the page's (media-clock.js).
-    const clockLag = state.mediaClock.observe(record.serverTimestamp, record.producerTimestamp, now);
+    // the recording's clock. The encoder worker stamps capture times; MediaRecorder counts samples, which a capture
+    // stall leaves behind the page's clock (media-clock.js).
+    const clockLag = state.encoderKind === 'recorder' ? state.mediaClock.observe(record.serverTimestamp, record.producerTimestamp, now) : 0;
     const base = record.producerTimestamp + (state.recordingOffsetMs || 0) + record.startOffsetMs + clockLag;
     const step = 1000 / record.frameRate;
     const latency = now - base;

@@ -1,8 +1,11 @@
-// The master's upload in local mode: the raw microphone recorded by MediaRecorder (WebM/Opus) and sent over a WebSocket
-// to the media store's PutMedia ingest, which acknowledges what it persisted.
+// The master's upload in local mode: the raw microphone encoded as WebM/Opus and sent over a WebSocket to the media
+// store's PutMedia ingest, which acknowledges what it persisted. Where WebCodecs and MediaStreamTrackProcessor exist
+// (Chromium), a worker encodes 20 ms Opus frames stamped with their capture time (upload-encoder.js); elsewhere, or with
+// ?encoder=recorder, MediaRecorder records it (60 ms frames in Chromium, timecodes that count captured samples, so the
+// page corrects a capture stall from the records' server timestamps: media-clock.js).
 import { checkMeeting } from './api.js';
 import { microphone } from './microphone.js';
-import { RETRY_SECONDS, sleep, state, wsBase } from './state.js';
+import { params, RETRY_SECONDS, sleep, state, wsBase } from './state.js';
 
 // The upload comes back too: when its socket closes while the meeting goes on, the recorder is stopped and a new
 // upload (a new PutMedia, as a KVS producer reconnects) of the current microphone starts after the back-off, or at
@@ -17,7 +20,7 @@ export function keepIngest(m, { changed, ended }) {
     ws.addEventListener('open', () => { attempt = 0; state.ingestOpen = true; changed(); });
     ws.addEventListener('close', async () => {
       state.ingestOpen = false;
-      if (state.recorder && state.recorder.state !== 'inactive') state.recorder.stop();
+      if (state.encoder) state.encoder.stop();
       if (state.ended) return;
       if (state.ingestSwitching) {
         // The server ends the previous PutMedia when its socket closes; a new one started too early is refused
@@ -51,22 +54,55 @@ function startIngest(m, mic) {
     else if (ack.EventType === 'ERROR') state.stats.ingestErrors.push(ack);
   };
   ws.onopen = () => {
-    const recorder = new MediaRecorder(mic, { mimeType: 'audio/webm;codecs=opus', audioBitsPerSecond: 32000 });
-    // Cluster timecodes count from the recording's start: its offset from producerStart places every frame on this clock.
-    // The start is taken when start() is called, not when the start event runs: the event waits for the main thread,
-    // which the 3D avatar keeps busy for tens of ms at a time in software WebGL (startEventLateMs says how long).
-    recorder.onstart = () => { state.startEventLateMs = Date.now() - producerStart - state.recordingOffsetMs; };
-    recorder.ondataavailable = async e => {
-      if (e.data.size === 0 || ws.readyState !== WebSocket.OPEN) return;
-      const bytes = await e.data.arrayBuffer();
-      ws.send(bytes);
-      state.stats.chunksSent++;
-      state.stats.bytesSent += bytes.byteLength;
-    };
-    state.recordingOffsetMs = Date.now() - producerStart;
     state.mediaClock.reset();
-    recorder.start(state.chunkMs);
-    state.recorder = recorder;
+    state.encoder = useWebCodecs() ? startEncoderWorker(ws, mic, producerStart) : startRecorder(ws, mic, producerStart);
   };
   state.producerStart = producerStart;
+}
+
+const useWebCodecs = () => params.get('encoder') !== 'recorder'
+  && typeof MediaStreamTrackProcessor === 'function' && typeof AudioEncoder === 'function' && typeof Worker === 'function';
+
+function send(ws, bytes) {
+  if (ws.readyState !== WebSocket.OPEN) return;
+  ws.send(bytes);
+  state.stats.chunksSent++;
+  state.stats.bytesSent += bytes.byteLength;
+}
+
+// The encoder worker reads the track's audio itself; its packets carry their capture times, so the recording's clock
+// is the page's (recordingOffsetMs 0, nothing for media-clock.js to undo). An encoder that fails closes the upload,
+// which keepIngest then starts again.
+function startEncoderWorker(ws, mic, producerStart) {
+  state.encoderKind = 'webcodecs';
+  state.recordingOffsetMs = 0;
+  const processor = new MediaStreamTrackProcessor({ track: mic.getAudioTracks()[0] });
+  const worker = new Worker('/meeting/upload-encoder.js');
+  worker.onmessage = e => {
+    const m = e.data;
+    if (m.header || m.block) send(ws, m.header || m.block);
+    else if (m.stats) state.stats.encoder = m.stats;
+    else if (m.error) {
+      state.stats.ingestErrors.push({ EventType: 'ENCODER', Error: m.error });
+      ws.close(1000, 'encoder failed');
+    }
+  };
+  worker.onerror = e => { state.stats.ingestErrors.push({ EventType: 'ENCODER', Error: e.message }); ws.close(1000, 'encoder failed'); };
+  worker.postMessage({ readable: processor.readable, producerStart, pageTimeOrigin: performance.timeOrigin, bitrate: 32000 }, [processor.readable]);
+  return { stop: () => worker.terminate() };
+}
+
+function startRecorder(ws, mic, producerStart) {
+  state.encoderKind = 'recorder';
+  const recorder = new MediaRecorder(mic, { mimeType: 'audio/webm;codecs=opus', audioBitsPerSecond: 32000 });
+  // Cluster timecodes count from the recording's start: its offset from producerStart places every frame on this clock.
+  // The start is taken when start() is called, not when the start event runs: the event waits for the main thread,
+  // which the 3D avatar keeps busy for tens of ms at a time in software WebGL (startEventLateMs says how long).
+  recorder.onstart = () => { state.startEventLateMs = Date.now() - producerStart - state.recordingOffsetMs; };
+  recorder.ondataavailable = async e => {
+    if (e.data.size > 0) send(ws, await e.data.arrayBuffer());
+  };
+  state.recordingOffsetMs = Date.now() - producerStart;
+  recorder.start(state.chunkMs);
+  return { stop: () => { if (recorder.state !== 'inactive') recorder.stop(); } };
 }
