@@ -15,16 +15,16 @@ export const state = {
   // How far the recording's clock has fallen behind the page's (media-clock.js); records' speech times move by it.
   mediaClock: new KvsMediaClock(),
   delayMs: 0,
-  // MediaRecorder hands over what it encoded every chunkMs (Chromium's Opus frames are 60 ms), so audio leaves the
-  // page as it is encoded; the store still makes one fragment per WebM Cluster (about 1 s, within KVS's 5 per second).
+  // The MediaRecorder fallback (upload.js) hands over what it encoded every chunkMs (Chromium's Opus frames are 60 ms);
+  // the WebCodecs upload sends each 20 ms frame once encoded. The store makes one fragment per WebM Cluster (about
+  // 1 s, within KVS's 5 per second).
   chunkMs: Number(params.get('chunkMs')) || 20,
   // The voice is held back this much more than the avatar's delay, measured by the browser test (meeting-e2e.js:
-  // masterLipSync, viewerLipSync). With the recording's start taken when MediaRecorder.start() is called (startIngest),
-  // the drawn mouth is 20-60 ms ahead of the microphone's level on the master and the viewer's video adds -20..+20 ms
-  // with the 2D face (20-80 ms with the 3D avatar in software WebGL), so 20 puts a 2D viewer near the mouth 40 ms
-  // before the voice, the middle of ITU-R BT.1359's window (mouth at most 125 ms before the voice, 45 ms after), and
-  // a 3D one at -60..+40 ms (docs/avatar.md). It was 80 while the start was taken from the start event, which came
-  // 40-100 ms late (later with the 3D avatar drawing) and made the mouth lag by as much.
+  // masterLipSync, viewerLipSync). With the WebCodecs upload's capture-time stamps the drawn mouth is 20 ms ahead of the
+  // microphone's level on the master, and a 2D viewer sees it 20-40 ms ahead (100 once in 10 loaded runs): near the
+  // middle of ITU-R BT.1359's window (mouth at most 125 ms before the voice, 45 ms after). With MediaRecorder (its
+  // start taken when start() is called) the master's mouth is 20-60 ms ahead; the 3D avatar in software WebGL adds
+  // 20-80 ms of video delay (docs/avatar.md).
   audioLagMs: params.has('audioLag') ? Number(params.get('audioLag')) : 20,
   // ingestToProcessMs: the worker's share of each record's latency (its own figure: store -> record made).
   stats: { chunksSent: 0, bytesSent: 0, persisted: 0, ingestErrors: [], records: 0, frames: 0, lateFrames: 0, latencyMs: [], ingestToProcessMs: [], viewers: 0, signalingErrors: [] },
