@@ -143,42 +143,49 @@ internal static class RecordedPrompts
                 File.WriteAllLines(list, paths.Select(p => $"file '{p.Replace("'", "'\\''")}'"));
                 input = ["-f", "concat", "-safe", "0", "-i", list];
             }
-            var psi = new ProcessStartInfo("ffmpeg")
+            var pcm = DecodeToPcm(input, "the prompts");
+            if (pcm.Length != totalSamples)
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var a in (string[])["-nostdin", "-v", "error", .. input, "-f", "s16le", "-ac", "1", "-ar", "16000", "-"]) psi.ArgumentList.Add(a);
-            Process process;
-            try
-            {
-                process = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg did not start");
+                throw new InvalidOperationException($"ffmpeg decoded {pcm.Length} samples; the prompt file sizes give {totalSamples}");
             }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                throw new InvalidOperationException("ffmpeg is not installed (scripts/setup installs it)", e);
-            }
-            using (process)
-            {
-                var stderr = process.StandardError.ReadToEndAsync();
-                using var buffer = new MemoryStream();
-                process.StandardOutput.BaseStream.CopyTo(buffer);
-                process.WaitForExit();
-                if (process.ExitCode != 0) throw new InvalidOperationException($"ffmpeg failed decoding the prompts: {stderr.Result.Trim()}");
-                var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-                if (bytes.Length != totalSamples * 2)
-                {
-                    throw new InvalidOperationException($"ffmpeg decoded {bytes.Length / 2} samples; the prompt file sizes give {totalSamples}");
-                }
-                var pcm = new short[totalSamples];
-                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(bytes).CopyTo(pcm);
-                return pcm;
-            }
+            return pcm;
         }
         finally
         {
             File.Delete(list);
+        }
+    }
+
+    /// <summary>Decodes ffmpeg's <paramref name="input"/> arguments to 16 kHz mono PCM; <paramref name="what"/> names it in errors.</summary>
+    /// <exception cref="InvalidOperationException">ffmpeg is missing or failed.</exception>
+    internal static short[] DecodeToPcm(IEnumerable<string> input, string what)
+    {
+        var psi = new ProcessStartInfo("ffmpeg")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in (string[])["-nostdin", "-v", "error", .. input, "-f", "s16le", "-ac", "1", "-ar", "16000", "-"]) psi.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new InvalidOperationException("ffmpeg did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("ffmpeg is not installed (scripts/setup installs it)", e);
+        }
+        using (process)
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var buffer = new MemoryStream();
+            process.StandardOutput.BaseStream.CopyTo(buffer);
+            process.WaitForExit();
+            if (process.ExitCode != 0) throw new InvalidOperationException($"ffmpeg failed decoding {what}: {stderr.Result.Trim()}");
+            var pcm = new short[buffer.Length / 2];
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(buffer.GetBuffer().AsSpan(0, pcm.Length * 2)).CopyTo(pcm);
+            return pcm;
         }
     }
 }

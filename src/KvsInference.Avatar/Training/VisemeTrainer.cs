@@ -52,7 +52,7 @@ public static class VisemeTrainer
     /// <summary>The options that decide the training data (everything but the classifier's), for <see cref="FeatureCache"/>.</summary>
     private static string DataKey(VisemeTrainerOptions o) =>
         FormattableString.Invariant($"seed {o.Seed}, copies {o.CopiesPerRecording}, speakers {o.MaxSpeakers}, prompts {o.MaxPrompts}, voices {o.MaxVoices}, language voices {o.MaxLanguageVoices}, sentences {o.MaxSentences}, ") +
-        FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, codec share {o.CodecShare}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
+        FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, klettres {o.MaxKLettresSpeakers} x {o.KLettresPrompts}, codec share {o.CodecShare}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
 
     /// <summary>Steps 1 and 2: labelled speech of every source, augmented, as raw log-mel frames with per-decision labels.</summary>
     private static List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> PrepareData(VisemeTrainerOptions options, Random rng, TextWriter log, Stopwatch clock)
@@ -113,6 +113,17 @@ public static class VisemeTrainer
                 else skipped++;
             }
             log.WriteLine($"  {voice.Engine} {voice.Name}: {clean.Count - before} utterances, {skipped} texts without a PocketSphinx path skipped ({clock.Elapsed.TotalSeconds:F1} s)");
+        }
+        foreach (var speaker in TrainingRecipe.KLettresSpeakers.Take(options.MaxKLettresSpeakers).Where(k => !options.HoldOut.Contains(k.Name)))
+        {
+            int before = clean.Count, skipped = 0;
+            foreach (var prompt in KLettresPrompts.Load(speaker, options.KLettresPrompts))
+            {
+                // A letter is read by its name, which espeak-ng may say otherwise: only recordings with a path are kept.
+                if (AlignCheckedText(prompt, speaker.EspeakVoice, phoneAligner, ref unknown) is { } aligned) AddCopies(aligned);
+                else skipped++;
+            }
+            log.WriteLine($"  KLettres {speaker.Name}: {clean.Count - before} utterances, {skipped} recordings without a PocketSphinx path or of another length skipped ({clock.Elapsed.TotalSeconds:F1} s)");
         }
         if (dtwFallbacks > 0) log.WriteLine($"  {dtwFallbacks} prompts had no PocketSphinx path and were aligned by DTW");
         if (unknown > 0) log.WriteLine($"  {unknown} phonemes had no viseme mapping and took the previous phoneme's class");

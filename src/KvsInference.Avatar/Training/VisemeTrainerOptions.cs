@@ -65,6 +65,14 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 0: the shipped weights were trained without them (docs/model.md: not yet validated).</value>
     public int MaxEngineVoices { get; set; }
 
+    /// <summary>Gets or sets how many of the recipe's KLettres speakers (<see cref="TrainingRecipe.KLettresSpeakers"/>) are used.</summary>
+    /// <value>The default value is 0 (docs/model.md: the validation split decides).</value>
+    public int MaxKLettresSpeakers { get; set; }
+
+    /// <summary>Gets or sets how many recordings of each KLettres speaker are used (letters first, then syllables and words).</summary>
+    /// <value>The default value is 150.</value>
+    public int KLettresPrompts { get; set; } = 150;
+
     /// <summary>Gets or sets the share of training utterances heard through Opus at 12..32 kbit/s after the room and microphone.</summary>
     /// <value>The default value is 0: on the validation split it did not keep quiet voices level-independent through Opus
     /// (docs/model.md), so the shipped weights were trained without it.</value>

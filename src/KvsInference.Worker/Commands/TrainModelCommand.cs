@@ -28,6 +28,8 @@ internal static class TrainModelCommand
         var maxSentences = new Option<int>("--max-sentences") { Description = "Sentences per espeak-ng voice.", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxSentences };
         var maxEngineVoices = new Option<int>("--max-engine-voices") { Description = "Use the first N synthesizer voices built from recordings (flite, Festival; 8 is all; not in the shipped recipe yet).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxEngineVoices };
         var engineSentences = new Option<int>("--engine-sentences") { Description = "Texts per synthesizer voice built from recordings.", DefaultValueFactory = _ => new VisemeTrainerOptions().EngineSentences };
+        var maxKLettres = new Option<int>("--max-klettres-speakers") { Description = "Use the first N KLettres languages, each a volunteer's recorded letters and syllables (klettres-data; 16 is all).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxKLettresSpeakers };
+        var klettresPrompts = new Option<int>("--klettres-prompts") { Description = "Recordings per KLettres language.", DefaultValueFactory = _ => new VisemeTrainerOptions().KLettresPrompts };
         var holdOut = new Option<string[]>("--hold-out") { Description = "Training speakers or voices to leave out (a validation split; score them with eval-model --validation).", AllowMultipleArgumentsPerToken = true };
         var classWeightPower = new Option<double>("--class-weight-power") { Description = "Rarer classes weigh (count / mean count) ^ -power.", DefaultValueFactory = _ => new VisemeTrainerOptions().ClassWeightPower };
         var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing (0..1).", DefaultValueFactory = _ => new VisemeTrainerOptions().LabelSmoothing };
@@ -37,7 +39,7 @@ internal static class TrainModelCommand
         var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
-            output, seed, epochs, hidden, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, holdOut,
+            output, seed, epochs, hidden, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, holdOut,
             classWeightPower, labelSmoothing, featureCache,
         };
         command.SetAction(parse =>
@@ -56,6 +58,8 @@ internal static class TrainModelCommand
             options.Aligner = parse.GetValue(aligner);
             options.MaxEngineVoices = parse.GetValue(maxEngineVoices);
             options.EngineSentences = parse.GetValue(engineSentences);
+            options.MaxKLettresSpeakers = parse.GetValue(maxKLettres);
+            options.KLettresPrompts = parse.GetValue(klettresPrompts);
             options.HoldOut = (parse.GetValue(holdOut) ?? []).ToHashSet(StringComparer.Ordinal);
             options.ClassWeightPower = parse.GetValue(classWeightPower);
             options.LabelSmoothing = parse.GetValue(labelSmoothing);

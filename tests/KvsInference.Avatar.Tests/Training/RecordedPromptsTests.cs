@@ -83,10 +83,13 @@ public class RecordedPromptsTests
         Assert.Null(noAligner);
     }
 
-    private static void EncodeGsm(short[] pcm16k, string path)
+    private static void EncodeGsm(short[] pcm16k, string path) => Encode(pcm16k, path, "-ar", "8000", "-c:a", "libgsm", "-f", "gsm");
+
+    /// <summary>Encodes 16 kHz PCM to <paramref name="path"/> with ffmpeg's output options <paramref name="output"/>.</summary>
+    internal static void Encode(short[] pcm16k, string path, params string[] output)
     {
         var psi = new ProcessStartInfo("ffmpeg") { RedirectStandardInput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-nostdin", "-v", "error", "-f", "s16le", "-ar", "16000", "-ac", "1", "-i", "pipe:0", "-ar", "8000", "-c:a", "libgsm", "-f", "gsm", "-y", path }) psi.ArgumentList.Add(a);
+        foreach (var a in (string[])["-nostdin", "-v", "error", "-f", "s16le", "-ar", "16000", "-ac", "1", "-i", "pipe:0", .. output, "-y", path]) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(pcm16k.AsSpan()).ToArray();

@@ -20,4 +20,20 @@ public class TrainingRecipeTests
             Assert.True(labels.Count(l => l < VisemeClass.Silence) >= 3, $"{voice}: vowel classes {string.Join(", ", labels)}");
         }
     }
+
+    [Fact]
+    public void KLettresSpeakers_EachEspeakVoice_ReadsASyllableWithMappedPhonemes()
+    {
+        // The alignment reads each language's texts with its espeak-ng voice: the voice must exist and the phoneme table
+        // must map what it says (klettres-data itself is only installed for training, scripts/setup-training).
+        Assert.Equal(TrainingRecipe.KLettresSpeakers.Count, TrainingRecipe.KLettresSpeakers.Select(k => k.Name).Distinct().Count());
+        foreach (var speaker in TrainingRecipe.KLettresSpeakers)
+        {
+            var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak("ma", new SpeechVoice(speaker.EspeakVoice, 160, 50)));
+            Assert.True(speech.UnknownPhonemes == 0, $"{speaker.Name} ({speaker.EspeakVoice}): {speech.UnknownPhonemes} phonemes without a viseme in \"ma\"");
+            var labels = Enumerable.Range(0, speech.Pcm.Length / 160).Select(i => speech.LabelAt(i * 160L)).ToHashSet();
+            Assert.Contains(VisemeClass.Pp, labels);
+        }
+        TrainingRecipe.CheckSourceNames(["klettres_ru", "klettres_uk"]);
+    }
 }
