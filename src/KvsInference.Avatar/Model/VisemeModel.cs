@@ -209,7 +209,7 @@ public sealed class VisemeModel
             Array.Clear(p);
             p[(int)VisemeClass.Silence] = 1;
         }
-        float open = Math.Max(0, 1 - p[(int)VisemeClass.Silence] - p[(int)VisemeClass.Pp]);
+        float open = Math.Max(0, 1 - p[(int)VisemeClass.Silence] - VisemeModelConstants.PpJawClosing * p[(int)VisemeClass.Pp]);
         float jaw = Math.Clamp((history[JawWindow] - _jawClosedDb) / _jawRangeDb, 0, 1) * open;
 
         float alpha = _smoothingAlpha;

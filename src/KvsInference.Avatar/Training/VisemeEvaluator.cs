@@ -14,12 +14,14 @@ namespace KvsInference.Avatar.Training;
 /// <param name="Correct">Of those, frames whose largest key (all 15 class keys) is the label.</param>
 /// <param name="VowelFrames">Frames of vowel segments among <paramref name="Frames"/>.</param>
 /// <param name="VowelCorrect">Of those, the correct ones.</param>
+/// <param name="VowelOpen">Of those vowel frames, frames with the mouth open (jawOpen 0.15 or more): the other side of
+/// <paramref name="PpClosed"/>, so that a jaw that closes more often shows what it costs.</param>
 /// <param name="PpFrames">Frames at the centres of /p b m/.</param>
 /// <param name="PpClosed">Of those, frames with the mouth closed (pp the largest class key, or jawOpen under 0.15).</param>
 /// <param name="LevelFrames">Frames compared between the quiet (-40 dBFS peak) and loud (-3 dBFS peak) copies.</param>
 /// <param name="LevelAgree">Of those, frames with the same largest class key.</param>
 /// <param name="Confusion">Counts [label x 15 + predicted] of the scored frames (labels: vowels and silence).</param>
-public sealed record VoiceScore(string Voice, string Engine, int Utterances, long Frames, long Correct, long VowelFrames, long VowelCorrect,
+public sealed record VoiceScore(string Voice, string Engine, int Utterances, long Frames, long Correct, long VowelFrames, long VowelCorrect, long VowelOpen,
     long PpFrames, long PpClosed, long LevelFrames, long LevelAgree, long[] Confusion)
 {
     /// <summary>Frame accuracy on vowel and silence frames.</summary>
@@ -27,6 +29,9 @@ public sealed record VoiceScore(string Voice, string Engine, int Utterances, lon
 
     /// <summary>Frame accuracy on vowel frames alone.</summary>
     public double VowelAccuracy => Ratio(VowelCorrect, VowelFrames);
+
+    /// <summary>Share of vowel frames with the mouth open.</summary>
+    public double VowelOpenShare => Ratio(VowelOpen, VowelFrames);
 
     /// <summary>Share of /p b m/ centres with the mouth closed.</summary>
     public double PpClosure => Ratio(PpClosed, PpFrames);
@@ -37,7 +42,7 @@ public sealed record VoiceScore(string Voice, string Engine, int Utterances, lon
     internal VoiceScore Add(VoiceScore o) => this with
     {
         Utterances = Utterances + o.Utterances, Frames = Frames + o.Frames, Correct = Correct + o.Correct, VowelFrames = VowelFrames + o.VowelFrames,
-        VowelCorrect = VowelCorrect + o.VowelCorrect, PpFrames = PpFrames + o.PpFrames, PpClosed = PpClosed + o.PpClosed,
+        VowelCorrect = VowelCorrect + o.VowelCorrect, VowelOpen = VowelOpen + o.VowelOpen, PpFrames = PpFrames + o.PpFrames, PpClosed = PpClosed + o.PpClosed,
         LevelFrames = LevelFrames + o.LevelFrames, LevelAgree = LevelAgree + o.LevelAgree,
         Confusion = Confusion.Zip(o.Confusion, (a, b) => a + b).ToArray(),
     };
@@ -178,17 +183,17 @@ public static class VisemeEvaluator
     {
         ArgumentNullException.ThrowIfNull(rows);
         var sb = new StringBuilder();
-        sb.AppendLine("| engine | voice | utterances | vowel+silence frames | accuracy | vowel accuracy | p/b/m closed | quiet = loud |");
-        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| engine | voice | utterances | vowel+silence frames | accuracy | vowel accuracy | p/b/m closed | vowels open | quiet = loud |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in rows)
         {
             sb.AppendLine(FormattableString.Invariant(
-                $"| {r.Engine} | {r.Voice} | {r.Utterances} | {r.Frames} | {r.Accuracy:F3} | {r.VowelAccuracy:F3} | {(r.PpFrames == 0 ? "-" : r.PpClosure.ToString("P0", CultureInfo.InvariantCulture))} ({r.PpFrames}) | {r.LevelAgreement:P1} |"));
+                $"| {r.Engine} | {r.Voice} | {r.Utterances} | {r.Frames} | {r.Accuracy:F3} | {r.VowelAccuracy:F3} | {(r.PpFrames == 0 ? "-" : r.PpClosure.ToString("P0", CultureInfo.InvariantCulture))} ({r.PpFrames}) | {r.VowelOpenShare:P0} | {r.LevelAgreement:P1} |"));
         }
         return sb.ToString();
     }
 
-    private static VoiceScore Empty(string voice, string engine) => new(voice, engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[ClassCount * ClassCount]);
+    private static VoiceScore Empty(string voice, string engine) => new(voice, engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[ClassCount * ClassCount]);
 
     /// <summary>Scores one labelled utterance.</summary>
     internal static VoiceScore Score(VisemeModel model, LabelledSpeech speech, string voice, string engine, int opusBitrate = 0)
@@ -200,7 +205,7 @@ public static class VisemeEvaluator
         var quiet = model.ProcessClip(Heard(Scale(speech.Pcm, -40)));
         Span<float> weights = stackalloc float[ClassCount];
         var confusion = new long[ClassCount * ClassCount];
-        long frames = 0, correct = 0, vowelFrames = 0, vowelCorrect = 0, ppFrames = 0, ppClosed = 0, agree = 0;
+        long frames = 0, correct = 0, vowelFrames = 0, vowelCorrect = 0, vowelOpen = 0, ppFrames = 0, ppClosed = 0, agree = 0;
         for (int k = 0; k < output.Length; k++)
         {
             int predicted = ArgMax(output[k], weights);
@@ -232,9 +237,10 @@ public static class VisemeEvaluator
             {
                 vowelFrames++;
                 if (ok) vowelCorrect++;
+                if (output[k].JawOpen >= 0.15f) vowelOpen++;
             }
         }
-        return new VoiceScore(voice, engine, 1, frames, correct, vowelFrames, vowelCorrect, ppFrames, ppClosed, output.Length, agree, confusion);
+        return new VoiceScore(voice, engine, 1, frames, correct, vowelFrames, vowelCorrect, vowelOpen, ppFrames, ppClosed, output.Length, agree, confusion);
     }
 
     /// <summary>A copy scaled so that its peak is at <paramref name="peakDb"/> dBFS.</summary>

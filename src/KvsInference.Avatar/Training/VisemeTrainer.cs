@@ -103,27 +103,25 @@ public static class VisemeTrainer
             log.WriteLine($"  recorded {speaker.Name}: {clean.Count - before} utterances ({clock.Elapsed.TotalSeconds:F1} s)");
         }
         if (borrowedSkipped > 0) log.WriteLine($"  {borrowedSkipped} prompts of borrowed transcripts were skipped (no PocketSphinx path, or a length unlike the text's)");
-        foreach (var voice in TrainingRecipe.EngineVoices.Take(options.MaxEngineVoices).Where(v => !options.HoldOut.Contains(v.Name)))
+        // Speech whose words may not be espeak-ng's reading of its text (an engine's text normalisation; a letter read by
+        // its name): only what has a PocketSphinx path through the text and a length like its reading is kept.
+        void AddChecked(string source, IEnumerable<RecordedPrompt> prompts, string espeakVoice)
         {
             int before = clean.Count, skipped = 0;
-            foreach (var prompt in EngineSynthesizer.Speak(voice, options.EngineSentences))
+            foreach (var prompt in prompts)
             {
-                // The engine's text normalisation may say other words than espeak-ng's reading: only prompts with a path are kept.
-                if (AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is { } aligned) AddCopies(aligned);
+                if (AlignCheckedText(prompt, espeakVoice, phoneAligner, ref unknown) is { } aligned) AddCopies(aligned);
                 else skipped++;
             }
-            log.WriteLine($"  {voice.Engine} {voice.Name}: {clean.Count - before} utterances, {skipped} texts without a PocketSphinx path skipped ({clock.Elapsed.TotalSeconds:F1} s)");
+            log.WriteLine($"  {source}: {clean.Count - before} utterances, {skipped} without a PocketSphinx path or of another length skipped ({clock.Elapsed.TotalSeconds:F1} s)");
+        }
+        foreach (var voice in TrainingRecipe.EngineVoices.Take(options.MaxEngineVoices).Where(v => !options.HoldOut.Contains(v.Name)))
+        {
+            AddChecked($"{voice.Engine} {voice.Name}", EngineSynthesizer.Speak(voice, options.EngineSentences), voice.EspeakVoice);
         }
         foreach (var speaker in TrainingRecipe.KLettresSpeakers.Take(options.MaxKLettresSpeakers).Where(k => !options.HoldOut.Contains(k.Name)))
         {
-            int before = clean.Count, skipped = 0;
-            foreach (var prompt in KLettresPrompts.Load(speaker, options.KLettresPrompts))
-            {
-                // A letter is read by its name, which espeak-ng may say otherwise: only recordings with a path are kept.
-                if (AlignCheckedText(prompt, speaker.EspeakVoice, phoneAligner, ref unknown) is { } aligned) AddCopies(aligned);
-                else skipped++;
-            }
-            log.WriteLine($"  KLettres {speaker.Name}: {clean.Count - before} utterances, {skipped} recordings without a PocketSphinx path or of another length skipped ({clock.Elapsed.TotalSeconds:F1} s)");
+            AddChecked($"KLettres {speaker.Name}", KLettresPrompts.Load(speaker, options.KLettresPrompts), speaker.EspeakVoice);
         }
         if (dtwFallbacks > 0) log.WriteLine($"  {dtwFallbacks} prompts had no PocketSphinx path and were aligned by DTW");
         if (unknown > 0) log.WriteLine($"  {unknown} phonemes had no viseme mapping and took the previous phoneme's class");

@@ -32,11 +32,11 @@ public class VisemeEvaluatorTests
     [Fact]
     public void FormatTable_NoPbmCentres_ShowsADashNotNaN()
     {
-        var row = new VoiceScore("v", "recorded", 1, 10, 9, 5, 4, PpFrames: 0, PpClosed: 0, LevelFrames: 10, LevelAgree: 10, Confusion: new long[15 * 15]);
+        var row = new VoiceScore("v", "recorded", 1, 10, 9, 5, 4, VowelOpen: 5, PpFrames: 0, PpClosed: 0, LevelFrames: 10, LevelAgree: 10, Confusion: new long[15 * 15]);
 
         var table = VisemeEvaluator.FormatTable([row]);
 
-        Assert.Contains("| recorded | v | 1 | 10 | 0.900 | 0.800 | - (0) | 100.0 % |", table, StringComparison.Ordinal);
+        Assert.Contains("| recorded | v | 1 | 10 | 0.900 | 0.800 | - (0) | 100 % | 100.0 % |", table, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,6 +50,7 @@ public class VisemeEvaluatorTests
         // 60 fps: the vowel's middle 60 % is 0.35..0.65 s, 19 frames; silence's 0.05..0.2 s and 0.8..0.95 s.
         Assert.Equal(19, score.VowelFrames);
         Assert.Equal(0, score.VowelCorrect);
+        Assert.Equal(0, score.VowelOpen); // silence does not open the jaw
         Assert.Equal(score.Frames - score.VowelFrames, score.Correct);
         Assert.Equal(1.0, score.LevelAgreement);
     }
