@@ -9,7 +9,7 @@ namespace KvsInference.TestSupport;
 /// </summary>
 public sealed class AwsLoopbackServer : IAsyncDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Func<HttpListenerContext, Task> _handler;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -22,11 +22,14 @@ public sealed class AwsLoopbackServer : IAsyncDisposable
         for (var attempt = 0; ; attempt++)
         {
             var port = FreePort();
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            // A listener whose Start failed has disposed itself (CI: ObjectDisposedException on the retry), so each
+            // attempt gets a new one.
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             try
             {
-                _listener.Start();
+                listener.Start();
+                _listener = listener;
                 Url = new Uri($"http://127.0.0.1:{port}");
                 break;
             }
