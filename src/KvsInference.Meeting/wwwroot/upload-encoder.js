@@ -44,10 +44,10 @@ async function run({ readable, producerStart, pageTimeOrigin, bitrate }) {
       while (inputs.length > 1 && inputs[1].start <= start) inputs.shift();
       const from = inputs[0];
       const captureMs = from.captureMs + (start - from.start) * 1000 / inputRate;
-      const timecode = Math.max(0, Math.round(captureMs - producerStart));
       const packet = new Uint8Array(chunk.byteLength);
       chunk.copyTo(packet);
-      const bytes = writer.block(Math.max(timecode, writer.lastMs ?? 0), packet);
+      // Never before the previous packet (nor before producerStart, for the first).
+      const bytes = writer.block(Math.max(Math.round(captureMs - producerStart), writer.lastMs ?? 0), packet);
       stats.packets++;
       stats.bytes += bytes.length;
       post({ block: bytes });

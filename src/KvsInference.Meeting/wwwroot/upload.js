@@ -54,7 +54,6 @@ function startIngest(m, mic) {
     else if (ack.EventType === 'ERROR') state.stats.ingestErrors.push(ack);
   };
   ws.onopen = () => {
-    state.mediaClock.reset();
     state.encoder = useWebCodecs() ? startEncoderWorker(ws, mic, producerStart) : startRecorder(ws, mic, producerStart);
   };
   state.producerStart = producerStart;
@@ -94,6 +93,7 @@ function startEncoderWorker(ws, mic, producerStart) {
 
 function startRecorder(ws, mic, producerStart) {
   state.encoderKind = 'recorder';
+  state.mediaClock.reset(); // a new recording: its clock starts anew
   const recorder = new MediaRecorder(mic, { mimeType: 'audio/webm;codecs=opus', audioBitsPerSecond: 32000 });
   // Cluster timecodes count from the recording's start: its offset from producerStart places every frame on this clock.
   // The start is taken when start() is called, not when the start event runs: the event waits for the main thread,
