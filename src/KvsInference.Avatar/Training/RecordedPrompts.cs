@@ -25,6 +25,12 @@ internal enum PromptCodec
 /// <param name="SoundPackage">The Debian package of the recordings; null for asterisk-core-sounds-LANG-g722.</param>
 internal sealed record RecordedSpeaker(string Name, string Language, string EspeakVoice, PromptCodec Codec = PromptCodec.G722, string? SoundPackage = null)
 {
+    /// <summary>
+    /// Where scripts/setup-training unpacks the older prompt sets that conflict with the core sets (asterisk-prompt-fr-armelle
+    /// and -es-co install into the core sets' sounds/fr and sounds/es): a directory per speaker, named like <see cref="Name"/>.
+    /// </summary>
+    public const string ExtractedSoundsRoot = "/usr/local/share/kvs-inference/sounds";
+
     /// <summary>Where Debian installs prompt sets (another root in tests).</summary>
     public string SoundsRoot { get; init; } = "/usr/share/asterisk/sounds";
 
@@ -72,7 +78,9 @@ internal static class RecordedPrompts
     {
         if (!File.Exists(speaker.TranscriptPath) || !Directory.Exists(speaker.SoundsDirectory))
         {
-            throw new InvalidOperationException($"recorded speaker {speaker.Name} is not installed (apt-get install {speaker.Packages}; scripts/setup installs the evaluation speakers, scripts/setup-training the training ones)");
+            throw new InvalidOperationException(speaker.SoundsRoot == RecordedSpeaker.ExtractedSoundsRoot
+                ? $"recorded speaker {speaker.Name} is not installed (scripts/setup-training unpacks {speaker.SoundPackage} into {speaker.SoundsDirectory}; the transcript comes from asterisk-core-sounds-{speaker.Language})"
+                : $"recorded speaker {speaker.Name} is not installed (apt-get install {speaker.Packages}; scripts/setup installs the evaluation speakers, scripts/setup-training the training ones)");
         }
         var entries = new List<(string Name, string Text, string Path, long Samples)>();
         foreach (var (name, text) in ReadTranscript(speaker.TranscriptPath).OrderBy(e => e.Name, StringComparer.Ordinal))

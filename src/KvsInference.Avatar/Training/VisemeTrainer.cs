@@ -86,7 +86,9 @@ public static class VisemeTrainer
             clean.Add(aligned);
             for (int copy = 1; copy < options.CopiesPerRecording; copy++)
             {
-                clean.Add(aligned.Warp(TrainingRecipe.RecordingWarpRates[rng.Next(TrainingRecipe.RecordingWarpRates.Count)]));
+                // Odd copies vary the speaker's own voice; even ones lower it toward a man's (the recorded speakers are all women).
+                var rates = copy % 2 == 1 ? TrainingRecipe.RecordingWarpRates : TrainingRecipe.LowVoiceWarpRates;
+                clean.Add(aligned.Warp(rates[rng.Next(rates.Count)]));
             }
         }
         foreach (var speaker in TrainingRecipe.TrainSpeakers.Take(options.MaxSpeakers).Where(s => !options.HoldOut.Contains(s.Name)))
