@@ -23,12 +23,12 @@ public static class VisemeModelConstants
 
     /// <summary>
     /// How strongly the classifier's belief in closed lips (pp) closes the jaw: the jaw's opening is scaled by
-    /// 1 - silence - <see cref="PpJawClosing"/> x pp (at least 0), so a pp weight of 1/6 or more shuts it. The jaw follows the
+    /// 1 - silence - <see cref="PpJawClosing"/> x pp (at least 0), so a pp weight of 1/8 or more shuts it. The jaw follows the
     /// level 52.5 ms ahead of the frame, which at a /p b m/ is usually the next vowel's; the classifier labels the frame's
-    /// own time. Chosen on the validation split (docs/model.md): mouth closed at /p b m/ centres 33 % -> 69 % for vowel
-    /// frames with the mouth open 90 % -> 86 % (1 gave 33 / 90, 4 gave 55 / 88, 8 gave 76 / 83, 12 gave 84 / 77).
+    /// own time. Chosen on the validation split (docs/model.md) for the 32-unit network: mouth closed at /p b m/ centres
+    /// 70 % -> 78 % from 6 to 8 for vowel frames with the mouth open 88 % -> 86 %; 10 would give 82 % for 83 %.
     /// </summary>
-    public const float PpJawClosing = 6;
+    public const float PpJawClosing = 8;
 
     /// <summary>The weights file name looked up in the SageMaker model directory.</summary>
     public const string WeightsFileName = "visemes.weights";

@@ -23,10 +23,10 @@ public class VisemeEvaluatorTests
     }
 
     // The shipped weights (46c6f9a8) on this subset (PocketSphinx-aligned prompts): recorded 0.672, espeak-ng 0.751, p/b/m
-    // closed 86 %, quiet = loud 93.2 %; the floors are those less about 5 points (the bars are higher: see docs/model.md).
+    // closed 89 %, quiet = loud 93.2 %; the floors are those less about 5 points (the bars are higher: see docs/model.md).
     private const double RecordedFloor = 0.62;
     private const double EspeakFloor = 0.70;
-    private const double PpFloor = 0.80;
+    private const double PpFloor = 0.84;
     private const double LevelFloor = 0.88;
 
     [Fact]
