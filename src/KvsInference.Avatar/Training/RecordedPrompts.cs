@@ -53,8 +53,10 @@ internal sealed record RecordedSpeaker(string Name, string Language, string Espe
     /// <summary>The transcript (one "name: text" a line).</summary>
     public string TranscriptPath => Path.Combine(DocRoot, $"asterisk-core-sounds-{Language}", $"core-sounds-{Language}.txt.gz");
 
-    /// <summary>The Debian packages that install this speaker.</summary>
-    public string Packages => $"asterisk-core-sounds-{Language} {SoundPackage ?? $"asterisk-core-sounds-{Language}-g722"}";
+    /// <summary>How this speaker gets installed, for the error when it is missing.</summary>
+    public string InstallHint => SoundsRoot == ExtractedSoundsRoot
+        ? $"scripts/setup-training unpacks {SoundPackage} into {SoundsDirectory}; the transcript comes from asterisk-core-sounds-{Language}"
+        : $"apt-get install asterisk-core-sounds-{Language} {SoundPackage ?? $"asterisk-core-sounds-{Language}-g722"}; scripts/setup installs the evaluation speakers, scripts/setup-training the training ones";
 
     /// <summary>The number of 16 kHz samples a prompt file of <paramref name="bytes"/> bytes decodes to.</summary>
     public long SamplesOf(long bytes) => Codec == PromptCodec.Gsm ? bytes / 33 * 320 : bytes * 2;
@@ -78,9 +80,7 @@ internal static class RecordedPrompts
     {
         if (!File.Exists(speaker.TranscriptPath) || !Directory.Exists(speaker.SoundsDirectory))
         {
-            throw new InvalidOperationException(speaker.SoundsRoot == RecordedSpeaker.ExtractedSoundsRoot
-                ? $"recorded speaker {speaker.Name} is not installed (scripts/setup-training unpacks {speaker.SoundPackage} into {speaker.SoundsDirectory}; the transcript comes from asterisk-core-sounds-{speaker.Language})"
-                : $"recorded speaker {speaker.Name} is not installed (apt-get install {speaker.Packages}; scripts/setup installs the evaluation speakers, scripts/setup-training the training ones)");
+            throw new InvalidOperationException($"recorded speaker {speaker.Name} is not installed ({speaker.InstallHint})");
         }
         var entries = new List<(string Name, string Text, string Path, long Samples)>();
         foreach (var (name, text) in ReadTranscript(speaker.TranscriptPath).OrderBy(e => e.Name, StringComparer.Ordinal))
