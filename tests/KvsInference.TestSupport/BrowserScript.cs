@@ -218,6 +218,13 @@ public sealed class BrowserScript : IAsyncDisposable
         // A Chromium that leads its process group (as Playwright starts it) goes with its whole group: its zygote and
         // renderers; any other only by itself, so that a group it shares with this test host is never signalled.
         foreach (var (pid, group) in ChromiumProcesses(_profiles)) Signal(pid == group ? -group : pid, "KILL");
+        // kill(1) returns once the signal is sent, not once the processes are gone: on a busy machine a killed Chromium
+        // may take a while to be scheduled and exit, so wait for it (bounded: one that outlives SIGKILL is reported by
+        // the caller's own check, not hidden here).
+        for (var until = DateTime.UtcNow.AddSeconds(10); ChromiumProcesses(_profiles).Count > 0 && DateTime.UtcNow < until;)
+        {
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>

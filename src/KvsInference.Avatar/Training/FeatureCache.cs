@@ -53,6 +53,11 @@ internal static class FeatureCache
         {
             throw new InvalidOperationException($"the feature cache {path} is truncated", e);
         }
+        catch (InvalidDataException e)
+        {
+            // Not gzip at all: the decompressor's message alone would not say which file.
+            throw new InvalidOperationException($"{path} is not a viseme feature cache ({e.Message})", e);
+        }
     }
 
     private static float[] ReadFloats(BinaryReader reader)

@@ -21,34 +21,51 @@ internal static class EvalModelCommand
         var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, aligner, validation, opusKbps };
         command.SetAction(parse =>
         {
-            var file = parse.GetValue(weights);
-            var options = new VisemeModelOptions();
-            if (parse.GetValue(smoothing) is { } ms) options.SmoothingTime = TimeSpan.FromMilliseconds(ms);
-            VisemeModel model;
-            if (file is null)
+            // A missing data source (a package setup-training installs) or an unreadable weights file is one line naming
+            // the fix, as every other command reports bad input; a bug still shows its trace.
+            try
             {
-                model = new VisemeModel(VisemeModel.LoadEmbeddedNetwork(), options);
+                var file = parse.GetValue(weights);
+                var options = new VisemeModelOptions();
+                if (parse.GetValue(smoothing) is { } ms) options.SmoothingTime = TimeSpan.FromMilliseconds(ms);
+                VisemeModel model;
+                if (file is null)
+                {
+                    model = new VisemeModel(VisemeModel.LoadEmbeddedNetwork(), options);
+                }
+                else
+                {
+                    using var stream = file.OpenRead();
+                    try
+                    {
+                        model = new VisemeModel(VisemeNetwork.Load(stream), options);
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        throw new InvalidDataException($"{file.FullName}: {e.Message}", e);
+                    }
+                }
+                int kbps = parse.GetValue(opusKbps);
+                var clock = Stopwatch.StartNew();
+                var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner),
+                    // Without --validation the option reads as an empty list, which would score no one: the held-out set is meant.
+                    parse.GetValue(validation) is { Length: > 0 } names ? names : null, kbps * 1000);
+                Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s{(kbps > 0 ? $", speech heard through Opus at {kbps} kbit/s" : "")}");
+                Console.WriteLine("accuracy: largest of the 15 class keys vs the label, at 60 fps frames in the middle 60 % of vowel and silence segments;");
+                Console.WriteLine("p/b/m closed: frames at /p b m/ centres with pp largest or jawOpen < 0.15; quiet = loud: same largest key at -40 and -3 dBFS peak.");
+                Console.WriteLine(VisemeEvaluator.FormatTable(rows));
+                foreach (var row in rows.Where(r => r.Voice == "all"))
+                {
+                    Console.WriteLine($"{row.Engine}, all voices:");
+                    Console.WriteLine(row.FormatConfusion());
+                }
+                return 0;
             }
-            else
+            catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                using var stream = file.OpenRead();
-                model = new VisemeModel(VisemeNetwork.Load(stream), options);
+                Console.Error.WriteLine($"eval-model: {e.Message}");
+                return 1;
             }
-            int kbps = parse.GetValue(opusKbps);
-            var clock = Stopwatch.StartNew();
-            var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner),
-                // Without --validation the option reads as an empty list, which would score no one: the held-out set is meant.
-                parse.GetValue(validation) is { Length: > 0 } names ? names : null, kbps * 1000);
-            Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s{(kbps > 0 ? $", speech heard through Opus at {kbps} kbit/s" : "")}");
-            Console.WriteLine("accuracy: largest of the 15 class keys vs the label, at 60 fps frames in the middle 60 % of vowel and silence segments;");
-            Console.WriteLine("p/b/m closed: frames at /p b m/ centres with pp largest or jawOpen < 0.15; quiet = loud: same largest key at -40 and -3 dBFS peak.");
-            Console.WriteLine(VisemeEvaluator.FormatTable(rows));
-            foreach (var row in rows.Where(r => r.Voice == "all"))
-            {
-                Console.WriteLine($"{row.Engine}, all voices:");
-                Console.WriteLine(row.FormatConfusion());
-            }
-            return 0;
         });
         return command;
     }

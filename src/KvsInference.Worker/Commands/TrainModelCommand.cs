@@ -44,32 +44,42 @@ internal static class TrainModelCommand
         };
         command.SetAction(parse =>
         {
-            var file = parse.GetValue(output)!;
-            var options = new VisemeTrainerOptions { Seed = parse.GetValue(seed), Epochs = parse.GetValue(epochs), Log = Console.Out };
-            options.HiddenUnits = parse.GetValue(hidden);
-            options.ContextFrames = parse.GetValue(context);
-            options.CopiesPerRecording = parse.GetValue(copies);
-            options.MaxSpeakers = parse.GetValue(maxSpeakers);
-            options.MaxPrompts = parse.GetValue(maxPrompts);
-            options.MaxVoices = parse.GetValue(maxVoices);
-            options.MaxLanguageVoices = parse.GetValue(maxLanguageVoices);
-            options.CodecShare = parse.GetValue(codecShare);
-            options.MaxSentences = parse.GetValue(maxSentences);
-            options.Aligner = parse.GetValue(aligner);
-            options.MaxEngineVoices = parse.GetValue(maxEngineVoices);
-            options.EngineSentences = parse.GetValue(engineSentences);
-            options.MaxKLettresSpeakers = parse.GetValue(maxKLettres);
-            options.KLettresPrompts = parse.GetValue(klettresPrompts);
-            options.HoldOut = (parse.GetValue(holdOut) ?? []).ToHashSet(StringComparer.Ordinal);
-            options.ClassWeightPower = parse.GetValue(classWeightPower);
-            options.LabelSmoothing = parse.GetValue(labelSmoothing);
-            options.FeatureCache = parse.GetValue(featureCache)?.FullName;
-            Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
-            var network = VisemeTrainer.Train(options);
-            file.Directory?.Create();
-            using (var stream = file.Create()) network.Save(stream);
-            Console.WriteLine($"wrote {file.FullName} ({new FileInfo(file.FullName).Length} bytes, fingerprint {network.Fingerprint()})");
-            return 0;
+            // A missing data source (a package setup-training installs) or an unreadable weights file is one line naming
+            // the fix, as every other command reports bad input; a bug still shows its trace.
+            try
+            {
+                var file = parse.GetValue(output)!;
+                var options = new VisemeTrainerOptions { Seed = parse.GetValue(seed), Epochs = parse.GetValue(epochs), Log = Console.Out };
+                options.HiddenUnits = parse.GetValue(hidden);
+                options.ContextFrames = parse.GetValue(context);
+                options.CopiesPerRecording = parse.GetValue(copies);
+                options.MaxSpeakers = parse.GetValue(maxSpeakers);
+                options.MaxPrompts = parse.GetValue(maxPrompts);
+                options.MaxVoices = parse.GetValue(maxVoices);
+                options.MaxLanguageVoices = parse.GetValue(maxLanguageVoices);
+                options.CodecShare = parse.GetValue(codecShare);
+                options.MaxSentences = parse.GetValue(maxSentences);
+                options.Aligner = parse.GetValue(aligner);
+                options.MaxEngineVoices = parse.GetValue(maxEngineVoices);
+                options.EngineSentences = parse.GetValue(engineSentences);
+                options.MaxKLettresSpeakers = parse.GetValue(maxKLettres);
+                options.KLettresPrompts = parse.GetValue(klettresPrompts);
+                options.HoldOut = (parse.GetValue(holdOut) ?? []).ToHashSet(StringComparer.Ordinal);
+                options.ClassWeightPower = parse.GetValue(classWeightPower);
+                options.LabelSmoothing = parse.GetValue(labelSmoothing);
+                options.FeatureCache = parse.GetValue(featureCache)?.FullName;
+                Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
+                var network = VisemeTrainer.Train(options);
+                file.Directory?.Create();
+                using (var stream = file.Create()) network.Save(stream);
+                Console.WriteLine($"wrote {file.FullName} ({new FileInfo(file.FullName).Length} bytes, fingerprint {network.Fingerprint()})");
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"train-model: {e.Message}");
+                return 1;
+            }
         });
         return command;
     }

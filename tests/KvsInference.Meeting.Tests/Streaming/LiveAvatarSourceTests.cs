@@ -42,35 +42,13 @@ public sealed class LiveAvatarSourceTests
     private static async Task MouthOpensWhileSpeechPlaysAsync(bool avatar3d)
     {
         var publisher = new RtmpPublisherOptions { Url = new Uri("rtmp://127.0.0.1/live/x"), FrameRate = Fps, AudioSampleRate = 48000 };
-        var source = new LiveAvatarSource(publisher, new LiveAvatarOptions
-        {
-            Delay = TimeSpan.FromMilliseconds(2000), AudioLag = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(3.6),
-            Avatar3d = avatar3d ? new BrowserAvatarRendererOptions() : null,
-        });
-        var origin = DateTimeOffset.UtcNow;
-        double now = (origin - DateTimeOffset.UnixEpoch).TotalMilliseconds;
-        // Speech "spoken" from now+200 ms to now+600 ms (a loud square wave), silence around it, delivered 100 ms after
-        // it is spoken in 20 ms pieces; its records (open jaw) arrive 400 ms after the speech, silence records rest.
-        // The 2 s delay leaves 1.5 s for a busy test machine to stall the feeds (a stall of 0.9 s was seen).
-        var audio = new List<(TimeSpan, TimedPcm)>();
-        for (int p = 0; p < 60; p++)
-        {
-            double at = now + p * 20;
-            bool speaking = at >= now + 200 && at < now + 600;
-            var samples = Enumerable.Range(0, 960).Select(i => (short)(speaking ? (i / 24 % 2 == 0 ? 8000 : -8000) : 0)).ToArray();
-            audio.Add((TimeSpan.FromMilliseconds(p * 20 + 120), new TimedPcm(at, samples)));
-        }
-        var records = new List<(TimeSpan, InferenceRecord)>();
-        for (int r = 0; r < 6; r++)
-        {
-            double at = now + r * 200;
-            bool speaking = at >= now + 200 && at < now + 600;
-            records.Add((TimeSpan.FromMilliseconds(r * 200 + 600), Record(at, 10, speaking ? 1 : 0)));
-        }
-
-        var frames = new List<AvFrame>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(avatar3d ? 90 : 30));
-        await foreach (var f in source.FramesAsync(Deliver(records, origin, timeout.Token), Deliver(audio, origin, timeout.Token), timeout.Token)) frames.Add(f);
+        // A draw stalled for over a second (software WebGL beside a full test run and a busy loop: one run drew 50 of
+        // ~82 frames) makes the source skip to live, dropping frames with their sound, as it must (tested by
+        // FramesAsync_StalledMoreThanASecond_SkipsToLiveWithTheSpeech); such a run may have dropped the speech itself,
+        // so it is played again.
+        var (source, frames) = await PlayAsync(publisher, avatar3d);
+        for (int attempt = 2; attempt <= 3 && source.Stats.FramesSkipped > 0; attempt++) (source, frames) = await PlayAsync(publisher, avatar3d);
+        Assert.True(source.Stats.FramesSkipped == 0, $"frames were skipped in all three runs; {source.Stats}");
 
         // Up to the duration, or fewer when the playhead passed everything both feeds brought once they ended.
         // Both feeds end with data up to now+1200 ms, which the playhead (~2.1 s behind) passes after ~3.3 s.
@@ -116,6 +94,41 @@ public sealed class LiveAvatarSourceTests
         if (open.Count == 0 && slack >= 10) return;
         Assert.True(Math.Abs(open.First() - loud.First()) <= slack && Math.Abs(open.Last() - loud.Last()) <= slack,
             $"mouth open in frames {string.Join(',', open)}, sound in frames {string.Join(',', loud)}; {source.Stats}");
+    }
+
+    // One run of the scenario: speech and its records delivered late against the real clock, every frame kept.
+    private static async Task<(LiveAvatarSource Source, List<AvFrame> Frames)> PlayAsync(RtmpPublisherOptions publisher, bool avatar3d)
+    {
+        var source = new LiveAvatarSource(publisher, new LiveAvatarOptions
+        {
+            Delay = TimeSpan.FromMilliseconds(2000), AudioLag = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(3.6),
+            Avatar3d = avatar3d ? new BrowserAvatarRendererOptions() : null,
+        });
+        var origin = DateTimeOffset.UtcNow;
+        double now = (origin - DateTimeOffset.UnixEpoch).TotalMilliseconds;
+        // Speech "spoken" from now+200 ms to now+600 ms (a loud square wave), silence around it, delivered 100 ms after
+        // it is spoken in 20 ms pieces; its records (open jaw) arrive 400 ms after the speech, silence records rest.
+        // The 2 s delay leaves 1.5 s for a busy test machine to stall the feeds (a stall of 0.9 s was seen).
+        var audio = new List<(TimeSpan, TimedPcm)>();
+        for (int p = 0; p < 60; p++)
+        {
+            double at = now + p * 20;
+            bool speaking = at >= now + 200 && at < now + 600;
+            var samples = Enumerable.Range(0, 960).Select(i => (short)(speaking ? (i / 24 % 2 == 0 ? 8000 : -8000) : 0)).ToArray();
+            audio.Add((TimeSpan.FromMilliseconds(p * 20 + 120), new TimedPcm(at, samples)));
+        }
+        var records = new List<(TimeSpan, InferenceRecord)>();
+        for (int r = 0; r < 6; r++)
+        {
+            double at = now + r * 200;
+            bool speaking = at >= now + 200 && at < now + 600;
+            records.Add((TimeSpan.FromMilliseconds(r * 200 + 600), Record(at, 10, speaking ? 1 : 0)));
+        }
+
+        var frames = new List<AvFrame>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(avatar3d ? 90 : 30));
+        await foreach (var f in source.FramesAsync(Deliver(records, origin, timeout.Token), Deliver(audio, origin, timeout.Token), timeout.Token)) frames.Add(f);
+        return (source, frames);
     }
 
     // A repeated picture is the same buffer as the frame before.

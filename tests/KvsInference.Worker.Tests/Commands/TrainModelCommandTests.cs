@@ -1,3 +1,4 @@
+using KvsInference.Tests.EndToEnd;
 using KvsInference.Worker.Commands;
 
 namespace KvsInference.Tests.Commands;
@@ -20,5 +21,21 @@ public sealed class TrainModelCommandTests
         var parsed = TrainModelCommand.Create().Parse(["-o", "weights.bin", "--label-smoothing", "0.1", "--class-weight-power", "0.5"]);
 
         Assert.Empty(parsed.Errors);
+    }
+
+    [Fact]
+    public async Task TrainModel_FeatureCacheNotACache_ExitsOneWithALineNamingTheFile()
+    {
+        var dir = Directory.CreateTempSubdirectory("kvsi-train-").FullName;
+        var cache = Path.Combine(dir, "features.bin");
+        await File.WriteAllTextAsync(cache, "hello");
+        using var harness = new FleetHarness();
+        using var train = harness.StartWorkerProcess("train-model", ["train-model", "-o", Path.Combine(dir, "w.bin"), "--feature-cache", cache]);
+        Assert.True(await train.WaitForExitAsync(TimeSpan.FromSeconds(120)), "train-model did not end:\n" + harness.Diagnostics());
+
+        Assert.True(train.ExitCodeOrNull == 1, harness.Diagnostics());
+        Assert.Contains(train.Lines, l => l.StartsWith("[err] train-model: ", StringComparison.Ordinal) && l.Contains(cache, StringComparison.Ordinal));
+        Assert.DoesNotContain(train.Lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal) || l.Contains("   at ", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(dir, "w.bin")));
     }
 }
