@@ -7,8 +7,9 @@ using KvsInference.Inference;
 namespace KvsInference.Benchmarks;
 
 /// <summary>
-/// `model-speed [seconds]`: x real time of the viseme model (features + classification + smoothing) on
-/// one core, bytes allocated per frame in steady state, and face frames per second at 640x480.
+/// `model-speed [seconds] [baseline.weights]`: x real time of the viseme model (features + classification + smoothing) on
+/// one core, bytes allocated per frame in steady state, and face frames per second at 640x480. With a baseline weights
+/// file, that model is timed in the same run, each model twice in turn (A B A B), and the ratio printed.
 /// </summary>
 internal static class ModelSpeedCommand
 {
@@ -16,11 +17,48 @@ internal static class ModelSpeedCommand
     {
         int seconds = args.Length > 0 && int.TryParse(args[0], out var s) ? s : 120;
         var model = VisemeModel.LoadDefault(modelDirectory: "/nonexistent");
+        VisemeModel? baseline = null;
+        if (args.Length > 1)
+        {
+            using var file = File.OpenRead(args[1]);
+            baseline = new VisemeModel(VisemeNetwork.Load(file));
+        }
         var rng = new Random(1);
         var audio = Enumerable.Range(0, 16000 * seconds).Select(i => (short)(4000 * Math.Sin(i * 0.07) + rng.Next(-500, 500))).ToArray();
-        const int window = 3200; // 200 ms windows, as the worker sends them
-        var frames = new VisemeFrame[model.GetMaxFrameCount(window)];
 
+        double realTime = TimeModel(model, "viseme model", audio, seconds);
+        if (baseline is not null)
+        {
+            double baselineRealTime = TimeModel(baseline, "baseline", audio, seconds);
+            realTime = Math.Max(realTime, TimeModel(model, "viseme model", audio, seconds));
+            baselineRealTime = Math.Max(baselineRealTime, TimeModel(baseline, "baseline", audio, seconds));
+            Console.WriteLine($"{model.Name} against {baseline.Name} ({args[1]}), the better of two turns each: {realTime:F0}x / {baselineRealTime:F0}x = {realTime / baselineRealTime:F2}");
+        }
+
+        PrintStages(model, audio);
+
+        using var renderer = new FaceRenderer();
+        var rgba = new byte[renderer.FrameBytes];
+        for (int k = 0; k < 30; k++) renderer.Render(new VisemeFrame(0.5f, 0.1f, 0.1f, 0.1f, 0.1f, 0.7f, 0.1f), k, rgba);
+        int renders = 600;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        for (int k = 0; k < renders; k++)
+        {
+            float open = (k % 30) / 30f;
+            renderer.Render(new VisemeFrame(open, 0.1f, 0.1f, 1 - open, 0.1f, open, 0.05f), k, rgba);
+        }
+        clock.Stop();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Console.WriteLine($"face renderer: {renders / clock.Elapsed.TotalSeconds:F0} frames/s at {renderer.Width}x{renderer.Height} on one core ({allocated / renders} bytes allocated per frame)");
+        return 0;
+    }
+
+    /// <summary>Streams the audio through one model in 200 ms windows (as the worker sends them) and prints x real time.</summary>
+    private static double TimeModel(VisemeModel model, string label, short[] audio, int seconds)
+    {
+        const int window = 3200;
+        var frames = new VisemeFrame[model.GetMaxFrameCount(window)];
         // Warm up for a wall-clock second, not a count: tiered JIT promotes hot methods to optimised code only
         // after a quiet period of ~100 ms, so a short warm-up would measure tier-0 code.
         var warmUp = Stopwatch.StartNew();
@@ -32,26 +70,9 @@ internal static class ModelSpeedCommand
         clock.Stop();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         double realTime = seconds / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"viseme model: {seconds} s of audio in {clock.Elapsed.TotalMilliseconds:F0} ms = {realTime:F0}x real time on one core " +
+        Console.WriteLine($"{label} {model.Name}: {seconds} s of audio in {clock.Elapsed.TotalMilliseconds:F0} ms = {realTime:F0}x real time on one core " +
                           $"({produced} frames at {model.FrameRate} fps; {allocated} bytes allocated in total)");
-
-        PrintStages(model, audio);
-
-        using var renderer = new FaceRenderer();
-        var rgba = new byte[renderer.FrameBytes];
-        for (int k = 0; k < 30; k++) renderer.Render(new VisemeFrame(0.5f, 0.1f, 0.1f, 0.1f, 0.1f, 0.7f, 0.1f), k, rgba);
-        int renders = 600;
-        before = GC.GetAllocatedBytesForCurrentThread();
-        clock.Restart();
-        for (int k = 0; k < renders; k++)
-        {
-            float open = (k % 30) / 30f;
-            renderer.Render(new VisemeFrame(open, 0.1f, 0.1f, 1 - open, 0.1f, open, 0.05f), k, rgba);
-        }
-        clock.Stop();
-        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Console.WriteLine($"face renderer: {renders / clock.Elapsed.TotalSeconds:F0} frames/s at {renderer.Width}x{renderer.Height} on one core ({allocated / renders} bytes allocated per frame)");
-        return 0;
+        return realTime;
     }
 
     /// <summary>Per-decision cost of each stage, every one timed in this run on the same audio.</summary>
@@ -82,12 +103,21 @@ internal static class ModelSpeedCommand
         double load = Time(LoadWindow);
         double fftOnly = Time(d => { LoadWindow(d); fft.PowerSpectrum(scratch.Frame, scratch.Re, scratch.Im, scratch.Power); }) - load;
         double features = Time(d => { LoadWindow(d); LogMelSpectrogram.Shared.Compute(samples, scratch, logMel); }) - load;
+        var levels = new LevelNormaliser.State();
+        LevelNormaliser.Reset(levels, network.SpeechMean, network.SpeechVariance);
+        double Normalisation(int noiseFloorDb) => Time(d =>
+        {
+            logMel.AsSpan().Fill(-10 - d % 7);
+            LevelNormaliser.Apply(levels, logMel, 1e-3f, network.SpeechMean, network.SpeechVariance, noiseFloorDb);
+        });
+        double normalisation = Normalisation(network.NoiseFloorDb), withoutFloor = Normalisation(0);
         for (int i = 0; i < input.Length; i++) input[i] = MathF.Sin(i);
         double forward = Time(_ => network.Forward(input, hidden, probabilities));
         double reference = Time(_ => network.ForwardReference(input, hidden, probabilities));
-        Console.WriteLine($"per 10 ms decision: log-mel {features:F2} us (of which FFT {fftOnly:F2} us), MLP {forward:F2} us " +
+        Console.WriteLine($"per 10 ms decision: log-mel {features:F2} us (of which FFT {fftOnly:F2} us), " +
+                          $"level normalisation {normalisation:F2} us with the noise floor of {network.NoiseFloorDb} dB ({withoutFloor:F2} us without), MLP {forward:F2} us " +
                           $"(the plain row-by-row reference MLP: {reference:F2} us, {reference / forward:F1}x slower); " +
-                          $"features + MLP = {10000 / (features + forward):F0}x real time");
+                          $"features + normalisation + MLP = {10000 / (features + normalisation + forward):F0}x real time");
     }
 
     private static int Run(VisemeModel model, VisemeStreamState state, ReadOnlySpan<short> audio, int window, VisemeFrame[] frames)

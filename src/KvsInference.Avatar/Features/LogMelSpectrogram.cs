@@ -13,6 +13,7 @@ internal sealed class LogMelSpectrogram
     private readonly RealFft _fft;
     private readonly int[] _filterStart;
     private readonly float[][] _filterWeights;
+    private readonly float[] _whiteNoiseBandEnergy;
 
     /// <summary>Per-caller buffers for <see cref="Compute"/>.</summary>
     internal sealed class Scratch
@@ -22,6 +23,9 @@ internal sealed class LogMelSpectrogram
         public readonly float[] Im = new float[FeatureConstants.FftSize / 2];
         public readonly float[] Power = new float[FeatureConstants.FftSize / 2 + 1];
     }
+
+    /// <summary>Gets each band's expected energy (before the logarithm) for white noise of mean square 1.</summary>
+    public ReadOnlySpan<float> WhiteNoiseBandEnergy => _whiteNoiseBandEnergy;
 
     /// <summary>The shared instance (the tables depend on constants only).</summary>
     public static LogMelSpectrogram Shared { get; } = new();
@@ -56,6 +60,11 @@ internal sealed class LogMelSpectrogram
             _filterStart[b] = first;
             _filterWeights[b] = weights;
         }
+        // E|X_k|^2 of unit-variance white noise is the window's energy in every bin; a band weighs its bins.
+        double windowEnergy = 0;
+        foreach (var w in _window) windowEnergy += (double)w * w;
+        _whiteNoiseBandEnergy = new float[bands];
+        for (int b = 0; b < bands; b++) _whiteNoiseBandEnergy[b] = (float)(_filterWeights[b].Sum(w => (double)w) * windowEnergy);
     }
 
     /// <summary>Computes the log-mel bands of one window.</summary>

@@ -187,7 +187,7 @@ public sealed class VisemeModel
         var network = Network;
         int bands = FeatureConstants.MelBands;
         float level = LogMelSpectrogram.Shared.Compute(state.Window, state.Scratch, state.LogMel);
-        float relativeDb = LevelNormaliser.Apply(state.Levels, state.LogMel, level, network.SpeechMean, network.SpeechVariance);
+        float relativeDb = LevelNormaliser.Apply(state.Levels, state.LogMel, level, network.SpeechMean, network.SpeechVariance, network.NoiseFloorDb);
         network.Normalise(state.LogMel);
         var context = state.Context;
         Array.Copy(context, bands, context, 0, context.Length - bands);

@@ -9,22 +9,27 @@ namespace KvsInference.Avatar.Model;
 /// then a small multilayer perceptron (stacked context frames -> ReLU hidden layer -> softmax over the 15 <see cref="VisemeClass"/>es).
 /// </summary>
 /// <remarks>
-/// File format (little-endian): magic "KVSV", format version (int32 = 3), context frames, mel bands,
-/// hidden units (0: no hidden layer, W2 reads the input), classes (int32 each), then float32 arrays: the training speech's mean spectrum and
+/// File format (little-endian): magic "KVSV", format version (int32 = 4), context frames, mel bands,
+/// hidden units (0: no hidden layer, W2 reads the input), classes, noise floor in dB under the speech level (0: none; int32
+/// each), then float32 arrays: the training speech's mean spectrum and
 /// its band variances (for <see cref="LevelNormaliser"/>), band mean, band 1/std, W1 (hidden x input,
-/// row-major), b1, W2 (classes x hidden), b2. Version 2 had no band variances (the features were not variance normalised).
+/// row-major), b1, W2 (classes x hidden), b2. Version 3 is the same without the noise-floor field: a network without a
+/// floor is written and read as version 3 (weights from before the floor keep their bytes and fingerprint); version 2
+/// had no band variances (the features were not variance normalised).
 /// </remarks>
 public sealed class VisemeNetwork
 {
     private const uint Magic = 0x5653564B; // "KVSV"
-    private const int FormatVersion = 3;
+    private const int FormatVersion = 4;
 
-    internal VisemeNetwork(int contextFrames, int hiddenUnits)
+    internal VisemeNetwork(int contextFrames, int hiddenUnits, int noiseFloorDb)
     {
         if (contextFrames is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(contextFrames), contextFrames, "context frames must be 1..32");
         if (hiddenUnits is < 0 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 0..1024");
+        if (noiseFloorDb is not (0 or (>= MinNoiseFloorDb and <= MaxNoiseFloorDb))) throw new ArgumentOutOfRangeException(nameof(noiseFloorDb), noiseFloorDb, $"the noise floor must be 0 (none) or {MinNoiseFloorDb}..{MaxNoiseFloorDb} dB");
         ContextFrames = contextFrames;
         HiddenUnits = hiddenUnits;
+        NoiseFloorDb = noiseFloorDb;
         SpeechMean = new float[FeatureConstants.MelBands];
         SpeechVariance = new float[FeatureConstants.MelBands];
         Mean = new float[FeatureConstants.MelBands];
@@ -43,6 +48,18 @@ public sealed class VisemeNetwork
 
     /// <summary>Gets the width of the hidden layer.</summary>
     public int HiddenUnits { get; }
+
+    /// <summary>The smallest noise floor a network may have, in dB under the speech level.</summary>
+    public const int MinNoiseFloorDb = 20;
+
+    /// <summary>The largest noise floor a network may have, in dB under the speech level.</summary>
+    public const int MaxNoiseFloorDb = 100;
+
+    /// <summary>
+    /// Gets how far under the stream's speech level the white noise added to every window's features is, in dB (0: none):
+    /// the front end the network was trained with, so it travels with the weights.
+    /// </summary>
+    public int NoiseFloorDb { get; }
 
     /// <summary>Gets the width the output layer reads: the hidden layer, or the input itself when there is none (a linear softmax model).</summary>
     internal int OutputInputs => HiddenUnits == 0 ? InputSize : HiddenUnits;
@@ -117,13 +134,17 @@ public sealed class VisemeNetwork
     public void Save(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Span<byte> header = stackalloc byte[24];
+        // Without a noise floor the file is version 3, byte for byte what it was before the floor existed, so such weights
+        // keep their fingerprint (the model's name in every record).
+        int version = NoiseFloorDb == 0 ? 3 : FormatVersion;
+        Span<byte> header = stackalloc byte[version == 3 ? 24 : 28];
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(header[4..], FormatVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], version);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], ContextFrames);
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], FeatureConstants.MelBands);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], HiddenUnits);
         BinaryPrimitives.WriteInt32LittleEndian(header[20..], ClassCount);
+        if (version == FormatVersion) BinaryPrimitives.WriteInt32LittleEndian(header[24..], NoiseFloorDb);
         stream.Write(header);
         foreach (var array in new[] { SpeechMean, SpeechVariance, Mean, InvStd, W1, B1, W2, B2 })
         {
@@ -144,15 +165,25 @@ public sealed class VisemeNetwork
         ReadExactly(stream, header, "header");
         if (BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic) throw new InvalidDataException("not a viseme weights file (magic 'KVSV' missing)");
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
-        if (version != FormatVersion) throw new InvalidDataException($"viseme weights format version {version} is not supported (expected {FormatVersion}; weights of another version are retrained with train-model)");
+        if (version is not (3 or FormatVersion)) throw new InvalidDataException($"viseme weights format version {version} is not supported (expected 3 or {FormatVersion}; weights of another version are retrained with train-model)");
         int context = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
         int bands = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
         int hidden = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
         int classes = BinaryPrimitives.ReadInt32LittleEndian(header[20..]);
         if (bands != FeatureConstants.MelBands) throw new InvalidDataException($"weights were trained on {bands} mel bands; this front end has {FeatureConstants.MelBands}");
         if (classes != ClassCount) throw new InvalidDataException($"weights have {classes} classes; expected {ClassCount}");
-        if (context is < 1 or > 32 || hidden is < 0 or > 1024) throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}");
-        var network = new VisemeNetwork(context, hidden);
+        int noiseFloor = 0;
+        if (version == FormatVersion)
+        {
+            Span<byte> floor = stackalloc byte[4];
+            ReadExactly(stream, floor, "header");
+            noiseFloor = BinaryPrimitives.ReadInt32LittleEndian(floor);
+        }
+        if (context is < 1 or > 32 || hidden is < 0 or > 1024 || noiseFloor is not (0 or (>= MinNoiseFloorDb and <= MaxNoiseFloorDb)))
+        {
+            throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}, noise floor {noiseFloor} dB");
+        }
+        var network = new VisemeNetwork(context, hidden, noiseFloor);
         foreach (var (array, name) in new[] { (network.SpeechMean, "speechMean"), (network.SpeechVariance, "speechVariance"), (network.Mean, "mean"), (network.InvStd, "invStd"), (network.W1, "W1"), (network.B1, "b1"), (network.W2, "W2"), (network.B2, "b2") })
         {
             var bytes = new byte[array.Length * 4];

@@ -65,7 +65,7 @@ public sealed class VisemeStreamState
         var network = Model.Network;
         // Frames before the start are windows of zeros: log(floor), normalised like every frame.
         Span<float> silent = stackalloc float[FeatureConstants.MelBands];
-        LevelNormaliser.SilentFrame(silent);
+        LevelNormaliser.SilentFrame(silent, network.NoiseFloorDb);
         network.Normalise(silent);
         LevelNormaliser.Reset(Levels, network.SpeechMean, network.SpeechVariance);
         Array.Fill(RelativeDb, -120f);

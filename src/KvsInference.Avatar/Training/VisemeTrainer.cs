@@ -40,7 +40,7 @@ public static class VisemeTrainer
         if (options.FeatureCache is not null) rng = new Random(options.Seed);
 
         // 3. Level, mean and variance normalisation as the model streams it, per-band statistics, then fit.
-        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits);
+        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits, options.NoiseFloorDb);
         var data = Normalise(raw, network);
         raw.Clear();
         log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
@@ -196,7 +196,7 @@ public static class VisemeTrainer
             for (int f = 0; f < meanSquare.Length; f++)
             {
                 logMel.AsSpan(f * bands, bands).CopyTo(scratch);
-                if (!LevelNormaliser.ApplyLevelOnly(ref levelDb, scratch, meanSquare[f])) continue;
+                if (!LevelNormaliser.ApplyLevelOnly(ref levelDb, scratch, meanSquare[f], network.NoiseFloorDb)) continue;
                 for (int b = 0; b < bands; b++)
                 {
                     speechSum[b] += scratch[b];
@@ -227,7 +227,7 @@ public static class VisemeTrainer
             {
                 var dest = frames.AsSpan(row * bands, bands);
                 logMel.AsSpan(f * bands, bands).CopyTo(dest);
-                LevelNormaliser.Apply(state, dest, meanSquare[f], network.SpeechMean, network.SpeechVariance);
+                LevelNormaliser.Apply(state, dest, meanSquare[f], network.SpeechMean, network.SpeechVariance, network.NoiseFloorDb);
                 starts[row] = first;
                 labels[row] = utteranceLabels[f];
             }
@@ -268,7 +268,7 @@ public static class VisemeTrainer
         int d = net.InputSize, h = net.HiddenUnits, c = VisemeNetwork.ClassCount, n = data.Labels.Length;
         var targets = data.Labels;
         var silent = new float[FeatureConstants.MelBands];
-        LevelNormaliser.SilentFrame(silent);
+        LevelNormaliser.SilentFrame(silent, net.NoiseFloorDb);
         net.Normalise(silent);
         var x = new float[d];
         // He initialisation for the ReLU layer, Glorot-like for the output layer.

@@ -1,3 +1,5 @@
+using KvsInference.Avatar.Model;
+
 namespace KvsInference.Avatar.Training;
 
 /// <summary>How recorded prompts get their phone timing.</summary>
@@ -25,6 +27,14 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 32: with six recorded training speakers a 32-unit hidden layer beat the linear model by
     /// 2 points on the validation speakers (with four, the linear model had been ahead of 16, 32 and 128 units: docs/model.md).</value>
     public int HiddenUnits { get; set; } = 32;
+
+    /// <summary>
+    /// Gets or sets how far under the stream's speech level white noise is added to the features (<see cref="VisemeNetwork.NoiseFloorDb"/>,
+    /// stored in the weights); 0 adds none.
+    /// </summary>
+    /// <value>The default value is 55 dB: on the validation split it took quiet = loud from 94.3 % to 96.5 % on the women
+    /// without costing accuracy (docs/model.md).</value>
+    public int NoiseFloorDb { get; set; } = 55;
 
     /// <summary>Gets or sets the number of passes over the data.</summary>
     /// <value>The default value is 8.</value>

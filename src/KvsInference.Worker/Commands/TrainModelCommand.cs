@@ -1,4 +1,5 @@
 using System.CommandLine;
+using KvsInference.Avatar.Model;
 using KvsInference.Avatar.Training;
 
 namespace KvsInference.Worker.Commands;
@@ -32,6 +33,8 @@ internal static class TrainModelCommand
         var klettresPrompts = new Option<int>("--klettres-prompts") { Description = "Recordings per KLettres language.", DefaultValueFactory = _ => new VisemeTrainerOptions().KLettresPrompts };
         var holdOut = new Option<string[]>("--hold-out") { Description = "Training speakers or voices to leave out (a validation split; score them with eval-model --validation).", AllowMultipleArgumentsPerToken = true };
         var classWeightPower = new Option<double>("--class-weight-power") { Description = "Rarer classes weigh (count / mean count) ^ -power.", DefaultValueFactory = _ => new VisemeTrainerOptions().ClassWeightPower };
+        var noiseFloor = new Option<int>("--noise-floor") { Description = $"White noise added to the features this far under the speech level, in dB (0: none; else {VisemeNetwork.MinNoiseFloorDb}..{VisemeNetwork.MaxNoiseFloorDb}).", DefaultValueFactory = _ => new VisemeTrainerOptions().NoiseFloorDb };
+        noiseFloor.Validators.Add(r => { if (r.GetValueOrDefault<int>() is not (0 or (>= VisemeNetwork.MinNoiseFloorDb and <= VisemeNetwork.MaxNoiseFloorDb))) r.AddError($"--noise-floor must be 0 or {VisemeNetwork.MinNoiseFloorDb}..{VisemeNetwork.MaxNoiseFloorDb} dB (got {r.GetValueOrDefault<int>()})."); });
         var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing (0..1).", DefaultValueFactory = _ => new VisemeTrainerOptions().LabelSmoothing };
         // Out-of-range values are usage errors, reported by the parser like any other, before training starts.
         labelSmoothing.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or >= 1) r.AddError($"--label-smoothing must be at least 0 and below 1 (got {r.GetValueOrDefault<double>()})."); });
@@ -40,7 +43,7 @@ internal static class TrainModelCommand
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
             output, seed, epochs, hidden, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, holdOut,
-            classWeightPower, labelSmoothing, featureCache,
+            classWeightPower, labelSmoothing, noiseFloor, featureCache,
         };
         command.SetAction(parse =>
         {
@@ -51,6 +54,7 @@ internal static class TrainModelCommand
                 var file = parse.GetValue(output)!;
                 var options = new VisemeTrainerOptions { Seed = parse.GetValue(seed), Epochs = parse.GetValue(epochs), Log = Console.Out };
                 options.HiddenUnits = parse.GetValue(hidden);
+                options.NoiseFloorDb = parse.GetValue(noiseFloor);
                 options.ContextFrames = parse.GetValue(context);
                 options.CopiesPerRecording = parse.GetValue(copies);
                 options.MaxSpeakers = parse.GetValue(maxSpeakers);
@@ -68,7 +72,7 @@ internal static class TrainModelCommand
                 options.ClassWeightPower = parse.GetValue(classWeightPower);
                 options.LabelSmoothing = parse.GetValue(labelSmoothing);
                 options.FeatureCache = parse.GetValue(featureCache)?.FullName;
-                Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units");
+                Console.WriteLine($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units, noise floor {options.NoiseFloorDb} dB");
                 var network = VisemeTrainer.Train(options);
                 file.Directory?.Create();
                 using (var stream = file.Create()) network.Save(stream);

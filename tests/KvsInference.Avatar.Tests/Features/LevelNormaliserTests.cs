@@ -5,7 +5,7 @@ namespace KvsInference.Tests.Features;
 
 public class LevelNormaliserTests
 {
-    private static (float[] Features, float[] RelativeDb) Stream(short[] pcm)
+    private static (float[] Features, float[] RelativeDb) Stream(short[] pcm, int noiseFloorDb = 0)
     {
         var (logMel, meanSquare) = LogMelFrames.Compute(pcm);
         var speechMean = new float[FeatureConstants.MelBands];
@@ -15,7 +15,7 @@ public class LevelNormaliserTests
         var relative = new float[meanSquare.Length];
         for (int f = 0; f < meanSquare.Length; f++)
         {
-            relative[f] = LevelNormaliser.Apply(state, logMel.AsSpan(f * FeatureConstants.MelBands, FeatureConstants.MelBands), meanSquare[f], speechMean, speechVariance);
+            relative[f] = LevelNormaliser.Apply(state, logMel.AsSpan(f * FeatureConstants.MelBands, FeatureConstants.MelBands), meanSquare[f], speechMean, speechVariance, noiseFloorDb);
         }
         return (logMel, relative);
     }
@@ -45,6 +45,34 @@ public class LevelNormaliserTests
     }
 
     [Fact]
+    public void Apply_NoiseFloor_QuietCopyWithQuantisationNoiseComesCloserToTheLoudCopy()
+    {
+        // Clean speech at -3 and at -40 dBFS peak: int16 rounding adds noise about 55 dB under the quiet copy's speech, in
+        // the bands where speech is faint, which a gain change does not cancel. White noise 55 dB under the speech level
+        // covers it in both copies.
+        var speech = LabelledSpeech.Synthesize("Some very quiet speech, then more.", new SpeechVoice("en-us", 175, 50), 4000, 4000).Pcm;
+        var loud = VisemeEvaluator.Scale(speech, -3);
+        var quiet = VisemeEvaluator.Scale(speech, -40);
+        double ShareFarApart(int noiseFloorDb)
+        {
+            var (a, ra) = Stream(loud, noiseFloorDb);
+            var (b, _) = Stream(quiet, noiseFloorDb);
+            int far = 0, n = 0;
+            for (int f = 0; f < ra.Length; f++)
+            {
+                if (ra[f] < -30) continue;
+                for (int band = 0; band < FeatureConstants.MelBands; band++, n++)
+                {
+                    if (Math.Abs(a[f * FeatureConstants.MelBands + band] - b[f * FeatureConstants.MelBands + band]) > 0.5) far++;
+                }
+            }
+            return (double)far / n;
+        }
+        double without = ShareFarApart(0), with = ShareFarApart(55);
+        Assert.True(with < 0.25 * without, $"band values more than 0.5 apart: {with:P2} with the floor, {without:P2} without");
+    }
+
+    [Fact]
     public void Apply_BandsSwingingTwiceAsWide_GiveTheSameFeaturesAfterASecondOfSpeech()
     {
         // Two voices whose bands swing around the same spectrum, one twice as wide: variance normalisation maps both to
@@ -61,7 +89,7 @@ public class LevelNormaliserTests
             {
                 for (int b = 0; b < bands; b++) frame[b] = (f % 2 == 0 ? swing : -swing) + (b % 3);
                 // Mean square 1 (0 dBFS) is a level of 0 nepers: the bands are their own level-normalised values.
-                LevelNormaliser.Apply(state, frame, meanSquare: 1, speechMean, speechVariance);
+                LevelNormaliser.Apply(state, frame, meanSquare: 1, speechMean, speechVariance, noiseFloorDb: 0);
             }
             return frame;
         }
@@ -85,7 +113,7 @@ public class LevelNormaliserTests
         LevelNormaliser.Reset(state, speechMean, speechVariance);
         // Mean square 1 is 0 dBFS, a level of 0 nepers, so the window's bands are its level-normalised values.
         var frame = (float[])speechMean.Clone();
-        LevelNormaliser.Apply(state, frame, meanSquare: 1, speechMean, speechVariance);
+        LevelNormaliser.Apply(state, frame, meanSquare: 1, speechMean, speechVariance, noiseFloorDb: 0);
         for (int b = 0; b < bands; b++) Assert.Equal(speechMean[b], frame[b], 1e-4f);
     }
 }

@@ -28,6 +28,48 @@ public class VisemeNetworkTests
     }
 
     [Fact]
+    public void Load_SavedWithANoiseFloor_KeepsIt()
+    {
+        using var ms = new MemoryStream();
+        new VisemeNetwork(3, 4, noiseFloorDb: 55).Save(ms);
+        ms.Position = 0;
+        Assert.Equal(55, VisemeNetwork.Load(ms).NoiseFloorDb);
+    }
+
+    [Fact]
+    public void Save_NoNoiseFloor_WritesVersion3ThatLoadsBack()
+    {
+        // Weights from before the floor (format version 3, no floor field) keep their bytes, so their fingerprint, the
+        // model's name in every record, does not change with this version of the code.
+        var network = new VisemeNetwork(3, 4, noiseFloorDb: 0);
+        network.W2[5] = 0.25f;
+        using var ms = new MemoryStream();
+        network.Save(ms);
+        var bytes = ms.ToArray();
+        Assert.Equal(3, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4)));
+        Assert.Equal(24 + 4 * (4 * 26 + 4 * 3 * 26 + 4 + 15 * 4 + 15), bytes.Length);
+
+        var loaded = VisemeNetwork.Load(new MemoryStream(bytes));
+
+        Assert.Equal(0, loaded.NoiseFloorDb);
+        Assert.Equal(0.25f, loaded.W2[5]);
+        Assert.Equal(network.Fingerprint(), loaded.Fingerprint());
+    }
+
+    [Fact]
+    public void Load_NoiseFloorOutOfRange_ThrowsNamingIt()
+    {
+        using var ms = new MemoryStream();
+        new VisemeNetwork(3, 4, noiseFloorDb: 55).Save(ms);
+        var bytes = ms.ToArray();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(24), 7);
+
+        var e = Assert.Throws<InvalidDataException>(() => VisemeNetwork.Load(new MemoryStream(bytes)));
+
+        Assert.Contains("noise floor 7 dB", e.Message);
+    }
+
+    [Fact]
     public void Load_NotWeights_Throws()
     {
         var e = Assert.Throws<InvalidDataException>(() => VisemeNetwork.Load(new MemoryStream(new byte[64])));
@@ -53,7 +95,7 @@ public class VisemeNetworkTests
     [InlineData(11, 0)]   // no hidden layer: a linear softmax model
     public void Forward_AnyShape_MatchesThePlainReference(int context, int hidden)
     {
-        var network = new VisemeNetwork(context, hidden);
+        var network = new VisemeNetwork(context, hidden, noiseFloorDb: 0);
         var rng = new Random(context * 100 + hidden);
         foreach (var array in new[] { network.W1, network.B1, network.W2, network.B2 })
         {

@@ -22,12 +22,12 @@ public class VisemeEvaluatorTests
         Assert.True(recorded.LevelAgreement >= LevelFloor, table);
     }
 
-    // The shipped weights (75a8fa01) on this subset (PocketSphinx-aligned prompts): recorded 0.667, espeak-ng 0.757, p/b/m
-    // closed 91 %, quiet = loud 92.8 %; the floors are those less about 5 points (the bars are higher: see docs/model.md).
+    // The shipped weights (8ab6953d) on this subset (PocketSphinx-aligned prompts): recorded 0.655, espeak-ng 0.773, p/b/m
+    // closed 89 %, quiet = loud 95.5 %; the floors are those less about 5 points (the bars are higher: see docs/model.md).
     private const double RecordedFloor = 0.62;
     private const double EspeakFloor = 0.70;
     private const double PpFloor = 0.84;
-    private const double LevelFloor = 0.88;
+    private const double LevelFloor = 0.90;
 
     [Fact]
     public void FormatTable_NoPbmCentres_ShowsADashNotNaN()
