@@ -21,6 +21,7 @@ public sealed class VisemeModel
 {
     private readonly double _samplesPerFrame;
     private readonly float _smoothingAlpha;
+    private readonly float _jawSmoothingAlpha;
     private readonly float _jawClosedDb;
     private readonly float _jawRangeDb;
 
@@ -37,7 +38,8 @@ public sealed class VisemeModel
         FrameRate = options.FrameRate;
         _samplesPerFrame = FeatureConstants.SampleRate / options.FrameRate;
         double hopSeconds = (double)FeatureConstants.HopSamples / FeatureConstants.SampleRate;
-        _smoothingAlpha = options.SmoothingTime <= TimeSpan.Zero ? 1f : (float)(1 - Math.Exp(-hopSeconds / options.SmoothingTime.TotalSeconds));
+        _smoothingAlpha = SmoothingAlpha(options.SmoothingTime, hopSeconds);
+        _jawSmoothingAlpha = SmoothingAlpha(options.JawSmoothingTime, hopSeconds);
         _jawClosedDb = (float)options.JawClosedDb;
         _jawRangeDb = (float)(options.JawOpenDb - options.JawClosedDb);
         Name = (network.HiddenUnits == 0 ? "kvsi-visemes-linear-v2-" : "kvsi-visemes-mlp-v2-") + network.Fingerprint();
@@ -215,9 +217,13 @@ public sealed class VisemeModel
         float alpha = _smoothingAlpha;
         var smoothed = state.Smoothed;
         for (int c = 0; c < smoothed.Length; c++) smoothed[c] += alpha * (p[c] - smoothed[c]);
-        state.SmoothedJaw += alpha * (jaw - state.SmoothedJaw);
+        state.SmoothedJaw += _jawSmoothingAlpha * (jaw - state.SmoothedJaw);
         state.DecisionCount++;
     }
+
+    // The weight of each new decision in an exponential average with time constant `time` (1: no smoothing).
+    private static float SmoothingAlpha(TimeSpan time, double hopSeconds) =>
+        time <= TimeSpan.Zero ? 1f : (float)(1 - Math.Exp(-hopSeconds / time.TotalSeconds));
 
     private int Emit(VisemeStreamState state, Span<VisemeFrame> frames, int written, long frameLimit)
     {

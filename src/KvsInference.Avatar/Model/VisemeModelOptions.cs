@@ -11,10 +11,15 @@ public sealed class VisemeModelOptions
     [Range(VisemeModelConstants.MinFrameRate, VisemeModelConstants.MaxFrameRate)]
     public double FrameRate { get; set; } = VisemeModelConstants.DefaultFrameRate;
 
-    /// <summary>Gets or sets the time constant of the exponential smoothing of class weights and jaw (zero disables it).</summary>
-    /// <value>The default value is 15 ms.</value>
+    /// <summary>Gets or sets the time constant of the exponential smoothing of the class weights (zero disables it).</summary>
+    /// <value>The default value is 30 ms.</value>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan SmoothingTime { get; set; } = VisemeModelConstants.DefaultSmoothingTime;
+
+    /// <summary>Gets or sets the time constant of the exponential smoothing of <c>jawOpen</c> (zero disables it).</summary>
+    /// <value>The default value is 15 ms.</value>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan JawSmoothingTime { get; set; } = VisemeModelConstants.DefaultJawSmoothingTime;
 
     /// <summary>Gets or sets the level, in dB relative to the stream's running speech level, at and below which <c>jawOpen</c> is 0.</summary>
     /// <value>The default value is -30.</value>

@@ -13,12 +13,13 @@ internal static class EvalModelCommand
         var weights = new Option<FileInfo?>("--weights", "-w") { Description = "A weights file to evaluate instead of the shipped one." };
         var prompts = new Option<int>("--prompts") { Description = "Prompts per recorded speaker (default: all).", DefaultValueFactory = _ => int.MaxValue };
         var sentences = new Option<int>("--sentences") { Description = "Sentences per espeak-ng voice (default: all).", DefaultValueFactory = _ => int.MaxValue };
-        var smoothing = new Option<double?>("--smoothing-ms") { Description = "Smoothing time constant in ms (default: the model's default)." };
+        var smoothing = new Option<double?>("--smoothing-ms") { Description = "Smoothing time constant of the class weights in ms (default: the model's default)." };
+        var jawSmoothing = new Option<double?>("--jaw-smoothing-ms") { Description = "Smoothing time constant of jawOpen in ms (default: the model's default)." };
         var aligner = new Option<RecordingAligner>("--aligner") { Description = "Phone timing of the recorded speakers: Dtw (espeak-ng warped) or PocketSphinx (forced alignment).", DefaultValueFactory = _ => RecordingAligner.PocketSphinx };
         var validation = new Option<string[]>("--validation") { Description = "Score these training speakers or voices (left out with train-model --hold-out) instead of the held-out test set.", AllowMultipleArgumentsPerToken = true };
         var opusKbps = new Option<int>("--opus-kbps") { Description = "Hear every utterance through Opus at this many kbit/s (as a meeting's voice reaches the worker; 6..510), 0 for the recordings as they are.", DefaultValueFactory = _ => 0 };
         opusKbps.Validators.Add(r => { if (r.GetValueOrDefault<int>() is not 0 and (< 6 or > 510)) r.AddError($"--opus-kbps must be 0 or 6..510 (got {r.GetValueOrDefault<int>()})."); });
-        var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, aligner, validation, opusKbps };
+        var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, jawSmoothing, aligner, validation, opusKbps };
         command.SetAction(parse =>
         {
             // A missing data source (a package setup-training installs) or an unreadable weights file is one line naming
@@ -28,6 +29,7 @@ internal static class EvalModelCommand
                 var file = parse.GetValue(weights);
                 var options = new VisemeModelOptions();
                 if (parse.GetValue(smoothing) is { } ms) options.SmoothingTime = TimeSpan.FromMilliseconds(ms);
+                if (parse.GetValue(jawSmoothing) is { } jawMs) options.JawSmoothingTime = TimeSpan.FromMilliseconds(jawMs);
                 VisemeModel model;
                 if (file is null)
                 {

@@ -109,6 +109,18 @@ public class VisemeModelTests
     }
 
     [Fact]
+    public void Smoothing_ClassWeightsSlower_LeavesTheJawAsItWas()
+    {
+        // The jaw has its own time constant: smoothing the class weights longer must not slow the jaw's closing at /p b m/.
+        var network = VisemeModel.LoadEmbeddedNetwork();
+        var fast = new VisemeModel(network, new VisemeModelOptions { SmoothingTime = TimeSpan.FromMilliseconds(15) }).ProcessClip(Speech.Value);
+        var slow = new VisemeModel(network, new VisemeModelOptions { SmoothingTime = TimeSpan.FromMilliseconds(60) }).ProcessClip(Speech.Value);
+
+        Assert.Equal(fast.Select(f => f.JawOpen), slow.Select(f => f.JawOpen));
+        Assert.NotEqual(fast.Select(f => f.Aa), slow.Select(f => f.Aa));
+    }
+
+    [Fact]
     public void Process_FutureAudio_DoesNotChangeFramesAlreadyEmitted()
     {
         // Latency bound: a frame emitted after n samples depends on those samples only.

@@ -9,9 +9,10 @@ public class LipSyncCommandTests
     private const double FrameMs = 1000.0 / 60;
 
     // docs/model.md: a frame sees audio up to 95 ms after its own time (the mouth may open that much
-    // early) and the class probabilities are smoothed by a 15 ms exponential average (the mouth may follow that much
-    // late); the measurement itself is resolved to one frame period.
-    private const double ModelBoundMs = FrameMs + 1000.0 * KvsInference.Avatar.Model.VisemeModelConstants.LookaheadSamples / 16000 + 15;
+    // early) and the jaw, which opens the mouth, is smoothed by a 15 ms exponential average (the mouth may follow that
+    // much late); the measurement itself is resolved to one frame period.
+    private static readonly double ModelBoundMs = FrameMs + 1000.0 * KvsInference.Avatar.Model.VisemeModelConstants.LookaheadSamples / 16000
+        + KvsInference.Avatar.Model.VisemeModelConstants.DefaultJawSmoothingTime.TotalMilliseconds;
 
     private static async Task<(int Exit, string Output, string Error)> LipSync(string path)
     {
