@@ -17,12 +17,7 @@ internal static class ModelSpeedCommand
     {
         int seconds = args.Length > 0 && int.TryParse(args[0], out var s) ? s : 120;
         var model = VisemeModel.LoadDefault(modelDirectory: "/nonexistent");
-        VisemeModel? baseline = null;
-        if (args.Length > 1)
-        {
-            using var file = File.OpenRead(args[1]);
-            baseline = new VisemeModel(VisemeNetwork.Load(file));
-        }
+        var baseline = args.Length > 1 ? new VisemeModel(VisemeNetwork.Load(args[1])) : null;
         var rng = new Random(1);
         var audio = Enumerable.Range(0, 16000 * seconds).Select(i => (short)(4000 * Math.Sin(i * 0.07) + rng.Next(-500, 500))).ToArray();
 

@@ -65,11 +65,7 @@ public sealed class VisemeModel
     public static VisemeModel LoadDefault(VisemeModelOptions? options = null, string? modelDirectory = null)
     {
         var path = Path.Combine(modelDirectory ?? VisemeModelConstants.SageMakerModelDirectory, VisemeModelConstants.WeightsFileName);
-        if (File.Exists(path))
-        {
-            using var file = File.OpenRead(path);
-            return new VisemeModel(VisemeNetwork.Load(file), options);
-        }
+        if (File.Exists(path)) return new VisemeModel(VisemeNetwork.Load(path), options);
         return new VisemeModel(LoadEmbeddedNetwork(), options);
     }
 

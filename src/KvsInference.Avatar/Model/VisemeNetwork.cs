@@ -26,7 +26,7 @@ public sealed class VisemeNetwork
     {
         if (contextFrames is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(contextFrames), contextFrames, "context frames must be 1..32");
         if (hiddenUnits is < 0 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 0..1024");
-        if (noiseFloorDb is not (0 or (>= MinNoiseFloorDb and <= MaxNoiseFloorDb))) throw new ArgumentOutOfRangeException(nameof(noiseFloorDb), noiseFloorDb, $"the noise floor must be 0 (none) or {MinNoiseFloorDb}..{MaxNoiseFloorDb} dB");
+        if (!IsValidNoiseFloor(noiseFloorDb)) throw new ArgumentOutOfRangeException(nameof(noiseFloorDb), noiseFloorDb, $"the noise floor must be 0 (none) or {MinNoiseFloorDb}..{MaxNoiseFloorDb} dB");
         ContextFrames = contextFrames;
         HiddenUnits = hiddenUnits;
         NoiseFloorDb = noiseFloorDb;
@@ -60,6 +60,11 @@ public sealed class VisemeNetwork
     /// the front end the network was trained with, so it travels with the weights.
     /// </summary>
     public int NoiseFloorDb { get; }
+
+    /// <summary>Gets whether <paramref name="noiseFloorDb"/> is a noise floor a network may have: 0 (none) or <see cref="MinNoiseFloorDb"/>..<see cref="MaxNoiseFloorDb"/>.</summary>
+    /// <param name="noiseFloorDb">The floor, in dB under the speech level.</param>
+    /// <returns>True when it is allowed.</returns>
+    public static bool IsValidNoiseFloor(int noiseFloorDb) => noiseFloorDb is 0 or (>= MinNoiseFloorDb and <= MaxNoiseFloorDb);
 
     /// <summary>Gets the width the output layer reads: the hidden layer, or the input itself when there is none (a linear softmax model).</summary>
     internal int OutputInputs => HiddenUnits == 0 ? InputSize : HiddenUnits;
@@ -154,6 +159,24 @@ public sealed class VisemeNetwork
         }
     }
 
+    /// <summary>Reads a weights file written by <see cref="Save"/>; a malformed one is reported with its path.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The network.</returns>
+    /// <exception cref="InvalidDataException">The file is not viseme weights of a supported version, or is truncated; the message names it.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static VisemeNetwork Load(string path)
+    {
+        using var file = File.OpenRead(path);
+        try
+        {
+            return Load(file);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
     /// <summary>Reads weights written by <see cref="Save"/>.</summary>
     /// <param name="stream">The source.</param>
     /// <returns>The network.</returns>
@@ -179,7 +202,7 @@ public sealed class VisemeNetwork
             ReadExactly(stream, floor, "header");
             noiseFloor = BinaryPrimitives.ReadInt32LittleEndian(floor);
         }
-        if (context is < 1 or > 32 || hidden is < 0 or > 1024 || noiseFloor is not (0 or (>= MinNoiseFloorDb and <= MaxNoiseFloorDb)))
+        if (context is < 1 or > 32 || hidden is < 0 or > 1024 || !IsValidNoiseFloor(noiseFloor))
         {
             throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}, noise floor {noiseFloor} dB");
         }

@@ -30,23 +30,7 @@ internal static class EvalModelCommand
                 var options = new VisemeModelOptions();
                 if (parse.GetValue(smoothing) is { } ms) options.SmoothingTime = TimeSpan.FromMilliseconds(ms);
                 if (parse.GetValue(jawSmoothing) is { } jawMs) options.JawSmoothingTime = TimeSpan.FromMilliseconds(jawMs);
-                VisemeModel model;
-                if (file is null)
-                {
-                    model = new VisemeModel(VisemeModel.LoadEmbeddedNetwork(), options);
-                }
-                else
-                {
-                    using var stream = file.OpenRead();
-                    try
-                    {
-                        model = new VisemeModel(VisemeNetwork.Load(stream), options);
-                    }
-                    catch (InvalidDataException e)
-                    {
-                        throw new InvalidDataException($"{file.FullName}: {e.Message}", e);
-                    }
-                }
+                var model = new VisemeModel(file is null ? VisemeModel.LoadEmbeddedNetwork() : VisemeNetwork.Load(file.FullName), options);
                 int kbps = parse.GetValue(opusKbps);
                 var clock = Stopwatch.StartNew();
                 var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner),
