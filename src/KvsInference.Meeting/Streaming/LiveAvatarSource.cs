@@ -59,9 +59,13 @@ public sealed class LiveAvatarOptions
 /// </summary>
 /// <remarks>
 /// The producer clock is tied to this machine's clock by the first item received: its lag (now minus the producer time
-/// of its end) is taken as the transport delay, so a producer whose clock is off does not shift the avatar. Until then,
-/// and wherever a moment has no record or no audio (silence in the meeting, a lost record, a gap in the stream), the
-/// face rests and silence plays: the output never stalls, which an RTMP ingest such as Zoom's needs.
+/// of its end) is taken as the transport delay, so a producer whose clock is off does not shift the avatar. When there
+/// is a speech feed, its first piece ties the clock even if a record came first, moving the playhead to it: the records
+/// are computed from that speech, so they can only be later, and the first ones may be a backlog (records written while
+/// the 3D renderer started, a worker catching up) that would otherwise hold the avatar seconds behind the live voice,
+/// whose pieces would then wait ahead of the playhead unheard. Until the tie, and wherever a moment has no record or
+/// no audio (silence in the meeting, a lost record, a gap in the stream), the face rests and silence plays: the output
+/// never stalls, which an RTMP ingest such as Zoom's needs.
 /// </remarks>
 public sealed class LiveAvatarSource
 {
@@ -79,7 +83,11 @@ public sealed class LiveAvatarSource
     private readonly object _lock = new();
     private readonly VisemeTimeline _visemes = new();
     private readonly PcmTimeline _audio;
-    private double? _firstLagMs;
+    // The producer clock's tie (see the remarks), whether the speech made it, and whether the frame loop has yet to move
+    // its playhead to it.
+    private double? _lagMs;
+    private bool _lagFromSpeech;
+    private bool _lagChanged;
     private double _playheadMs = double.NegativeInfinity;
 
     /// <summary>Creates a source.</summary>
@@ -170,14 +178,25 @@ public sealed class LiveAvatarSource
                 bool done;
                 lock (_lock)
                 {
-                    // The moment this frame shows: fixed once the producer clock is known, then advancing with the frames. It is
-                    // tied to when the frame is due, not to when the loop got to it, so a stalled loop catching up does not
-                    // move the playhead ahead of the delay.
-                    if (anchorMs is null && _firstLagMs is { } lag)
+                    // The moment this frame shows: fixed once the producer clock is tied (again if the speech ties it after a
+                    // record), then advancing with the frames. It is tied to when the frame is due, not to when the loop got
+                    // to it, so a stalled loop catching up does not move the playhead ahead of the delay.
+                    if (_lagChanged && _lagMs is { } lag)
                     {
-                        anchorMs = startMs + n * frameMs - lag - _options.Delay.TotalMilliseconds;
+                        double tie = startMs + n * frameMs - lag - _options.Delay.TotalMilliseconds;
+                        if (anchorMs is { } anchored)
+                        {
+                            double shift = tie - (anchored + (n - anchorFrame) * frameMs);
+                            Stats.PlayheadMoved(shift);
+                            if (Math.Abs(shift) > frameMs) _logger.LogWarning("live avatar: the speech arrived {Lag:F0} ms behind the producer clock, unlike the first record; moving {Shift:F0} ms to it", lag, shift);
+                        }
+                        else
+                        {
+                            _logger.LogInformation("live avatar: first media {Lag:F0} ms behind the producer clock; drawing {Delay:F0} ms behind it", lag, _options.Delay.TotalMilliseconds);
+                        }
+                        anchorMs = tie;
                         anchorFrame = n;
-                        _logger.LogInformation("live avatar: first media {Lag:F0} ms behind the producer clock; drawing {Delay:F0} ms behind it", lag, _options.Delay.TotalMilliseconds);
+                        _lagChanged = false;
                     }
                     if (anchorMs is { } anchor)
                     {
@@ -230,7 +249,7 @@ public sealed class LiveAvatarSource
                     if (VisemeTimeline.StartOf(record) is { } startMs)
                     {
                         double endMs = startMs + record.Frames.Count * 1000 / record.FrameRate;
-                        Observe(endMs);
+                        Observe(endMs, speech: false);
                         Stats.RecordLag(NowMs() - endMs);
                         if (endMs <= _playheadMs) Stats.RecordLate();
                     }
@@ -252,7 +271,7 @@ public sealed class LiveAvatarSource
                 {
                     _audio.Add(piece);
                     double endMs = piece.StartMs + piece.Samples.Length * 1000.0 / _audio.SampleRate;
-                    Observe(endMs);
+                    Observe(endMs, speech: true);
                     Stats.AudioReceived(endMs <= _playheadMs);
                 }
             }
@@ -262,8 +281,14 @@ public sealed class LiveAvatarSource
         }
     }
 
-    // The first item's lag ties the producer clock to ours (see the remarks).
-    private void Observe(double itemEndMs) => _firstLagMs ??= NowMs() - itemEndMs;
+    // The first item's lag ties the producer clock to ours, the speech's first piece even after a record (see the remarks).
+    private void Observe(double itemEndMs, bool speech)
+    {
+        if (_lagFromSpeech || (_lagMs is not null && !speech)) return;
+        _lagMs = NowMs() - itemEndMs;
+        _lagFromSpeech = speech;
+        _lagChanged = true;
+    }
 }
 
 /// <summary>Counters of a <see cref="LiveAvatarSource"/>; safe to read while it runs.</summary>
@@ -281,6 +306,7 @@ public sealed class LiveAvatarStats
     private double _recordLagSumMs;
     private double _recordLagMaxMs;
     private long _recordLags;
+    private double _playheadShiftMs;
 
     /// <summary>Gets the frames produced.</summary>
     public long Frames => Interlocked.Read(ref _frames);
@@ -293,6 +319,10 @@ public sealed class LiveAvatarStats
 
     /// <summary>Gets the frames skipped, with their audio, because the output fell more than a second behind real time.</summary>
     public long FramesSkipped => Interlocked.Read(ref _skippedFrames);
+
+    /// <summary>Gets how far the playhead moved, in ms, when the speech's first piece tied the producer clock after a record had (positive: forward).</summary>
+    /// <value>0 when the speech came first or there is none.</value>
+    public double PlayheadShiftMs { get { lock (_lagLock) return _playheadShiftMs; } }
 
     /// <summary>Gets the records received (repeats not counted).</summary>
     public long Records => Interlocked.Read(ref _records);
@@ -314,6 +344,11 @@ public sealed class LiveAvatarStats
     }
 
     internal void FramesSkippedBy(long count) => Interlocked.Add(ref _skippedFrames, count);
+
+    internal void PlayheadMoved(double ms)
+    {
+        lock (_lagLock) _playheadShiftMs += ms;
+    }
 
     internal void RecordReceived() => Interlocked.Increment(ref _records);
 
@@ -346,5 +381,5 @@ public sealed class LiveAvatarStats
     public override string ToString() =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{Frames} frames ({FramesFromRecords} from records), {Records} records ({LateRecords} late), {AudioPieces} audio pieces ({LateAudioPieces} late), " +
-            $"record lag mean {MeanRecordLagMs:F0} ms, max {MaxRecordLagMs:F0} ms; pictures repeated {FramesRepeated}, frames skipped {FramesSkipped}");
+            $"record lag mean {MeanRecordLagMs:F0} ms, max {MaxRecordLagMs:F0} ms; pictures repeated {FramesRepeated}, frames skipped {FramesSkipped}; playhead moved {PlayheadShiftMs:F0} ms to the speech");
 }

@@ -246,6 +246,32 @@ public sealed class LiveAvatarSourceTests
         Assert.True(frames.Count > breaks[0] + 5, $"the output goes on after the skip: {frames.Count} frames, speech breaks at {string.Join(',', breaks)}");
     }
 
+    /// <summary>Records written while the push started (the 3D renderer takes seconds) arrive first, seconds old; the
+    /// live speech then arrives promptly. The playhead follows the speech: tied to the backlog, the push would play those
+    /// seconds behind and the speech, held ahead of the playhead, would not be heard (a CI run recorded flat audio so).</summary>
+    [Fact]
+    public async Task FramesAsync_FirstRecordsSecondsOld_PlayheadFollowsTheLiveSpeech()
+    {
+        var publisher = new RtmpPublisherOptions { Url = new Uri("rtmp://127.0.0.1/live/x"), FrameRate = Fps, AudioSampleRate = 48000 };
+        var source = new LiveAvatarSource(publisher, new LiveAvatarOptions { Delay = TimeSpan.FromMilliseconds(300), AudioLag = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(3) });
+        var (speech, origin) = NumberedSpeech();
+        // The speech arrives from 300 ms on, each piece 100 ms after it was spoken; the backlog, 8 s old, at once.
+        var audio = speech.Select((piece, p) => (TimeSpan.FromMilliseconds(300 + Math.Max(0, p * 20 - 200)), piece.Item2)).ToList();
+        double now = (origin - DateTimeOffset.UnixEpoch).TotalMilliseconds;
+        var backlog = Enumerable.Range(0, 5).Select(r => (TimeSpan.Zero, Record(now - 8000 + r * 200, 10, 0))).ToList();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var frames = new List<AvFrame>();
+        await foreach (var f in source.FramesAsync(Deliver(backlog, origin, timeout.Token), Deliver(audio, origin, timeout.Token), new SlowRenderer(drawMs: 0), timeout.Token)) frames.Add(f);
+
+        Assert.Equal(75, frames.Count + source.Stats.FramesSkipped);
+        // The backlog tied the clock 8 s back; the speech's first piece (0.5 s old) moved the playhead to it.
+        Assert.InRange(source.Stats.PlayheadShiftMs, 7000, 8000);
+        // The speech plays from the move on: at most the first second (the backlog's tie, the delay) is silent.
+        int firstSound = frames.FindIndex(f => MemoryMarshal.Cast<byte, short>(f.Pcm.Span).ToArray().Any(s => s != 0));
+        Assert.True(firstSound is >= 0 and <= Fps, $"first sound in frame {firstSound} of {frames.Count}; {source.Stats}");
+        if (source.Stats.FramesSkipped == 0) Assert.Empty(BreaksInSpeech(frames));
+    }
+
     [Fact]
     public async Task FramesAsync_FeedsEndAndEverythingIsDrawn_Ends()
     {
