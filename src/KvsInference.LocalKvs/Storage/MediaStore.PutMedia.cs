@@ -90,7 +90,10 @@ public sealed partial class MediaStore
         PutMediaAck? error = await ingest.RunAsync(media, onAck, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
-            _logger.LogWarning("PutMedia on {Stream} ended with {ErrorId} {ErrorCode}: {Message}", stream.Description.StreamName, error.ErrorId, error.ErrorCode, error.Message);
+            // A producer that went away (it stopped, or the whole local system is shutting down) is not a fault of the
+            // store's: every Ctrl+C of the local run would warn otherwise.
+            var level = cancellationToken.IsCancellationRequested ? LogLevel.Information : LogLevel.Warning;
+            _logger.Log(level, "PutMedia on {Stream} ended with {ErrorId} {ErrorCode}: {Message}", stream.Description.StreamName, error.ErrorId, error.ErrorCode, error.Message);
         }
     }
 }
