@@ -130,11 +130,12 @@ internal static class TrainingRecipe
         new("it_IT_m_Carlo", "it", "it"),
     ];
 
-    /// <summary>Throws unless every name is one of <see cref="TrainSpeakers"/>, <see cref="EngineVoices"/> or <see cref="KLettresSpeakers"/> (a validation split).</summary>
+    /// <summary>Throws unless every name is one of <see cref="TrainSpeakers"/>, <see cref="EngineVoices"/>, <see cref="KLettresSpeakers"/> or the espeak-ng voices of <see cref="TrainVoices"/> (a validation split).</summary>
     /// <exception cref="ArgumentException">A name is not a training speaker or voice; the message lists the valid ones.</exception>
     public static void CheckSourceNames(IEnumerable<string> names)
     {
-        var known = TrainSpeakers.Select(s => s.Name).Concat(EngineVoices.Select(v => v.Name)).Concat(KLettresSpeakers.Select(k => k.Name)).ToList();
+        var known = TrainSpeakers.Select(s => s.Name).Concat(EngineVoices.Select(v => v.Name)).Concat(KLettresSpeakers.Select(k => k.Name))
+            .Concat(TrainVoices.Select(v => v.Voice)).ToList();
         var wrong = names.Where(n => !known.Contains(n, StringComparer.Ordinal)).ToList();
         if (wrong.Count > 0) throw new ArgumentException($"not a training speaker or voice: {string.Join(", ", wrong)} (known: {string.Join(", ", known)})");
     }

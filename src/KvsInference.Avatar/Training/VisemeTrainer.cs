@@ -23,6 +23,10 @@ public static class VisemeTrainer
         var log = options.Log ?? TextWriter.Null;
         var clock = Stopwatch.StartNew();
         TrainingRecipe.CheckSourceNames(options.HoldOut);
+        if (options.MaxSentences is < 1 or > VisemeTrainerOptions.MaxTrainSentences)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxSentences, $"MaxSentences must be in 1..{VisemeTrainerOptions.MaxTrainSentences}: the training corpus's last {VisemeTrainerOptions.ValidationSentences} sentences are kept for validation.");
+        }
         List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw;
         var rng = new Random(options.Seed);
         if (options.FeatureCache is { } cache && File.Exists(cache))
@@ -70,7 +74,7 @@ public static class VisemeTrainer
             unknown += speech.UnknownPhonemes;
             clean.Add(speech);
         }
-        foreach (var voice in TrainingRecipe.TrainVoices.Take(options.MaxVoices))
+        foreach (var voice in TrainingRecipe.TrainVoices.Take(options.MaxVoices).Where(v => !options.HoldOut.Contains(v.Voice)))
         {
             foreach (var text in corpus) AddSpoken(text, voice);
         }

@@ -71,7 +71,16 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is all ten: with the 32-unit network they add about a point on the validation split's women and man (docs/model.md); for the linear model they had cost one.</value>
     public int MaxLanguageVoices { get; set; } = TrainingRecipe.LanguageVoices.Count;
 
-    /// <summary>Gets or sets how many corpus sentences each espeak-ng voice speaks.</summary>
+    /// <summary>
+    /// How many sentences at the end of the training corpus an espeak-ng training voice held out of training (a validation
+    /// split) speaks: texts no recipe of at most <see cref="MaxTrainSentences"/> sentences per voice trains on.
+    /// </summary>
+    public const int ValidationSentences = 24;
+
+    /// <summary>The most training-corpus sentences per espeak-ng voice (<see cref="MaxSentences"/>): those before the <see cref="ValidationSentences"/>.</summary>
+    public const int MaxTrainSentences = 125;
+
+    /// <summary>Gets or sets how many corpus sentences each espeak-ng voice speaks (at most <see cref="MaxTrainSentences"/>).</summary>
     /// <value>The default value is 60 (the recorded speakers are most of the data).</value>
     public int MaxSentences { get; set; } = 60;
 

@@ -5,6 +5,23 @@ namespace KvsInference.Tests.Training;
 
 public class TrainingRecipeTests
 {
+    /// <summary>The held-out espeak-ng voices are unseen: no training voice has their variant (the voice's character),
+    /// and two of their three accents are in no training voice at all.</summary>
+    [Fact]
+    public void TrainVoices_HeldOutVoices_ShareNoVariantAndNotTheirAccents()
+    {
+        static (string Accent, string Variant) Split(SpeechVoice v) => v.Voice.Split('+') is [var accent, var variant] ? (accent, variant) : (v.Voice, "");
+        var train = TrainingRecipe.TrainVoices.Select(Split).ToList();
+        var unseenAccents = 0;
+        foreach (var held in TrainingRecipe.EvalVoices.Select(Split))
+        {
+            Assert.DoesNotContain(train, t => string.Equals(t.Variant, held.Variant, StringComparison.OrdinalIgnoreCase));
+            if (!train.Any(t => t.Accent == held.Accent)) unseenAccents++;
+        }
+        Assert.Equal(2, unseenAccents);
+        Assert.Equal(TrainingRecipe.TrainVoices.Count, TrainingRecipe.TrainVoices.Select(v => v.Voice).Distinct().Count());
+    }
+
     [Fact]
     public void LanguageVoices_EachCorpusSentence_IsSpokenWithMappedPhonemesAndVowels()
     {

@@ -55,6 +55,22 @@ public class VisemeEvaluatorTests
         Assert.Equal(1.0, score.LevelAgreement);
     }
 
+    /// <summary>A held-out espeak-ng training voice speaks the end of the training corpus, which no recipe trains on.</summary>
+    [Fact]
+    public void Evaluate_ValidationEspeakTrainingVoice_ScoresItOnTheCorpusEnd()
+    {
+        var model = new VisemeModel(VisemeModel.LoadEmbeddedNetwork());
+
+        var rows = VisemeEvaluator.Evaluate(model, maxPrompts: 2, validation: ["en-gb-scotland+f4"]);
+
+        var row = Assert.Single(rows, r => r.Voice.StartsWith("en-gb-scotland+f4", StringComparison.Ordinal));
+        Assert.Equal("espeak-ng", row.Engine);
+        Assert.Equal(2, row.Utterances);
+        Assert.True(row.Accuracy > 0.5, $"accuracy {row.Accuracy:F3}");
+        var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.TrainCorpus).ToList();
+        Assert.True(corpus.Count >= VisemeTrainerOptions.MaxTrainSentences + VisemeTrainerOptions.ValidationSentences, $"{corpus.Count} training sentences");
+    }
+
     [Fact]
     public void Evaluate_UnknownValidationName_ThrowsListingTheSources()
     {

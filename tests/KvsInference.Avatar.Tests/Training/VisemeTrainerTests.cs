@@ -76,6 +76,14 @@ public class VisemeTrainerTests
     }
 
     [Fact]
+    public void Train_MoreSentencesThanTheValidationSplitLeaves_ThrowsNamingTheLimit()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { MaxSentences = VisemeTrainerOptions.MaxTrainSentences + 1 }));
+
+        Assert.Contains("MaxSentences must be in 1..125", error.Message);
+    }
+
+    [Fact]
     public void Train_UnknownHoldOutName_ThrowsListingTheSources()
     {
         var error = Assert.Throws<ArgumentException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { HoldOut = new HashSet<string> { "nobody" } }));
