@@ -13,7 +13,7 @@
 // problem they can act on (with its button), and the developer's figures under "Diagnostics". Lost connections come
 // back by themselves: signaling, the upload and the viewer's peer connection are reopened with back-off, and the
 // meeting's status (GET /meeting/api/meetings/{id}) tells an ended or full meeting from a lost connection.
-// This module only picks the role and wires its controls; docs/meeting.md lists what each module does.
+// This module only picks the role and wires its controls; docs/meeting-page.md lists what each module does.
 import { drawRest } from './avatar.js';
 import { endMeeting, startMaster } from './master.js';
 import { setMuted, switchMicrophone } from './microphone.js';

@@ -28,7 +28,7 @@ public sealed partial class MeetingEndToEndTests(ITestOutputHelper output)
     /// Chromium's network service stops for 500 ms 2 s into the measurement (as a starved network thread of a loaded
     /// machine): the viewer's audio runs dry, its jitter buffer (NetEq) raises its own target delay and would keep it,
     /// so the viewer page renews its audio receiver in the next pause of the voice; the new receiver's own target is
-    /// below the one it replaced, the video goes on, and lip sync stays inside BT.1359. docs/meeting.md has the figures.
+    /// below the one it replaced, the video goes on, and lip sync stays inside BT.1359. docs/meeting-delay.md has the figures.
     /// </summary>
     [Fact]
     public Task MasterAndViewer_NetworkStall_ViewerRenewsItsAudioReceiver() => RunAsync("2d", measureSeconds: 18, stallMs: 500);
