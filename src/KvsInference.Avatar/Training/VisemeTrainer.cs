@@ -23,7 +23,7 @@ public static class VisemeTrainer
         var log = options.Log ?? TextWriter.Null;
         var clock = Stopwatch.StartNew();
         TrainingRecipe.CheckSourceNames(options.HoldOut);
-        if (options.MaxSentences is < 1 or > VisemeTrainerOptions.MaxTrainSentences)
+        if (!VisemeTrainerOptions.IsValidMaxSentences(options.MaxSentences))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxSentences, $"MaxSentences must be in 1..{VisemeTrainerOptions.MaxTrainSentences}: the training corpus's last {VisemeTrainerOptions.ValidationSentences} sentences are kept for validation.");
         }

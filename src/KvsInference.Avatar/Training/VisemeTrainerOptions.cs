@@ -80,6 +80,11 @@ public sealed class VisemeTrainerOptions
     /// <summary>The most training-corpus sentences per espeak-ng voice (<see cref="MaxSentences"/>): those before the <see cref="ValidationSentences"/>.</summary>
     public const int MaxTrainSentences = 125;
 
+    /// <summary>Gets whether <paramref name="sentences"/> is a valid <see cref="MaxSentences"/>: 1..<see cref="MaxTrainSentences"/>.</summary>
+    /// <param name="sentences">Sentences per espeak-ng voice.</param>
+    /// <returns>True when valid.</returns>
+    public static bool IsValidMaxSentences(int sentences) => sentences is >= 1 and <= MaxTrainSentences;
+
     /// <summary>Gets or sets how many corpus sentences each espeak-ng voice speaks (at most <see cref="MaxTrainSentences"/>).</summary>
     /// <value>The default value is 60 (the recorded speakers are most of the data).</value>
     public int MaxSentences { get; set; } = 60;
