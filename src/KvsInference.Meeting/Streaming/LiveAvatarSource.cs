@@ -83,11 +83,9 @@ public sealed class LiveAvatarSource
     private readonly object _lock = new();
     private readonly VisemeTimeline _visemes = new();
     private readonly PcmTimeline _audio;
-    // The producer clock's tie (see the remarks), whether the speech made it, and whether the frame loop has yet to move
-    // its playhead to it.
+    // The producer clock's tie (see the remarks), and whether the speech made it.
     private double? _lagMs;
     private bool _lagFromSpeech;
-    private bool _lagChanged;
     private double _playheadMs = double.NegativeInfinity;
 
     /// <summary>Creates a source.</summary>
@@ -146,6 +144,7 @@ public sealed class LiveAvatarSource
         double startMs = NowMs();
         long anchorFrame = 0;
         double? anchorMs = null;
+        double? anchoredLag = null; // the tie the playhead follows: a new one moves it
         byte[]? lastRgba = null;
         try
         {
@@ -181,7 +180,7 @@ public sealed class LiveAvatarSource
                     // The moment this frame shows: fixed once the producer clock is tied (again if the speech ties it after a
                     // record), then advancing with the frames. It is tied to when the frame is due, not to when the loop got
                     // to it, so a stalled loop catching up does not move the playhead ahead of the delay.
-                    if (_lagChanged && _lagMs is { } lag)
+                    if (_lagMs is { } lag && lag != anchoredLag)
                     {
                         double tie = startMs + n * frameMs - lag - _options.Delay.TotalMilliseconds;
                         if (anchorMs is { } anchored)
@@ -196,7 +195,7 @@ public sealed class LiveAvatarSource
                         }
                         anchorMs = tie;
                         anchorFrame = n;
-                        _lagChanged = false;
+                        anchoredLag = lag;
                     }
                     if (anchorMs is { } anchor)
                     {
@@ -287,7 +286,6 @@ public sealed class LiveAvatarSource
         if (_lagFromSpeech || (_lagMs is not null && !speech)) return;
         _lagMs = NowMs() - itemEndMs;
         _lagFromSpeech = speech;
-        _lagChanged = true;
     }
 }
 
