@@ -255,17 +255,15 @@ public sealed class LiveAvatarSourceTests
         var publisher = new RtmpPublisherOptions { Url = new Uri("rtmp://127.0.0.1/live/x"), FrameRate = Fps, AudioSampleRate = 48000 };
         var source = new LiveAvatarSource(publisher, new LiveAvatarOptions { Delay = TimeSpan.FromMilliseconds(300), AudioLag = TimeSpan.Zero, Duration = TimeSpan.FromSeconds(3) });
         var (speech, origin) = NumberedSpeech();
-        // The speech (from 200 ms before now) arrives at 300 ms, all of it, so that a stalled pump cannot make it late; the
-        // backlog, 7-8 s old, at once before it.
-        var audio = speech.Select(piece => (TimeSpan.FromMilliseconds(300), piece.Item2)).ToList();
         double now = (origin - DateTimeOffset.UnixEpoch).TotalMilliseconds;
         var backlog = Enumerable.Range(0, 5).Select(r => (TimeSpan.Zero, Record(now - 8000 + r * 200, 10, 0))).ToList();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var frames = new List<AvFrame>();
-        await foreach (var f in source.FramesAsync(Deliver(backlog, origin, timeout.Token), Deliver(audio, origin, timeout.Token), new SlowRenderer(drawMs: 0), timeout.Token)) frames.Add(f);
+        var audio = AfterBacklogIsFollowed(source, backlog.Count, speech.Select(piece => piece.Item2), timeout.Token);
+        await foreach (var f in source.FramesAsync(Deliver(backlog, origin, timeout.Token), audio, new SlowRenderer(drawMs: 0), timeout.Token)) frames.Add(f);
 
         Assert.Equal(75, frames.Count + source.Stats.FramesSkipped);
-        // The backlog tied the clock 7-8 s back; the speech's first piece (0.5 s old) moved the playhead to it. The move is
+        // The backlog tied the clock 7-8 s back; the speech's first piece (under a second old) moved the playhead to it. The move is
         // the difference of the two lags, which a busy machine shifts by however long it stalls one pump (a run with
         // one core kept busy moved 6.6 s), so only "most of the backlog" is asserted.
         Assert.True(source.Stats.PlayheadShiftMs > 5000, source.Stats.ToString());
@@ -273,6 +271,19 @@ public sealed class LiveAvatarSourceTests
         int firstSound = frames.FindIndex(f => MemoryMarshal.Cast<byte, short>(f.Pcm.Span).ToArray().Any(s => s != 0));
         Assert.True(firstSound >= 0 && firstSound < frames.Count / 2, $"first sound in frame {firstSound} of {frames.Count}; {source.Stats}");
         if (source.Stats.FramesSkipped == 0) Assert.Empty(BreaksInSpeech(frames));
+    }
+
+    /// <summary>The speech (from 200 ms before the origin, all of it at once, so that a stalled pump cannot make it late),
+    /// delivered once the playhead follows the backlog: two frames drawn after the records came. Delivered on a timer
+    /// instead, a busy machine could start the frame loop after both feeds had come (a CI run did), and the speech
+    /// would tie the clock first, leaving the move untested.</summary>
+    private static async IAsyncEnumerable<TimedPcm> AfterBacklogIsFollowed(LiveAvatarSource source, int records, IEnumerable<TimedPcm> speech,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        while (source.Stats.Records < records) await Task.Delay(10, ct);
+        long drawn = source.Stats.Frames;
+        while (source.Stats.Frames < drawn + 2) await Task.Delay(10, ct);
+        foreach (var piece in speech) yield return piece;
     }
 
     [Fact]
