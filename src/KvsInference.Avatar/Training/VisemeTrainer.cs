@@ -27,6 +27,10 @@ public static class VisemeTrainer
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxSentences, $"MaxSentences must be in 1..{VisemeTrainerOptions.MaxTrainSentences}: the training corpus's last {VisemeTrainerOptions.ValidationSentences} sentences are kept for validation.");
         }
+        if (!VisemeTrainerOptions.IsValidInputDropout(options.InputDropout))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.InputDropout, "InputDropout must be at least 0 and below 1.");
+        }
         List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw;
         var rng = new Random(options.Seed);
         if (options.FeatureCache is { } cache && File.Exists(cache))
@@ -292,6 +296,8 @@ public static class VisemeTrainer
         double meanWeight = Enumerable.Range(0, c).Sum(j => counts[j] * classWeights[j]) / n;
         for (int j = 0; j < c; j++) classWeights[j] = (float)(classWeights[j] / meanWeight);
         float smoothingShare = (float)(options.LabelSmoothing / c);
+        double dropout = options.InputDropout;
+        float keepScale = (float)(1 / (1 - dropout));
         var hidden = new float[h];
         var probs = new float[c];
         var dHidden = new float[h];
@@ -312,6 +318,10 @@ public static class VisemeTrainer
                 {
                     int row = order[k];
                     StackInput(data, row, net.ContextFrames, silent, x);
+                    if (dropout > 0)
+                    {
+                        for (int i = 0; i < d; i++) x[i] = rng.NextDouble() < dropout ? 0 : x[i] * keepScale;
+                    }
                     int y = targets[row];
                     net.Forward(x, hidden, probs);
                     loss -= Math.Log(Math.Max(1e-12, probs[y]));

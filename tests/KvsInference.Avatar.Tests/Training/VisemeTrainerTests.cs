@@ -83,6 +83,16 @@ public class VisemeTrainerTests
         Assert.Contains("MaxSentences must be in 1..125", error.Message);
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(-0.1)]
+    public void Train_InputDropoutOutOfRange_ThrowsNamingIt(double dropout)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { InputDropout = dropout }));
+
+        Assert.Contains("InputDropout must be at least 0 and below 1", error.Message);
+    }
+
     [Fact]
     public void Train_UnknownHoldOutName_ThrowsListingTheSources()
     {
