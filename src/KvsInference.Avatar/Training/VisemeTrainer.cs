@@ -44,8 +44,10 @@ public static class VisemeTrainer
             if (options.FeatureCache is { } path) FeatureCache.Write(path, DataKey(options), raw);
         }
         // With a feature cache the fit starts a new random sequence, so the run that writes the cache and the runs that
-        // read it agree; without one it continues the data's sequence, as the run that made the shipped weights did.
-        if (options.FeatureCache is not null) rng = new Random(options.Seed);
+        // read it agree; without one it continues the data's sequence, as the run that made the shipped weights did. A fit
+        // seed starts it anew in either case (several fits of one data preparation).
+        if (options.FitSeed is { } fitSeed) rng = new Random(fitSeed);
+        else if (options.FeatureCache is not null) rng = new Random(options.Seed);
 
         // 3. Level, mean and variance normalisation as the model streams it, per-band statistics, then fit.
         var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits, options.NoiseFloorDb);

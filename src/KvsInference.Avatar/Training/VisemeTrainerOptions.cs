@@ -19,6 +19,14 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 2024.</value>
     public int Seed { get; set; } = 2024;
 
+    /// <summary>
+    /// Gets or sets the seed of the fit's own random sequence (initial weights, shuffling, dropout), so that one data
+    /// preparation (<see cref="FeatureCache"/>) can be fitted several times to see how much a fit varies; null for the
+    /// default: with a feature cache the fit starts anew from <see cref="Seed"/>, without one it continues the data's sequence.
+    /// </summary>
+    /// <value>The default value is null.</value>
+    public int? FitSeed { get; set; }
+
     /// <summary>Gets or sets the number of context frames (10 ms apart) the classifier sees.</summary>
     /// <value>The default value is 11 (5 before the label time, the label's, and 5 after it: the newest window ends 75 ms after the label time).</value>
     public int ContextFrames { get; set; } = 11;

@@ -15,6 +15,7 @@ internal static class TrainModelCommand
             Required = true,
         };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => new VisemeTrainerOptions().Seed };
+        var fitSeed = new Option<int?>("--fit-seed") { Description = "Seed of the fit's own random sequence (several fits of one --feature-cache); default: the fit follows --seed." };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => new VisemeTrainerOptions().Epochs };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units.", DefaultValueFactory = _ => new VisemeTrainerOptions().HiddenUnits };
         var context = new Option<int>("--context") { Description = "Context frames (10 ms apart).", DefaultValueFactory = _ => new VisemeTrainerOptions().ContextFrames };
@@ -45,7 +46,7 @@ internal static class TrainModelCommand
         var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
-            output, seed, epochs, hidden, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, holdOut,
+            output, seed, fitSeed, epochs, hidden, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, holdOut,
             classWeightPower, labelSmoothing, inputDropout, noiseFloor, featureCache,
         };
         command.SetAction(parse =>
@@ -75,6 +76,7 @@ internal static class TrainModelCommand
                 options.ClassWeightPower = parse.GetValue(classWeightPower);
                 options.LabelSmoothing = parse.GetValue(labelSmoothing);
                 options.InputDropout = parse.GetValue(inputDropout);
+                options.FitSeed = parse.GetValue(fitSeed);
                 options.FeatureCache = parse.GetValue(featureCache)?.FullName;
                 Console.WriteLine(FormattableString.Invariant($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.HiddenUnits} hidden units, input dropout {options.InputDropout}, noise floor {options.NoiseFloorDb} dB"));
                 var network = VisemeTrainer.Train(options);

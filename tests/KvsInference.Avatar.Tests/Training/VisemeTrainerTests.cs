@@ -9,7 +9,11 @@ public class VisemeTrainerTests
     {
         // espeak-ng voices and the first prompts of one recorded training speaker would need scripts/setup-training; the
         // espeak-ng part alone runs everywhere scripts/setup ran (the flite and Festival voices are installed by setup-training too).
-        var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = seed, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16 });
+        return Save(VisemeTrainer.Train(new VisemeTrainerOptions { Seed = seed, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16 }));
+    }
+
+    private static byte[] Save(VisemeNetwork network)
+    {
         using var ms = new MemoryStream();
         network.Save(ms);
         return ms.ToArray();
@@ -52,12 +56,6 @@ public class VisemeTrainerTests
         try
         {
             var options = new VisemeTrainerOptions { Seed = 5, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16, FeatureCache = cache };
-            byte[] Save(VisemeNetwork network)
-            {
-                using var ms = new MemoryStream();
-                network.Save(ms);
-                return ms.ToArray();
-            }
 
             var written = Save(VisemeTrainer.Train(options));
             var read = Save(VisemeTrainer.Train(options));
@@ -68,6 +66,33 @@ public class VisemeTrainerTests
             options.MaxSentences = 11;
             var error = Assert.Throws<InvalidOperationException>(() => VisemeTrainer.Train(options));
             Assert.Contains("sentences 11", error.Message);
+        }
+        finally
+        {
+            File.Delete(cache);
+        }
+    }
+
+    [Fact]
+    public void Train_FitSeedWithFeatureCache_RefitsTheSameDataWithItsOwnSequence()
+    {
+        var cache = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"features-{Guid.NewGuid():N}.bin");
+        try
+        {
+            var options = new VisemeTrainerOptions { Seed = 5, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16, FeatureCache = cache };
+            var first = Save(VisemeTrainer.Train(options));
+
+            // The seed itself as the fit seed is the cache's own sequence; another one is another fit of the same data.
+            options.FitSeed = 5;
+            Assert.Equal(first, Save(VisemeTrainer.Train(options)));
+            options.FitSeed = 6;
+            var other = VisemeTrainer.Train(options);
+            Assert.NotEqual(first, Save(other));
+            using var ms = new MemoryStream(first);
+            var network = VisemeNetwork.Load(ms);
+            // The data's normalisation is the same: only the fit differs.
+            Assert.Equal(network.Mean, other.Mean);
+            Assert.Equal(network.SpeechVariance, other.SpeechVariance);
         }
         finally
         {

@@ -21,7 +21,7 @@ public sealed class TrainModelCommandTests
     [Fact]
     public void Parse_InRangeClassifierOptions_HasNoErrors()
     {
-        var parsed = TrainModelCommand.Create().Parse(["-o", "weights.bin", "--label-smoothing", "0.1", "--class-weight-power", "0.5", "--input-dropout", "0.3"]);
+        var parsed = TrainModelCommand.Create().Parse(["-o", "weights.bin", "--label-smoothing", "0.1", "--class-weight-power", "0.5", "--input-dropout", "0.3", "--fit-seed", "3"]);
 
         Assert.Empty(parsed.Errors);
     }
