@@ -25,7 +25,7 @@ public sealed class VisemeNetwork
     internal VisemeNetwork(int contextFrames, int hiddenUnits, int noiseFloorDb)
     {
         if (contextFrames is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(contextFrames), contextFrames, "context frames must be 1..32");
-        if (hiddenUnits is < 0 or > 1024) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, "hidden units must be 0..1024");
+        if (hiddenUnits is < 0 or > MaxHiddenUnits) throw new ArgumentOutOfRangeException(nameof(hiddenUnits), hiddenUnits, $"hidden units must be 0..{MaxHiddenUnits}");
         if (!IsValidNoiseFloor(noiseFloorDb)) throw new ArgumentOutOfRangeException(nameof(noiseFloorDb), noiseFloorDb, $"the noise floor must be 0 (none) or {MinNoiseFloorDb}..{MaxNoiseFloorDb} dB");
         ContextFrames = contextFrames;
         HiddenUnits = hiddenUnits;
@@ -48,6 +48,9 @@ public sealed class VisemeNetwork
 
     /// <summary>Gets the width of the hidden layer.</summary>
     public int HiddenUnits { get; }
+
+    /// <summary>The widest hidden layer a network may have.</summary>
+    public const int MaxHiddenUnits = 1024;
 
     /// <summary>The smallest noise floor a network may have, in dB under the speech level.</summary>
     public const int MinNoiseFloorDb = 20;
@@ -117,6 +120,15 @@ public sealed class VisemeNetwork
             probabilities[c] = z;
         }
         DenseMath.Softmax(probabilities[..ClassCount]);
+    }
+
+    /// <summary>Copies the front end's statistics (speech mean and variance, band mean and 1/std) to a network of the same data.</summary>
+    internal void CopyFrontEndTo(VisemeNetwork other)
+    {
+        SpeechMean.CopyTo(other.SpeechMean, 0);
+        SpeechVariance.CopyTo(other.SpeechVariance, 0);
+        Mean.CopyTo(other.Mean, 0);
+        InvStd.CopyTo(other.InvStd, 0);
     }
 
     /// <summary>Normalises one frame of log-mel bands in place with the trained mean and deviation.</summary>
@@ -202,7 +214,7 @@ public sealed class VisemeNetwork
             ReadExactly(stream, floor, "header");
             noiseFloor = BinaryPrimitives.ReadInt32LittleEndian(floor);
         }
-        if (context is < 1 or > 32 || hidden is < 0 or > 1024 || !IsValidNoiseFloor(noiseFloor))
+        if (context is < 1 or > 32 || hidden is < 0 or > MaxHiddenUnits || !IsValidNoiseFloor(noiseFloor))
         {
             throw new InvalidDataException($"weights header out of range: context {context}, hidden {hidden}, noise floor {noiseFloor} dB");
         }

@@ -31,6 +31,10 @@ public static class VisemeTrainer
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.InputDropout, "InputDropout must be at least 0 and below 1.");
         }
+        if (!VisemeTrainerOptions.IsValidEnsemble(options.EnsembleSize, options.HiddenUnits))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.EnsembleSize, $"EnsembleSize must be in 1..{VisemeTrainerOptions.MaxEnsembleSize} and HiddenUnits x EnsembleSize at most {VisemeNetwork.MaxHiddenUnits} (got {options.EnsembleSize} x {options.HiddenUnits}).");
+        }
         List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw;
         var rng = new Random(options.Seed);
         if (options.FeatureCache is { } cache && File.Exists(cache))
@@ -50,11 +54,26 @@ public static class VisemeTrainer
         else if (options.FeatureCache is not null) rng = new Random(options.Seed);
 
         // 3. Level, mean and variance normalisation as the model streams it, per-band statistics, then fit.
-        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits, options.NoiseFloorDb);
+        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits * options.EnsembleSize, options.NoiseFloorDb);
         var data = Normalise(raw, network);
         raw.Clear();
         log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
-        Fit(network, data, options, rng, log);
+        if (options.EnsembleSize == 1)
+        {
+            Fit(network, data, options, rng, log);
+        }
+        else
+        {
+            // The members are fitted one after another from the fit's random sequence, each to the same data.
+            for (int k = 0; k < options.EnsembleSize; k++)
+            {
+                log.WriteLine($"  network {k + 1} of {options.EnsembleSize}");
+                var member = new VisemeNetwork(options.ContextFrames, options.HiddenUnits, options.NoiseFloorDb);
+                network.CopyFrontEndTo(member);
+                Fit(member, data, options, rng, log);
+                AddMember(network, member, k, options.EnsembleSize);
+            }
+        }
         log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
         return network;
     }
@@ -370,6 +389,24 @@ public static class VisemeTrainer
                 }
             }
             log.WriteLine($"  epoch {epoch + 1}/{options.Epochs}: loss {loss / n:F4}, training accuracy {100.0 * correct / n:F1} % ({epochClock.Elapsed.TotalSeconds:F1} s)");
+        }
+    }
+
+    /// <summary>
+    /// Puts member <paramref name="index"/> of <paramref name="count"/> into <paramref name="ensemble"/>: averaging the
+    /// members' logits is one network with their hidden layers side by side and each output row the mean of theirs.
+    /// </summary>
+    internal static void AddMember(VisemeNetwork ensemble, VisemeNetwork member, int index, int count)
+    {
+        int h = member.HiddenUnits, width = member.OutputInputs, total = ensemble.OutputInputs;
+        member.W1.CopyTo(ensemble.W1, index * h * member.InputSize);
+        member.B1.CopyTo(ensemble.B1, index * h);
+        // Linear members (no hidden layer) all read the input: their output rows are averaged in place.
+        int offset = h == 0 ? 0 : index * h;
+        for (int j = 0; j < VisemeNetwork.ClassCount; j++)
+        {
+            for (int i = 0; i < width; i++) ensemble.W2[j * total + offset + i] += member.W2[j * width + i] / count;
+            ensemble.B2[j] += member.B2[j] / count;
         }
     }
 

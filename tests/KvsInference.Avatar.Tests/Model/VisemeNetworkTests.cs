@@ -89,7 +89,7 @@ public class VisemeNetworkTests
     }
 
     [Theory]
-    [InlineData(11, 128)] // the shipped shape
+    [InlineData(11, 384)] // the shipped shape: three networks of 128 units averaged into one
     [InlineData(3, 7)]    // odd sizes: row and column tails
     [InlineData(1, 1)]
     [InlineData(11, 0)]   // no hidden layer: a linear softmax model

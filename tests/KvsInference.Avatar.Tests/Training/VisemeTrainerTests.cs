@@ -109,6 +109,61 @@ public class VisemeTrainerTests
     }
 
     [Theory]
+    [InlineData(4)]
+    [InlineData(0)]   // linear members
+    public void AddMember_TwoNetworks_GivesTheSoftmaxOfTheirMeanLogits(int hidden)
+    {
+        var rng = new Random(hidden + 1);
+        var members = new[] { new VisemeNetwork(3, hidden, noiseFloorDb: 0), new VisemeNetwork(3, hidden, noiseFloorDb: 0) };
+        foreach (var member in members)
+        {
+            foreach (var array in new[] { member.W1, member.B1, member.W2, member.B2 })
+            {
+                for (int i = 0; i < array.Length; i++) array[i] = (float)(rng.NextDouble() * 2 - 1);
+            }
+        }
+        var ensemble = new VisemeNetwork(3, hidden * 2, noiseFloorDb: 0);
+        for (int k = 0; k < 2; k++) VisemeTrainer.AddMember(ensemble, members[k], k, 2);
+        var input = Enumerable.Range(0, ensemble.InputSize).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        int classes = VisemeNetwork.ClassCount;
+        var p = members.Select(m =>
+        {
+            var probabilities = new float[classes];
+            m.Forward(input, new float[hidden], probabilities);
+            return probabilities;
+        }).ToArray();
+        var averaged = new float[classes];
+        ensemble.Forward(input, new float[hidden * 2], averaged);
+
+        // softmax(mean of logits) is the normalised geometric mean of the members' probabilities.
+        var geometric = Enumerable.Range(0, classes).Select(c => Math.Sqrt((double)p[0][c] * p[1][c])).ToArray();
+        double sum = geometric.Sum();
+        for (int c = 0; c < classes; c++) Assert.Equal(geometric[c] / sum, averaged[c], 1e-5);
+    }
+
+    [Fact]
+    public void Train_EnsembleOfTwo_IsOneNetworkOfBothWidths()
+    {
+        var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = 5, MaxVoices = 2, MaxSentences = 4, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 2, HiddenUnits = 8, EnsembleSize = 2 });
+
+        Assert.Equal(16, network.HiddenUnits);
+        // Both members were fitted: neither half of the hidden layer is still zero.
+        Assert.Contains(network.W1.Take(8 * network.InputSize), w => w != 0);
+        Assert.Contains(network.W1.Skip(8 * network.InputSize), w => w != 0);
+    }
+
+    [Theory]
+    [InlineData(0, 128)]
+    [InlineData(9, 8)]
+    [InlineData(3, 512)]
+    public void Train_EnsembleOutOfRange_ThrowsNamingIt(int size, int hidden)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { EnsembleSize = size, HiddenUnits = hidden }));
+
+        Assert.Contains("EnsembleSize must be in 1..8 and HiddenUnits x EnsembleSize at most 1024", error.Message);
+    }
+
+    [Theory]
     [InlineData(1.0)]
     [InlineData(-0.1)]
     public void Train_InputDropoutOutOfRange_ThrowsNamingIt(double dropout)

@@ -27,6 +27,19 @@ public sealed class TrainModelCommandTests
     }
 
     [Fact]
+    public async Task TrainModel_EnsembleWiderThanANetwork_ExitsOneWithALineNamingBothOptions()
+    {
+        var dir = Directory.CreateTempSubdirectory("kvsi-train-").FullName;
+        using var harness = new FleetHarness();
+        using var train = harness.StartWorkerProcess("train-model", ["train-model", "-o", Path.Combine(dir, "w.bin"), "--ensemble", "3", "--hidden", "512"]);
+        Assert.True(await train.WaitForExitAsync(TimeSpan.FromSeconds(120)), "train-model did not end:\n" + harness.Diagnostics());
+
+        Assert.True(train.ExitCodeOrNull == 1, harness.Diagnostics());
+        Assert.Contains(train.Lines, l => l.Contains("train-model: --ensemble must be in 1..8 and --hidden x --ensemble at most 1024 (got 3 x 512).", StringComparison.Ordinal));
+        Assert.False(File.Exists(Path.Combine(dir, "w.bin")));
+    }
+
+    [Fact]
     public async Task TrainModel_FeatureCacheNotACache_ExitsOneWithALineNamingTheFile()
     {
         var dir = Directory.CreateTempSubdirectory("kvsi-train-").FullName;
