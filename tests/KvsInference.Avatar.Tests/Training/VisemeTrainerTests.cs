@@ -49,23 +49,13 @@ public class VisemeTrainerTests
         Assert.True(espeak.Accuracy > 0.5, $"accuracy {espeak.Accuracy:P1}");
     }
 
-    [Fact]
-    public void Train_FromFeatureCache_GivesTheWeightsOfARunWithoutIt()
+    /// <summary>Runs <paramref name="test"/> with the tiny recipe's options and a feature cache in the scratch folder, deleted after.</summary>
+    private static void WithFeatureCache(Action<VisemeTrainerOptions> test)
     {
         var cache = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"features-{Guid.NewGuid():N}.bin");
         try
         {
-            var options = new VisemeTrainerOptions { Seed = 5, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16, FeatureCache = cache };
-
-            var written = Save(VisemeTrainer.Train(options));
-            var read = Save(VisemeTrainer.Train(options));
-
-            Assert.True(File.Exists(cache));
-            Assert.Equal(written, read);
-            // Other data options with the same file: an error naming both, not the stale features.
-            options.MaxSentences = 11;
-            var error = Assert.Throws<InvalidOperationException>(() => VisemeTrainer.Train(options));
-            Assert.Contains("sentences 11", error.Message);
+            test(new VisemeTrainerOptions { Seed = 5, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16, FeatureCache = cache });
         }
         finally
         {
@@ -74,31 +64,36 @@ public class VisemeTrainerTests
     }
 
     [Fact]
-    public void Train_FitSeedWithFeatureCache_RefitsTheSameDataWithItsOwnSequence()
+    public void Train_FromFeatureCache_GivesTheWeightsOfARunWithoutIt() => WithFeatureCache(options =>
     {
-        var cache = Path.Combine(KvsInference.TestSupport.TestPaths.Scratch, $"features-{Guid.NewGuid():N}.bin");
-        try
-        {
-            var options = new VisemeTrainerOptions { Seed = 5, MaxVoices = 3, MaxSentences = 12, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 4, HiddenUnits = 16, FeatureCache = cache };
-            var first = Save(VisemeTrainer.Train(options));
+        var written = Save(VisemeTrainer.Train(options));
+        var read = Save(VisemeTrainer.Train(options));
 
-            // The seed itself as the fit seed is the cache's own sequence; another one is another fit of the same data.
-            options.FitSeed = 5;
-            Assert.Equal(first, Save(VisemeTrainer.Train(options)));
-            options.FitSeed = 6;
-            var other = VisemeTrainer.Train(options);
-            Assert.NotEqual(first, Save(other));
-            using var ms = new MemoryStream(first);
-            var network = VisemeNetwork.Load(ms);
-            // The data's normalisation is the same: only the fit differs.
-            Assert.Equal(network.Mean, other.Mean);
-            Assert.Equal(network.SpeechVariance, other.SpeechVariance);
-        }
-        finally
-        {
-            File.Delete(cache);
-        }
-    }
+        Assert.True(File.Exists(options.FeatureCache));
+        Assert.Equal(written, read);
+        // Other data options with the same file: an error naming both, not the stale features.
+        options.MaxSentences = 11;
+        var error = Assert.Throws<InvalidOperationException>(() => VisemeTrainer.Train(options));
+        Assert.Contains("sentences 11", error.Message);
+    });
+
+    [Fact]
+    public void Train_FitSeedWithFeatureCache_RefitsTheSameDataWithItsOwnSequence() => WithFeatureCache(options =>
+    {
+        var first = Save(VisemeTrainer.Train(options));
+
+        // The seed itself as the fit seed is the cache's own sequence; another one is another fit of the same data.
+        options.FitSeed = 5;
+        Assert.Equal(first, Save(VisemeTrainer.Train(options)));
+        options.FitSeed = 6;
+        var other = VisemeTrainer.Train(options);
+        Assert.NotEqual(first, Save(other));
+        using var ms = new MemoryStream(first);
+        var network = VisemeNetwork.Load(ms);
+        // The data's normalisation is the same: only the fit differs.
+        Assert.Equal(network.Mean, other.Mean);
+        Assert.Equal(network.SpeechVariance, other.SpeechVariance);
+    });
 
     [Fact]
     public void Train_MoreSentencesThanTheValidationSplitLeaves_ThrowsNamingTheLimit()
