@@ -7,6 +7,7 @@ using Amazon.Runtime;
 using KvsInference.Aws.Generated.Kinesis;
 using KvsInference.Aws.Kinesis;
 using KvsInference.Aws.KinesisVideo;
+using KvsInference.Leases;
 using KvsInference.Media;
 using KvsInference.TestSupport;
 using Xunit.Abstractions;
@@ -30,7 +31,7 @@ public class FleetEndToEndTests(ITestOutputHelper output)
     // deadline a busy machine cannot reach; how fast it happens is a bench figure (`takeover` in bench/KvsInference.Benchmarks).
     private static readonly TimeSpan ResumeDeadline = TimeSpan.FromSeconds(60);
 
-    private static readonly Regex ProcessingLine = new(@"Processing stream (\S+) from checkpoint (\S+)", RegexOptions.Compiled);
+    private static readonly Regex ProcessingLine = new(@"Processing stream (\S+) from checkpoint (\S+) \((\w+)\)", RegexOptions.Compiled);
     private static readonly Regex ReconnectLine = new(@"Stream (\S+): .*reconnecting from the last checkpoint", RegexOptions.Compiled);
 
     [Fact]
@@ -188,7 +189,7 @@ public class FleetEndToEndTests(ITestOutputHelper output)
         // The whole output: every persisted fragment of every stream at least once, in order per stream.
         await tail.PollAsync(ct);
         var starts = workers.Values.SelectMany(w => w.Lines).Select(l => ProcessingLine.Match(l)).Where(m => m.Success)
-            .Select(m => (Stream: m.Groups[1].Value, Checkpoint: m.Groups[2].Value)).ToList();
+            .Select(m => (Stream: m.Groups[1].Value, Checkpoint: m.Groups[2].Value, Stolen: m.Groups[3].Value == nameof(LeaseAcquisition.Stolen))).ToList();
         var reconnects = workers.Values.SelectMany(w => w.Lines).Select(l => ReconnectLine.Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
         int total = 0, duplicates = 0, replays = 0;
         foreach (var s in streams)
@@ -212,7 +213,7 @@ public class FleetEndToEndTests(ITestOutputHelper output)
                 Assert.True(index[r.Fragment] > index[p.Fragment] || (r.Fragment == p.Fragment && r.OffsetMs > p.OffsetMs),
                     $"{s}: after de-duplication by recordId, {r.RecordId} follows {p.RecordId}");
             }
-            foreach (var replay in AssertInOrder(s, parsed, fragments, starts.Where(x => x.Stream == s).Select(x => x.Checkpoint).ToList(), reconnects.Count(r => r == s)))
+            foreach (var replay in AssertInOrder(s, parsed, fragments, starts.Where(x => x.Stream == s).Select(x => x.Checkpoint).ToList(), reconnects.Count(r => r == s), starts.Any(x => x.Stream == s && x.Stolen)))
             {
                 replays++;
                 output.WriteLine($"  replay in {s}: {replay}");
@@ -240,14 +241,18 @@ public class FleetEndToEndTests(ITestOutputHelper output)
     /// strictly by (fragment, startOffsetMs). The only exception is a replay after a hand-off or reconnect: a processor
     /// that starts from a checkpoint re-reads the fragments after it, so the sequence may step back, but only to the
     /// first window (offset 0) of a fragment already reached, and, after a lease was taken, exactly to the fragment
-    /// after the checkpoint that processor logged. Each start or reconnect explains at most one step back.
+    /// after the checkpoint that processor logged. Each start or reconnect explains at most one step back. A stolen lease's
+    /// previous owner writes on until its next renewal shows it the steal (as in KCL), so while both write their records
+    /// interleave: the sequence of such a stream may also step back to any record already written (de-duplicated, it still
+    /// advances strictly: checked by the caller). A CI run under load saw this when balancing moved a lease at the start.
     /// </summary>
-    private static List<string> AssertInOrder(string stream, List<ParsedRecord> records, List<string> fragments, List<string> startCheckpoints, int reconnects)
+    private static List<string> AssertInOrder(string stream, List<ParsedRecord> records, List<string> fragments, List<string> startCheckpoints, int reconnects, bool stolen)
     {
         var index = fragments.Select((f, i) => (f, i)).ToDictionary(x => x.f, x => x.i, StringComparer.Ordinal);
         var unexplainedStarts = startCheckpoints.Select(c => c == "(none)" ? fragments[0] : index.TryGetValue(c, out var i) && i + 1 < fragments.Count ? fragments[i + 1] : null)
             .OfType<string>().ToList();
         var replays = new List<string>();
+        var written = new HashSet<string>(StringComparer.Ordinal);
         int reachedIndex = -1;
         for (int n = 0; n < records.Count; n++)
         {
@@ -262,6 +267,7 @@ public class FleetEndToEndTests(ITestOutputHelper output)
                 {
                     replays.Add($"{p.RecordId} -> {r.RecordId}, then {string.Join(", ", records.Skip(n + 1).Take(6).Select(x => x.RecordId[(stream.Length + 1)..]))}; "
                         + $"before: {string.Join(", ", records.Take(n).Where(x => x.Fragment == r.Fragment).Select(x => x.OffsetMs))}");
+                    if (stolen && written.Contains(r.RecordId)) continue; // the two owners of a stolen lease, interleaved
                     Assert.True(r.OffsetMs == 0, $"{stream}: record {n} ({r.RecordId}) steps back from {p.RecordId} but does not start a fragment");
                     Assert.True(at <= reachedIndex, $"{stream}: record {n} ({r.RecordId}) steps back to a fragment never reached");
                     if (!unexplainedStarts.Remove(r.Fragment))
@@ -271,6 +277,7 @@ public class FleetEndToEndTests(ITestOutputHelper output)
                 }
             }
             reachedIndex = Math.Max(reachedIndex, at);
+            written.Add(r.RecordId);
         }
         return replays;
     }
