@@ -58,21 +58,15 @@ public static class VisemeTrainer
         var data = Normalise(raw, network);
         raw.Clear();
         log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
-        if (options.EnsembleSize == 1)
+        // The members are fitted one after another from the fit's random sequence, each to the same data; a single member
+        // is the network itself (its output layer divided by 1).
+        for (int k = 0; k < options.EnsembleSize; k++)
         {
-            Fit(network, data, options, rng, log);
-        }
-        else
-        {
-            // The members are fitted one after another from the fit's random sequence, each to the same data.
-            for (int k = 0; k < options.EnsembleSize; k++)
-            {
-                log.WriteLine($"  network {k + 1} of {options.EnsembleSize}");
-                var member = new VisemeNetwork(options.ContextFrames, options.HiddenUnits, options.NoiseFloorDb);
-                network.CopyFrontEndTo(member);
-                Fit(member, data, options, rng, log);
-                AddMember(network, member, k, options.EnsembleSize);
-            }
+            log.WriteLine($"  network {k + 1} of {options.EnsembleSize}");
+            var member = new VisemeNetwork(options.ContextFrames, options.HiddenUnits, options.NoiseFloorDb);
+            network.CopyFrontEndTo(member);
+            Fit(member, data, options, rng, log);
+            AddMember(network, member, k, options.EnsembleSize);
         }
         log.WriteLine($"  trained in {clock.Elapsed.TotalSeconds:F1} s");
         return network;
