@@ -83,6 +83,9 @@ public static class VisemeEvaluator
 {
     private static readonly int ClassCount = VisemeNetwork.ClassCount;
 
+    /// <summary>The shortest pause between two utterances of one voice in a stream: a quarter second.</summary>
+    private const int GapSamples = FeatureConstants.SampleRate / 4;
+
     /// <summary>Evaluates <paramref name="model"/> per voice; returns the rows per voice and an "all" row per engine.</summary>
     /// <param name="model">The model (its frame rate and smoothing are used as configured).</param>
     /// <param name="maxPrompts">Limits the prompts per recorded speaker (quick checks).</param>
@@ -95,11 +98,14 @@ public static class VisemeEvaluator
     /// </param>
     /// <param name="opusBitrate">When above 0, every utterance is heard through Opus at this many bits per second (as a
     /// meeting's voice reaches the worker), after its level is set; 0 scores the recordings as they are.</param>
+    /// <param name="freshStreams">True scores every utterance as a new stream; false (the default) hears each one 0.25..1.25 s
+    /// after the same voice's previous utterance in one stream, as a meeting's stream hears its speaker (the
+    /// normaliser knows the voice and the room; the first utterance of each voice starts its stream).</param>
     /// <returns>The scores.</returns>
     /// <exception cref="InvalidOperationException">libespeak-ng, ffmpeg, PocketSphinx or an evaluation speaker's packages are missing.</exception>
     /// <exception cref="ArgumentException">A validation name is not a training speaker or voice.</exception>
     public static IReadOnlyList<VoiceScore> Evaluate(VisemeModel model, int maxPrompts = int.MaxValue, int maxSentences = int.MaxValue, TextWriter? log = null,
-        RecordingAligner aligner = RecordingAligner.PocketSphinx, IReadOnlyCollection<string>? validation = null, int opusBitrate = 0)
+        RecordingAligner aligner = RecordingAligner.PocketSphinx, IReadOnlyCollection<string>? validation = null, int opusBitrate = 0, bool freshStreams = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         var rows = new List<VoiceScore>();
@@ -107,22 +113,25 @@ public static class VisemeEvaluator
         if (validation is not null)
         {
             TrainingRecipe.CheckSourceNames(validation);
-            EvaluateValidation(model, validation, maxPrompts, phoneAligner, rows, log, opusBitrate);
+            EvaluateValidation(model, validation, maxPrompts, phoneAligner, rows, log, opusBitrate, freshStreams);
             return WithTotals(rows);
         }
         foreach (var speaker in TrainingRecipe.EvalSpeakers)
         {
             var score = Empty(speaker.Name, "recorded");
             int unknown = 0, fallbacks = 0;
+            short[]? previous = null;
             foreach (var prompt in RecordedPrompts.Load(speaker, maxPrompts))
             {
-                score = score.Add(Score(model, VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks), speaker.Name, "recorded", opusBitrate));
+                var speech = VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks);
+                score = score.Add(Score(model, speech, speaker.Name, "recorded", opusBitrate, previous));
+                if (!freshStreams) previous = speech.Pcm;
             }
             log?.WriteLine($"  {speaker.Name}: {score.Utterances} prompts ({aligner}{(fallbacks > 0 ? $", {fallbacks} by DTW: no PocketSphinx path" : "")})");
             rows.Add(score);
         }
         var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.EvalCorpus).Take(maxSentences).ToList();
-        foreach (var voice in TrainingRecipe.EvalVoices) rows.Add(ScoreSpoken(model, corpus, voice, opusBitrate));
+        foreach (var voice in TrainingRecipe.EvalVoices) rows.Add(ScoreSpoken(model, corpus, voice, opusBitrate, freshStreams));
         return WithTotals(rows);
     }
 
@@ -137,18 +146,21 @@ public static class VisemeEvaluator
     }
 
     /// <summary>Scores named training sources, labelled as training labels them (prompts without a checked path are skipped).</summary>
-    private static void EvaluateValidation(VisemeModel model, IReadOnlyCollection<string> names, int maxPrompts, PhoneAligner? phoneAligner, List<VoiceScore> rows, TextWriter? log, int opusBitrate)
+    private static void EvaluateValidation(VisemeModel model, IReadOnlyCollection<string> names, int maxPrompts, PhoneAligner? phoneAligner, List<VoiceScore> rows, TextWriter? log, int opusBitrate, bool freshStreams)
     {
         int unknown = 0, fallbacks = 0;
         foreach (var speaker in TrainingRecipe.TrainSpeakers.Where(s => names.Contains(s.Name)))
         {
             var score = Empty(speaker.Name, "recorded");
+            short[]? previous = null;
             foreach (var prompt in RecordedPrompts.Load(speaker, maxPrompts))
             {
                 var speech = speaker.BorrowedTranscript
                     ? VisemeTrainer.AlignCheckedText(prompt, speaker.EspeakVoice, phoneAligner, ref unknown)
                     : VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks);
-                if (speech is not null) score = score.Add(Score(model, speech, speaker.Name, "recorded", opusBitrate));
+                if (speech is null) continue;
+                score = score.Add(Score(model, speech, speaker.Name, "recorded", opusBitrate, previous));
+                if (!freshStreams) previous = speech.Pcm;
             }
             log?.WriteLine($"  validation {speaker.Name}: {score.Utterances} prompts");
             rows.Add(score);
@@ -157,9 +169,12 @@ public static class VisemeEvaluator
         {
             var engine = voice.Engine.ToString().ToLowerInvariant();
             var score = Empty(voice.Name, engine);
+            short[]? previous = null;
             foreach (var prompt in EngineSynthesizer.Speak(voice, Math.Min(maxPrompts, new VisemeTrainerOptions().EngineSentences)))
             {
-                if (VisemeTrainer.AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is { } speech) score = score.Add(Score(model, speech, voice.Name, engine, opusBitrate));
+                if (VisemeTrainer.AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is not { } speech) continue;
+                score = score.Add(Score(model, speech, voice.Name, engine, opusBitrate, previous));
+                if (!freshStreams) previous = speech.Pcm;
             }
             log?.WriteLine($"  validation {voice.Name}: {score.Utterances} prompts");
             rows.Add(score);
@@ -168,18 +183,20 @@ public static class VisemeEvaluator
         var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.TrainCorpus).TakeLast(VisemeTrainerOptions.ValidationSentences).Take(maxPrompts).ToList();
         foreach (var voice in TrainingRecipe.TrainVoices.Where(v => names.Contains(v.Voice)))
         {
-            rows.Add(ScoreSpoken(model, corpus, voice, opusBitrate));
+            rows.Add(ScoreSpoken(model, corpus, voice, opusBitrate, freshStreams));
         }
     }
 
     // An espeak-ng voice speaking the texts, each with a quarter second of silence on both sides, as between utterances in a meeting.
-    private static VoiceScore ScoreSpoken(VisemeModel model, IReadOnlyList<string> texts, SpeechVoice voice, int opusBitrate)
+    private static VoiceScore ScoreSpoken(VisemeModel model, IReadOnlyList<string> texts, SpeechVoice voice, int opusBitrate, bool freshStreams)
     {
         var score = Empty(voice.ToString(), "espeak-ng");
+        short[]? previous = null;
         foreach (var text in texts)
         {
             var speech = LabelledSpeech.Synthesize(text, voice, FeatureConstants.SampleRate / 4, FeatureConstants.SampleRate / 4);
-            score = score.Add(Score(model, speech, voice.ToString(), "espeak-ng", opusBitrate));
+            score = score.Add(Score(model, speech, voice.ToString(), "espeak-ng", opusBitrate, previous));
+            if (!freshStreams) previous = speech.Pcm;
         }
         return score;
     }
@@ -204,21 +221,35 @@ public static class VisemeEvaluator
     private static VoiceScore Empty(string voice, string engine) => new(voice, engine, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new long[ClassCount * ClassCount]);
 
     /// <summary>Scores one labelled utterance.</summary>
-    internal static VoiceScore Score(VisemeModel model, LabelledSpeech speech, string voice, string engine, int opusBitrate = 0)
+    /// <param name="previous">The same voice's previous utterance, heard first in the same stream (its frames are not
+    /// scored); null to score the utterance as a new stream.</param>
+    internal static VoiceScore Score(VisemeModel model, LabelledSpeech speech, string voice, string engine, int opusBitrate = 0, short[]? previous = null)
     {
         double samplesPerFrame = FeatureConstants.SampleRate / model.FrameRate;
-        short[] Heard(short[] pcm) => opusBitrate > 0 ? OpusChannel.Apply(pcm, opusBitrate) : pcm;
-        var loud = Heard(Scale(speech.Pcm, -3));
-        var output = model.ProcessClip(loud);
-        var quiet = model.ProcessClip(Heard(Scale(speech.Pcm, -40)));
+        // The previous utterance and at least a quarter second of pause, to a whole second, so that the scored frames fall
+        // at the times they have in a new stream (at an integer frame rate).
+        int lead = previous is null ? 0 : (previous.Length + GapSamples + FeatureConstants.SampleRate - 1) / FeatureConstants.SampleRate * FeatureConstants.SampleRate;
+        short[] Heard(double peakDb)
+        {
+            var pcm = new short[lead + speech.Pcm.Length];
+            if (previous is not null) Scale(previous, peakDb).CopyTo(pcm, 0);
+            Scale(speech.Pcm, peakDb).CopyTo(pcm, lead);
+            return opusBitrate > 0 ? OpusChannel.Apply(pcm, opusBitrate) : pcm;
+        }
+        var output = model.ProcessClip(Heard(-3));
+        var quiet = model.ProcessClip(Heard(-40));
         Span<float> weights = stackalloc float[ClassCount];
         var confusion = new long[ClassCount * ClassCount];
         long frames = 0, correct = 0, vowelFrames = 0, vowelCorrect = 0, vowelOpen = 0, ppFrames = 0, ppClosed = 0, agree = 0;
-        for (int k = 0; k < output.Length; k++)
+        // The first frame at or after the utterance's start; with a lead of whole frames, frame k is the new stream's k - firstFrame.
+        int firstFrame = (int)Math.Ceiling(lead / samplesPerFrame - 1e-9);
+        double offset = firstFrame * samplesPerFrame - lead;
+        if (Math.Abs(offset) < 1e-6) offset = 0;
+        for (int k = firstFrame; k < output.Length; k++)
         {
             int predicted = ArgMax(output[k], weights);
             if (ArgMax(quiet[k], weights) == predicted) agree++;
-            double t = k * samplesPerFrame;
+            double t = (k - firstFrame) * samplesPerFrame + offset;
             int segment = speech.SegmentAt((long)Math.Floor(t));
             long start = segment < 0 ? 0 : speech.Starts[segment];
             long end = segment < 0 ? speech.Starts[0] : speech.SegmentEnd(segment);
@@ -248,7 +279,7 @@ public static class VisemeEvaluator
                 if (output[k].JawOpen >= 0.15f) vowelOpen++;
             }
         }
-        return new VoiceScore(voice, engine, 1, frames, correct, vowelFrames, vowelCorrect, vowelOpen, ppFrames, ppClosed, output.Length, agree, confusion);
+        return new VoiceScore(voice, engine, 1, frames, correct, vowelFrames, vowelCorrect, vowelOpen, ppFrames, ppClosed, output.Length - firstFrame, agree, confusion);
     }
 
     /// <summary>A copy scaled so that its peak is at <paramref name="peakDb"/> dBFS.</summary>

@@ -31,6 +31,10 @@ public static class VisemeTrainer
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.InputDropout, "InputDropout must be at least 0 and below 1.");
         }
+        if (!VisemeTrainerOptions.IsValidWarmShare(options.WarmShare))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.WarmShare, "WarmShare must be in 0..1.");
+        }
         if (!VisemeTrainerOptions.IsValidEnsemble(options.EnsembleSize, options.HiddenUnits))
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.EnsembleSize, $"EnsembleSize must be in 1..{VisemeTrainerOptions.MaxEnsembleSize} and HiddenUnits x EnsembleSize at most {VisemeNetwork.MaxHiddenUnits} (got {options.EnsembleSize} x {options.HiddenUnits}).");
@@ -55,7 +59,7 @@ public static class VisemeTrainer
 
         // 3. Level, mean and variance normalisation as the model streams it, per-band statistics, then fit.
         var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits * options.EnsembleSize, options.NoiseFloorDb);
-        var data = Normalise(raw, network);
+        var data = Normalise(raw, network, options.WarmShare);
         raw.Clear();
         log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
         // The members are fitted one after another from the fit's random sequence, each to the same data; a single member
@@ -205,7 +209,7 @@ public static class VisemeTrainer
     /// <summary>The normalised frames of all utterances, concatenated, with each frame's utterance start and label.</summary>
     private sealed record Dataset(float[] Frames, int[] UtteranceStart, byte[] Labels);
 
-    private static Dataset Normalise(List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw, VisemeNetwork network)
+    private static Dataset Normalise(List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw, VisemeNetwork network, double warmShare)
     {
         int bands = FeatureConstants.MelBands;
         // Pass 1: the mean and band variances of the level-normalised spectrum of speech windows (the normaliser's reference).
@@ -242,9 +246,20 @@ public static class VisemeTrainer
         var labels = new byte[total];
         var state = new LevelNormaliser.State();
         int row = 0;
-        foreach (var (logMel, meanSquare, utteranceLabels) in raw)
+        for (int u = 0; u < raw.Count; u++)
         {
+            var (logMel, meanSquare, utteranceLabels) = raw[u];
             LevelNormaliser.Reset(state, network.SpeechMean, network.SpeechVariance);
+            // A warm utterance is heard once first, so the normaliser holds its speaker's and room's level and spectrum.
+            // Which ones are warm is spread evenly over the list (golden-ratio steps), without drawing from the random sequence.
+            if (u * 0.6180339887498949 % 1 < warmShare)
+            {
+                for (int f = 0; f < meanSquare.Length; f++)
+                {
+                    logMel.AsSpan(f * bands, bands).CopyTo(scratch);
+                    LevelNormaliser.Apply(state, scratch, meanSquare[f], network.SpeechMean, network.SpeechVariance, network.NoiseFloorDb);
+                }
+            }
             int first = row;
             for (int f = 0; f < meanSquare.Length; f++, row++)
             {

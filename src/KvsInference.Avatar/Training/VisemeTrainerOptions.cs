@@ -168,6 +168,20 @@ public sealed class VisemeTrainerOptions
     public static bool IsValidInputDropout(double share) => share is >= 0 and < 1;
 
     /// <summary>
+    /// Gets or sets the share of training utterances that the level and spectrum normaliser has already heard once when
+    /// they are fitted: its speech level, spectrum mean and variance are then the utterance's own, as in the middle of a
+    /// meeting, where the stream has heard that speaker in that room. The rest start fresh, as a new stream does.
+    /// </summary>
+    /// <value>The default value is 1: on the validation split every utterance warm gained the held-out man 1.5 points
+    /// in a stream over none warm (docs/model.md, "Training in the middle of a stream").</value>
+    public double WarmShare { get; set; } = 1;
+
+    /// <summary>Gets whether <paramref name="share"/> is a warm share the trainer accepts: 0..1.</summary>
+    /// <param name="share">The share of warm utterances.</param>
+    /// <returns>True when it is allowed.</returns>
+    public static bool IsValidWarmShare(double share) => share is >= 0 and <= 1;
+
+    /// <summary>
     /// Gets or sets a file that keeps the augmented training features between runs: written when absent, read when present
     /// (then the data options must be the ones it was written with). Only the classifier's options may then change; the
     /// weights of the runs that write and read one file agree, but differ from a run without a cache (the fit's random

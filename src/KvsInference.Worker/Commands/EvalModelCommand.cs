@@ -19,7 +19,8 @@ internal static class EvalModelCommand
         var validation = new Option<string[]>("--validation") { Description = "Score these training speakers or voices (left out with train-model --hold-out) instead of the held-out test set; an espeak-ng training voice (e.g. en-gb-scotland+f4) speaks the last sentences of the training corpus, which no recipe trains on.", AllowMultipleArgumentsPerToken = true };
         var opusKbps = new Option<int>("--opus-kbps") { Description = "Hear every utterance through Opus at this many kbit/s (as a meeting's voice reaches the worker; 6..510), 0 for the recordings as they are.", DefaultValueFactory = _ => 0 };
         opusKbps.Validators.Add(r => { if (r.GetValueOrDefault<int>() is not 0 and (< 6 or > 510)) r.AddError($"--opus-kbps must be 0 or 6..510 (got {r.GetValueOrDefault<int>()})."); });
-        var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, jawSmoothing, aligner, validation, opusKbps };
+        var freshStreams = new Option<bool>("--fresh-streams") { Description = "Score every utterance as a new stream, instead of a quarter second after the same voice's previous utterance in one stream (as a meeting's stream hears its speaker)." };
+        var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, jawSmoothing, aligner, validation, opusKbps, freshStreams };
         command.SetAction(parse =>
         {
             // A missing data source (a package setup-training installs) or an unreadable weights file is one line naming
@@ -35,8 +36,8 @@ internal static class EvalModelCommand
                 var clock = Stopwatch.StartNew();
                 var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner),
                     // Without --validation the option reads as an empty list, which would score no one: the held-out set is meant.
-                    parse.GetValue(validation) is { Length: > 0 } names ? names : null, kbps * 1000);
-                Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s{(kbps > 0 ? $", speech heard through Opus at {kbps} kbit/s" : "")}");
+                    parse.GetValue(validation) is { Length: > 0 } names ? names : null, kbps * 1000, parse.GetValue(freshStreams));
+                Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s{(kbps > 0 ? $", speech heard through Opus at {kbps} kbit/s" : "")}, {(parse.GetValue(freshStreams) ? "every utterance a new stream" : "each voice's utterances in one stream")}");
                 Console.WriteLine("accuracy: largest of the 15 class keys vs the label, at 60 fps frames in the middle 60 % of vowel and silence segments;");
                 Console.WriteLine("p/b/m closed: frames at /p b m/ centres with pp largest or jawOpen < 0.15; quiet = loud: same largest key at -40 and -3 dBFS peak.");
                 Console.WriteLine(VisemeEvaluator.FormatTable(rows));

@@ -43,12 +43,14 @@ internal static class TrainModelCommand
         labelSmoothing.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or >= 1) r.AddError($"--label-smoothing must be at least 0 and below 1 (got {r.GetValueOrDefault<double>()})."); });
         var inputDropout = new Option<double>("--input-dropout") { Description = "Share of the classifier's inputs dropped in each training example (at least 0, below 1).", DefaultValueFactory = _ => new VisemeTrainerOptions().InputDropout };
         inputDropout.Validators.Add(r => { if (!VisemeTrainerOptions.IsValidInputDropout(r.GetValueOrDefault<double>())) r.AddError($"--input-dropout must be at least 0 and below 1 (got {r.GetValueOrDefault<double>()})."); });
+        var warmShare = new Option<double>("--warm-share") { Description = "Share of training utterances the normaliser has heard once before they are fitted, as in the middle of a meeting (0..1; the rest start like a new stream).", DefaultValueFactory = _ => new VisemeTrainerOptions().WarmShare };
+        warmShare.Validators.Add(r => { if (!VisemeTrainerOptions.IsValidWarmShare(r.GetValueOrDefault<double>())) r.AddError($"--warm-share must be in 0..1 (got {r.GetValueOrDefault<double>()})."); });
         classWeightPower.Validators.Add(r => { if (r.GetValueOrDefault<double>() is < 0 or > 4) r.AddError($"--class-weight-power must be in 0..4 (got {r.GetValueOrDefault<double>()})."); });
         var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
             output, seed, fitSeed, epochs, hidden, ensemble, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, holdOut,
-            classWeightPower, labelSmoothing, inputDropout, noiseFloor, featureCache,
+            classWeightPower, labelSmoothing, inputDropout, warmShare, noiseFloor, featureCache,
         };
         command.SetAction(parse =>
         {
@@ -85,9 +87,10 @@ internal static class TrainModelCommand
                 options.ClassWeightPower = parse.GetValue(classWeightPower);
                 options.LabelSmoothing = parse.GetValue(labelSmoothing);
                 options.InputDropout = parse.GetValue(inputDropout);
+                options.WarmShare = parse.GetValue(warmShare);
                 options.FitSeed = parse.GetValue(fitSeed);
                 options.FeatureCache = parse.GetValue(featureCache)?.FullName;
-                Console.WriteLine(FormattableString.Invariant($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.EnsembleSize} x {options.HiddenUnits} hidden units, input dropout {options.InputDropout}, noise floor {options.NoiseFloorDb} dB"));
+                Console.WriteLine(FormattableString.Invariant($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.EnsembleSize} x {options.HiddenUnits} hidden units, input dropout {options.InputDropout}, warm share {options.WarmShare}, noise floor {options.NoiseFloorDb} dB"));
                 var network = VisemeTrainer.Train(options);
                 file.Directory?.Create();
                 using (var stream = file.Create()) network.Save(stream);

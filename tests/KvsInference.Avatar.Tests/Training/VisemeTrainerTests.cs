@@ -96,6 +96,31 @@ public class VisemeTrainerTests
     });
 
     [Fact]
+    public void Train_WarmShareWithFeatureCache_NormalisesTheSameUtterancesByTheirOwnStatistics() => WithFeatureCache(options =>
+    {
+        options.WarmShare = 0;
+        var fresh = VisemeTrainer.Train(options);
+        options.WarmShare = 1;
+        var warm = VisemeTrainer.Train(options);
+
+        // The reference speech statistics come from the same utterances; the features the classifier sees do not: a
+        // warm utterance starts with its own level and spectrum in the normaliser, not the training mean.
+        Assert.Equal(fresh.SpeechMean, warm.SpeechMean);
+        Assert.NotEqual(fresh.Mean, warm.Mean);
+        Assert.NotEqual(Save(fresh), Save(warm));
+    });
+
+    [Theory]
+    [InlineData(1.5)]
+    [InlineData(-0.1)]
+    public void Train_WarmShareOutOfRange_ThrowsNamingIt(double share)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { WarmShare = share }));
+
+        Assert.Contains("WarmShare must be in 0..1", error.Message);
+    }
+
+    [Fact]
     public void Train_MoreSentencesThanTheValidationSplitLeaves_ThrowsNamingTheLimit()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { MaxSentences = VisemeTrainerOptions.MaxTrainSentences + 1 }));

@@ -9,6 +9,7 @@ public sealed class TrainModelCommandTests
     [InlineData("--label-smoothing", "1.5", "--label-smoothing must be at least 0 and below 1 (got 1.5).")]
     [InlineData("--class-weight-power", "9", "--class-weight-power must be in 0..4 (got 9).")]
     [InlineData("--input-dropout", "1", "--input-dropout must be at least 0 and below 1 (got 1).")]
+    [InlineData("--warm-share", "1.5", "--warm-share must be in 0..1 (got 1.5).")]
     [InlineData("--noise-floor", "7", "--noise-floor must be 0 or 20..100 dB (got 7).")]
     [InlineData("--max-sentences", "126", "--max-sentences must be in 1..125: the training corpus's last 24 sentences are kept for validation (got 126).")]
     public void Parse_OutOfRangeClassifierOption_IsAUsageErrorNamingIt(string option, string value, string expected)
@@ -21,7 +22,7 @@ public sealed class TrainModelCommandTests
     [Fact]
     public void Parse_InRangeClassifierOptions_HasNoErrors()
     {
-        var parsed = TrainModelCommand.Create().Parse(["-o", "weights.bin", "--label-smoothing", "0.1", "--class-weight-power", "0.5", "--input-dropout", "0.3", "--fit-seed", "3"]);
+        var parsed = TrainModelCommand.Create().Parse(["-o", "weights.bin", "--label-smoothing", "0.1", "--class-weight-power", "0.5", "--input-dropout", "0.3", "--warm-share", "0.5", "--fit-seed", "3"]);
 
         Assert.Empty(parsed.Errors);
     }
