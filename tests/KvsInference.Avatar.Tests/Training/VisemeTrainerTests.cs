@@ -110,16 +110,6 @@ public class VisemeTrainerTests
         Assert.NotEqual(Save(fresh), Save(warm));
     });
 
-    [Theory]
-    [InlineData(1.5)]
-    [InlineData(-0.1)]
-    public void Train_WarmShareOutOfRange_ThrowsNamingIt(double share)
-    {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { WarmShare = share }));
-
-        Assert.Contains("WarmShare must be in 0..1", error.Message);
-    }
-
     [Fact]
     public void Train_MoreSentencesThanTheValidationSplitLeaves_ThrowsNamingTheLimit()
     {
@@ -184,13 +174,17 @@ public class VisemeTrainerTests
     }
 
     [Theory]
-    [InlineData(1.0)]
-    [InlineData(-0.1)]
-    public void Train_InputDropoutOutOfRange_ThrowsNamingIt(double dropout)
+    [InlineData(nameof(VisemeTrainerOptions.InputDropout), 1.0, "InputDropout must be at least 0 and below 1")]
+    [InlineData(nameof(VisemeTrainerOptions.InputDropout), -0.1, "InputDropout must be at least 0 and below 1")]
+    [InlineData(nameof(VisemeTrainerOptions.WarmShare), 1.5, "WarmShare must be in 0..1")]
+    [InlineData(nameof(VisemeTrainerOptions.WarmShare), -0.1, "WarmShare must be in 0..1")]
+    public void Train_ShareOutOfRange_ThrowsNamingIt(string share, double value, string expected)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { InputDropout = dropout }));
+        var options = share == nameof(VisemeTrainerOptions.WarmShare) ? new VisemeTrainerOptions { WarmShare = value } : new VisemeTrainerOptions { InputDropout = value };
 
-        Assert.Contains("InputDropout must be at least 0 and below 1", error.Message);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(options));
+
+        Assert.Contains(expected, error.Message);
     }
 
     [Fact]
