@@ -76,7 +76,7 @@ public sealed record VoiceScore(string Voice, string Engine, int Utterances, lon
 /// The accuracy harness. Held out of training altogether: the recorded speakers of <see cref="TrainingRecipe.EvalSpeakers"/>
 /// (phone timing by PocketSphinx forced alignment, <see cref="PhoneAligner"/>, or by <see cref="DtwAligner"/>) and the espeak-ng voices and texts of
 /// <see cref="TrainingRecipe.EvalVoices"/> / <see cref="TrainingRecipe.EvalCorpus"/>. Scored like the issue that set the bars:
-/// the model streams each utterance at its frame rate; a frame counts when its time lies in the middle 60 % of a vowel or
+/// the model streams each utterance at its frame rate (right after the same voice's previous one, unless fresh streams are asked for); a frame counts when its time lies in the middle 60 % of a vowel or
 /// silence segment; the prediction is the largest of the 15 class keys.
 /// </summary>
 public static class VisemeEvaluator

@@ -37,7 +37,7 @@ internal static class EvalModelCommand
                 var rows = VisemeEvaluator.Evaluate(model, parse.GetValue(prompts), parse.GetValue(sentences), Console.Out, parse.GetValue(aligner),
                     // Without --validation the option reads as an empty list, which would score no one: the held-out set is meant.
                     parse.GetValue(validation) is { Length: > 0 } names ? names : null, kbps * 1000, parse.GetValue(freshStreams));
-                Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s{(kbps > 0 ? $", speech heard through Opus at {kbps} kbit/s" : "")}, {(parse.GetValue(freshStreams) ? "every utterance a new stream" : "each voice's utterances in one stream")}");
+                Console.WriteLine($"model {model.Name}, {model.FrameRate} fps, evaluated in {clock.Elapsed.TotalSeconds:F1} s{(kbps > 0 ? $", speech heard through Opus at {kbps} kbit/s" : "")}, {(parse.GetValue(freshStreams) ? "every utterance a new stream" : "each utterance right after its voice's previous one, in one stream")}");
                 Console.WriteLine("accuracy: largest of the 15 class keys vs the label, at 60 fps frames in the middle 60 % of vowel and silence segments;");
                 Console.WriteLine("p/b/m closed: frames at /p b m/ centres with pp largest or jawOpen < 0.15; quiet = loud: same largest key at -40 and -3 dBFS peak.");
                 Console.WriteLine(VisemeEvaluator.FormatTable(rows));
