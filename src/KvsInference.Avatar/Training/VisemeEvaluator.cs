@@ -118,17 +118,14 @@ public static class VisemeEvaluator
         }
         foreach (var speaker in TrainingRecipe.EvalSpeakers)
         {
-            var score = Empty(speaker.Name, "recorded");
+            var stream = new VoiceStream(model, speaker.Name, "recorded", opusBitrate, freshStreams);
             int unknown = 0, fallbacks = 0;
-            short[]? previous = null;
             foreach (var prompt in RecordedPrompts.Load(speaker, maxPrompts))
             {
-                var speech = VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks);
-                score = score.Add(Score(model, speech, speaker.Name, "recorded", opusBitrate, previous));
-                if (!freshStreams) previous = speech.Pcm;
+                stream.Add(VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks));
             }
-            log?.WriteLine($"  {speaker.Name}: {score.Utterances} prompts ({aligner}{(fallbacks > 0 ? $", {fallbacks} by DTW: no PocketSphinx path" : "")})");
-            rows.Add(score);
+            log?.WriteLine($"  {speaker.Name}: {stream.Total.Utterances} prompts ({aligner}{(fallbacks > 0 ? $", {fallbacks} by DTW: no PocketSphinx path" : "")})");
+            rows.Add(stream.Total);
         }
         var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.EvalCorpus).Take(maxSentences).ToList();
         foreach (var voice in TrainingRecipe.EvalVoices) rows.Add(ScoreSpoken(model, corpus, voice, opusBitrate, freshStreams));
@@ -151,33 +148,27 @@ public static class VisemeEvaluator
         int unknown = 0, fallbacks = 0;
         foreach (var speaker in TrainingRecipe.TrainSpeakers.Where(s => names.Contains(s.Name)))
         {
-            var score = Empty(speaker.Name, "recorded");
-            short[]? previous = null;
+            var stream = new VoiceStream(model, speaker.Name, "recorded", opusBitrate, freshStreams);
             foreach (var prompt in RecordedPrompts.Load(speaker, maxPrompts))
             {
                 var speech = speaker.BorrowedTranscript
                     ? VisemeTrainer.AlignCheckedText(prompt, speaker.EspeakVoice, phoneAligner, ref unknown)
                     : VisemeTrainer.AlignRecording(prompt, speaker, phoneAligner, ref unknown, ref fallbacks);
-                if (speech is null) continue;
-                score = score.Add(Score(model, speech, speaker.Name, "recorded", opusBitrate, previous));
-                if (!freshStreams) previous = speech.Pcm;
+                if (speech is not null) stream.Add(speech);
             }
-            log?.WriteLine($"  validation {speaker.Name}: {score.Utterances} prompts");
-            rows.Add(score);
+            log?.WriteLine($"  validation {speaker.Name}: {stream.Total.Utterances} prompts");
+            rows.Add(stream.Total);
         }
         foreach (var voice in TrainingRecipe.EngineVoices.Where(v => names.Contains(v.Name)))
         {
             var engine = voice.Engine.ToString().ToLowerInvariant();
-            var score = Empty(voice.Name, engine);
-            short[]? previous = null;
+            var stream = new VoiceStream(model, voice.Name, engine, opusBitrate, freshStreams);
             foreach (var prompt in EngineSynthesizer.Speak(voice, Math.Min(maxPrompts, new VisemeTrainerOptions().EngineSentences)))
             {
-                if (VisemeTrainer.AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is not { } speech) continue;
-                score = score.Add(Score(model, speech, voice.Name, engine, opusBitrate, previous));
-                if (!freshStreams) previous = speech.Pcm;
+                if (VisemeTrainer.AlignCheckedText(prompt, voice.EspeakVoice, phoneAligner, ref unknown) is { } speech) stream.Add(speech);
             }
-            log?.WriteLine($"  validation {voice.Name}: {score.Utterances} prompts");
-            rows.Add(score);
+            log?.WriteLine($"  validation {voice.Name}: {stream.Total.Utterances} prompts");
+            rows.Add(stream.Total);
         }
         // Held-out espeak-ng training voices speak the end of the training corpus, which the recipe does not reach.
         var corpus = LabelledSpeech.LoadCorpus(TrainingRecipe.TrainCorpus).TakeLast(VisemeTrainerOptions.ValidationSentences).Take(maxPrompts).ToList();
@@ -190,15 +181,31 @@ public static class VisemeEvaluator
     // An espeak-ng voice speaking the texts, each with a quarter second of silence on both sides, as between utterances in a meeting.
     private static VoiceScore ScoreSpoken(VisemeModel model, IReadOnlyList<string> texts, SpeechVoice voice, int opusBitrate, bool freshStreams)
     {
-        var score = Empty(voice.ToString(), "espeak-ng");
-        short[]? previous = null;
+        var stream = new VoiceStream(model, voice.ToString(), "espeak-ng", opusBitrate, freshStreams);
         foreach (var text in texts)
         {
-            var speech = LabelledSpeech.Synthesize(text, voice, FeatureConstants.SampleRate / 4, FeatureConstants.SampleRate / 4);
-            score = score.Add(Score(model, speech, voice.ToString(), "espeak-ng", opusBitrate, previous));
-            if (!freshStreams) previous = speech.Pcm;
+            stream.Add(LabelledSpeech.Synthesize(text, voice, FeatureConstants.SampleRate / 4, FeatureConstants.SampleRate / 4));
         }
-        return score;
+        return stream.Total;
+    }
+
+    /// <summary>
+    /// One voice's utterances, scored in order: each is heard right after the voice's previous one in one stream
+    /// (<see cref="Score"/>'s previous utterance), or as a new stream when fresh streams are asked for.
+    /// </summary>
+    private sealed class VoiceStream(VisemeModel model, string voice, string engine, int opusBitrate, bool freshStreams)
+    {
+        private short[]? _previous;
+
+        /// <summary>Gets the scores of the utterances added so far.</summary>
+        public VoiceScore Total { get; private set; } = Empty(voice, engine);
+
+        /// <summary>Scores the voice's next utterance.</summary>
+        public void Add(LabelledSpeech speech)
+        {
+            Total = Total.Add(Score(model, speech, voice, engine, opusBitrate, _previous));
+            if (!freshStreams) _previous = speech.Pcm;
+        }
     }
 
     /// <summary>Formats the rows as a markdown table.</summary>

@@ -19,7 +19,7 @@ internal static class EvalModelCommand
         var validation = new Option<string[]>("--validation") { Description = "Score these training speakers or voices (left out with train-model --hold-out) instead of the held-out test set; an espeak-ng training voice (e.g. en-gb-scotland+f4) speaks the last sentences of the training corpus, which no recipe trains on.", AllowMultipleArgumentsPerToken = true };
         var opusKbps = new Option<int>("--opus-kbps") { Description = "Hear every utterance through Opus at this many kbit/s (as a meeting's voice reaches the worker; 6..510), 0 for the recordings as they are.", DefaultValueFactory = _ => 0 };
         opusKbps.Validators.Add(r => { if (r.GetValueOrDefault<int>() is not 0 and (< 6 or > 510)) r.AddError($"--opus-kbps must be 0 or 6..510 (got {r.GetValueOrDefault<int>()})."); });
-        var freshStreams = new Option<bool>("--fresh-streams") { Description = "Score every utterance as a new stream, instead of a quarter second after the same voice's previous utterance in one stream (as a meeting's stream hears its speaker)." };
+        var freshStreams = new Option<bool>("--fresh-streams") { Description = "Score every utterance as a new stream, instead of right after the same voice's previous utterance (0.25..1.25 s later) in one stream, as a meeting's stream hears its speaker." };
         var command = new Command("eval-model", "Score the viseme model on speakers held out of training: recorded humans (fr, it prompt sets) and espeak-ng voices.") { weights, prompts, sentences, smoothing, jawSmoothing, aligner, validation, opusKbps, freshStreams };
         command.SetAction(parse =>
         {
