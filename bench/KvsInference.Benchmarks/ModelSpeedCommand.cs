@@ -79,7 +79,7 @@ internal static class ModelSpeedCommand
         var scratch = new LogMelSpectrogram.Scratch();
         var logMel = new float[FeatureConstants.MelBands];
         var input = new float[network.InputSize];
-        var hidden = new float[network.HiddenUnits];
+        var hidden = new float[network.HiddenBufferSize];
         var probabilities = new float[VisemeNetwork.ClassCount];
         var fft = new RealFft(FeatureConstants.FftSize);
         void LoadWindow(int d)

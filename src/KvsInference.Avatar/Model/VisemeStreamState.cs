@@ -15,7 +15,7 @@ public sealed class VisemeStreamState
         Model = model;
         var network = model.Network;
         Context = new float[network.InputSize];
-        Hidden = new float[network.HiddenUnits];
+        Hidden = new float[network.HiddenBufferSize];
         Reset();
     }
 

@@ -35,9 +35,9 @@ public static class VisemeTrainer
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.WarmShare, "WarmShare must be in 0..1.");
         }
-        if (!VisemeTrainerOptions.IsValidEnsemble(options.EnsembleSize, options.HiddenUnits))
+        if (!VisemeTrainerOptions.IsValidEnsemble(options.EnsembleSize, options.HiddenUnits, options.SecondHiddenUnits))
         {
-            throw new ArgumentOutOfRangeException(nameof(options), options.EnsembleSize, $"EnsembleSize must be in 1..{VisemeTrainerOptions.MaxEnsembleSize} and HiddenUnits x EnsembleSize at most {VisemeNetwork.MaxHiddenUnits} (got {options.EnsembleSize} x {options.HiddenUnits}).");
+            throw new ArgumentOutOfRangeException(nameof(options), options.EnsembleSize, $"EnsembleSize must be in 1..{VisemeTrainerOptions.MaxEnsembleSize}, HiddenUnits and SecondHiddenUnits x EnsembleSize at most {VisemeNetwork.MaxHiddenUnits}, and a second hidden layer needs a first (got {options.EnsembleSize} x {options.HiddenUnits} and {options.SecondHiddenUnits}).");
         }
         List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> raw;
         var rng = new Random(options.Seed);
@@ -58,7 +58,9 @@ public static class VisemeTrainer
         else if (options.FeatureCache is not null) rng = new Random(options.Seed);
 
         // 3. Level, mean and variance normalisation as the model streams it, per-band statistics, then fit.
-        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits * options.EnsembleSize, options.NoiseFloorDb);
+        // Without a second hidden layer the members merge into one first layer exactly; with one they stay side by side.
+        int members = options.SecondHiddenUnits > 0 ? options.EnsembleSize : 1;
+        var network = new VisemeNetwork(options.ContextFrames, options.HiddenUnits * options.EnsembleSize, options.NoiseFloorDb, options.SecondHiddenUnits * options.EnsembleSize, members);
         var data = Normalise(raw, network, options.WarmShare);
         raw.Clear();
         log.WriteLine($"  {data.Labels.Length} decisions ({data.Labels.Count(l => l >= VisemeNetwork.ClassCount)} unlabelled) x {network.InputSize} inputs; class counts {string.Join(", ", Enumerable.Range(0, VisemeNetwork.ClassCount).Select(c => $"{(VisemeClass)c} {data.Labels.Count(t => t == c)}"))}");
@@ -67,7 +69,7 @@ public static class VisemeTrainer
         for (int k = 0; k < options.EnsembleSize; k++)
         {
             log.WriteLine($"  network {k + 1} of {options.EnsembleSize}");
-            var member = new VisemeNetwork(options.ContextFrames, options.HiddenUnits, options.NoiseFloorDb);
+            var member = new VisemeNetwork(options.ContextFrames, options.HiddenUnits, options.NoiseFloorDb, options.SecondHiddenUnits);
             network.CopyFrontEndTo(member);
             Fit(member, data, options, rng, log);
             AddMember(network, member, k, options.EnsembleSize);
@@ -303,16 +305,17 @@ public static class VisemeTrainer
 
     private static void Fit(VisemeNetwork net, Dataset data, VisemeTrainerOptions options, Random rng, TextWriter log)
     {
-        int d = net.InputSize, h = net.HiddenUnits, c = VisemeNetwork.ClassCount, n = data.Labels.Length;
+        int d = net.InputSize, h = net.HiddenUnits, h2 = net.SecondHiddenUnits, c = VisemeNetwork.ClassCount, n = data.Labels.Length;
         var targets = data.Labels;
         var silent = new float[FeatureConstants.MelBands];
         LevelNormaliser.SilentFrame(silent, net.NoiseFloorDb);
         net.Normalise(silent);
         var x = new float[d];
-        // He initialisation for the ReLU layer, Glorot-like for the output layer.
+        // He initialisation for the ReLU layers, Glorot-like for the output layer.
         for (int i = 0; i < net.W1.Length; i++) net.W1[i] = (float)(Gaussian(rng) * Math.Sqrt(2.0 / d));
         for (int i = 0; i < net.W2.Length; i++) net.W2[i] = (float)(Gaussian(rng) * Math.Sqrt(1.0 / net.OutputInputs));
-        var parameters = new[] { net.W1, net.B1, net.W2, net.B2 };
+        for (int i = 0; i < net.Wm.Length; i++) net.Wm[i] = (float)(Gaussian(rng) * Math.Sqrt(2.0 / h));
+        var parameters = new[] { net.W1, net.B1, net.W2, net.B2, net.Wm, net.Bm };
         var grads = parameters.Select(p => new float[p.Length]).ToArray();
         var m = parameters.Select(p => new float[p.Length]).ToArray();
         var v = parameters.Select(p => new float[p.Length]).ToArray();
@@ -328,9 +331,10 @@ public static class VisemeTrainer
         float smoothingShare = (float)(options.LabelSmoothing / c);
         double dropout = options.InputDropout;
         float keepScale = (float)(1 / (1 - dropout));
-        var hidden = new float[h];
+        var hidden = new float[net.HiddenBufferSize];
         var probs = new float[c];
         var dHidden = new float[h];
+        var dSecond = new float[h2];
         const double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
         long step = 0;
         long totalSteps = (long)options.Epochs * ((n + options.BatchSize - 1) / options.BatchSize);
@@ -360,15 +364,26 @@ public static class VisemeTrainer
                     for (int j = 0; j < c; j++) probs[j] = (probs[j] - smoothingShare) * classWeights[y];
                     probs[y] -= (float)(1 - options.LabelSmoothing) * classWeights[y];
                     Array.Clear(dHidden);
-                    // Without a hidden layer (a linear softmax model) the output layer reads the input.
-                    ReadOnlySpan<float> below = h == 0 ? x : hidden;
+                    Array.Clear(dSecond);
+                    // The output layer reads the last hidden layer, or the input without one (a linear softmax model).
+                    ReadOnlySpan<float> first = hidden.AsSpan(0, h);
+                    ReadOnlySpan<float> below = h2 > 0 ? hidden.AsSpan(h, h2) : h == 0 ? x : first;
+                    Span<float> dBelow = h2 > 0 ? dSecond : dHidden;
                     int width = below.Length;
                     for (int j = 0; j < c; j++)
                     {
                         float g = probs[j];
                         grads[3][j] += g;
                         DenseMath.AddScaled(grads[2].AsSpan(j * width, width), below, g);
-                        if (h > 0) DenseMath.AddScaled(dHidden, net.W2.AsSpan(j * h, h), g);
+                        if (h > 0) DenseMath.AddScaled(dBelow, net.W2.AsSpan(j * width, width), g);
+                    }
+                    for (int u = 0; u < h2; u++)
+                    {
+                        if (hidden[h + u] <= 0) continue; // ReLU gate of the second layer
+                        float g = dSecond[u];
+                        grads[5][u] += g;
+                        DenseMath.AddScaled(grads[4].AsSpan(u * h, h), first, g);
+                        DenseMath.AddScaled(dHidden, net.Wm.AsSpan(u * h, h), g);
                     }
                     for (int u = 0; u < h; u++)
                     {
@@ -410,8 +425,11 @@ public static class VisemeTrainer
         int h = member.HiddenUnits, width = member.OutputInputs, total = ensemble.OutputInputs;
         member.W1.CopyTo(ensemble.W1, index * h * member.InputSize);
         member.B1.CopyTo(ensemble.B1, index * h);
+        // A second hidden layer is stored member by member (VisemeNetwork.Members), so a member's block is one run.
+        member.Wm.CopyTo(ensemble.Wm, index * member.Wm.Length);
+        member.Bm.CopyTo(ensemble.Bm, index * member.Bm.Length);
         // Linear members (no hidden layer) all read the input: their output rows are averaged in place.
-        int offset = h == 0 ? 0 : index * h;
+        int offset = h == 0 ? 0 : index * width;
         for (int j = 0; j < VisemeNetwork.ClassCount; j++)
         {
             for (int i = 0; i < width; i++) ensemble.W2[j * total + offset + i] += member.W2[j * width + i] / count;

@@ -18,7 +18,8 @@ internal static class TrainModelCommand
         var fitSeed = new Option<int?>("--fit-seed") { Description = "Seed of the fit's own random sequence (several fits of one --feature-cache); default: the fit follows --seed." };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => new VisemeTrainerOptions().Epochs };
         var hidden = new Option<int>("--hidden") { Description = "Hidden units of each network.", DefaultValueFactory = _ => new VisemeTrainerOptions().HiddenUnits };
-        var ensemble = new Option<int>("--ensemble") { Description = $"Networks fitted and averaged into one (1..{VisemeTrainerOptions.MaxEnsembleSize}; hidden units x this at most {VisemeNetwork.MaxHiddenUnits}).", DefaultValueFactory = _ => new VisemeTrainerOptions().EnsembleSize };
+        var hidden2 = new Option<int>("--hidden2") { Description = "Units of a second hidden layer of each network (0: none).", DefaultValueFactory = _ => new VisemeTrainerOptions().SecondHiddenUnits };
+        var ensemble = new Option<int>("--ensemble") { Description = $"Networks fitted and averaged into one (1..{VisemeTrainerOptions.MaxEnsembleSize}; each layer's units x this at most {VisemeNetwork.MaxHiddenUnits}).", DefaultValueFactory = _ => new VisemeTrainerOptions().EnsembleSize };
         var context = new Option<int>("--context") { Description = "Context frames (10 ms apart).", DefaultValueFactory = _ => new VisemeTrainerOptions().ContextFrames };
         var copies = new Option<int>("--copies") { Description = "Augmented copies per recorded prompt.", DefaultValueFactory = _ => new VisemeTrainerOptions().CopiesPerRecording };
         var maxSpeakers = new Option<int>("--max-speakers") { Description = "Use only the first N recorded training speakers (quick checks).", DefaultValueFactory = _ => int.MaxValue };
@@ -49,7 +50,7 @@ internal static class TrainModelCommand
         var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
-            output, seed, fitSeed, epochs, hidden, ensemble, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, holdOut,
+            output, seed, fitSeed, epochs, hidden, hidden2, ensemble, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, holdOut,
             classWeightPower, labelSmoothing, inputDropout, warmShare, noiseFloor, featureCache,
         };
         command.SetAction(parse =>
@@ -61,12 +62,13 @@ internal static class TrainModelCommand
                 var file = parse.GetValue(output)!;
                 var options = new VisemeTrainerOptions { Seed = parse.GetValue(seed), Epochs = parse.GetValue(epochs), Log = Console.Out };
                 options.HiddenUnits = parse.GetValue(hidden);
+                options.SecondHiddenUnits = parse.GetValue(hidden2);
                 options.EnsembleSize = parse.GetValue(ensemble);
-                // One rule over two options (the averaged network's hidden layer is every member's side by side), checked
+                // One rule over three options (the averaged network's hidden layers are every member's side by side), checked
                 // before any data is prepared.
-                if (!VisemeTrainerOptions.IsValidEnsemble(options.EnsembleSize, options.HiddenUnits))
+                if (!VisemeTrainerOptions.IsValidEnsemble(options.EnsembleSize, options.HiddenUnits, options.SecondHiddenUnits))
                 {
-                    Console.Error.WriteLine($"train-model: --ensemble must be in 1..{VisemeTrainerOptions.MaxEnsembleSize} and --hidden x --ensemble at most {VisemeNetwork.MaxHiddenUnits} (got {options.EnsembleSize} x {options.HiddenUnits}).");
+                    Console.Error.WriteLine($"train-model: --ensemble must be in 1..{VisemeTrainerOptions.MaxEnsembleSize}, --hidden and --hidden2 at least 0 and each x --ensemble at most {VisemeNetwork.MaxHiddenUnits}, and --hidden2 needs --hidden (got {options.EnsembleSize} x {options.HiddenUnits} and {options.SecondHiddenUnits}).");
                     return 1;
                 }
                 options.NoiseFloorDb = parse.GetValue(noiseFloor);
@@ -90,7 +92,7 @@ internal static class TrainModelCommand
                 options.WarmShare = parse.GetValue(warmShare);
                 options.FitSeed = parse.GetValue(fitSeed);
                 options.FeatureCache = parse.GetValue(featureCache)?.FullName;
-                Console.WriteLine(FormattableString.Invariant($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.EnsembleSize} x {options.HiddenUnits} hidden units, input dropout {options.InputDropout}, warm share {options.WarmShare}, noise floor {options.NoiseFloorDb} dB"));
+                Console.WriteLine(FormattableString.Invariant($"training: seed {options.Seed}, {options.Epochs} epochs, {options.ContextFrames} context frames, {options.EnsembleSize} x {options.HiddenUnits}{(options.SecondHiddenUnits > 0 ? $" + {options.SecondHiddenUnits}" : "")} hidden units, input dropout {options.InputDropout}, warm share {options.WarmShare}, noise floor {options.NoiseFloorDb} dB"));
                 var network = VisemeTrainer.Train(options);
                 file.Directory?.Create();
                 using (var stream = file.Create()) network.Save(stream);

@@ -119,31 +119,32 @@ public class VisemeTrainerTests
     }
 
     [Theory]
-    [InlineData(4)]
-    [InlineData(0)]   // linear members
-    public void AddMember_TwoNetworks_GivesTheSoftmaxOfTheirMeanLogits(int hidden)
+    [InlineData(4, 0)]
+    [InlineData(4, 3)]   // two hidden layers: the members stay side by side in the second
+    [InlineData(0, 0)]   // linear members
+    public void AddMember_TwoNetworks_GivesTheSoftmaxOfTheirMeanLogits(int hidden, int secondHidden)
     {
-        var rng = new Random(hidden + 1);
-        var members = new[] { new VisemeNetwork(3, hidden, noiseFloorDb: 0), new VisemeNetwork(3, hidden, noiseFloorDb: 0) };
+        var rng = new Random(hidden + secondHidden + 1);
+        var members = new[] { new VisemeNetwork(3, hidden, noiseFloorDb: 0, secondHidden), new VisemeNetwork(3, hidden, noiseFloorDb: 0, secondHidden) };
         foreach (var member in members)
         {
-            foreach (var array in new[] { member.W1, member.B1, member.W2, member.B2 })
+            foreach (var array in new[] { member.W1, member.B1, member.Wm, member.Bm, member.W2, member.B2 })
             {
                 for (int i = 0; i < array.Length; i++) array[i] = (float)(rng.NextDouble() * 2 - 1);
             }
         }
-        var ensemble = new VisemeNetwork(3, hidden * 2, noiseFloorDb: 0);
+        var ensemble = new VisemeNetwork(3, hidden * 2, noiseFloorDb: 0, secondHidden * 2, secondHidden > 0 ? 2 : 1);
         for (int k = 0; k < 2; k++) VisemeTrainer.AddMember(ensemble, members[k], k, 2);
         var input = Enumerable.Range(0, ensemble.InputSize).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
         int classes = VisemeNetwork.ClassCount;
         var p = members.Select(m =>
         {
             var probabilities = new float[classes];
-            m.Forward(input, new float[hidden], probabilities);
+            m.Forward(input, new float[m.HiddenBufferSize], probabilities);
             return probabilities;
         }).ToArray();
         var averaged = new float[classes];
-        ensemble.Forward(input, new float[hidden * 2], averaged);
+        ensemble.Forward(input, new float[ensemble.HiddenBufferSize], averaged);
 
         // softmax(mean of logits) is the normalised geometric mean of the members' probabilities.
         var geometric = Enumerable.Range(0, classes).Select(c => Math.Sqrt((double)p[0][c] * p[1][c])).ToArray();
@@ -156,21 +157,25 @@ public class VisemeTrainerTests
     {
         var network = VisemeTrainer.Train(new VisemeTrainerOptions { Seed = 5, MaxVoices = 2, MaxSentences = 4, MaxSpeakers = 0, MaxEngineVoices = 0, Epochs = 2, HiddenUnits = 8, EnsembleSize = 2 });
 
-        Assert.Equal(16, network.HiddenUnits);
-        // Both members were fitted: neither half of the hidden layer is still zero.
+        Assert.Equal((16, 256, 2), (network.HiddenUnits, network.SecondHiddenUnits, network.Members));
+        // Both members were fitted: neither half of either hidden layer is still zero.
         Assert.Contains(network.W1.Take(8 * network.InputSize), w => w != 0);
         Assert.Contains(network.W1.Skip(8 * network.InputSize), w => w != 0);
+        Assert.Contains(network.Wm.Take(128 * 8), w => w != 0);
+        Assert.Contains(network.Wm.Skip(128 * 8), w => w != 0);
     }
 
     [Theory]
-    [InlineData(0, 128)]
-    [InlineData(9, 8)]
-    [InlineData(3, 512)]
-    public void Train_EnsembleOutOfRange_ThrowsNamingIt(int size, int hidden)
+    [InlineData(0, 128, 128)]
+    [InlineData(9, 8, 8)]
+    [InlineData(3, 512, 0)]
+    [InlineData(3, 128, 512)]
+    [InlineData(1, 0, 128)]   // a second hidden layer without a first
+    public void Train_EnsembleOutOfRange_ThrowsNamingIt(int size, int hidden, int secondHidden)
     {
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { EnsembleSize = size, HiddenUnits = hidden }));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => VisemeTrainer.Train(new VisemeTrainerOptions { EnsembleSize = size, HiddenUnits = hidden, SecondHiddenUnits = secondHidden }));
 
-        Assert.Contains("EnsembleSize must be in 1..8 and HiddenUnits x EnsembleSize at most 1024", error.Message);
+        Assert.Contains("EnsembleSize must be in 1..8, HiddenUnits and SecondHiddenUnits x EnsembleSize at most 1024, and a second hidden layer needs a first", error.Message);
     }
 
     [Theory]

@@ -22,7 +22,7 @@ public sealed class TrainModelCommandTests
     [Fact]
     public void Parse_InRangeClassifierOptions_HasNoErrors()
     {
-        var parsed = TrainModelCommand.Create().Parse(["-o", "weights.bin", "--label-smoothing", "0.1", "--class-weight-power", "0.5", "--input-dropout", "0.3", "--warm-share", "0.5", "--fit-seed", "3"]);
+        var parsed = TrainModelCommand.Create().Parse(["-o", "weights.bin", "--label-smoothing", "0.1", "--class-weight-power", "0.5", "--input-dropout", "0.3", "--warm-share", "0.5", "--fit-seed", "3", "--hidden2", "64"]);
 
         Assert.Empty(parsed.Errors);
     }
@@ -36,7 +36,7 @@ public sealed class TrainModelCommandTests
         Assert.True(await train.WaitForExitAsync(TimeSpan.FromSeconds(120)), "train-model did not end:\n" + harness.Diagnostics());
 
         Assert.True(train.ExitCodeOrNull == 1, harness.Diagnostics());
-        Assert.Contains(train.Lines, l => l.Contains("train-model: --ensemble must be in 1..8 and --hidden x --ensemble at most 1024 (got 3 x 512).", StringComparison.Ordinal));
+        Assert.Contains(train.Lines, l => l.Contains("train-model: --ensemble must be in 1..8, --hidden and --hidden2 at least 0 and each x --ensemble at most 1024, and --hidden2 needs --hidden (got 3 x 512 and 128).", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(dir, "w.bin")));
     }
 
