@@ -98,7 +98,7 @@ public sealed class VisemeNetwork
     public static bool IsValidSecondLayer(int hiddenUnits, int secondHiddenUnits, int members) =>
         secondHiddenUnits == 0
             ? members == 1
-            : secondHiddenUnits <= MaxHiddenUnits && hiddenUnits > 0 && members >= 1 && hiddenUnits % members == 0 && secondHiddenUnits % members == 0;
+            : secondHiddenUnits is > 0 and <= MaxHiddenUnits && hiddenUnits > 0 && members >= 1 && hiddenUnits % members == 0 && secondHiddenUnits % members == 0;
 
     /// <summary>Gets the width the output layer reads: the last hidden layer, or the input itself when there is none (a linear softmax model).</summary>
     internal int OutputInputs => SecondHiddenUnits > 0 ? SecondHiddenUnits : HiddenUnits == 0 ? InputSize : HiddenUnits;

@@ -91,17 +91,21 @@ public class VisemeNetworkTests
         Assert.Equal(28 + 4 * (4 * 26 + 4 * 3 * 26 + 4 + 15 * 4 + 15), bytes.Length);
     }
 
-    [Fact]
-    public void Load_SecondLayerNotDividedByItsMembers_ThrowsNamingIt()
+    [Theory]
+    [InlineData(4, 4)]    // members that do not divide the layers
+    [InlineData(-4, 2)]
+    [InlineData(4, 0)]
+    public void Load_SecondLayerOutOfRange_ThrowsNamingIt(int secondHidden, int members)
     {
         using var ms = new MemoryStream();
         new VisemeNetwork(3, 6, noiseFloorDb: 55, secondHiddenUnits: 4, members: 2).Save(ms);
         var bytes = ms.ToArray();
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(32), 4);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(28), secondHidden);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(32), members);
 
         var e = Assert.Throws<InvalidDataException>(() => VisemeNetwork.Load(new MemoryStream(bytes)));
 
-        Assert.Contains("second hidden 4 in 4 members", e.Message);
+        Assert.Contains($"second hidden {secondHidden} in {members} members", e.Message);
     }
 
     [Fact]
