@@ -210,7 +210,7 @@ public sealed class VisemeNetwork
         // Without a second hidden layer the file is version 4, and without a noise floor either version 3, byte for byte what
         // it was before they existed, so such weights keep their fingerprint (the model's name in every record).
         int version = SecondHiddenUnits > 0 ? FormatVersion : NoiseFloorDb > 0 ? 4 : 3;
-        Span<byte> header = stackalloc byte[version switch { 3 => 24, 4 => 28, _ => 36 }];
+        Span<byte> header = stackalloc byte[HeaderBytes(version)];
         BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
         BinaryPrimitives.WriteInt32LittleEndian(header[4..], version);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], ContextFrames);
@@ -269,8 +269,8 @@ public sealed class VisemeNetwork
         if (bands != FeatureConstants.MelBands) throw new InvalidDataException($"weights were trained on {bands} mel bands; this front end has {FeatureConstants.MelBands}");
         if (classes != ClassCount) throw new InvalidDataException($"weights have {classes} classes; expected {ClassCount}");
         // Version 4 adds the noise floor, version 5 the second hidden layer and its members.
-        Span<byte> more = stackalloc byte[12];
-        more = more[..(version switch { 3 => 0, 4 => 4, _ => 12 })];
+        Span<byte> more = stackalloc byte[HeaderBytes(FormatVersion) - 24];
+        more = more[..(HeaderBytes(version) - 24)];
         ReadExactly(stream, more, "header");
         int noiseFloor = version >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(more) : 0;
         int second = version >= 5 ? BinaryPrimitives.ReadInt32LittleEndian(more[4..]) : 0;
@@ -293,6 +293,9 @@ public sealed class VisemeNetwork
         }
         return network;
     }
+
+    // The header's length in each version: 24 bytes, then the noise floor (version 4), then the second hidden layer and its members (version 5).
+    private static int HeaderBytes(int version) => version switch { 3 => 24, 4 => 28, _ => 36 };
 
     private static void ReadExactly(Stream stream, Span<byte> buffer, string what)
     {

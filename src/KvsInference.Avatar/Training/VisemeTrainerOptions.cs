@@ -72,7 +72,9 @@ public sealed class VisemeTrainerOptions
     /// <returns>True when they can.</returns>
     public static bool IsValidEnsemble(int size, int hiddenUnits, int secondHiddenUnits = 0) =>
         size is >= 1 and <= MaxEnsembleSize && hiddenUnits >= 0 && (long)size * hiddenUnits <= VisemeNetwork.MaxHiddenUnits &&
-        secondHiddenUnits >= 0 && (secondHiddenUnits == 0 || hiddenUnits > 0) && (long)size * secondHiddenUnits <= VisemeNetwork.MaxHiddenUnits;
+        secondHiddenUnits >= 0 && (long)size * secondHiddenUnits <= VisemeNetwork.MaxHiddenUnits &&
+        // The averaged network's rule: its layers are the members' side by side, kept apart in a second layer.
+        VisemeNetwork.IsValidSecondLayer(size * hiddenUnits, size * secondHiddenUnits, secondHiddenUnits > 0 ? size : 1);
 
     /// <summary>Gets or sets the minibatch size.</summary>
     /// <value>The default value is 128.</value>
