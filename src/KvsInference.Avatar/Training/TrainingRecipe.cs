@@ -121,6 +121,19 @@ internal static class TrainingRecipe
     ];
 
     /// <summary>
+    /// Fish Fillets NG's dubbed dialogues (fillets-ng-data with -cs and -nl): the two fish of the Czech and of the Dutch
+    /// dubbing, each its own actor, and the Czech game's other characters together.
+    /// </summary>
+    public static readonly IReadOnlyList<FilletsSpeaker> FilletsSpeakers =
+    [
+        new("fillets_cs_big", "cs", "font_big", "cs"),
+        new("fillets_cs_small", "cs", "font_small", "cs"),
+        new("fillets_nl_big", "nl", "font_big", "nl"),
+        new("fillets_nl_small", "nl", "font_small", "nl"),
+        new("fillets_cs_others", "cs", FilletsSpeaker.OtherFonts, "cs"),
+    ];
+
+    /// <summary>
     /// Recorded human speakers held out of training altogether (other people than <see cref="TrainSpeakers"/>): June
     /// (Canadian French) and Carlo (Italian, the only male). Installed by scripts/setup, because a test evaluates on them.
     /// </summary>
@@ -130,11 +143,11 @@ internal static class TrainingRecipe
         new("it_IT_m_Carlo", "it", "it"),
     ];
 
-    /// <summary>Throws unless every name is one of <see cref="TrainSpeakers"/>, <see cref="EngineVoices"/>, <see cref="KLettresSpeakers"/> or the espeak-ng voices of <see cref="TrainVoices"/> (a validation split).</summary>
+    /// <summary>Throws unless every name is one of <see cref="TrainSpeakers"/>, <see cref="EngineVoices"/>, <see cref="KLettresSpeakers"/>, <see cref="FilletsSpeakers"/> or the espeak-ng voices of <see cref="TrainVoices"/> (a validation split).</summary>
     /// <exception cref="ArgumentException">A name is not a training speaker or voice; the message lists the valid ones.</exception>
     public static void CheckSourceNames(IEnumerable<string> names)
     {
-        var known = TrainSpeakers.Select(s => s.Name).Concat(EngineVoices.Select(v => v.Name)).Concat(KLettresSpeakers.Select(k => k.Name))
+        var known = TrainSpeakers.Select(s => s.Name).Concat(EngineVoices.Select(v => v.Name)).Concat(KLettresSpeakers.Select(k => k.Name)).Concat(FilletsSpeakers.Select(f => f.Name))
             .Concat(TrainVoices.Select(v => v.Voice)).ToList();
         var wrong = names.Where(n => !known.Contains(n, StringComparer.Ordinal)).ToList();
         if (wrong.Count > 0) throw new ArgumentException($"not a training speaker or voice: {string.Join(", ", wrong)} (known: {string.Join(", ", known)})");

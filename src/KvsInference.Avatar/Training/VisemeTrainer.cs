@@ -78,10 +78,13 @@ public static class VisemeTrainer
         return network;
     }
 
-    /// <summary>The options that decide the training data (everything but the classifier's), for <see cref="FeatureCache"/>.</summary>
+    /// <summary>
+    /// The options that decide the training data (everything but the classifier's), for <see cref="FeatureCache"/>. The Fish
+    /// Fillets voices are named only when used, so that caches written before they existed stay readable.
+    /// </summary>
     private static string DataKey(VisemeTrainerOptions o) =>
         FormattableString.Invariant($"seed {o.Seed}, copies {o.CopiesPerRecording}, speakers {o.MaxSpeakers}, prompts {o.MaxPrompts}, voices {o.MaxVoices}, language voices {o.MaxLanguageVoices}, sentences {o.MaxSentences}, ") +
-        FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, klettres {o.MaxKLettresSpeakers} x {o.KLettresPrompts}, codec share {o.CodecShare}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
+        FormattableString.Invariant($"engine voices {o.MaxEngineVoices}, engine sentences {o.EngineSentences}, klettres {o.MaxKLettresSpeakers} x {o.KLettresPrompts}, {(o.MaxFilletsSpeakers > 0 ? $"fillets {o.MaxFilletsSpeakers}, " : "")}codec share {o.CodecShare}, aligner {o.Aligner}, hold-out {string.Join(" ", o.HoldOut.Order(StringComparer.Ordinal))}");
 
     /// <summary>Steps 1 and 2: labelled speech of every source, augmented, as raw log-mel frames with per-decision labels.</summary>
     private static List<(float[] LogMel, float[] MeanSquare, byte[] Labels)> PrepareData(VisemeTrainerOptions options, Random rng, TextWriter log, Stopwatch clock)
@@ -153,6 +156,10 @@ public static class VisemeTrainer
         foreach (var speaker in TrainingRecipe.KLettresSpeakers.Take(options.MaxKLettresSpeakers).Where(k => !options.HoldOut.Contains(k.Name)))
         {
             AddChecked($"KLettres {speaker.Name}", KLettresPrompts.Load(speaker, options.KLettresPrompts), speaker.EspeakVoice);
+        }
+        foreach (var speaker in TrainingRecipe.FilletsSpeakers.Take(options.MaxFilletsSpeakers).Where(f => !options.HoldOut.Contains(f.Name)))
+        {
+            AddChecked($"Fish Fillets {speaker.Name}", FilletsPrompts.Load(speaker), speaker.EspeakVoice);
         }
         if (dtwFallbacks > 0) log.WriteLine($"  {dtwFallbacks} prompts had no PocketSphinx path and were aligned by DTW");
         if (unknown > 0) log.WriteLine($"  {unknown} phonemes had no viseme mapping and took the previous phoneme's class");

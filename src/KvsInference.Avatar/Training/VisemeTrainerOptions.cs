@@ -133,6 +133,10 @@ public sealed class VisemeTrainerOptions
     /// <value>The default value is 0 (docs/model.md: the validation split decides).</value>
     public int MaxKLettresSpeakers { get; set; }
 
+    /// <summary>Gets or sets how many of the recipe's Fish Fillets voices (<see cref="TrainingRecipe.FilletsSpeakers"/>) are used.</summary>
+    /// <value>The default value is 0 (docs/model.md: the validation split decides).</value>
+    public int MaxFilletsSpeakers { get; set; }
+
     /// <summary>Gets or sets how many recordings of each KLettres speaker are used (letters first, then syllables and words).</summary>
     /// <value>The default value is 150.</value>
     public int KLettresPrompts { get; set; } = 150;

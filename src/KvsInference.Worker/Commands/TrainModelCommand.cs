@@ -34,8 +34,9 @@ internal static class TrainModelCommand
         var maxEngineVoices = new Option<int>("--max-engine-voices") { Description = "Use the first N synthesizer voices built from recordings (flite, Festival; 8 is all; not in the shipped recipe yet).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxEngineVoices };
         var engineSentences = new Option<int>("--engine-sentences") { Description = "Texts per synthesizer voice built from recordings.", DefaultValueFactory = _ => new VisemeTrainerOptions().EngineSentences };
         var maxKLettres = new Option<int>("--max-klettres-speakers") { Description = "Use the first N KLettres languages, each a volunteer's recorded letters and syllables (klettres-data; 16 is all).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxKLettresSpeakers };
+        var maxFillets = new Option<int>("--max-fillets-speakers") { Description = "Use the first N Fish Fillets voices, the Czech and Dutch dubbing's recorded dialogues (fillets-ng-data-cs/-nl; 5 is all).", DefaultValueFactory = _ => new VisemeTrainerOptions().MaxFilletsSpeakers };
         var klettresPrompts = new Option<int>("--klettres-prompts") { Description = "Recordings per KLettres language.", DefaultValueFactory = _ => new VisemeTrainerOptions().KLettresPrompts };
-        var holdOut = new Option<string[]>("--hold-out") { Description = "Training speakers or voices (recorded, synthesizer, KLettres, or espeak-ng such as en-gb-scotland+f4) to leave out: a validation split; score them with eval-model --validation.", AllowMultipleArgumentsPerToken = true };
+        var holdOut = new Option<string[]>("--hold-out") { Description = "Training speakers or voices (recorded, synthesizer, KLettres, Fish Fillets, or espeak-ng such as en-gb-scotland+f4) to leave out: a validation split; score them with eval-model --validation.", AllowMultipleArgumentsPerToken = true };
         var classWeightPower = new Option<double>("--class-weight-power") { Description = "Rarer classes weigh (count / mean count) ^ -power.", DefaultValueFactory = _ => new VisemeTrainerOptions().ClassWeightPower };
         var noiseFloor = new Option<int>("--noise-floor") { Description = $"White noise added to the features this far under the speech level, in dB (0: none; else {VisemeNetwork.MinNoiseFloorDb}..{VisemeNetwork.MaxNoiseFloorDb}).", DefaultValueFactory = _ => new VisemeTrainerOptions().NoiseFloorDb };
         noiseFloor.Validators.Add(r => { if (!VisemeNetwork.IsValidNoiseFloor(r.GetValueOrDefault<int>())) r.AddError($"--noise-floor must be 0 or {VisemeNetwork.MinNoiseFloorDb}..{VisemeNetwork.MaxNoiseFloorDb} dB (got {r.GetValueOrDefault<int>()})."); });
@@ -50,7 +51,7 @@ internal static class TrainModelCommand
         var featureCache = new Option<FileInfo?>("--feature-cache") { Description = "Keep the augmented features in this file (written when absent, read when present) to compare classifier options quickly." };
         var command = new Command("train-model", "Train the talking-face (viseme) model from recorded human prompts (scripts/setup-training installs them), synthesizer voices built from recordings, and espeak-ng voices.")
         {
-            output, seed, fitSeed, epochs, hidden, hidden2, ensemble, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, holdOut,
+            output, seed, fitSeed, epochs, hidden, hidden2, ensemble, context, copies, maxVoices, maxLanguageVoices, maxSentences, codecShare, maxSpeakers, maxPrompts, aligner, maxEngineVoices, engineSentences, maxKLettres, klettresPrompts, maxFillets, holdOut,
             classWeightPower, labelSmoothing, inputDropout, warmShare, noiseFloor, featureCache,
         };
         command.SetAction(parse =>
@@ -85,6 +86,7 @@ internal static class TrainModelCommand
                 options.EngineSentences = parse.GetValue(engineSentences);
                 options.MaxKLettresSpeakers = parse.GetValue(maxKLettres);
                 options.KLettresPrompts = parse.GetValue(klettresPrompts);
+                options.MaxFilletsSpeakers = parse.GetValue(maxFillets);
                 options.HoldOut = (parse.GetValue(holdOut) ?? []).ToHashSet(StringComparer.Ordinal);
                 options.ClassWeightPower = parse.GetValue(classWeightPower);
                 options.LabelSmoothing = parse.GetValue(labelSmoothing);

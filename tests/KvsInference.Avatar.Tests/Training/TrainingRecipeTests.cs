@@ -53,4 +53,20 @@ public class TrainingRecipeTests
         }
         TrainingRecipe.CheckSourceNames(["klettres_ru", "klettres_uk"]);
     }
+
+    [Fact]
+    public void FilletsSpeakers_EachEspeakVoice_ReadsALineWithMappedPhonemes()
+    {
+        // As for KLettres: each voice's texts are read by its language's espeak-ng voice for the alignment (the game's data
+        // are only installed for training), and each voice can be held out by name.
+        Assert.Equal(TrainingRecipe.FilletsSpeakers.Count, TrainingRecipe.FilletsSpeakers.Select(f => f.Name).Distinct().Count());
+        foreach (var speaker in TrainingRecipe.FilletsSpeakers)
+        {
+            var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak("mama", new SpeechVoice(speaker.EspeakVoice, 160, 50)));
+            Assert.True(speech.UnknownPhonemes == 0, $"{speaker.Name} ({speaker.EspeakVoice}): {speech.UnknownPhonemes} phonemes without a viseme in \"mama\"");
+            var labels = Enumerable.Range(0, speech.Pcm.Length / 160).Select(i => speech.LabelAt(i * 160L)).ToHashSet();
+            Assert.Contains(VisemeClass.Pp, labels);
+        }
+        TrainingRecipe.CheckSourceNames(TrainingRecipe.FilletsSpeakers.Select(f => f.Name));
+    }
 }
