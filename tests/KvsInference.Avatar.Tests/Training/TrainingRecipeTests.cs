@@ -43,30 +43,28 @@ public class TrainingRecipeTests
     {
         // The alignment reads each language's texts with its espeak-ng voice: the voice must exist and the phoneme table
         // must map what it says (klettres-data itself is only installed for training, scripts/setup-training).
-        Assert.Equal(TrainingRecipe.KLettresSpeakers.Count, TrainingRecipe.KLettresSpeakers.Select(k => k.Name).Distinct().Count());
-        foreach (var speaker in TrainingRecipe.KLettresSpeakers)
-        {
-            var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak("ma", new SpeechVoice(speaker.EspeakVoice, 160, 50)));
-            Assert.True(speech.UnknownPhonemes == 0, $"{speaker.Name} ({speaker.EspeakVoice}): {speech.UnknownPhonemes} phonemes without a viseme in \"ma\"");
-            var labels = Enumerable.Range(0, speech.Pcm.Length / 160).Select(i => speech.LabelAt(i * 160L)).ToHashSet();
-            Assert.Contains(VisemeClass.Pp, labels);
-        }
+        AssertEachReadsLips(TrainingRecipe.KLettresSpeakers.Select(k => (k.Name, k.EspeakVoice)).ToList(), "ma");
         TrainingRecipe.CheckSourceNames(["klettres_ru", "klettres_uk"]);
     }
 
     [Fact]
-    public void FilletsSpeakers_EachEspeakVoice_ReadsALineWithMappedPhonemes()
+    public void FilletsSpeakers_EachEspeakVoice_ReadsAWordWithMappedPhonemes()
     {
-        // As for KLettres: each voice's texts are read by its language's espeak-ng voice for the alignment (the game's data
-        // are only installed for training), and each voice can be held out by name.
-        Assert.Equal(TrainingRecipe.FilletsSpeakers.Count, TrainingRecipe.FilletsSpeakers.Select(f => f.Name).Distinct().Count());
-        foreach (var speaker in TrainingRecipe.FilletsSpeakers)
+        // As for KLettres (the game's data are only installed for training); each voice can be held out by name.
+        AssertEachReadsLips(TrainingRecipe.FilletsSpeakers.Select(f => (f.Name, f.EspeakVoice)).ToList(), "mama");
+        TrainingRecipe.CheckSourceNames(TrainingRecipe.FilletsSpeakers.Select(f => f.Name));
+    }
+
+    /// <summary>Asserts distinct names, and that each voice reads <paramref name="text"/> with every phoneme mapped and a /p b m/ in its labels.</summary>
+    private static void AssertEachReadsLips(IReadOnlyList<(string Name, string EspeakVoice)> sources, string text)
+    {
+        Assert.Equal(sources.Count, sources.Select(s => s.Name).Distinct().Count());
+        foreach (var (name, espeakVoice) in sources)
         {
-            var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak("mama", new SpeechVoice(speaker.EspeakVoice, 160, 50)));
-            Assert.True(speech.UnknownPhonemes == 0, $"{speaker.Name} ({speaker.EspeakVoice}): {speech.UnknownPhonemes} phonemes without a viseme in \"mama\"");
+            var speech = LabelledSpeech.FromSpeech(EspeakSynthesizer.Speak(text, new SpeechVoice(espeakVoice, 160, 50)));
+            Assert.True(speech.UnknownPhonemes == 0, $"{name} ({espeakVoice}): {speech.UnknownPhonemes} phonemes without a viseme in \"{text}\"");
             var labels = Enumerable.Range(0, speech.Pcm.Length / 160).Select(i => speech.LabelAt(i * 160L)).ToHashSet();
             Assert.Contains(VisemeClass.Pp, labels);
         }
-        TrainingRecipe.CheckSourceNames(TrainingRecipe.FilletsSpeakers.Select(f => f.Name));
     }
 }
