@@ -70,6 +70,7 @@ internal static partial class FilletsPrompts
         }
     }
 
+    /// <summary>Undoes a Lua string's escapes; a line break or tab in a subtitle becomes a space (espeak-ng reads on without a pause).</summary>
     private static string UnescapeLua(string s)
     {
         var result = new StringBuilder(s.Length);
