@@ -30,7 +30,7 @@ internal static partial class FilletsPrompts
 {
     /// <summary>
     /// Loads up to <paramref name="maxPrompts"/> lines, level by level in ordinal order, each decoded by ffmpeg to 16 kHz
-    /// mono with its silence cut as KLettres' (<see cref="KLettresPrompts.TrimSilence"/>). A level's
+    /// mono with its silence cut (<see cref="RecordedPrompts.DecodeTrimmed"/>, as KLettres'). A level's
     /// script/LEVEL/dialogs_LANGUAGE.lua names each line (<c>dialogId("id", "font", "English")</c> followed by
     /// <c>dialogStr("text")</c>); its sound is sound/LEVEL/LANGUAGE/id.ogg. Lines without a sound are skipped.
     /// </summary>
@@ -52,8 +52,7 @@ internal static partial class FilletsPrompts
                 if (!speaker.Says(font)) continue;
                 var path = Path.Combine(speaker.Root, "sound", Path.GetFileName(level), speaker.Language, id + ".ogg");
                 if (!File.Exists(path)) continue;
-                var pcm = KLettresPrompts.TrimSilence(RecordedPrompts.DecodeToPcm(["-i", path], path));
-                if (pcm.Length < 1600 || pcm.Length > RecordedPrompts.MaxSeconds * 16000) continue;
+                if (RecordedPrompts.DecodeTrimmed(path) is not { } pcm) continue;
                 prompts.Add(new RecordedPrompt($"{speaker.Name}/{Path.GetFileName(level)}/{id}", text, pcm));
                 if (prompts.Count >= maxPrompts) return prompts;
             }

@@ -22,15 +22,12 @@ internal sealed record KLettresSpeaker(string Name, string Language, string Espe
 /// <summary>Reads a <see cref="KLettresSpeaker"/>'s recordings with their texts.</summary>
 internal static class KLettresPrompts
 {
-    /// <summary>Silence kept before and after the speech: as much as the alignment's espeak-ng reading has (a quarter second).</summary>
-    public const int MarginSamples = 4000;
-
     /// <summary>
     /// Loads up to <paramref name="maxPrompts"/> recordings in the order of sounds.xml (letters, then syllables), each
     /// decoded by ffmpeg to 16 kHz mono; the text is the sound's name in lower case, which espeak-ng reads as a word
     /// (all capitals it may spell). Sounds whose file is missing (some languages list another language's) are skipped.
     /// Many files are padded to a fixed length (English: 2 s for a letter); the silence around the speech is cut to
-    /// <see cref="MarginSamples"/>, so that the length check of the alignment compares speech with speech.
+    /// <see cref="RecordedPrompts.MarginSamples"/> (<see cref="RecordedPrompts.DecodeTrimmed"/>), so that the length check of the alignment compares speech with speech.
     /// </summary>
     /// <exception cref="InvalidOperationException">klettres-data or ffmpeg is missing, or a file does not decode.</exception>
     public static IReadOnlyList<RecordedPrompt> Load(KLettresSpeaker speaker, int maxPrompts = int.MaxValue)
@@ -47,34 +44,10 @@ internal static class KLettresPrompts
             if (string.IsNullOrEmpty(name) || file is null || !name.Any(char.IsLetter)) continue;
             var path = Path.Combine(speaker.Root, file);
             if (!File.Exists(path)) continue;
-            var pcm = TrimSilence(RecordedPrompts.DecodeToPcm(["-i", path], path));
-            if (pcm.Length < 1600 || pcm.Length > RecordedPrompts.MaxSeconds * 16000) continue;
+            if (RecordedPrompts.DecodeTrimmed(path) is not { } pcm) continue;
             prompts.Add(new RecordedPrompt($"{speaker.Name}/{Path.GetFileNameWithoutExtension(file)}", name.ToLowerInvariant(), pcm));
             if (prompts.Count >= maxPrompts) break;
         }
         return prompts;
-    }
-
-    /// <summary>
-    /// The recording from <see cref="MarginSamples"/> before its first 10 ms window within 35 dB of its loudest to as
-    /// much after its last one (the whole recording when it has no such window).
-    /// </summary>
-    internal static short[] TrimSilence(short[] pcm)
-    {
-        const int window = 160;
-        int windows = pcm.Length / window;
-        if (windows == 0) return pcm;
-        var energy = new double[windows];
-        for (int w = 0; w < windows; w++)
-        {
-            double sum = 0;
-            for (int i = w * window; i < (w + 1) * window; i++) sum += (double)pcm[i] * pcm[i];
-            energy[w] = sum / window;
-        }
-        double threshold = energy.Max() * Math.Pow(10, -35 / 10.0);
-        int first = Array.FindIndex(energy, e => e >= threshold && e > 0), last = Array.FindLastIndex(energy, e => e >= threshold && e > 0);
-        if (first < 0) return pcm;
-        int start = Math.Max(0, first * window - MarginSamples), end = Math.Min(pcm.Length, (last + 1) * window + MarginSamples);
-        return pcm[start..end];
     }
 }

@@ -74,6 +74,23 @@ internal static class RecordedPrompts
     /// <summary>Prompts longer than this are skipped (alignment cost grows with the square of the length).</summary>
     public const double MaxSeconds = 10;
 
+    /// <summary>Silence kept before and after the speech: as much as the alignment's espeak-ng reading has (a quarter second).</summary>
+    public const int MarginSamples = 4000;
+
+    /// <summary>Whether a prompt of <paramref name="samples"/> at 16 kHz is kept: at least 0.1 s and at most <see cref="MaxSeconds"/>.</summary>
+    internal static bool IsUsableLength(long samples) => samples >= 1600 && samples <= MaxSeconds * 16000;
+
+    /// <summary>
+    /// Decodes one recording file to 16 kHz mono with its silence cut to <see cref="MarginSamples"/> each side
+    /// (<see cref="TrimSilence"/>); null when what is left is not of a usable length (<see cref="IsUsableLength"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">ffmpeg is missing or failed.</exception>
+    internal static short[]? DecodeTrimmed(string path)
+    {
+        var pcm = TrimSilence(DecodeToPcm(["-i", path], path));
+        return IsUsableLength(pcm.Length) ? pcm : null;
+    }
+
     /// <summary>Loads up to <paramref name="maxPrompts"/> prompts in transcript order (names sorted ordinally).</summary>
     /// <exception cref="InvalidOperationException">The packages or ffmpeg are missing, or ffmpeg failed.</exception>
     public static IReadOnlyList<RecordedPrompt> Load(RecordedSpeaker speaker, int maxPrompts = int.MaxValue)
@@ -88,7 +105,7 @@ internal static class RecordedPrompts
             var path = Path.Combine(speaker.SoundsDirectory, name + speaker.Extension);
             if (!File.Exists(path)) continue;
             long samples = speaker.SamplesOf(new FileInfo(path).Length);
-            if (samples < 1600 || samples > MaxSeconds * 16000) continue;
+            if (!IsUsableLength(samples)) continue;
             entries.Add((name, text, path, samples));
             if (entries.Count >= maxPrompts) break;
         }
@@ -195,5 +212,28 @@ internal static class RecordedPrompts
             System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(buffer.GetBuffer().AsSpan(0, pcm.Length * 2)).CopyTo(pcm);
             return pcm;
         }
+    }
+
+    /// <summary>
+    /// The recording from <see cref="MarginSamples"/> before its first 10 ms window within 35 dB of its loudest to as
+    /// much after its last one (the whole recording when it has no such window).
+    /// </summary>
+    internal static short[] TrimSilence(short[] pcm)
+    {
+        const int window = 160;
+        int windows = pcm.Length / window;
+        if (windows == 0) return pcm;
+        var energy = new double[windows];
+        for (int w = 0; w < windows; w++)
+        {
+            double sum = 0;
+            for (int i = w * window; i < (w + 1) * window; i++) sum += (double)pcm[i] * pcm[i];
+            energy[w] = sum / window;
+        }
+        double threshold = energy.Max() * Math.Pow(10, -35 / 10.0);
+        int first = Array.FindIndex(energy, e => e >= threshold && e > 0), last = Array.FindLastIndex(energy, e => e >= threshold && e > 0);
+        if (first < 0) return pcm;
+        int start = Math.Max(0, first * window - MarginSamples), end = Math.Min(pcm.Length, (last + 1) * window + MarginSamples);
+        return pcm[start..end];
     }
 }

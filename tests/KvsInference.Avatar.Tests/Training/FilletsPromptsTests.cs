@@ -48,7 +48,7 @@ public class FilletsPromptsTests
             Assert.Equal(["fillets_xx_big/airplane/let-v-mama", "fillets_xx_big/bathroom/koup-v-say"], prompts.Select(p => p.Name));
             Assert.Equal(["mama", "he said \"boo\""], prompts.Select(p => p.Text));
             // Half a second of silence each side of "mama" is cut to a quarter second; the rest is decoded at its length.
-            Assert.InRange(prompts[0].Pcm.Length, mama.Length - 16000 + 2 * KLettresPrompts.MarginSamples - 1600, mama.Length - 16000 + 2 * KLettresPrompts.MarginSamples + 320);
+            Assert.InRange(prompts[0].Pcm.Length, mama.Length - 16000 + 2 * RecordedPrompts.MarginSamples - 1600, mama.Length - 16000 + 2 * RecordedPrompts.MarginSamples + 320);
             Assert.All(prompts, p => Assert.True(p.Pcm.Max(s => Math.Abs((int)s)) > 1000, $"{p.Name} decoded silent"));
             Assert.Single(FilletsPrompts.Load(big, maxPrompts: 1));
 

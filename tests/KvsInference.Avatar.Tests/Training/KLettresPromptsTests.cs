@@ -37,7 +37,7 @@ public class KLettresPromptsTests
             Assert.Equal(["klettres_xx/b", "klettres_xx/mama"], prompts.Select(p => p.Name));
             Assert.Equal(["b", "mama"], prompts.Select(p => p.Text));
             // Each decoded to 16 kHz at its own length (within 20 ms) less the silence beyond a quarter second, not silent.
-            Assert.InRange(prompts[0].Pcm.Length, bee.Length - 32000 + 2 * KLettresPrompts.MarginSamples - 1600, bee.Length - 32000 + 2 * KLettresPrompts.MarginSamples + 320);
+            Assert.InRange(prompts[0].Pcm.Length, bee.Length - 32000 + 2 * RecordedPrompts.MarginSamples - 1600, bee.Length - 32000 + 2 * RecordedPrompts.MarginSamples + 320);
             Assert.InRange(prompts[1].Pcm.Length, mama.Length - 320, mama.Length + 320);
             Assert.All(prompts, p => Assert.True(p.Pcm.Max(s => Math.Abs((int)s)) > 1000, $"{p.Name} decoded silent"));
             Assert.Single(KLettresPrompts.Load(speaker, maxPrompts: 1));
